@@ -1,0 +1,288 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from studio.models import Client, FamilyLink, Location, Role, Room, StaffMember, Studio, User
+from studio.models.studios import RESERVED_SLUGS, Currency
+from studio.permissions import Perm, RoleKind
+from studio.tenancy import tenant_formfield_callback
+
+TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
+LANGUAGE_CHOICES = [("fr", _("French")), ("en", _("English"))]
+
+
+class TenantModelForm(forms.ModelForm):
+    """ModelForm whose relations to tenant models are filled in by `__init__`, per studio."""
+
+    class Meta:
+        formfield_callback = tenant_formfield_callback
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True,
+                                                                                "autocomplete": "email"}))
+
+
+class OwnerSignupForm(forms.Form):
+    full_name = forms.CharField(label=_("Your name"), max_length=150)
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    studio_name = forms.CharField(label=_("Studio name"), max_length=120)
+    slug = forms.SlugField(label=_("Web address"), max_length=50, required=False,
+                           help_text=_("Your public pages will be at /<address>/. Leave empty to derive it."))
+    currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial="CAD")
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial="America/Toronto")
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, initial="fr")
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(_("An account with this email already exists. Log in instead."))
+        return email
+
+    def clean(self):
+        data = super().clean()
+        slug = data.get("slug") or slugify(data.get("studio_name", ""))[:50]
+        if not slug:
+            self.add_error("slug", _("Choose a web address."))
+        elif slug in RESERVED_SLUGS:
+            self.add_error("slug", _("This web address is reserved; choose another."))
+        elif Studio.objects.filter(slug=slug).exists():
+            self.add_error("slug", _("This web address is taken; choose another."))
+        data["slug"] = slug
+        if data.get("password"):
+            try:
+                password_validation.validate_password(data["password"], User(email=data.get("email", "")))
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+    def service_kwargs(self) -> dict:
+        return {k: self.cleaned_data[k] for k in
+                ("full_name", "email", "password", "studio_name", "slug", "currency", "time_zone", "language")}
+
+
+class StudioSettingsForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+
+    class Meta:
+        model = Studio
+        fields = ["name", "currency", "country", "time_zone", "language", "bio", "require_home_location",
+                  "late_cancel_window_minutes"]
+        widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_country(self):
+        value = self.cleaned_data["country"].strip().upper()
+        if len(value) != 2 or not value.isalpha():
+            raise ValidationError(_("Use the two-letter country code, e.g. CA."))
+        return value
+
+
+class BrandingForm(forms.ModelForm):
+    class Meta:
+        model = Studio
+        fields = ["logo", "brand_primary", "brand_accent", "brand_font", "checkout_text"]
+        widgets = {
+            "brand_primary": forms.TextInput(attrs={"type": "color"}),
+            "brand_accent": forms.TextInput(attrs={"type": "color"}),
+            "checkout_text": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "size") and logo.size > settings.LOGO_MAX_BYTES:
+            raise ValidationError(_("The logo must be under 2 MB."))
+        return logo
+
+
+class LocationForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
+
+    class Meta:
+        model = Location
+        fields = ["name", "address_line", "city", "region", "postal_code", "country", "time_zone", "is_home_location"]
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.studio = studio
+        if not self.instance.pk:
+            self.initial.setdefault("time_zone", studio.time_zone)
+            self.initial.setdefault("country", studio.country)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = Location.objects.filter(studio=self.studio, name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("Another location already has this name."))
+        return name
+
+    def clean_country(self):
+        value = self.cleaned_data["country"].strip().upper()
+        if len(value) != 2 or not value.isalpha():
+            raise ValidationError(_("Use the two-letter country code, e.g. CA."))
+        return value
+
+
+class RoomForm(forms.ModelForm):
+    class Meta:
+        model = Room
+        fields = ["name", "capacity"]
+
+    def __init__(self, *args, location: Location, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.location = location
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = Room.objects.filter(location=self.location, name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("This location already has a room with this name."))
+        return name
+
+
+class ClientForm(TenantModelForm):
+    class Meta(TenantModelForm.Meta):
+        model = Client
+        fields = ["first_name", "last_name", "email", "phone", "birthday", "language", "home_location", "notes"]
+        widgets = {"birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.studio = studio
+        homes = Location.objects.filter(studio=studio, is_home_location=True, archived_at__isnull=True)
+        if self.instance.home_location_id:
+            homes = homes | Location.objects.filter(pk=self.instance.home_location_id)
+        self.fields["home_location"].queryset = homes.order_by("name")
+        self.fields["home_location"].required = studio.require_home_location
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"].strip()
+        if phone and sum(ch.isdigit() for ch in phone) < 7:
+            raise ValidationError(_("Enter a phone number with at least 7 digits."))
+        return phone
+
+    def clean_birthday(self):
+        from django.utils import timezone
+
+        birthday = self.cleaned_data.get("birthday")
+        if birthday and birthday > timezone.localdate():
+            raise ValidationError(_("A birthday cannot be in the future."))
+        return birthday
+
+
+class FamilyLinkForm(forms.Form):
+    dependant = forms.ModelChoiceField(label=_("Dependant"), queryset=None)
+    relationship = forms.ChoiceField(label=_("Relationship"), choices=FamilyLink.Relationship.choices)
+
+    def __init__(self, *args, studio: Studio, guardian: Client, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["dependant"].queryset = (
+            Client.objects.filter(studio=studio, archived_at__isnull=True).exclude(pk=guardian.pk)
+            .order_by("last_name", "first_name")
+        )
+
+
+class RoleForm(forms.ModelForm):
+    permissions = forms.MultipleChoiceField(label=_("Permissions"), choices=Perm.choices,
+                                            widget=forms.CheckboxSelectMultiple, required=False)
+
+    class Meta:
+        model = Role
+        fields = ["name", "permissions"]
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.studio = studio
+        if self.instance.pk and self.instance.kind != RoleKind.CUSTOM:
+            self.fields["name"].disabled = True
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = Role.objects.filter(studio=self.studio, name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("Another role already has this name."))
+        return name
+
+
+class InviteStaffForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ModelChoiceField(label=_("Role"), queryset=None)
+
+    def __init__(self, *args, studio: Studio, can_grant_owner: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = Role.objects.filter(studio=studio).order_by("id")
+        if not can_grant_owner:
+            roles = roles.exclude(kind=RoleKind.OWNER)
+        self.fields["role"].queryset = roles
+
+
+class StaffEditForm(TenantModelForm):
+    class Meta(TenantModelForm.Meta):
+        model = StaffMember
+        fields = ["display_name", "role", "is_active"]
+
+    def __init__(self, *args, studio: Studio, can_grant_owner: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        roles = Role.objects.filter(studio=studio).order_by("id")
+        if not can_grant_owner:
+            roles = roles.exclude(kind=RoleKind.OWNER)
+        self.fields["role"].queryset = roles
+
+
+class PersonSignupForm(forms.Form):
+    """Name + email + password for someone joining (invited staff, or a studio's client)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=80)
+    last_name = forms.CharField(label=_("Last name"), max_length=80)
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(_("An account with this email already exists. Log in instead."))
+        return email
+
+    def clean(self):
+        data = super().clean()
+        if data.get("password"):
+            try:
+                password_validation.validate_password(data["password"], User(email=data.get("email", "")))
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class ClientSignupForm(PersonSignupForm):
+    home_location = forms.ModelChoiceField(label=_("Home location"), queryset=None, required=False,
+                                           help_text=_("The studio you mostly attend."))
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["home_location"].queryset = Location.objects.filter(
+            studio=studio, is_home_location=True, archived_at__isnull=True).order_by("name")
+        self.fields["home_location"].required = studio.require_home_location
+        self.initial.setdefault("language", studio.language)
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=_("Action"), required=False)
+    actor = forms.ModelChoiceField(label=_("By"), queryset=None, required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, studio: Studio, actions: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("All actions"))] + [(a, a) for a in actions]
+        self.fields["actor"].queryset = User.objects.filter(
+            staff_memberships__studio=studio).order_by("full_name").distinct()

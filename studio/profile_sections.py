@@ -1,0 +1,47 @@
+"""Panels on the client profile page, contributed by apps.
+
+An app registers a callable `(request, client) -> Section | None`; the profile renders each
+section's template with its context. Keeps the studio app free of imports from later apps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Section:
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 100
+
+
+_PROVIDERS: list[Callable] = []
+_ACCOUNT_PROVIDERS: list[Callable] = []
+
+
+def register(provider: Callable) -> Callable:
+    """A panel on the staff-side client profile."""
+    _PROVIDERS.append(provider)
+    return provider
+
+
+def register_account(provider: Callable) -> Callable:
+    """A panel on the client's own account page (hosted pages)."""
+    _ACCOUNT_PROVIDERS.append(provider)
+    return provider
+
+
+def _collect(providers: list[Callable], request, client) -> list[Section]:
+    sections = [s for p in providers if (s := p(request, client)) is not None]
+    return sorted(sections, key=lambda s: s.order)
+
+
+def sections_for(*, request, client) -> list[Section]:
+    return _collect(_PROVIDERS, request, client)
+
+
+def account_sections_for(*, request, client) -> list[Section]:
+    return _collect(_ACCOUNT_PROVIDERS, request, client)

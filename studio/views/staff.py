@@ -1,0 +1,126 @@
+"""Staff, roles and invitations (CORE-3)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from studio import selectors, services
+from studio.access import staff_required
+from studio.forms import InviteStaffForm, PersonSignupForm, RoleForm, StaffEditForm
+from studio.models import Invitation, Role, StaffMember, User
+from studio.permissions import Perm, RoleKind
+
+
+def _can_grant_owner(request) -> bool:
+    return request.staff.role.kind == RoleKind.OWNER
+
+
+@staff_required(Perm.MANAGE_STAFF)
+def staff_list(request):
+    members = selectors.staff_list(studio=request.studio)
+    invitations = selectors.pending_invitations(studio=request.studio)
+    return render(request, "studio/staff_list.html", {"members": members, "invitations": invitations})
+
+
+@staff_required(Perm.MANAGE_STAFF)
+def staff_invite(request):
+    form = InviteStaffForm(request.POST or None, studio=request.studio, can_grant_owner=_can_grant_owner(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.staff_invite(studio=request.studio, actor=services.Actor.from_request(request),
+                                  email=form.cleaned_data["email"], role=form.cleaned_data["role"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            return redirect("staff-list", studio_slug=request.studio.slug)
+    return render(request, "studio/staff_invite.html", {"form": form})
+
+
+@staff_required(Perm.MANAGE_STAFF)
+def staff_edit(request, pk):
+    member = get_object_or_404(StaffMember.objects.select_related("user", "role"), pk=pk)
+    can_grant_owner = _can_grant_owner(request)
+    if member.role.kind == RoleKind.OWNER and not can_grant_owner:
+        messages.error(request, _("Only an owner can change another owner."))
+        return redirect("staff-list", studio_slug=request.studio.slug)
+    original_role, original_active = member.role, member.is_active
+    form = StaffEditForm(request.POST or None, instance=member, studio=request.studio, can_grant_owner=can_grant_owner)
+    if request.method == "POST" and form.is_valid():
+        actor = services.Actor.from_request(request)
+        new_role, new_active = form.cleaned_data["role"], form.cleaned_data["is_active"]
+        # The services own the rules (last owner); restore the instance before handing it over.
+        member.role, member.is_active = original_role, original_active
+        try:
+            services.staff_update(studio=request.studio, actor=actor, member=member,
+                                  display_name=form.cleaned_data["display_name"], role=new_role, active=new_active)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Staff member updated."))
+            return redirect("staff-list", studio_slug=request.studio.slug)
+    return render(request, "studio/staff_edit.html", {"form": form, "member": member})
+
+
+@staff_required(Perm.MANAGE_STAFF)
+def role_list(request):
+    roles = selectors.role_list(studio=request.studio)
+    return render(request, "studio/role_list.html", {"roles": roles, "all_perms": Perm.choices})
+
+
+def _role_form(request, role: Role | None):
+    form = RoleForm(request.POST or None, instance=role, studio=request.studio)
+    if role is not None and role.is_all_powerful:
+        for field in form.fields.values():
+            field.disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = services.role_save(studio=request.studio, actor=services.Actor.from_request(request),
+                                       role=form.save(commit=False))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Role “%(name)s” saved.") % {"name": saved.display_name})
+            return redirect("role-list", studio_slug=request.studio.slug)
+    return render(request, "studio/role_form.html", {"form": form, "role": role})
+
+
+@staff_required(Perm.MANAGE_STAFF)
+def role_create(request):
+    return _role_form(request, None)
+
+
+@staff_required(Perm.MANAGE_STAFF)
+def role_edit(request, pk):
+    return _role_form(request, get_object_or_404(Role, pk=pk))
+
+
+def invitation_accept(request, token):
+    """The link in an invitation email: sign in (or create a login), then join the staff."""
+    invitation = get_object_or_404(Invitation.objects.select_related("role"), token=token)
+    if not invitation.is_usable:
+        return render(request, "studio/invitation_invalid.html", status=410)
+    signup_form = None
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            try:
+                services.invitation_accept(studio=request.studio, invitation=invitation, user=request.user)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("home")
+            messages.success(request, _("Welcome to %(studio)s.") % {"studio": request.studio.name})
+            return redirect("dashboard", studio_slug=request.studio.slug)
+    else:
+        signup_form = PersonSignupForm(request.POST or None, initial={"email": invitation.email})
+        if request.method == "POST" and signup_form.is_valid():
+            data = signup_form.cleaned_data
+            user = User.objects.create_user(email=data["email"], password=data["password"],
+                                            full_name=f"{data['first_name']} {data['last_name']}",
+                                            language=request.LANGUAGE_CODE[:2])
+            services.invitation_accept(studio=request.studio, invitation=invitation, user=user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to %(studio)s.") % {"studio": request.studio.name})
+            return redirect("dashboard", studio_slug=request.studio.slug)
+    return render(request, "studio/invitation_accept.html", {"invitation": invitation, "form": signup_form})
