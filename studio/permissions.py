@@ -21,6 +21,7 @@ class Perm(models.TextChoices):
     VIEW_REPORTS = "view_reports", _("View reports")
     RUN_PAYROLL = "run_payroll", _("Run payroll")
     MANAGE_SCHEDULE = "manage_schedule", _("Manage the schedule")
+    CHECK_IN = "check_in", _("Book clients and check them in")
     MANAGE_WAIVERS = "manage_waivers", _("Manage waivers")
     VIEW_AUDIT_LOG = "view_audit_log", _("Read the audit log")
     ADD_SAVED_PAYMENT_METHOD = "add_saved_payment_method", _("Add saved payment method")
@@ -45,12 +46,12 @@ ALL_POWERFUL_KINDS = frozenset({RoleKind.OWNER, RoleKind.ADMIN})
 BUILT_IN_DEFAULTS: dict[str, list[str]] = {
     RoleKind.MANAGER: [
         Perm.MANAGE_CLIENTS, Perm.VIEW_CLIENTS, Perm.SELL_POS, Perm.REFUND, Perm.VIEW_REPORTS,
-        Perm.MANAGE_SCHEDULE, Perm.MANAGE_WAIVERS, Perm.ADD_SAVED_PAYMENT_METHOD,
+        Perm.MANAGE_SCHEDULE, Perm.CHECK_IN, Perm.MANAGE_WAIVERS, Perm.ADD_SAVED_PAYMENT_METHOD,
         Perm.EDIT_SAVED_PAYMENT_METHOD, Perm.USE_SAVED_PAYMENT_METHOD,
     ],
     RoleKind.FRONT_DESK: [
-        Perm.MANAGE_CLIENTS, Perm.VIEW_CLIENTS, Perm.SELL_POS, Perm.ADD_SAVED_PAYMENT_METHOD,
+        Perm.MANAGE_CLIENTS, Perm.VIEW_CLIENTS, Perm.SELL_POS, Perm.CHECK_IN, Perm.ADD_SAVED_PAYMENT_METHOD,
         Perm.USE_SAVED_PAYMENT_METHOD,
     ],
-    RoleKind.TEACHER: [Perm.VIEW_CLIENTS],
+    RoleKind.TEACHER: [Perm.VIEW_CLIENTS, Perm.CHECK_IN],
 }

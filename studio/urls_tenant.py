@@ -1,6 +1,6 @@
 """Every URL under `/<studio_slug>/`. Each app adds its own patterns here."""
 
-from django.urls import path
+from django.urls import include, path
 
 from studio.views import account, audit, clients, dashboard, locations, public, settings, staff
 
@@ -37,4 +37,6 @@ urlpatterns = [
     path("manage/clients/<int:pk>/family/", clients.family_add, name="client-family-add"),
     path("manage/clients/<int:pk>/family/<int:link_pk>/remove/", clients.family_remove, name="client-family-remove"),
     path("manage/audit/", audit.audit_log, name="audit-log"),
+    # Apps
+    path("", include("scheduling.urls")),
 ]

@@ -16,7 +16,7 @@ class Role(TenantModel):
     name = models.CharField(_("name"), max_length=80)
     kind = models.CharField(_("kind"), max_length=20, choices=RoleKind.choices, default=RoleKind.CUSTOM)
     permissions = ArrayField(
-        models.CharField(max_length=40, choices=Perm.choices), default=list, blank=True, verbose_name=_("permissions")
+        models.CharField(max_length=40), default=list, blank=True, verbose_name=_("permissions")
     )
 
     class Meta:
