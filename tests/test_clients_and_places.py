@@ -1,0 +1,191 @@
+"""Settings, locations and rooms, clients and family links, audit log, dashboard checklist."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
+
+from studio.models import AuditLog, Client, FamilyLink, Location, Room, Studio
+from tests.factories import ClientFactory, LocationFactory
+
+pytestmark = pytest.mark.django_db
+
+def png_bytes() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (4, 4), "#1f6f5c").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def url(name, studio, **kwargs):
+    return reverse(name, kwargs={"studio_slug": studio.slug, **kwargs})
+
+
+def test_settings_save_and_field_errors(owner_client, studio):
+    data = {"name": "Alpha Yoga", "currency": "EUR", "country": "fr", "time_zone": "Europe/Paris",
+            "language": "fr", "bio": "Hello", "late_cancel_window_minutes": "120"}
+    assert owner_client.post(url("settings", studio), data).status_code == 302
+    studio.refresh_from_db()
+    assert (studio.name, studio.currency, studio.country, studio.time_zone) == ("Alpha Yoga", "EUR", "FR",
+                                                                               "Europe/Paris")
+    bad = owner_client.post(url("settings", studio), {**data, "time_zone": "Mars/Olympus", "country": "France"})
+    assert bad.status_code == 200
+    assert {"time_zone", "country"} <= set(bad.context["form"].errors)
+    studio.refresh_from_db()
+    assert studio.country == "FR"
+
+
+def test_branding_logo_and_colours(owner_client, studio):
+    logo = SimpleUploadedFile("logo.png", png_bytes(), content_type="image/png")
+    response = owner_client.post(url("settings-branding", studio), {
+        "logo": logo, "brand_primary": "#112233", "brand_accent": "#445566", "brand_font": "serif",
+        "checkout_text": "Merci!"})
+    assert response.status_code == 302
+    studio.refresh_from_db()
+    assert studio.logo and studio.brand_primary == "#112233"
+    bad = owner_client.post(url("settings-branding", studio), {"brand_primary": "blue", "brand_accent": "#445566",
+                                                               "brand_font": "serif"})
+    assert "brand_primary" in bad.context["form"].errors
+    assert Studio.objects.get(pk=studio.pk).brand_primary == "#112233"
+
+
+def test_location_lifecycle_and_archive_not_delete(owner_client, studio, other_studio):
+    data = {"name": "Plateau", "address_line": "1 rue X", "city": "Montréal", "region": "QC", "postal_code": "H2J",
+            "country": "CA", "time_zone": "America/Toronto", "is_home_location": "on"}
+    assert owner_client.post(url("location-create", studio), data).status_code == 302
+    dup = owner_client.post(url("location-create", studio), {**data, "name": "plateau"})
+    assert "name" in dup.context["form"].errors
+    with scopes_disabled():
+        location = Location.objects.get(studio=studio, name="Plateau")
+    room = owner_client.post(url("room-create", studio, pk=location.pk), {"name": "Grande salle", "capacity": "20"})
+    assert room.status_code == 302
+    owner_client.post(url("location-archive", studio, pk=location.pk))
+    location.refresh_from_db()
+    assert location.archived_at is not None
+    listing = owner_client.get(url("location-list", studio)).content.decode()
+    assert "Plateau" not in listing and "Bravo HQ" not in listing
+    assert "Plateau" in owner_client.get(url("location-list", studio) + "?archived=1").content.decode()
+    with scopes_disabled():
+        assert Room.objects.filter(location=location).count() == 1
+
+
+def test_client_create_with_errors_then_saved(owner_client, studio, location):
+    bad = owner_client.post(url("client-create", studio), {"first_name": "", "last_name": "T", "email": "nope",
+                                                           "phone": "12", "language": "fr"})
+    assert bad.status_code == 200
+    assert {"first_name", "email", "phone"} <= set(bad.context["form"].errors)
+    with scopes_disabled():
+        assert not Client.objects.filter(studio=studio).exists()
+    ok = owner_client.post(url("client-create", studio), {"first_name": "Léa", "last_name": "Roy",
+                                                          "email": "lea@example.test", "phone": "514 555 1234",
+                                                          "language": "fr", "home_location": location.pk})
+    assert ok.status_code == 302
+    with scopes_disabled():
+        assert AuditLog.objects.filter(studio=studio, action__startswith="client.").exists()
+
+
+def test_home_location_required_when_the_studio_says_so(owner_client, studio, location):
+    Studio.objects.filter(pk=studio.pk).update(require_home_location=True)
+    response = owner_client.post(url("client-create", studio), {"first_name": "A", "last_name": "B",
+                                                                "language": "fr"})
+    assert "home_location" in response.context["form"].errors
+
+
+def test_client_cannot_pick_another_studios_location(owner_client, studio, other_studio):
+    with scopes_disabled():
+        foreign = Location.objects.get(studio=other_studio)
+    response = owner_client.post(url("client-create", studio), {"first_name": "A", "last_name": "B",
+                                                                "language": "fr", "home_location": foreign.pk})
+    assert "home_location" in response.context["form"].errors
+
+
+def test_client_search_htmx_and_other_studio_never_listed(owner_client, studio, other_studio, location):
+    ClientFactory(studio=studio, first_name="Zélie", last_name="Martin", home_location=location)
+    ClientFactory(studio=studio, first_name="Paul", last_name="Durand")
+    response = owner_client.get(url("client-list", studio), {"q": "zél"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "Martin" in body and "Durand" not in body and "<html" not in body
+    full = owner_client.get(url("client-list", studio)).content.decode()
+    assert "Bravo" not in full
+
+
+def test_client_list_query_count_does_not_grow_with_rows(owner_client, studio, location):
+    ClientFactory(studio=studio, home_location=location)
+    with CaptureQueriesContext(connection) as one:
+        owner_client.get(url("client-list", studio))
+    for _ in range(30):
+        ClientFactory(studio=studio, home_location=LocationFactory(studio=studio))
+    with CaptureQueriesContext(connection) as many:
+        owner_client.get(url("client-list", studio))
+    assert len(one) == len(many)
+
+
+def test_family_links(owner_client, studio, a_client):
+    child = ClientFactory(studio=studio, first_name="Léo")
+    owner_client.post(url("client-family-add", studio, pk=a_client.pk), {"dependant": child.pk,
+                                                                         "relationship": "parent"})
+    with scopes_disabled():
+        link = FamilyLink.objects.get(guardian=a_client)
+    assert link.dependant == child
+    page = owner_client.get(url("client-detail", studio, pk=a_client.pk)).content.decode()
+    assert "Léo" in page
+    owner_client.post(url("client-family-add", studio, pk=a_client.pk), {"dependant": a_client.pk,
+                                                                         "relationship": "parent"})
+    owner_client.post(url("client-family-remove", studio, pk=a_client.pk, link_pk=link.pk))
+    with scopes_disabled():
+        assert not FamilyLink.objects.filter(studio=studio).exists()
+
+
+def test_audit_log_page_filters_and_is_append_only(owner_client, studio, other_studio, location):
+    owner_client.post(url("location-archive", studio, pk=location.pk))
+    page = owner_client.get(url("audit-log", studio), {"action": "location.archived"})
+    assert page.status_code == 200
+    entries = list(page.context["page"].object_list)
+    assert entries and all(e.action == "location.archived" for e in entries)
+    with scopes_disabled():
+        entry = AuditLog.objects.filter(studio=studio).first()
+    with pytest.raises(RuntimeError):
+        entry.save()
+    with pytest.raises(Exception, match="append-only"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE studio_auditlog SET action = 'forged' WHERE id = %s", [entry.pk])
+
+
+def test_dashboard_checklist_turns_green(owner_client, studio):
+    def step_done(key):
+        steps = owner_client.get(url("dashboard", studio)).context["steps"]
+        return next(s for s in steps if s.step.key == key).done
+
+    assert not step_done("locations")
+    LocationFactory(studio=studio)
+    assert step_done("locations")
+    keys = [s.step.key for s in owner_client.get(url("dashboard", studio)).context["steps"]]
+    assert keys == ["stripe", "locations", "profile", "waivers", "policy", "staff", "classes", "memberships"]
+
+
+def test_client_signup_and_account_on_hosted_pages(client, studio, other_studio, location):
+    response = client.post(url("account-signup", studio), {
+        "first_name": "Camille", "last_name": "T", "email": "camille@example.test",
+        "password": "Namaste-every-day-1", "home_location": location.pk, "language": "fr"})
+    assert response.status_code == 302
+    page = client.get(url("account-home", studio))
+    assert page.status_code == 200 and "Camille" in page.content.decode()
+    # The same login on another studio's pages is not that studio's client.
+    assert client.get(url("account-home", other_studio)).status_code == 302
+    with scope(studio=studio):
+        assert Client.objects.get(email="camille@example.test").home_location == location
+
+
+def test_existing_login_signs_in_on_a_second_studio(client, studio, other_studio, user_factory, password):
+    user = user_factory()
+    response = client.post(url("account-login", other_studio), {"username": user.email, "password": password})
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert Client.objects.filter(studio=other_studio, user=user).exists()
+        assert not Client.objects.filter(studio=studio, user=user).exists()

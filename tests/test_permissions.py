@@ -1,0 +1,88 @@
+"""Every staff page checks its named permission (CORE-3): denied → friendly 403."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from studio.models import Role
+from studio.permissions import ALL_PERMISSIONS, RoleKind
+from tests.factories import StaffFactory
+from tests.isolation import CASES
+from tests.url_walk import tenant_urls
+
+pytestmark = pytest.mark.django_db
+
+GUARDED = [u for u in tenant_urls() if getattr(u.view, "staff_view", False) and u.view.required_permission]
+
+
+def _path(studio, url, kwargs):
+    return reverse(url.name, kwargs={"studio_slug": studio.slug, **kwargs})
+
+
+def _member_with(studio, permissions):
+    with scopes_disabled():
+        role = Role.objects.create(studio=studio, name=f"r{len(permissions)}-{sorted(permissions)[:1]}"[:80],
+                                   permissions=sorted(permissions))
+    return StaffFactory(studio=studio, role=role)
+
+
+@pytest.mark.parametrize("url", GUARDED, ids=[u.name for u in GUARDED])
+def test_page_refuses_without_its_permission_and_opens_with_it(client, studio, other_studio, url):
+    perm = url.view.required_permission
+    kwargs = CASES[url.name](studio) if url.params else {}
+    path = _path(studio, url, kwargs)
+
+    without = _member_with(studio, ALL_PERMISSIONS - {perm})
+    client.force_login(without.user, backend="django.contrib.auth.backends.ModelBackend")
+    denied = client.get(path)
+    assert denied.status_code == 403, (url.name, denied.status_code)
+    assert "don" in denied.content.decode() or "accès" in denied.content.decode()
+
+    with_perm = _member_with(studio, {perm})
+    client.force_login(with_perm.user, backend="django.contrib.auth.backends.ModelBackend")
+    allowed = client.get(path)
+    assert allowed.status_code in (200, 302, 405), (url.name, allowed.status_code)
+
+
+def test_anonymous_is_sent_to_log_in(client, studio):
+    response = client.get(reverse("settings", kwargs={"studio_slug": studio.slug}))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_client_without_staff_membership_gets_403(client, studio, a_client, user_factory):
+    user = user_factory()
+    with scopes_disabled():
+        a_client.user = user
+        a_client.save()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("dashboard", kwargs={"studio_slug": studio.slug})).status_code == 403
+
+
+def test_teacher_cannot_reach_settings(login, studio, staff_factory):
+    teacher = staff_factory(RoleKind.TEACHER)
+    response = login(teacher.user).get(reverse("settings", kwargs={"studio_slug": studio.slug}))
+    assert response.status_code == 403
+
+
+def test_front_desk_cannot_change_roles(login, studio, staff_factory):
+    clerk = staff_factory(RoleKind.FRONT_DESK)
+    c = login(clerk.user)
+    with scopes_disabled():
+        role = Role.objects.get(studio=studio, kind=RoleKind.TEACHER)
+    response = c.post(reverse("role-edit", kwargs={"studio_slug": studio.slug, "pk": role.pk}),
+                      {"name": "Teacher", "permissions": ["manage_settings"]})
+    assert response.status_code == 403
+    role.refresh_from_db()
+    assert "manage_settings" not in role.permissions
+
+
+def test_staff_of_another_studio_is_refused(login, studio, other_studio, staff_factory):
+    stranger = staff_factory(RoleKind.OWNER, on=other_studio)
+    assert login(stranger.user).get(reverse("dashboard", kwargs={"studio_slug": studio.slug})).status_code == 403
+
+
+def test_unknown_studio_is_404(owner_client):
+    assert owner_client.get("/no-such-studio/manage/").status_code == 404
