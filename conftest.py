@@ -76,3 +76,6 @@ def password():
 @pytest.fixture
 def user_factory(db):
     return UserFactory
+
+
+from tests.browser import browser, log_in_as, page  # noqa: E402,F401 - shared Playwright fixtures
