@@ -1,0 +1,25 @@
+# Production image: gunicorn serves the web; the same image runs the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    DJANGO_SETTINGS_MODULE=studio.settings.production
+
+# WeasyPrint's system libraries (pango, harfbuzz) and gettext for compiled catalogues.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+    fonts-dejavu-core gettext \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml ./
+COPY . .
+RUN pip install . \
+ && DJANGO_SECRET_KEY=build-only DATABASE_URL=postgresql://build@localhost/build REDIS_URL=redis://localhost \
+    DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
+ && DJANGO_SECRET_KEY=build-only DATABASE_URL=postgresql://build@localhost/build REDIS_URL=redis://localhost \
+    DJANGO_ALLOWED_HOSTS=localhost python manage.py compilemessages -v 0
+
+RUN useradd --create-home atelier && mkdir -p /app/media && chown atelier /app/media
+USER atelier
+EXPOSE 8000
+CMD ["gunicorn", "studio.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
