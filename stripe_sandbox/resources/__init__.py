@@ -1,0 +1,25 @@
+"""Resource handlers, one module per Stripe resource; importing this package registers every route."""
+
+from . import (
+    accounts,
+    authentication,
+    charges,
+    customers,
+    events_api,
+    payment_intents,
+    payment_methods,
+    refunds,
+    setup_intents,
+)
+
+__all__ = [
+    "accounts",
+    "authentication",
+    "charges",
+    "customers",
+    "events_api",
+    "payment_intents",
+    "payment_methods",
+    "refunds",
+    "setup_intents",
+]
