@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "axes",
     "studio",
     "scheduling",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -159,3 +160,22 @@ LOGGING = {
 
 # Upload limits for studio branding.
 LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+# --- Stripe (payments/gateway) ---------------------------------------------------------------
+# Default target: the local Stripe sandbox (`make run` serves it on 127.0.0.1:12111). Real
+# Stripe: set STRIPE_SECRET_KEY/STRIPE_PUBLISHABLE_KEY (and leave STRIPE_API_BASE unset).
+# stripe-mock: set STRIPE_API_BASE to its address.
+SANDBOX_STRIPE_URL = "http://127.0.0.1:12111"
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_atelier_sandbox")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="pk_test_atelier_sandbox")
+_stripe_is_sandbox = STRIPE_SECRET_KEY == "sk_test_atelier_sandbox"
+STRIPE_API_BASE = env("STRIPE_API_BASE", default=SANDBOX_STRIPE_URL if _stripe_is_sandbox else "")
+STRIPE_TARGET = "sandbox" if _stripe_is_sandbox else ("mock" if STRIPE_API_BASE else "stripe")
+# Where pages load Stripe.js from: Stripe's CDN, or the sandbox's stand-in of the same calls.
+STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/_sandbox/js/stripe.js" if _stripe_is_sandbox
+                    else "https://js.stripe.com/v3/")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_atelier_sandbox_platform")
+STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="whsec_atelier_sandbox_connect")
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+
+CELERY_BEAT_SCHEDULE["payments-reconcile"] = {"task": "payments.reconcile_all", "schedule": 300.0}

@@ -9,3 +9,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 AXES_FAILURE_LIMIT = 5
+
+# Tests talk to the sandbox in-process (payments/tests/conftest.py installs its transport).
+STRIPE_SECRET_KEY = "sk_test_atelier_sandbox"
+STRIPE_API_BASE = ""
+STRIPE_TARGET = "sandbox"
+STRIPE_MAX_NETWORK_RETRIES = 0

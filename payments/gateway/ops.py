@@ -1,0 +1,234 @@
+"""One function per Stripe operation the product uses. Keyword-only; the account is always named.
+
+Writes take `idempotency_key`, built by the caller from its own row (`payment:<id>`,
+`customer:<client_id>:<account>`…) and stored there before the call, so our retries reuse it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from payments.gateway.calls import PLATFORM, _Platform, call, call_with_id
+from payments.gateway.types import (
+    Account,
+    AccountLink,
+    CheckoutSession,
+    Customer,
+    Event,
+    PaymentIntent,
+    PaymentMethod,
+    Reader,
+    Refund,
+    SetupIntent,
+    TerminalLocation,
+)
+
+AccountRef = str | _Platform
+
+# --- Connect: accounts and onboarding (always on the platform) ------------------------------------
+
+
+def account_create(*, idempotency_key: str, country: str, email: str | None, business_name: str | None,
+                   metadata: dict[str, str]) -> Account:
+    """A new connected account the platform controls (controller properties; never the old `type`)."""
+    params = {
+        "country": country, "email": email, "metadata": metadata,
+        "business_profile": {"name": business_name} if business_name else None,
+        "controller": {
+            "fees": {"payer": "application"},
+            "losses": {"payments": "application"},
+            "stripe_dashboard": {"type": "express"},
+            "requirement_collection": "stripe",
+        },
+        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+    }
+    return Account.from_stripe(call(lambda c: c.v1.accounts.create, params, account=PLATFORM,
+                                    idempotency_key=idempotency_key, write=True))
+
+
+def account_retrieve(*, account_id: str) -> Account:
+    return Account.from_stripe(call_with_id(lambda c: c.v1.accounts.retrieve, account_id, account=PLATFORM,
+                                            write=False))
+
+
+def account_link_create(*, account_id: str, refresh_url: str, return_url: str, idempotency_key: str) -> AccountLink:
+    data = call(lambda c: c.v1.account_links.create,
+                {"account": account_id, "refresh_url": refresh_url, "return_url": return_url,
+                 "type": "account_onboarding"}, account=PLATFORM, idempotency_key=idempotency_key, write=True)
+    return AccountLink(url=data["url"], expires_at=int(data["expires_at"]))
+
+
+# --- Customers and saved payment methods --------------------------------------------------------
+
+
+def customer_create(*, account: AccountRef, idempotency_key: str, email: str | None, name: str,
+                    metadata: dict[str, str]) -> Customer:
+    data = call(lambda c: c.v1.customers.create, {"email": email or None, "name": name, "metadata": metadata},
+                account=account, idempotency_key=idempotency_key, write=True)
+    return Customer.from_stripe(data)
+
+
+def customer_retrieve(*, account: AccountRef, customer_id: str) -> Customer:
+    return Customer.from_stripe(call_with_id(lambda c: c.v1.customers.retrieve, customer_id, account=account,
+                                             write=False))
+
+
+def customer_set_default_payment_method(*, account: AccountRef, customer_id: str, payment_method_id: str | None,
+                                        idempotency_key: str) -> Customer:
+    data = call_with_id(lambda c: c.v1.customers.update, customer_id,
+                        {"invoice_settings": {"default_payment_method": payment_method_id or ""}},
+                        account=account, idempotency_key=idempotency_key, write=True)
+    return Customer.from_stripe(data)
+
+
+def payment_method_retrieve(*, account: AccountRef, payment_method_id: str) -> PaymentMethod:
+    return PaymentMethod.from_stripe(call_with_id(lambda c: c.v1.payment_methods.retrieve, payment_method_id,
+                                                  account=account, write=False))
+
+
+def payment_method_detach(*, account: AccountRef, payment_method_id: str, idempotency_key: str) -> PaymentMethod:
+    return PaymentMethod.from_stripe(call_with_id(lambda c: c.v1.payment_methods.detach, payment_method_id, {},
+                                                  account=account, idempotency_key=idempotency_key, write=True))
+
+
+def payment_methods_list(*, account: AccountRef, customer_id: str, type: str | None = None) -> list[PaymentMethod]:
+    params: dict[str, Any] = {"limit": 100, "type": type}
+    data = call_with_id(lambda c: c.v1.customers.payment_methods.list, customer_id, params, account=account,
+                        write=False)
+    return [PaymentMethod.from_stripe(item) for item in data.get("data", [])]
+
+
+def setup_intent_create(*, account: AccountRef, idempotency_key: str, customer_id: str,
+                        payment_method_types: list[str], metadata: dict[str, str],
+                        payment_method_options: dict | None = None, usage: str = "off_session") -> SetupIntent:
+    params = {"customer": customer_id, "allowed_payment_method_types": payment_method_types, "usage": usage,
+              "metadata": metadata, "payment_method_options": payment_method_options}
+    return SetupIntent.from_stripe(call(lambda c: c.v1.setup_intents.create, params, account=account,
+                                        idempotency_key=idempotency_key, write=True))
+
+
+def setup_intent_retrieve(*, account: AccountRef, setup_intent_id: str) -> SetupIntent:
+    return SetupIntent.from_stripe(call_with_id(lambda c: c.v1.setup_intents.retrieve, setup_intent_id,
+                                                account=account, write=False))
+
+
+# --- Payments -----------------------------------------------------------------------------------
+
+
+def payment_intent_create(*, account: AccountRef, idempotency_key: str, amount: int, currency: str,
+                          metadata: dict[str, str], customer_id: str | None = None,
+                          payment_method_id: str | None = None, confirm: bool = False, off_session: bool = False,
+                          setup_future_usage: str | None = None, application_fee_amount: int | None = None,
+                          capture_method: str = "automatic", payment_method_types: list[str] | None = None,
+                          description: str | None = None) -> PaymentIntent:
+    """Create (and optionally confirm) a payment intent. `amount` is in minor units."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValueError("amount must be a positive integer of minor units")
+    params: dict[str, Any] = {
+        "amount": amount, "currency": currency.lower(), "metadata": metadata, "customer": customer_id,
+        "payment_method": payment_method_id, "capture_method": capture_method,
+        "setup_future_usage": setup_future_usage, "application_fee_amount": application_fee_amount or None,
+        "allowed_payment_method_types": payment_method_types or ["card"], "description": description,
+    }
+    if confirm:
+        params["confirm"] = True
+        if off_session:
+            params["off_session"] = True
+    return PaymentIntent.from_stripe(call(lambda c: c.v1.payment_intents.create, params, account=account,
+                                          idempotency_key=idempotency_key, write=True))
+
+
+def payment_intent_retrieve(*, account: AccountRef, payment_intent_id: str) -> PaymentIntent:
+    data = call_with_id(lambda c: c.v1.payment_intents.retrieve, payment_intent_id, {"expand": ["latest_charge"]},
+                        account=account, write=False)
+    return PaymentIntent.from_stripe(data)
+
+
+def payment_intent_capture(*, account: AccountRef, payment_intent_id: str, idempotency_key: str,
+                           amount_to_capture: int | None = None) -> PaymentIntent:
+    params = {"amount_to_capture": amount_to_capture, "expand": ["latest_charge"]}
+    return PaymentIntent.from_stripe(call_with_id(lambda c: c.v1.payment_intents.capture, payment_intent_id, params,
+                                                  account=account, idempotency_key=idempotency_key, write=True))
+
+
+def payment_intent_cancel(*, account: AccountRef, payment_intent_id: str, idempotency_key: str) -> PaymentIntent:
+    return PaymentIntent.from_stripe(call_with_id(lambda c: c.v1.payment_intents.cancel, payment_intent_id, {},
+                                                  account=account, idempotency_key=idempotency_key, write=True))
+
+
+def refund_create(*, account: AccountRef, idempotency_key: str, payment_intent_id: str, amount: int,
+                  metadata: dict[str, str]) -> Refund:
+    if not isinstance(amount, int) or amount <= 0:
+        raise ValueError("refund amount must be a positive integer of minor units")
+    return Refund.from_stripe(call(lambda c: c.v1.refunds.create,
+                                   {"payment_intent": payment_intent_id, "amount": amount, "metadata": metadata},
+                                   account=account, idempotency_key=idempotency_key, write=True))
+
+
+# --- Terminal -----------------------------------------------------------------------------------
+
+
+def terminal_location_create(*, account: AccountRef, idempotency_key: str, display_name: str, line1: str,
+                             city: str, postal_code: str, state: str, country: str) -> TerminalLocation:
+    params = {"display_name": display_name, "address": {"line1": line1, "city": city, "postal_code": postal_code,
+                                                        "state": state, "country": country}}
+    return TerminalLocation.from_stripe(call(lambda c: c.v1.terminal.locations.create, params, account=account,
+                                             idempotency_key=idempotency_key, write=True))
+
+
+def reader_register(*, account: AccountRef, idempotency_key: str, registration_code: str, label: str,
+                    location_id: str) -> Reader:
+    params = {"registration_code": registration_code, "label": label, "location": location_id}
+    return Reader.from_stripe(call(lambda c: c.v1.terminal.readers.create, params, account=account,
+                                   idempotency_key=idempotency_key, write=True))
+
+
+def reader_retrieve(*, account: AccountRef, reader_id: str) -> Reader:
+    return Reader.from_stripe(call_with_id(lambda c: c.v1.terminal.readers.retrieve, reader_id, account=account,
+                                           write=False))
+
+
+def reader_process_payment_intent(*, account: AccountRef, reader_id: str, payment_intent_id: str,
+                                  idempotency_key: str) -> Reader:
+    return Reader.from_stripe(call_with_id(lambda c: c.v1.terminal.readers.process_payment_intent, reader_id,
+                                           {"payment_intent": payment_intent_id}, account=account,
+                                           idempotency_key=idempotency_key, write=True))
+
+
+def reader_cancel_action(*, account: AccountRef, reader_id: str, idempotency_key: str) -> Reader:
+    return Reader.from_stripe(call_with_id(lambda c: c.v1.terminal.readers.cancel_action, reader_id, {},
+                                           account=account, idempotency_key=idempotency_key, write=True))
+
+
+def reader_present_test_card(*, account: AccountRef, reader_id: str, card_number: str | None,
+                             idempotency_key: str) -> Reader:
+    """Test mode only: the simulated reader 'taps' a test card."""
+    params = {"card_present": {"number": card_number}} if card_number else {}
+    return Reader.from_stripe(call_with_id(lambda c: c.v1.test_helpers.terminal.readers.present_payment_method,
+                                           reader_id, params, account=account, idempotency_key=idempotency_key,
+                                           write=True))
+
+
+# --- Checkout and events -------------------------------------------------------------------------
+
+
+def checkout_session_create(*, account: AccountRef, idempotency_key: str, mode: str, success_url: str,
+                            cancel_url: str, metadata: dict[str, str], customer_id: str | None = None,
+                            line_items: list[dict] | None = None, currency: str | None = None,
+                            payment_intent_data: dict | None = None, client_reference_id: str | None = None,
+                            locale: str | None = None) -> CheckoutSession:
+    params = {"mode": mode, "success_url": success_url, "cancel_url": cancel_url, "metadata": metadata,
+              "customer": customer_id, "line_items": line_items, "payment_intent_data": payment_intent_data,
+              "client_reference_id": client_reference_id, "locale": locale,
+              "currency": currency.lower() if currency and mode == "setup" else None}
+    return CheckoutSession.from_stripe(call(lambda c: c.v1.checkout.sessions.create, params, account=account,
+                                            idempotency_key=idempotency_key, write=True))
+
+
+def checkout_session_retrieve(*, account: AccountRef, session_id: str) -> CheckoutSession:
+    return CheckoutSession.from_stripe(call_with_id(lambda c: c.v1.checkout.sessions.retrieve, session_id,
+                                                    account=account, write=False))
+
+
+def event_retrieve(*, account: AccountRef, event_id: str) -> Event:
+    return Event.from_stripe(call_with_id(lambda c: c.v1.events.retrieve, event_id, account=account, write=False))

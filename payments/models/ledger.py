@@ -1,0 +1,167 @@
+"""The payments ledger (PAY-4, PAY-7): every attempt, its status history, refunds and studio credit.
+
+Money is integer minor units of the studio's currency; rates elsewhere are Decimals.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from payments.models.settings import Channel, ItemKind
+from studio.tenancy import TenantModel
+
+
+class Payment(TenantModel):
+    """One payment attempt: what for, how much, on which account and why, and what Stripe said."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")  # row committed, Stripe not called yet (or outcome unknown)
+        REQUIRES_ACTION = "requires_action", _("Waiting for the client")
+        PROCESSING = "processing", _("Processing")
+        AUTHORIZED = "authorized", _("Authorized")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+
+    class Method(models.TextChoices):
+        CARD = "card", _("Card")
+        CARD_PRESENT = "card_present", _("Card reader")
+        SAVED_METHOD = "saved_method", _("Saved payment method")
+        CHECKOUT = "checkout", _("Online checkout")
+        CREDIT = "credit", _("Studio credit")
+        CASH = "cash", _("Cash")
+
+    client = models.ForeignKey("studio.Client", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="payments")
+    amount = models.BigIntegerField(_("amount"))  # total charged, minor units
+    currency = models.CharField(max_length=3)
+    subtotal = models.BigIntegerField(_("subtotal"), default=0)
+    tax_amount = models.BigIntegerField(_("taxes"), default=0)
+    tax_lines = models.JSONField(default=list, blank=True)  # [{"name", "rate", "amount"}]
+    card_fee_amount = models.BigIntegerField(_("card fee"), default=0)  # passed on to the client (PAY-8)
+    application_fee_amount = models.BigIntegerField(_("platform fee"), default=0)
+    account = models.ForeignKey("payments.ConnectedAccount", on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="payments")
+    stripe_account_id = models.CharField(max_length=64, blank=True)  # "" = the platform (escrow)
+    is_escrow = models.BooleanField(_("escrow"), default=False)
+    routing_rule = models.CharField(_("routing rule"), max_length=40)
+    routing_reason = models.CharField(_("why this account"), max_length=300)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    item_kind = models.CharField(_("purpose"), max_length=20, choices=ItemKind.choices)
+    description = models.CharField(_("description"), max_length=200)
+    method = models.CharField(max_length=20, choices=Method.choices, default=Method.CARD)
+    location = models.ForeignKey("studio.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    client_home_location = models.ForeignKey("studio.Location", on_delete=models.PROTECT, null=True, blank=True,
+                                             related_name="+")
+    idempotency_key = models.CharField(max_length=120)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    outcome_unknown = models.BooleanField(default=False, help_text="Stripe's answer was lost; reconcile settles it")
+    stripe_payment_intent_id = models.CharField(max_length=64, blank=True)
+    stripe_charge_id = models.CharField(max_length=64, blank=True)
+    payment_method_id = models.CharField(max_length=64, blank=True)
+    stripe_customer_id = models.CharField(max_length=64, blank=True)
+    off_session = models.BooleanField(default=False)
+    failure_code = models.CharField(max_length=60, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    amount_refunded = models.BigIntegerField(default=0)
+    source_type = models.CharField(max_length=40, blank=True)  # what was bought: "booking", "membership"…
+    source_id = models.CharField(max_length=64, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "idempotency_key"], name="payment_idempotency_key_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=models.Q(amount_refunded__gte=0)
+                                   & models.Q(amount_refunded__lte=models.F("amount")),
+                                   name="payment_refunds_within_amount"),
+        ]
+        indexes = [
+            models.Index(fields=["studio", "client", "-created_at"]),
+            models.Index(fields=["studio", "status"]),
+            models.Index(fields=["studio", "stripe_payment_intent_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.amount / 100:.2f} {self.currency})"
+
+    @property
+    def refundable(self) -> int:
+        return self.amount - self.amount_refunded if self.status == self.Status.SUCCEEDED else 0
+
+
+class PaymentStatusChange(TenantModel):
+    """Status history of a payment, from our call, the webhook or the reconcile task."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="history")
+    status = models.CharField(max_length=20)
+    source = models.CharField(max_length=20)  # "created", "api", "webhook", "reconcile", "staff"
+    detail = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["studio", "payment"])]
+
+
+class Refund(TenantModel):
+    """Money given back: to the original method (a Stripe refund) or as studio credit."""
+
+    class Destination(models.TextChoices):
+        ORIGINAL = "original", _("Original payment method")
+        CREDIT = "credit", _("Studio credit")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.BigIntegerField(_("amount"))
+    destination = models.CharField(max_length=10, choices=Destination.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    idempotency_key = models.CharField(max_length=120)
+    stripe_refund_id = models.CharField(max_length=64, blank=True)
+    failure_message = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "idempotency_key"], name="refund_idempotency_key_unique"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+
+class CreditEntry(TenantModel):
+    """A movement of studio credit: positive adds to the client's balance, negative spends it."""
+
+    class Kind(models.TextChoices):
+        REFUND = "refund", _("Refund as credit")
+        SPEND = "spend", _("Spent")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    client = models.ForeignKey("studio.Client", on_delete=models.PROTECT, related_name="credit_entries")
+    amount = models.BigIntegerField(_("amount"))
+    currency = models.CharField(max_length=3)
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["studio", "client"])]
+        constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="credit_entry_not_zero")]

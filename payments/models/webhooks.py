@@ -1,0 +1,28 @@
+"""The Stripe event inbox (PAY-5): stored once by event id, handled by the worker."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class StripeEvent(models.Model):
+    """Global table: an event arrives before we know its studio (the directory maps `account`)."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    type = models.CharField(max_length=80)
+    account = models.CharField(max_length=64, blank=True)  # connected account; "" for platform events
+    studio_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    livemode = models.BooleanField(default=False)
+    created = models.BigIntegerField()  # Stripe's timestamp
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["studio_id", "-received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,1 @@
+"""Writes for payments, one module per concern (accounts, charges, refunds, credit, escrow…)."""

@@ -1,0 +1,229 @@
+"""Charging a client (PAY-4): pending row → Stripe call → recorded result; reconcile the unknown.
+
+The pattern every money path follows (DESIGN.md):
+1. `payment_create` commits a PENDING row carrying the routed account, the priced quote and a
+   deterministic idempotency key (`payment:<id>` unless the caller's own row gives one, e.g.
+   `renewal:<membership_id>:<period_start>` — then the unique constraint also stops a second
+   row for the same renewal).
+2. `payment_submit` calls Stripe outside any transaction with that key.
+3. The answer is recorded by `payment_record_intent` in a new transaction. A definite failure
+   (declined) ends the attempt; an ambiguous one (timeout, 5xx, lost response, 429) leaves the
+   row PENDING with `outcome_unknown`, for the webhook or `payment_reconcile` to settle.
+
+Retries always reuse the same key, so Stripe answers a retry with the first result instead of
+charging again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from payments import gateway
+from payments.models import Payment, PaymentStatusChange
+from payments.services.fees import Quote, quote_build
+from payments.services.routing import Purchase, Route, route_payment
+from studio.models import Client, Location, Studio
+from studio.services import Actor, audit_record
+
+#: Stripe keeps idempotency keys for 24 hours; past that, a resubmission could charge again.
+RESUBMIT_WINDOW = timedelta(hours=23)
+
+_RANK = {
+    Payment.Status.PENDING: 0, Payment.Status.REQUIRES_ACTION: 1, Payment.Status.PROCESSING: 2,
+    Payment.Status.AUTHORIZED: 3, Payment.Status.FAILED: 3, Payment.Status.SUCCEEDED: 5,
+    Payment.Status.CANCELED: 5,
+}
+
+_FROM_INTENT = {
+    "succeeded": Payment.Status.SUCCEEDED,
+    "requires_capture": Payment.Status.AUTHORIZED,
+    "processing": Payment.Status.PROCESSING,
+    "requires_action": Payment.Status.REQUIRES_ACTION,
+    "requires_confirmation": Payment.Status.PENDING,
+    "canceled": Payment.Status.CANCELED,
+}
+
+
+@dataclass(frozen=True)
+class ChargeTarget:
+    """What to charge on Stripe: a saved method (off- or on-session), or nothing yet (client confirms)."""
+
+    customer_id: str | None = None
+    payment_method_id: str | None = None
+    off_session: bool = False
+
+
+def _history(payment: Payment, status: str, source: str, detail: str = "") -> None:
+    PaymentStatusChange.objects.create(studio_id=payment.studio_id, payment=payment, status=status, source=source,
+                                       detail=detail[:300])
+
+
+def payment_create(*, studio: Studio, actor: Actor, client: Client | None, subtotal: int, item_kind: str,
+                   channel: str, description: str, method: str = Payment.Method.CARD,
+                   item_location: Location | None = None, pos_location: Location | None = None,
+                   target: ChargeTarget | None = None, idempotency_key: str | None = None,
+                   source_type: str = "", source_id: str = "", quote: Quote | None = None,
+                   route: Route | None = None) -> Payment:
+    """Commit a PENDING payment: routed (PAY-3), priced (PAY-8/9), keyed. Stripe is not called here."""
+    home = client.home_location if client is not None else None
+    route = route or route_payment(studio=studio, purchase=Purchase(
+        channel=channel, item_kind=item_kind, item_location=item_location, client_home_location=home,
+        pos_location=pos_location))
+    quote = quote or quote_build(studio=studio, subtotal=subtotal, item_kind=item_kind,
+                                 by_card=method != Payment.Method.CASH)
+    if quote.total <= 0:
+        raise ValueError("nothing to charge")
+    target = target or ChargeTarget()
+    try:
+        with transaction.atomic():
+            payment = Payment.objects.create(
+                studio=studio, client=client, amount=quote.total, currency=studio.currency, subtotal=quote.subtotal,
+                tax_amount=quote.tax_total, tax_lines=[line.as_json() for line in quote.tax_lines],
+                card_fee_amount=quote.card_fee,
+                application_fee_amount=0 if route.is_escrow else quote.application_fee,
+                account=route.account, stripe_account_id=route.account.stripe_account_id if route.account else "",
+                is_escrow=route.is_escrow, routing_rule=route.rule, routing_reason=route.reason[:300],
+                channel=channel, item_kind=item_kind, description=description[:200], method=method,
+                location=item_location or pos_location, client_home_location=home,
+                idempotency_key=idempotency_key or "pending", stripe_customer_id=target.customer_id or "",
+                payment_method_id=target.payment_method_id or "", off_session=target.off_session,
+                source_type=source_type, source_id=str(source_id), created_by=actor.user,
+            )
+            if idempotency_key is None:
+                payment.idempotency_key = f"payment:{payment.pk}"
+                payment.save(update_fields=["idempotency_key"])
+            _history(payment, Payment.Status.PENDING, "created", route.reason)
+            audit_record(studio=studio, actor=actor, action="payment.created", obj=payment,
+                         changes={"amount": payment.amount, "account": payment.stripe_account_id or "escrow",
+                                  "rule": route.rule})
+    except IntegrityError:
+        # The caller's key names a payment that already exists (a second click, a retried task).
+        existing = Payment.objects.filter(studio=studio, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing
+    return payment
+
+
+def _account_ref(payment: Payment):
+    return payment.stripe_account_id or gateway.PLATFORM
+
+
+def payment_submit(*, payment: Payment) -> Payment:
+    """Send the payment to Stripe with its own key. Safe to call again: the key makes it idempotent."""
+    if payment.status != Payment.Status.PENDING:
+        return payment
+    metadata = {"atelier_payment": str(payment.pk), "atelier_studio": str(payment.studio_id)}
+    confirm = bool(payment.payment_method_id)
+    try:
+        intent = gateway.payment_intent_create(
+            account=_account_ref(payment), idempotency_key=payment.idempotency_key, amount=payment.amount,
+            currency=payment.currency, metadata=metadata, customer_id=payment.stripe_customer_id or None,
+            payment_method_id=payment.payment_method_id or None, confirm=confirm,
+            off_session=payment.off_session and confirm,
+            application_fee_amount=payment.application_fee_amount or None,
+            payment_method_types=["card_present"] if payment.method == Payment.Method.CARD_PRESENT else ["card"],
+            capture_method="automatic", description=payment.description,
+        )
+    except gateway.CardDeclined as exc:
+        return _record_failure(payment, code=exc.decline_code or exc.code or "card_declined", message=exc.message,
+                               intent_id=exc.payment_intent_id, source="api")
+    except gateway.StripeUnavailable as exc:
+        return _record_unknown(payment, detail=f"{type(exc).__name__}: {exc.message}")
+    return payment_record_intent(payment=payment, intent=intent, source="api")
+
+
+def _record_unknown(payment: Payment, *, detail: str) -> Payment:
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if locked.status == Payment.Status.PENDING:
+            locked.outcome_unknown = True
+            locked.save(update_fields=["outcome_unknown", "updated_at"])
+            _history(locked, locked.status, "api", f"outcome unknown — {detail}")
+    return locked
+
+
+def _record_failure(payment: Payment, *, code: str, message: str, intent_id: str | None, source: str) -> Payment:
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        if _RANK[locked.status] < _RANK[Payment.Status.SUCCEEDED]:
+            locked.status = Payment.Status.FAILED
+            locked.outcome_unknown = False
+            locked.failure_code = code[:60]
+            locked.failure_message = message[:300]
+            if intent_id:
+                locked.stripe_payment_intent_id = intent_id
+            locked.save()
+            _history(locked, locked.status, source, f"{code}: {message}")
+    return locked
+
+
+def payment_record_intent(*, payment: Payment, intent: gateway.types.PaymentIntent, source: str) -> Payment:
+    """Record what Stripe says about the payment's intent. Never moves a payment backwards."""
+    if intent.status == "requires_payment_method":
+        if intent.last_error_code or intent.last_error_decline_code:
+            return _record_failure(payment, code=intent.last_error_decline_code or intent.last_error_code or "failed",
+                                   message=intent.last_error_message or "", intent_id=intent.id, source=source)
+        new_status = Payment.Status.PENDING
+    else:
+        new_status = _FROM_INTENT.get(intent.status, Payment.Status.PENDING)
+    with transaction.atomic():
+        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        changed = False
+        if not locked.stripe_payment_intent_id:
+            locked.stripe_payment_intent_id = intent.id
+            changed = True
+        if intent.latest_charge and locked.stripe_charge_id != intent.latest_charge:
+            locked.stripe_charge_id = intent.latest_charge
+            changed = True
+        if locked.outcome_unknown:
+            locked.outcome_unknown = False
+            changed = True
+        moves_forward = _RANK[new_status] > _RANK[locked.status] or (
+            locked.status == Payment.Status.FAILED and new_status == Payment.Status.SUCCEEDED)
+        if new_status != locked.status and moves_forward:
+            locked.status = new_status
+            if new_status == Payment.Status.SUCCEEDED:
+                locked.failure_code = locked.failure_message = ""
+            changed = True
+            _history(locked, new_status, source, intent.status)
+        if changed:
+            locked.save()
+    return locked
+
+
+def payment_reconcile(*, payment: Payment, now=None) -> Payment:
+    """Settle a payment whose outcome we do not know, by asking Stripe again.
+
+    With an intent id: re-read it. Without one (the create's answer was lost): resubmit with the
+    same idempotency key — Stripe replays the first answer if it got the request, or does it now
+    if it did not; either way exactly one charge. Past Stripe's 24-hour key window a resubmission
+    could charge twice, so such payments are left for a person (they show in the ledger).
+    """
+    now = now or timezone.now()
+    if payment.status not in (Payment.Status.PENDING, Payment.Status.PROCESSING, Payment.Status.REQUIRES_ACTION):
+        return payment
+    try:
+        if payment.stripe_payment_intent_id:
+            intent = gateway.payment_intent_retrieve(account=_account_ref(payment),
+                                                     payment_intent_id=payment.stripe_payment_intent_id)
+            return payment_record_intent(payment=payment, intent=intent, source="reconcile")
+        if not payment.outcome_unknown:
+            return payment  # never sent: the flow that created it will send it
+        if now - payment.created_at > RESUBMIT_WINDOW:
+            return payment
+        return payment_submit(payment=payment)
+    except gateway.StripeUnavailable:
+        return payment  # still unknown; the next run tries again
+
+
+def payments_needing_reconcile(*, studio: Studio, older_than: timedelta = timedelta(minutes=2), now=None):
+    now = now or timezone.now()
+    return Payment.objects.filter(
+        studio=studio, created_at__lte=now - older_than,
+        status__in=[Payment.Status.PENDING, Payment.Status.PROCESSING],
+    ).exclude(outcome_unknown=False, stripe_payment_intent_id="").order_by("id")

@@ -1,0 +1,42 @@
+"""Payments tests talk to the Stripe sandbox in-process, through the real SDK."""
+
+from __future__ import annotations
+
+import pytest
+from django_scopes import scopes_disabled
+
+from payments import gateway
+from payments.models import ConnectedAccount, ConnectedAccountLocation, StripeAccountDirectory
+from stripe_sandbox import Sandbox
+from stripe_sandbox.transport import SandboxHTTPClient
+
+
+@pytest.fixture
+def sandbox():
+    sb = Sandbox(seed=1234, delivery="queued")
+    with gateway.use_http_client(SandboxHTTPClient(sb)):
+        yield sb
+
+
+@pytest.fixture
+def make_account(sandbox):
+    """A connected account on the sandbox, onboarded (or not), recorded for `studio`."""
+
+    def make(studio, *, name="Main", default=False, locations=(), ready=True) -> ConnectedAccount:
+        created = gateway.account_create(idempotency_key=f"test-account:{studio.pk}:{name}", country="CA",
+                                         email=None, business_name=name, metadata={})
+        if ready:
+            sandbox.complete_onboarding(created.id)
+        account_state = gateway.account_retrieve(account_id=created.id)
+        with scopes_disabled():
+            account = ConnectedAccount.objects.create(
+                studio=studio, display_name=name, stripe_account_id=created.id, creation_key=f"test:{name}",
+                is_default=default, charges_enabled=account_state.charges_enabled,
+                payouts_enabled=account_state.payouts_enabled, details_submitted=account_state.details_submitted,
+                state=ConnectedAccount.State.READY if ready else ConnectedAccount.State.ONBOARDING)
+            for location in locations:
+                ConnectedAccountLocation.objects.create(studio=studio, account=account, location=location)
+            StripeAccountDirectory.objects.create(stripe_account_id=created.id, studio_id=studio.pk)
+        return account
+
+    return make
