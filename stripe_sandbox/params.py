@@ -209,9 +209,12 @@ def compile_type(hint: Any) -> Node:
         args = [a for a in te.get_args(hint) if a is not type(None)]
         literals = [a for a in args if te.get_origin(a) is typing.Literal]
         if literals and all(a is str or te.get_origin(a) is typing.Literal for a in args):
+            values = tuple(v for lit in literals for v in te.get_args(lit))
+            if str in args and all(v == "" for v in values):
+                return Str()  # "Literal[''] | str": any string, "" meaning "unset"
             # "Literal[...] | str" is the SDK leaving room for future values; the server of this API
             # version accepts only the listed ones, so the sandbox checks against them.
-            return Enum(tuple(v for lit in literals for v in te.get_args(lit)))
+            return Enum(values)
         return OneOf([compile_type(a) for a in args])
     if origin is typing.Literal:
         return Enum(te.get_args(hint))

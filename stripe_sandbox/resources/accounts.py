@@ -201,7 +201,8 @@ def save_and_report(ctx: Ctx, account: dict[str, Any], before: dict[str, Any] | 
         if before["capabilities"].get(name) != status:
             previous = {"status": before["capabilities"].get(name)}
             capability = _capability(account, name, ctx)
-            ctx.sandbox.events.record(ctx, "capability.updated", capability, previous, account=account["id"])
+            ctx.events.append(ctx.sandbox.events.record(ctx, "capability.updated", capability, previous,
+                                                        account=account["id"]))
 
 
 def _connected(ctx: Ctx, account_id: str, param: str = "account") -> dict[str, Any]:
