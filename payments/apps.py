@@ -6,3 +6,30 @@ class PaymentsConfig(AppConfig):
     name = "payments"
     verbose_name = _("Payments")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from studio import checklist, navigation, profile_sections
+        from studio.permissions import Perm
+
+        navigation.add_manage(navigation.NavEntry(_("Payment accounts"), "payments-accounts",
+                                                  perm=Perm.CONNECT_PAYMENTS, order=60))
+        checklist.CHECKS["stripe"] = _stripe_connected
+        profile_sections.register_location_fact(_location_account)
+
+
+def _stripe_connected(studio) -> bool:
+    from payments.models import ConnectedAccount
+
+    return ConnectedAccount.objects.filter(studio=studio, charges_enabled=True).exclude(stripe_account_id="").exists()
+
+
+def _location_account(location):
+    from payments.services.accounts import account_for_location
+
+    if not location.is_home_location:
+        return None
+    account = account_for_location(studio=location.studio, location=location)
+    label = _("Payment account")
+    if account is None:
+        return {"label": label, "value": _("the studio's default account")}
+    return {"label": label, "value": account.display_name}

@@ -31,3 +31,23 @@ def payments_reconcile_all() -> int:
     for studio_id in studio_ids:
         payments_reconcile_studio.delay(studio_id)
     return len(studio_ids)
+
+
+@studio_task(name="payments.connected_account_create", autoretry_for=(Exception,), retry_backoff=True,
+             max_retries=5)
+def connected_account_create_task(studio_id: int, account_id: int) -> str:
+    from payments.models import ConnectedAccount
+    from payments.services.accounts import connected_account_create_at_stripe
+
+    account = ConnectedAccount.objects.select_related("studio", "created_by").get(pk=account_id)
+    return connected_account_create_at_stripe(account=account).state
+
+
+@shared_task(name="payments.process_stripe_event", autoretry_for=(Exception,), retry_backoff=True, max_retries=8)
+def process_stripe_event(event_pk: int) -> str:
+    """Global task: the event row knows its studio; `webhook_process` enters that scope."""
+    from payments.models import StripeEvent
+    from payments.services.webhooks import webhook_process
+
+    row = StripeEvent.objects.filter(pk=event_pk).first()
+    return webhook_process(event_row=row) if row else "missing"

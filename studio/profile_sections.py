@@ -45,3 +45,16 @@ def sections_for(*, request, client) -> list[Section]:
 
 def account_sections_for(*, request, client) -> list[Section]:
     return _collect(_ACCOUNT_PROVIDERS, request, client)
+
+
+_LOCATION_FACTS: list[Callable] = []
+
+
+def register_location_fact(provider: Callable) -> Callable:
+    """A `(location) -> {"label", "value"} | None` line on the location page (e.g. its payment account)."""
+    _LOCATION_FACTS.append(provider)
+    return provider
+
+
+def location_facts_for(*, location) -> list[dict]:
+    return [fact for p in _LOCATION_FACTS if (fact := p(location)) is not None]

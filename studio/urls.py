@@ -17,6 +17,7 @@ urlpatterns = [
     path("reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("i18n/setlang/", auth.set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("webhooks/", include("payments.urls_webhooks")),
     path("<slug:studio_slug>/", include("studio.urls_tenant")),
 ]
 

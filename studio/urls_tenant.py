@@ -39,4 +39,5 @@ urlpatterns = [
     path("manage/audit/", audit.audit_log, name="audit-log"),
     # Apps
     path("", include("scheduling.urls")),
+    path("", include("payments.urls")),
 ]

@@ -165,6 +165,10 @@ def refund_create(*, account: AccountRef, idempotency_key: str, payment_intent_i
                                    account=account, idempotency_key=idempotency_key, write=True))
 
 
+def refund_retrieve(*, account: AccountRef, refund_id: str) -> Refund:
+    return Refund.from_stripe(call_with_id(lambda c: c.v1.refunds.retrieve, refund_id, account=account, write=False))
+
+
 # --- Terminal -----------------------------------------------------------------------------------
 
 

@@ -32,6 +32,7 @@ class ConnectedAccount(TenantModel):
     requirements_past_due = ArrayField(models.CharField(max_length=120), default=list, blank=True)
     disabled_reason = models.CharField(max_length=120, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    link_attempts = models.PositiveIntegerField(default=0)  # numbers each onboarding link's idempotency key
     synced_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)

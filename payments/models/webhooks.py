@@ -19,6 +19,7 @@ class StripeEvent(models.Model):
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    outcome = models.CharField(max_length=80, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -40,3 +40,31 @@ def make_account(sandbox):
         return account
 
     return make
+
+
+@pytest.fixture
+def webhooks_to_app(sandbox, client, settings):
+    """Point the sandbox's signed deliveries at our two endpoints through Django's test client."""
+
+    def deliver(url: str, headers: dict, body: bytes) -> int:
+        path = url.split("127.0.0.1:8000", 1)[-1]
+        response = client.post(path, data=body, content_type="application/json",
+                               HTTP_STRIPE_SIGNATURE=headers.get("Stripe-Signature", ""))
+        return response.status_code
+
+    sandbox.webhooks.deliver = deliver
+    sandbox.webhooks.add_endpoint("http://127.0.0.1:8000/webhooks/stripe/", settings.STRIPE_WEBHOOK_SECRET, False)
+    sandbox.webhooks.add_endpoint("http://127.0.0.1:8000/webhooks/stripe/connect/",
+                                  settings.STRIPE_CONNECT_WEBHOOK_SECRET, True)
+    return sandbox
+
+
+def process_inbox(order=None) -> list[str]:
+    """Run the worker's handler over every stored, unprocessed event (in `order` if given)."""
+    from payments.models import StripeEvent
+    from payments.services.webhooks import webhook_process
+
+    rows = list(StripeEvent.objects.filter(processed_at__isnull=True).order_by("id"))
+    if order is not None:
+        rows = order(rows)
+    return [webhook_process(event_row=row) for row in rows]

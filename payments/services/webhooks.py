@@ -1,0 +1,203 @@
+"""The webhook inbox (PAY-5): store each event once by id, handle it in the worker.
+
+Handlers never trust the event's copy of an object when order matters: they re-read the
+object from Stripe and record its current state. Delivered twice, or in any order, events
+leave the same state as once in order.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_scopes import scope
+
+from payments import gateway
+from payments.models import ConnectedAccount, Payment, Refund, StripeAccountDirectory, StripeEvent
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[StripeEvent, int], str]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*event_types: str) -> Callable[[Handler], Handler]:
+    """Register a handler `(event, studio_id) -> outcome` for event types (other apps use it too)."""
+
+    def register(fn: Handler) -> Handler:
+        for event_type in event_types:
+            HANDLERS[event_type] = fn
+        return fn
+
+    return register
+
+
+def _studio_for(event: gateway.types.Event) -> int | None:
+    """Unscoped by design: the inbox is where an account id becomes a studio (DESIGN.md)."""
+    if event.account:
+        entry = StripeAccountDirectory.objects.filter(stripe_account_id=event.account).first()
+        return entry.studio_id if entry else None
+    studio_id = (event.object.get("metadata") or {}).get("atelier_studio")
+    return int(studio_id) if studio_id and str(studio_id).isdigit() else None
+
+
+def webhook_store(*, event: gateway.types.Event) -> tuple[StripeEvent, bool]:
+    """Store a verified event once. Returns (row, created); a duplicate delivery is not stored again."""
+    existing = StripeEvent.objects.filter(event_id=event.id).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            row = StripeEvent.objects.create(
+                event_id=event.id, type=event.type, account=event.account or "", studio_id=_studio_for(event),
+                livemode=bool(event.raw.get("livemode")), created=event.created, payload=event.raw)
+    except IntegrityError:
+        return StripeEvent.objects.get(event_id=event.id), False
+    return row, True
+
+
+def webhook_process(*, event_row: StripeEvent) -> str:
+    """Handle one stored event inside its studio's scope. Idempotent; records the outcome."""
+    with transaction.atomic():
+        row = StripeEvent.objects.select_for_update(skip_locked=True).filter(pk=event_row.pk).first()
+        if row is None or row.processed_at is not None:
+            return "skipped"
+        row.attempts += 1
+        row.save(update_fields=["attempts"])
+    handler = HANDLERS.get(row.type)
+    if handler is None:
+        outcome = "ignored"
+    elif row.studio_id is None:
+        outcome = "unknown account"
+    else:
+        try:
+            with scope(studio=row.studio_id):
+                outcome = handler(row, row.studio_id)
+        except gateway.StripeUnavailable as exc:
+            StripeEvent.objects.filter(pk=row.pk).update(last_error=f"retry: {exc.message}"[:2000])
+            raise
+        except Exception as exc:
+            logger.exception("webhook %s failed", row.event_id)
+            StripeEvent.objects.filter(pk=row.pk).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+            raise
+    StripeEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now(), last_error="", outcome=outcome[:80])
+    return outcome
+
+
+# --- handlers -----------------------------------------------------------------------------------
+
+
+@handles("account.updated", "capability.updated")
+def _account_changed(event: StripeEvent, studio_id: int) -> str:
+    from payments.services.accounts import connected_account_sync
+
+    account_id = event.account or event.payload["data"]["object"].get("id", "")
+    if event.type == "capability.updated":
+        account_id = event.account or event.payload["data"]["object"].get("account", "")
+    account = ConnectedAccount.objects.filter(studio_id=studio_id, stripe_account_id=account_id).first()
+    if account is None:
+        return "no such account"
+    connected_account_sync(account=account)
+    return "synced"
+
+
+def _payment_for_intent(studio_id: int, intent: dict) -> Payment | None:
+    payment = Payment.objects.filter(studio_id=studio_id, stripe_payment_intent_id=intent.get("id", "")).first()
+    if payment is None:
+        own_id = (intent.get("metadata") or {}).get("atelier_payment", "")
+        if str(own_id).isdigit():
+            payment = Payment.objects.filter(studio_id=studio_id, pk=int(own_id)).first()
+    return payment
+
+
+def _resync_intent(payment: Payment, intent_id: str) -> str:
+    from payments.services.charges import payment_record_intent
+
+    account = payment.stripe_account_id or gateway.PLATFORM
+    intent = gateway.payment_intent_retrieve(account=account, payment_intent_id=intent_id)
+    payment_record_intent(payment=payment, intent=intent, source="webhook")
+    return "recorded"
+
+
+@handles("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled",
+         "payment_intent.processing", "payment_intent.requires_action", "payment_intent.amount_capturable_updated")
+def _intent_changed(event: StripeEvent, studio_id: int) -> str:
+    intent = event.payload["data"]["object"]
+    payment = _payment_for_intent(studio_id, intent)
+    if payment is None:
+        return "no such payment"
+    return _resync_intent(payment, intent["id"])
+
+
+@handles("checkout.session.completed")
+def _checkout_completed(event: StripeEvent, studio_id: int) -> str:
+    session = event.payload["data"]["object"]
+    intent_id = session.get("payment_intent")
+    if isinstance(intent_id, dict):
+        intent_id = intent_id.get("id")
+    if not intent_id:
+        return "setup session"  # setup-mode sessions are handled by the saved-methods module
+    own_id = (session.get("metadata") or {}).get("atelier_payment") or session.get("client_reference_id") or ""
+    payment = Payment.objects.filter(studio_id=studio_id, stripe_payment_intent_id=intent_id).first()
+    if payment is None and str(own_id).isdigit():
+        payment = Payment.objects.filter(studio_id=studio_id, pk=int(own_id)).first()
+    if payment is None:
+        return "no such payment"
+    return _resync_intent(payment, intent_id)
+
+
+@handles("terminal.reader.action_succeeded", "terminal.reader.action_failed")
+def _reader_action(event: StripeEvent, studio_id: int) -> str:
+    reader = event.payload["data"]["object"]
+    action = reader.get("action") or {}
+    intent_id = (action.get("process_payment_intent") or {}).get("payment_intent")
+    if isinstance(intent_id, dict):
+        intent_id = intent_id.get("id")
+    if not intent_id:
+        return "no payment intent"
+    payment = Payment.objects.filter(studio_id=studio_id, stripe_payment_intent_id=intent_id).first()
+    if payment is None:
+        return "no such payment"
+    if event.type == "terminal.reader.action_failed":
+        from payments.services.charges import _record_failure
+
+        _record_failure(payment, code=action.get("failure_code") or "reader_failed",
+                        message=action.get("failure_message") or "", intent_id=intent_id, source="webhook")
+        return "failed"
+    return _resync_intent(payment, intent_id)
+
+
+@handles("charge.refunded", "refund.updated", "refund.created")
+def _refund_changed(event: StripeEvent, studio_id: int) -> str:
+    obj = event.payload["data"]["object"]
+    intent_id = obj.get("payment_intent")
+    if isinstance(intent_id, dict):
+        intent_id = intent_id.get("id")
+    pending = Refund.objects.filter(studio_id=studio_id, payment__stripe_payment_intent_id=intent_id,
+                                    status=Refund.Status.PENDING).exclude(stripe_refund_id="")
+    settled = 0
+    for refund in pending:
+        account = refund.payment.stripe_account_id or gateway.PLATFORM
+        remote = gateway.refund_retrieve(account=account, refund_id=refund.stripe_refund_id)
+        if remote.status in ("succeeded", "failed", "canceled"):
+            with transaction.atomic():
+                locked = Refund.objects.select_for_update().get(pk=refund.pk)
+                if locked.status == Refund.Status.PENDING:
+                    locked.status = Refund.Status.SUCCEEDED if remote.status == "succeeded" else Refund.Status.FAILED
+                    locked.save(update_fields=["status"])
+                    if locked.status == Refund.Status.FAILED:
+                        Payment.objects.filter(pk=locked.payment_id).update(
+                            amount_refunded=F("amount_refunded") - locked.amount)
+                    settled += 1
+    return f"refunds settled: {settled}"
+
+
+def recent_events(*, studio_id: int, failures_only: bool = False, limit: int = 100):
+    """The studio's own events (the inbox is global; this filter is the studio's view of it)."""
+    qs = StripeEvent.objects.filter(studio_id=studio_id)
+    if failures_only:
+        qs = qs.exclude(last_error="")
+    return list(qs.order_by("-received_at")[:limit])

@@ -1,0 +1,27 @@
+"""Stripe webhooks (PAY-5): verify against the raw body, store once, answer 200, work later."""
+
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from payments import gateway
+from payments.services.webhooks import webhook_store
+from payments.tasks import process_stripe_event
+from studio.tasking import enqueue
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request, connect: bool):
+    secret = settings.STRIPE_CONNECT_WEBHOOK_SECRET if connect else settings.STRIPE_WEBHOOK_SECRET
+    try:
+        event = gateway.webhook_event_parse(payload=request.body,
+                                            signature_header=request.headers.get("Stripe-Signature", ""),
+                                            secret=secret)
+    except gateway.WebhookSignatureError:
+        return HttpResponseBadRequest("invalid signature")
+    row, created = webhook_store(event=event)
+    if created:
+        enqueue(process_stripe_event, row.pk)
+    return HttpResponse("ok")
