@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from payments.views import accounts
+from payments.views import accounts, events
 
 urlpatterns = [
     path("manage/payments/accounts/", accounts.account_list, name="payments-accounts"),
@@ -12,4 +12,5 @@ urlpatterns = [
     path("manage/payments/accounts/<int:pk>/onboard/", accounts.account_onboard, name="payments-account-onboard"),
     path("manage/payments/accounts/<int:pk>/return/", accounts.account_return, name="payments-account-return"),
     path("manage/payments/accounts/<int:pk>/edit/", accounts.account_edit, name="payments-account-edit"),
+    path("manage/payments/events/", events.event_list, name="payments-events"),
 ]

@@ -62,20 +62,22 @@ def run() -> int:
     env.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings.dev")
     children: list[subprocess.Popen] = []
     try:
+        child_env = embedded.child_env(**env)
+        sandbox_cmd = _sandbox_command(data_dir)
+        if sandbox_cmd:
+            # First: the demo seed creates the demo's connected accounts on it.
+            children.append(subprocess.Popen(sandbox_cmd, cwd=ROOT, env=child_env))  # noqa: S603
+            _wait_for_port(*SANDBOX_ADDR)
         _manage(env, "migrate", "--noinput", "-v", "0")
         _manage(env, "seed_demo")
-        child_env = embedded.child_env(**env)
         commands = [
             [PY, "manage.py", "runserver", WEB_ADDR, "--noreload"],
             [PY, "-m", "celery", "-A", "studio", "worker", "-l", "warning", "-c", "2", "-n", "worker@%h"],
             [PY, "-m", "celery", "-A", "studio", "beat", "-l", "warning", "-s", str(data_dir / "celerybeat-schedule")],
         ]
-        sandbox_cmd = _sandbox_command(data_dir)
-        if sandbox_cmd:
-            commands.insert(0, sandbox_cmd)
         for command in commands:
             children.append(subprocess.Popen(command, cwd=ROOT, env=child_env))  # noqa: S603
-        time.sleep(1.5)
+        _wait_for_port(*WEB_ADDR.split(":"))
         _print_banner(env)
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
@@ -96,9 +98,22 @@ def run() -> int:
         _stop(handles)
 
 
+def _wait_for_port(host: str, port, timeout: float = 20.0) -> None:
+    import socket
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            sock.settimeout(0.3)
+            if sock.connect_ex((host, int(port))) == 0:
+                return
+        time.sleep(0.2)
+    print(f"warning: nothing answers on {host}:{port} yet", file=sys.stderr)
+
+
 def _sandbox_command(data_dir: Path) -> list[str] | None:
     """The local Stripe stand-in, unless the product is pointed at a real Stripe."""
-    if os.environ.get("STRIPE_API_BASE") or os.environ.get("STRIPE_SECRET_KEY", "").startswith("sk_live"):
+    if os.environ.get("STRIPE_API_BASE") or os.environ.get("STRIPE_SECRET_KEY", "sk_test_atelier_sandbox") != "sk_test_atelier_sandbox":
         return None
     if not (ROOT / "stripe_sandbox" / "__main__.py").exists():
         return None

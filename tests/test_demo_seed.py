@@ -1,0 +1,32 @@
+"""The demo seed `make run` loads: complete, idempotent, and two studios apart."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+
+from payments import gateway
+from stripe_sandbox import Sandbox
+from stripe_sandbox.transport import SandboxHTTPClient
+from studio.demo_logins import DEMO_LOGINS
+from studio.models import Client, Location, StaffMember, Studio, User
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_is_idempotent_and_logins_work():
+    with gateway.use_http_client(SandboxHTTPClient(Sandbox(seed=5))):
+        call_command("seed_demo")
+        with scopes_disabled():
+            counts = (Studio.objects.count(), Location.objects.count(), Client.objects.count(),
+                      StaffMember.objects.count())
+        call_command("seed_demo")
+    with scopes_disabled():
+        assert counts == (Studio.objects.count(), Location.objects.count(), Client.objects.count(),
+                          StaffMember.objects.count())
+        from payments.models import ConnectedAccount
+
+        accounts = ConnectedAccount.objects.filter(studio__slug="demo")
+        assert accounts.count() == 2 and all(a.charges_enabled for a in accounts)
+    for email, _what in DEMO_LOGINS:
+        assert User.objects.get(email=email).check_password("atelier-demo")
