@@ -149,3 +149,13 @@ def merge(target: dict[str, Any], updates: dict[str, Any] | None) -> None:
             merge(target[key], value)
         else:
             target[key] = None if value == "" else copy.deepcopy(value)
+
+
+def invoke(ctx: Ctx, handler: Any, params: dict[str, Any], **path_args: str) -> Any:
+    """Call another endpoint's handler inside this request (hosted pages, Stripe.js stand-in)."""
+    saved = ctx.params, ctx.path_args
+    ctx.params, ctx.path_args = params, path_args
+    try:
+        return handler(ctx)
+    finally:
+        ctx.params, ctx.path_args = saved

@@ -163,12 +163,31 @@ class Sandbox:
         return checkout_page.submit(self, session_id, account=account, number=card_number,
                                     exp="12/34", cvc="123", email=email)
 
+    def run(self, action: Callable[[Ctx], Any], account: str | None = None, origin: str = "hosted") -> Any:
+        """Run `action(ctx)` as one request would: under the lock, persisted, webhooks sent after.
+
+        Used by hosted pages, the Stripe.js stand-in and test helpers. A StripeError raised by the
+        action still persists and delivers what happened before it (a decline is a state change).
+        """
+        ctx: Ctx | None = None
+        try:
+            with self.lock:
+                ctx = Ctx(self, account=account, params={}, request_id="req_" + self.ids.token(14), origin=origin)
+                try:
+                    return action(ctx)
+                finally:
+                    self.persist()
+        finally:
+            if ctx is not None:
+                self.webhooks.after_request(ctx.events)
+
     def _helper(self, action: Callable[[Ctx], dict[str, Any]], account: str | None = None) -> dict[str, Any]:
+        return self.run(lambda ctx: self.present(ctx, action(ctx)), account=account)
+
+    def locate(self, object_id: str) -> str | None:
+        """The account scope holding an object (hosted pages get ids without a Stripe-Account header)."""
         with self.lock:
-            ctx = Ctx(self, account=account, params={}, request_id="req_" + self.ids.token(14),
-                      origin="hosted")
-            result = action(ctx)
-            out = self.present(ctx, result)
-            self.persist()
-        self.webhooks.after_request(ctx.events)
-        return out
+            for scope, objects in self.store.objects.items():
+                if object_id in objects:
+                    return None if scope == self.store.platform_account else scope
+        return None

@@ -4,22 +4,26 @@ from . import (
     accounts,
     authentication,
     charges,
+    checkout,
     customers,
     events_api,
     payment_intents,
     payment_methods,
     refunds,
     setup_intents,
+    terminal,
 )
 
 __all__ = [
     "accounts",
     "authentication",
     "charges",
+    "checkout",
     "customers",
     "events_api",
     "payment_intents",
     "payment_methods",
     "refunds",
     "setup_intents",
+    "terminal",
 ]

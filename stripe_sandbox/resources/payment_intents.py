@@ -35,7 +35,7 @@ def _check_amount(amount: int, currency: str) -> None:
                                      param="amount")
 
 
-def _check_fee(ctx: Ctx, fee: int, amount: int, transfer_data: dict[str, Any] | None) -> None:
+def check_fee(ctx: Ctx, fee: int, amount: int, transfer_data: dict[str, Any] | None) -> None:
     if not ctx.account and not (transfer_data or {}).get("destination"):
         raise errors.invalid_request(
             "Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment "
@@ -79,7 +79,7 @@ def create_payment_intent(ctx: Ctx) -> dict[str, Any]:
     params = ctx.params
     _check_amount(params["amount"], params["currency"])
     if params.get("application_fee_amount") is not None:
-        _check_fee(ctx, params["application_fee_amount"], params["amount"], params.get("transfer_data"))
+        check_fee(ctx, params["application_fee_amount"], params["amount"], params.get("transfer_data"))
     if params.get("off_session") is not None and not params.get("confirm"):
         raise errors.invalid_request("You may only specify `off_session` when `confirm` is true.",
                                      param="off_session")
@@ -150,7 +150,7 @@ def _check_type(pi: dict[str, Any], pm: dict[str, Any]) -> None:
 
 
 def confirm_intent(ctx: Ctx, pi: dict[str, Any], params: dict[str, Any], *, via_reader: bool = False,
-                   pm: dict[str, Any] | None = None) -> dict[str, Any]:
+                   pm: dict[str, Any] | None = None, generated_card: str | None = None) -> dict[str, Any]:
     if pi["status"] not in CONFIRMABLE:
         raise errors.unexpected_state(
             f"You cannot confirm this PaymentIntent because it has a status of {pi['status']}.",
@@ -193,7 +193,7 @@ def confirm_intent(ctx: Ctx, pi: dict[str, Any], params: dict[str, Any], *, via_
         return pi
     if outcome.kind == "processing":
         return _start_processing(ctx, pi, pm)
-    return succeed(ctx, pi, pm)
+    return succeed(ctx, pi, pm, generated_card=generated_card)
 
 
 def fail(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], decline: tuple[str, str, str, str | None]) -> None:
@@ -324,7 +324,7 @@ def capture_payment_intent(ctx: Ctx) -> dict[str, Any]:
             f"The amount to capture ({amount}) is greater than the amount capturable ({pi['amount_capturable']}).",
             code="amount_too_large", param="amount_to_capture")
     if params.get("application_fee_amount") is not None:
-        _check_fee(ctx, params["application_fee_amount"], amount, pi.get("transfer_data"))
+        check_fee(ctx, params["application_fee_amount"], amount, pi.get("transfer_data"))
         pi["application_fee_amount"] = params["application_fee_amount"]
     apply_metadata(pi, params.get("metadata"))
     charge = ctx.get("charge", pi["latest_charge"], param="charge")
@@ -367,7 +367,7 @@ def update_payment_intent(ctx: Ctx) -> dict[str, Any]:
     if "amount" in params:
         _check_amount(params["amount"], params.get("currency", pi["currency"]))
     if params.get("application_fee_amount") is not None:
-        _check_fee(ctx, params["application_fee_amount"], params.get("amount", pi["amount"]), pi.get("transfer_data"))
+        check_fee(ctx, params["application_fee_amount"], params.get("amount", pi["amount"]), pi.get("transfer_data"))
     if params.get("customer"):
         ctx.get("customer", params["customer"], param="customer")
     for key in ("amount", "currency", "customer", "description", "receipt_email", "setup_future_usage",

@@ -1,0 +1,1 @@
+"""Local hosted pages (onboarding, checkout, 3D Secure, dashboard) and the Stripe.js stand-in."""
