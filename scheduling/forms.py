@@ -1,0 +1,342 @@
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from scheduling import selectors
+from scheduling.models import (
+    AppointmentCalendar,
+    AppointmentService,
+    Availability,
+    AvailabilityException,
+    ClassSeries,
+    ClassSession,
+    ClassTemplate,
+)
+from scheduling.models.classes import WEEKDAYS
+from scheduling.timeutils import local_datetime
+from studio.forms import TenantModelForm
+from studio.models import Client, Location, Studio
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class MoneyField(forms.DecimalField):
+    """An amount typed in units (45.50) and kept in integer minor units (4550)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("max_digits", 12)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, int):
+            return (Decimal(value) / 100).quantize(Decimal("0.01"))
+        return value
+
+    def clean(self, value):
+        amount = super().clean(value)
+        if amount is None:
+            return 0
+        try:
+            return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+        except InvalidOperation as exc:
+            raise ValidationError(_("Enter an amount such as 45.00.")) from exc
+
+
+class ClassTemplateForm(forms.ModelForm):
+    class Meta:
+        model = ClassTemplate
+        fields = ["name", "description", "default_duration_minutes", "capacity", "colour", "online_allowed"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
+                   "colour": forms.TextInput(attrs={"type": "color"})}
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.studio = studio
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = ClassTemplate.objects.filter(studio=self.studio, name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("Another class template already has this name."))
+        return name
+
+
+def online_url_field() -> forms.URLField:
+    return forms.URLField(label=_("Online link"), required=False, assume_scheme="https",
+                          help_text=_("For a class taught online (no location needed)."))
+
+
+class PlaceMixin:
+    """Teacher, location, room and online link pickers limited to the studio's own, checked together."""
+
+    def _set_place_querysets(self, studio: Studio) -> None:
+        self.fields["teacher"].queryset = selectors.teachers(studio=studio)
+        self.fields["location"].queryset = selectors.active_locations(studio=studio)
+        self.fields["room"].queryset = selectors.active_rooms(studio=studio)
+        self.fields["room"].label_from_instance = lambda room: f"{room.location.name} · {room.name}"
+        self.fields["location"].required = False
+        self.fields["location"].empty_label = _("Online (no location)")
+
+    def _clean_place(self, data: dict, template: ClassTemplate | None) -> None:
+        location, room, online = data.get("location"), data.get("room"), data.get("online_url")
+        if room is not None and room.location_id != getattr(location, "pk", None):
+            self.add_error("room", _("Choose a room of the selected location."))
+        if location is None and not online:
+            self.add_error("location", _("Choose a location, or give an online link."))
+        if online and template is not None and not template.online_allowed:
+            self.add_error("online_url", _("This class template is not taught online."))
+
+
+class ClassSeriesForm(PlaceMixin, TenantModelForm):
+    weekdays = forms.TypedMultipleChoiceField(label=_("Days of the week"), choices=WEEKDAYS, coerce=int,
+                                              widget=forms.CheckboxSelectMultiple)
+    online_url = online_url_field()
+
+    class Meta(TenantModelForm.Meta):
+        model = ClassSeries
+        fields = ["template", "weekdays", "start_time", "duration_minutes", "teacher", "location", "room",
+                  "online_url", "capacity", "starts_on", "ends_on", "weeks_ahead"]
+        widgets = {"start_time": TIME, "starts_on": DATE, "ends_on": DATE}
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.studio = studio
+        # The template of an existing series is fixed (SeriesEditForm has no such field).
+        if "template" in self.fields:
+            self.fields["template"].queryset = selectors.active_templates(studio=studio)
+        self._set_place_querysets(studio)
+
+    def clean(self):
+        data = super().clean()
+        template = data.get("template") or (self.instance.template if self.instance.pk else None)
+        self._clean_place(data, template)
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("The last date comes after the first."))
+        return data
+
+
+class SeriesEditForm(ClassSeriesForm):
+    """Edit a series from one date on ("this and following")."""
+
+    apply_from = forms.DateField(label=_("Apply to sessions from"), widget=DATE,
+                                 help_text=_("Earlier sessions keep their current details."))
+
+    class Meta(ClassSeriesForm.Meta):
+        fields = ["weekdays", "start_time", "duration_minutes", "teacher", "location", "room", "online_url",
+                  "capacity", "ends_on", "weeks_ahead"]
+
+
+class SeriesEndForm(forms.Form):
+    last_date = forms.DateField(label=_("Last class on"), widget=DATE)
+
+
+class SessionForm(PlaceMixin, TenantModelForm):
+    """One session: a single class, or one date of a series changed on its own."""
+
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    start_time = forms.TimeField(label=_("Start time"), widget=TIME)
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=5, max_value=24 * 60)
+    online_url = online_url_field()
+
+    class Meta(TenantModelForm.Meta):
+        model = ClassSession
+        fields = ["template", "teacher", "location", "room", "online_url", "capacity"]
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.studio = studio
+        self.fields["template"].queryset = selectors.active_templates(studio=studio)
+        self._set_place_querysets(studio)
+        self.fields["capacity"].required = False
+        self.fields["capacity"].help_text = _("Leave empty to use the template's.")
+        if self.instance.pk:
+            del self.fields["template"]
+            local = self.instance.local_start
+            self.initial.update(date=local.date(), start_time=local.time().replace(second=0, microsecond=0),
+                                duration_minutes=self.instance.duration_minutes)
+        # Fields in the order a person fills them.
+        order = ["template", "date", "start_time", "duration_minutes", "teacher", "location", "room", "online_url",
+                 "capacity"]
+        self.order_fields([f for f in order if f in self.fields])
+
+    def clean(self):
+        data = super().clean()
+        template = data.get("template") or (self.instance.template if self.instance.pk else None)
+        self._clean_place(data, template)
+        if template is not None and not data.get("capacity") and "capacity" not in self.errors:
+            data["capacity"] = template.capacity
+        return data
+
+    def save(self, commit: bool = False) -> ClassSession:
+        session = super().save(commit=False)
+        data = self.cleaned_data
+        tz = data["location"].time_zone if data.get("location") else self.studio.time_zone
+        session.starts_at = local_datetime(data["date"], data["start_time"], tz)
+        session.ends_at = session.starts_at + timedelta(minutes=data["duration_minutes"])
+        session.capacity = data["capacity"]
+        return session
+
+
+class SessionCancelForm(forms.Form):
+    note = forms.CharField(label=_("Message to the booked clients"), required=False,
+                           widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+
+
+class StaffBookingForm(forms.Form):
+    client = forms.ModelChoiceField(label=_("Client"), queryset=None)
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.filter(studio=studio, archived_at__isnull=True)
+
+
+class FamilyBookingForm(forms.Form):
+    """A client books for themselves or one of their dependants."""
+
+    client = forms.ModelChoiceField(label=_("Who is coming?"), queryset=None, empty_label=None,
+                                    widget=forms.RadioSelect)
+
+    def __init__(self, *args, family: list[Client], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = Client.objects.filter(pk__in=[c.pk for c in family]).order_by("pk")
+        self.fields["client"].label_from_instance = lambda c: c.full_name
+        self.initial.setdefault("client", family[0].pk)
+
+
+# --- appointments ---------------------------------------------------------------------------
+
+
+class AppointmentServiceForm(forms.ModelForm):
+    price_amount = MoneyField(label=_("Price"), required=False)
+
+    class Meta:
+        model = AppointmentService
+        fields = ["name", "description", "duration_minutes", "price_amount", "buffer_before_minutes",
+                  "buffer_after_minutes"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.studio = studio
+        self.fields["price_amount"].help_text = _("In %(currency)s.") % {"currency": studio.currency}
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        clash = AppointmentService.objects.filter(studio=self.studio, name__iexact=name).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("Another service already has this name."))
+        return name
+
+
+class AppointmentCalendarForm(TenantModelForm):
+    services = forms.ModelMultipleChoiceField(label=_("Services offered"), queryset=None, required=False,
+                                              widget=forms.CheckboxSelectMultiple)
+
+    class Meta(TenantModelForm.Meta):
+        model = AppointmentCalendar
+        fields = ["teacher", "location"]
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.studio = studio
+        self.fields["teacher"].queryset = selectors.teachers(studio=studio)
+        self.fields["location"].queryset = selectors.active_locations(studio=studio)
+        self.fields["services"].queryset = selectors.service_list(studio=studio)
+        if self.instance.pk:
+            self.initial["services"] = list(self.instance.services.values_list("pk", flat=True))
+
+    def clean(self):
+        data = super().clean()
+        teacher, location = data.get("teacher"), data.get("location")
+        if teacher and location:
+            clash = AppointmentCalendar.objects.filter(studio=self.studio, teacher=teacher, location=location)
+            if clash.exclude(pk=self.instance.pk).exists():
+                raise ValidationError(_("This teacher already has a calendar at this location."))
+        return data
+
+
+class AvailabilityForm(forms.ModelForm):
+    class Meta:
+        model = Availability
+        fields = ["weekday", "start_time", "end_time"]
+        widgets = {"start_time": TIME, "end_time": TIME}
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_time") and data.get("end_time") and data["end_time"] <= data["start_time"]:
+            self.add_error("end_time", _("The end comes after the start."))
+        return data
+
+
+class AvailabilityExceptionForm(forms.ModelForm):
+    class Meta:
+        model = AvailabilityException
+        fields = ["date", "start_time", "end_time", "is_available", "note"]
+        widgets = {"date": DATE, "start_time": TIME, "end_time": TIME}
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if (start is None) != (end is None):
+            self.add_error("end_time", _("Give both times, or neither for the whole day."))
+        elif start and end and end <= start:
+            self.add_error("end_time", _("The end comes after the start."))
+        if data.get("is_available") and start is None:
+            self.add_error("start_time", _("Extra hours need a start and an end."))
+        return data
+
+
+class SlotSearchForm(forms.Form):
+    """Which service, with whom, on which day: the slots page's filters (GET)."""
+
+    service = forms.ModelChoiceField(label=_("Service"), queryset=None)
+    calendar = forms.ModelChoiceField(label=_("With"), queryset=None)
+    day = forms.DateField(label=_("Day"), widget=DATE)
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["service"].queryset = selectors.service_list(studio=studio)
+        self.fields["calendar"].queryset = selectors.calendar_list(studio=studio)
+
+
+class AppointmentBookForm(forms.Form):
+    starts_at = forms.DateTimeField(widget=forms.HiddenInput)
+    client = forms.ModelChoiceField(label=_("Client"), queryset=None)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                            max_length=2000)
+
+    def __init__(self, *args, clients, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client"].queryset = clients
+
+
+# --- kiosk ----------------------------------------------------------------------------------
+
+
+class KioskOpenForm(forms.Form):
+    location = forms.ModelChoiceField(label=_("Location of this kiosk"), queryset=None, empty_label=None)
+
+    def __init__(self, *args, studio: Studio, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = Location.objects.filter(studio=studio, archived_at__isnull=True)
+
+
+class KioskExitForm(forms.Form):
+    email = forms.EmailField(label=_("Staff email"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
+
+
+def parse_day(value: str | None, default: date) -> date:
+    """A ?date=YYYY-MM-DD parameter, or `default` when missing or malformed."""
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%d").date()
+    except ValueError:
+        return default

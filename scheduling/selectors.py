@@ -1,0 +1,275 @@
+"""Reads of the scheduling app. Keyword-only, no side effects, a fixed number of queries each:
+pages that show many sessions or bookings cost the same at 5 rows as at 300 (Q-3)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from scheduling import slots as slotting
+from scheduling.models import (
+    ACTIVE_STATUSES,
+    OCCUPYING_STATUSES,
+    Appointment,
+    AppointmentCalendar,
+    AppointmentService,
+    AppointmentStatus,
+    Availability,
+    AvailabilityException,
+    Booking,
+    BookingStatus,
+    CalendarService,
+    ClassSeries,
+    ClassSession,
+    ClassTemplate,
+    SessionStatus,
+)
+from scheduling.timeutils import local_day_bounds
+from studio.models import Client, FamilyLink, Location, Room, StaffMember, Studio
+
+
+def _with_counts(qs: QuerySet[ClassSession]) -> QuerySet[ClassSession]:
+    return qs.annotate(
+        booked_count=Count("bookings", filter=Q(bookings__status__in=OCCUPYING_STATUSES)),
+        waitlist_count=Count("bookings", filter=Q(bookings__status=BookingStatus.WAITLISTED)),
+    )
+
+
+def _sessions(studio: Studio) -> QuerySet[ClassSession]:
+    return ClassSession.objects.filter(studio=studio).select_related(
+        "template", "teacher__user", "location", "room", "studio")
+
+
+@dataclass
+class Day:
+    date: date
+    sessions: list[ClassSession] = field(default_factory=list)
+
+
+def sessions_between(*, studio: Studio, first: date, last: date, location_id: int | None = None,
+                     room_id: int | None = None, teacher_id: int | None = None, template_id: int | None = None,
+                     include_cancelled: bool = True) -> list[Day]:
+    """Sessions dated first…last (each by its own location's calendar), grouped by day, with
+    their booked and waitlist counts. One query."""
+    # A day in any zone lies within ±14 h of the same UTC day; trim precisely below.
+    start, _end = local_day_bounds(first, "UTC")
+    _start, end = local_day_bounds(last, "UTC")
+    qs = _with_counts(_sessions(studio).filter(starts_at__gte=start - timedelta(hours=14),
+                                                starts_at__lt=end + timedelta(hours=14)))
+    if location_id:
+        qs = qs.filter(location_id=location_id)
+    if room_id:
+        qs = qs.filter(room_id=room_id)
+    if teacher_id:
+        qs = qs.filter(teacher_id=teacher_id)
+    if template_id:
+        qs = qs.filter(template_id=template_id)
+    if not include_cancelled:
+        qs = qs.exclude(status=SessionStatus.CANCELLED)
+    days = {first + timedelta(days=i): Day(first + timedelta(days=i)) for i in range((last - first).days + 1)}
+    for session in qs.order_by("starts_at", "id"):
+        day = days.get(session.local_start.date())
+        if day is not None:
+            day.sessions.append(session)
+    return list(days.values())
+
+
+def session_detail(*, session_id: int) -> ClassSession:
+    """One session with its counts (raises DoesNotExist outside the studio's scope)."""
+    return _with_counts(ClassSession.objects.select_related(
+        "template", "series", "teacher__user", "location", "room", "studio")).get(pk=session_id)
+
+
+def session_roster(*, session: ClassSession) -> dict[str, list[Booking]]:
+    """The session's bookings: who is in the class, the waitlist in order, and the cancelled."""
+    rows = list(Booking.objects.filter(session=session).select_related("client", "booked_by")
+                .order_by("waitlisted_at", "created_at", "id"))
+    return {
+        "in_class": sorted((b for b in rows if b.status in OCCUPYING_STATUSES),
+                           key=lambda b: (b.client.last_name.lower(), b.client.first_name.lower(), b.pk)),
+        "waitlist": [b for b in rows if b.status == BookingStatus.WAITLISTED],
+        "cancelled": [b for b in rows if b.status in (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)],
+    }
+
+
+def class_template_list(*, studio: Studio, include_archived: bool = False) -> QuerySet[ClassTemplate]:
+    qs = ClassTemplate.objects.filter(studio=studio).annotate(
+        series_count=Count("series", distinct=True))
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    return qs.order_by("archived_at", "name")
+
+
+def series_for_template(*, template: ClassTemplate) -> QuerySet[ClassSeries]:
+    return (ClassSeries.objects.filter(template=template)
+            .select_related("template", "teacher__user", "location", "room", "studio")
+            .order_by("-ends_on", "start_time", "id"))
+
+
+def series_upcoming_sessions(*, series: ClassSeries, now: datetime, limit: int = 12) -> list[ClassSession]:
+    qs = _with_counts(_sessions(series.studio).filter(series=series, ends_at__gt=now)).order_by("starts_at")
+    return list(qs[:limit])
+
+
+def teachers(*, studio: Studio) -> QuerySet[StaffMember]:
+    return StaffMember.objects.filter(studio=studio, is_active=True).select_related("user").order_by(
+        "display_name", "id")
+
+
+def active_locations(*, studio: Studio) -> QuerySet[Location]:
+    return Location.objects.filter(studio=studio, archived_at__isnull=True).order_by("name")
+
+
+def active_rooms(*, studio: Studio, location_id: int | None = None) -> QuerySet[Room]:
+    qs = Room.objects.filter(studio=studio, archived_at__isnull=True).select_related("location")
+    if location_id:
+        qs = qs.filter(location_id=location_id)
+    return qs.order_by("location__name", "name")
+
+
+def active_templates(*, studio: Studio) -> QuerySet[ClassTemplate]:
+    return ClassTemplate.objects.filter(studio=studio, archived_at__isnull=True).order_by("name")
+
+
+# --- clients' own bookings ------------------------------------------------------------------
+
+
+def family_of(*, client: Client) -> list[Client]:
+    """The client and their dependants: whom they can book for."""
+    dependants = [link.dependant for link in FamilyLink.objects.filter(guardian=client).select_related("dependant")
+                  .order_by("dependant__first_name")]
+    return [client, *dependants]
+
+
+def bookings_by_session(*, clients: list[Client], session_ids: list[int]) -> dict[int, list[Booking]]:
+    """Active bookings of these clients in these sessions, by session id (one query)."""
+    out: dict[int, list[Booking]] = defaultdict(list)
+    if not clients or not session_ids:
+        return out
+    for booking in Booking.objects.filter(client__in=clients, session_id__in=session_ids,
+                                          status__in=ACTIVE_STATUSES).select_related("client"):
+        out[booking.session_id].append(booking)
+    return out
+
+
+def client_bookings(*, clients: list[Client], upcoming: bool, now: datetime | None = None,
+                    limit: int = 50) -> list[Booking]:
+    """Bookings of these clients: upcoming ones (active) soonest first, or past ones newest first."""
+    now = now or timezone.now()
+    qs = Booking.objects.filter(client__in=clients).select_related(
+        "client", "session__template", "session__location", "session__room", "session__teacher__user", "session__studio")
+    if upcoming:
+        qs = qs.filter(session__ends_at__gt=now, status__in=ACTIVE_STATUSES).order_by("session__starts_at", "id")
+    else:
+        qs = qs.filter(Q(session__ends_at__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by(
+            "-session__starts_at", "-id")
+    return list(qs[:limit])
+
+
+def client_attendance_counts(*, client: Client) -> dict[str, int]:
+    rows = Booking.objects.filter(client=client).values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def client_appointments(*, clients: list[Client], upcoming: bool, now: datetime | None = None,
+                        limit: int = 50) -> list[Appointment]:
+    now = now or timezone.now()
+    qs = Appointment.objects.filter(client__in=clients).select_related(
+        "client", "service", "calendar__location", "calendar__teacher__user", "studio")
+    if upcoming:
+        qs = qs.filter(ends_at__gt=now, status=AppointmentStatus.BOOKED).order_by("starts_at")
+    else:
+        qs = qs.filter(Q(ends_at__lte=now) | ~Q(status=AppointmentStatus.BOOKED)).order_by("-starts_at")
+    return list(qs[:limit])
+
+
+# --- kiosk ----------------------------------------------------------------------------------
+
+
+def kiosk_sessions(*, location: Location, day: date) -> list[ClassSession]:
+    """Today's classes at the kiosk's location, with their counts."""
+    start, end = local_day_bounds(day, location.time_zone)
+    qs = _with_counts(_sessions(location.studio).filter(location=location, starts_at__gte=start, starts_at__lt=end,
+                                                         status=SessionStatus.SCHEDULED))
+    return list(qs.order_by("starts_at", "id"))
+
+
+def kiosk_roster(*, session: ClassSession) -> list[Booking]:
+    return list(Booking.objects.filter(session=session, status__in=OCCUPYING_STATUSES).select_related("client")
+                .order_by("client__first_name", "client__last_name", "id"))
+
+
+# --- appointments ---------------------------------------------------------------------------
+
+
+def calendar_list(*, studio: Studio) -> QuerySet[AppointmentCalendar]:
+    return (AppointmentCalendar.objects.filter(studio=studio, archived_at__isnull=True)
+            .select_related("teacher__user", "location").prefetch_related(
+                Prefetch("services", queryset=AppointmentService.objects.order_by("name")))
+            .order_by("location__name", "teacher__display_name"))
+
+
+def service_list(*, studio: Studio, include_archived: bool = False) -> QuerySet[AppointmentService]:
+    qs = AppointmentService.objects.filter(studio=studio)
+    if not include_archived:
+        qs = qs.filter(archived_at__isnull=True)
+    return qs.order_by("name")
+
+
+def calendars_offering(*, service: AppointmentService) -> QuerySet[AppointmentCalendar]:
+    ids = CalendarService.objects.filter(service=service).values("calendar_id")
+    return (AppointmentCalendar.objects.filter(pk__in=ids, archived_at__isnull=True)
+            .select_related("teacher__user", "location").order_by("location__name", "teacher__display_name"))
+
+
+def _busy(calendar: AppointmentCalendar, start: datetime, end: datetime) -> list[slotting.Interval]:
+    """What the calendar's teacher is already doing around [start, end): appointments (with
+    their buffers) on any of their calendars, and the classes they teach."""
+    margin = timedelta(hours=5)
+    busy = [
+        slotting.Interval(a.starts_at - timedelta(minutes=a.buffer_before_minutes),
+                          a.ends_at + timedelta(minutes=a.buffer_after_minutes))
+        for a in Appointment.objects.filter(
+            calendar__teacher_id=calendar.teacher_id, starts_at__lt=end + margin, ends_at__gt=start - margin,
+            status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
+        ).only("starts_at", "ends_at", "buffer_before_minutes", "buffer_after_minutes")
+    ]
+    busy += [
+        slotting.Interval(s.starts_at, s.ends_at)
+        for s in ClassSession.objects.filter(teacher_id=calendar.teacher_id, status=SessionStatus.SCHEDULED,
+                                             starts_at__lt=end, ends_at__gt=start).only("starts_at", "ends_at")
+    ]
+    return busy
+
+
+def appointment_slots(*, calendar: AppointmentCalendar, service: AppointmentService, day: date,
+                      now: datetime | None = None) -> list[datetime]:
+    """Bookable start times (UTC) for `service` on `calendar` on the location's local `day`."""
+    now = now or timezone.now()
+    tz = calendar.location.time_zone
+    openings = [slotting.Opening(a.weekday, a.start_time, a.end_time)
+                for a in Availability.objects.filter(calendar=calendar, weekday=day.weekday())]
+    changes = [slotting.Change(e.date, e.start_time, e.end_time, e.is_available)
+               for e in AvailabilityException.objects.filter(calendar=calendar, date=day)]
+    windows = slotting.open_windows(day=day, tz=tz, openings=openings, changes=changes)
+    if not windows:
+        return []
+    return slotting.bookable_slots(
+        windows=windows, busy=_busy(calendar, windows[0].start, windows[-1].end),
+        duration=timedelta(minutes=service.duration_minutes),
+        buffer_before=timedelta(minutes=service.buffer_before_minutes),
+        buffer_after=timedelta(minutes=service.buffer_after_minutes), not_before=now,
+    )
+
+
+def appointments_between(*, studio: Studio, start: datetime, end: datetime,
+                         location_id: int | None = None) -> list[Appointment]:
+    qs = Appointment.objects.filter(studio=studio, starts_at__gte=start, starts_at__lt=end).select_related(
+        "client", "service", "calendar__teacher__user", "calendar__location")
+    if location_id:
+        qs = qs.filter(calendar__location_id=location_id)
+    return list(qs.order_by("starts_at", "id"))

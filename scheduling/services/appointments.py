@@ -1,0 +1,166 @@
+"""Appointment services, calendars, availability, and booking appointments (SCH-3).
+
+Two bookings racing for one slot are serialised by locking the calendar row; the slot is
+recomputed under the lock before the appointment is written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scheduling import selectors
+from scheduling.models import (
+    Appointment,
+    AppointmentCalendar,
+    AppointmentService,
+    AppointmentStatus,
+    Availability,
+    AvailabilityException,
+    BookedBy,
+    CalendarService,
+)
+from scheduling.timeutils import local_today
+from studio.models import Client, Studio
+from studio.services import Actor, _diff, audit_record, snapshot
+
+from .bookings import client_can_book_for
+from .common import BookingError, notify_appointment, send_after_commit, signals
+
+SERVICE_FIELDS = ["name", "description", "duration_minutes", "price_amount", "buffer_before_minutes",
+                  "buffer_after_minutes"]
+
+
+def appointment_service_save(*, studio: Studio, actor: Actor, service: AppointmentService) -> AppointmentService:
+    """Create or edit a service. Booked appointments keep the length and buffers they were booked with."""
+    creating = service.pk is None
+    service.studio = studio
+    with transaction.atomic():
+        before = {} if creating else snapshot(AppointmentService.objects.get(pk=service.pk), SERVICE_FIELDS)
+        service.save()
+        audit_record(studio=studio, actor=actor, obj=service,
+                     action="appointment_service.created" if creating else "appointment_service.changed",
+                     changes={} if creating else _diff(service, SERVICE_FIELDS, before))
+    return service
+
+
+def appointment_calendar_save(*, studio: Studio, actor: Actor, calendar: AppointmentCalendar,
+                              services: list[AppointmentService]) -> AppointmentCalendar:
+    """Create or edit a calendar (teacher + location) and the services it offers."""
+    creating = calendar.pk is None
+    calendar.studio = studio
+    try:
+        with transaction.atomic():
+            calendar.save()
+            CalendarService.objects.filter(calendar=calendar).exclude(service__in=services).delete()
+            have = set(CalendarService.objects.filter(calendar=calendar).values_list("service_id", flat=True))
+            CalendarService.objects.bulk_create([CalendarService(studio=studio, calendar=calendar, service=s)
+                                                 for s in services if s.pk not in have])
+            audit_record(studio=studio, actor=actor, obj=calendar,
+                         action="appointment_calendar.created" if creating else "appointment_calendar.changed",
+                         changes={"services": sorted(s.name for s in services)})
+    except IntegrityError as exc:
+        raise ValidationError(_("This teacher already has a calendar at this location.")) from exc
+    return calendar
+
+
+def availability_add(*, studio: Studio, actor: Actor, availability: Availability) -> Availability:
+    availability.studio = studio
+    with transaction.atomic():
+        availability.save()
+        audit_record(studio=studio, actor=actor, action="availability.added", obj=availability.calendar,
+                     changes={"weekday": availability.weekday, "from": str(availability.start_time),
+                              "until": str(availability.end_time)})
+    return availability
+
+
+def availability_remove(*, studio: Studio, actor: Actor, availability: Availability) -> None:
+    with transaction.atomic():
+        audit_record(studio=studio, actor=actor, action="availability.removed", obj=availability.calendar,
+                     changes={"weekday": availability.weekday, "from": str(availability.start_time)})
+        availability.delete()
+
+
+def availability_exception_add(*, studio: Studio, actor: Actor,
+                               exception: AvailabilityException) -> AvailabilityException:
+    exception.studio = studio
+    with transaction.atomic():
+        exception.save()
+        audit_record(studio=studio, actor=actor, action="availability.exception_added", obj=exception.calendar,
+                     changes={"date": str(exception.date), "available": exception.is_available})
+    return exception
+
+
+def availability_exception_remove(*, studio: Studio, actor: Actor, exception: AvailabilityException) -> None:
+    with transaction.atomic():
+        audit_record(studio=studio, actor=actor, action="availability.exception_removed", obj=exception.calendar,
+                     changes={"date": str(exception.date)})
+        exception.delete()
+
+
+def appointment_book(*, studio: Studio, actor: Actor, calendar: AppointmentCalendar, service: AppointmentService,
+                     client: Client, starts_at: datetime, booked_by: str, booker: Client | None = None,
+                     notes: str = "", now: datetime | None = None) -> Appointment:
+    """Book an appointment at one of the calendar's bookable slots, by staff or by a client."""
+    now = now or timezone.now()
+    if booked_by == BookedBy.CLIENT and booker is not None and not client_can_book_for(booker=booker, client=client):
+        raise BookingError(_("You can book only for yourself and your dependants."))
+    with transaction.atomic():
+        calendar = (AppointmentCalendar.objects.select_for_update(of=("self",)).select_related("location", "teacher")
+                    .get(pk=calendar.pk))
+        if calendar.archived_at or not CalendarService.objects.filter(calendar=calendar, service=service).exists():
+            raise BookingError(_("This service is not offered on this calendar."))
+        local_day = local_today(calendar.location.time_zone, starts_at)
+        slots = selectors.appointment_slots(calendar=calendar, service=service, day=local_day, now=now)
+        if starts_at not in slots:
+            raise BookingError(_("This time is no longer available; choose another."))
+        appointment = Appointment.objects.create(
+            studio=studio, calendar=calendar, service=service, client=client, starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=service.duration_minutes),
+            buffer_before_minutes=service.buffer_before_minutes, buffer_after_minutes=service.buffer_after_minutes,
+            booked_by_kind=booked_by, booked_by=actor.user, price_amount=service.price_amount,
+            currency=studio.currency, notes=notes,
+        )
+        audit_record(studio=studio, actor=actor, action="appointment.booked", obj=appointment,
+                     changes={"by": booked_by, "starts_at": starts_at.isoformat()})
+        notify_appointment(appointment, "appointment_confirmed")
+    return appointment
+
+
+def appointment_cancel(*, studio: Studio, actor: Actor, appointment: Appointment, by_staff: bool,
+                       now: datetime | None = None) -> Appointment:
+    """Cancel an appointment; inside the late-cancellation window a client's cancel is late."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status != AppointmentStatus.BOOKED:
+            raise BookingError(_("This appointment cannot be cancelled any more."))
+        if not by_staff and now >= appointment.starts_at:
+            raise BookingError(_("The appointment has started; ask the studio."))
+        late = not by_staff and now > appointment.starts_at - timedelta(minutes=studio.late_cancel_window_minutes)
+        appointment.status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
+        appointment.cancelled_at = now
+        appointment.save(update_fields=["status", "cancelled_at"])
+        audit_record(studio=studio, actor=actor, action=f"appointment.{appointment.status}", obj=appointment)
+        notify_appointment(appointment, "appointment_cancelled")
+        if late:
+            send_after_commit(signals.appointment_late_cancelled, Appointment, appointment=appointment)
+    return appointment
+
+
+def appointment_check_in(*, studio: Studio, actor: Actor, appointment: Appointment,
+                         now: datetime | None = None) -> Appointment:
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.NO_SHOW):
+            raise BookingError(_("Only booked appointments can be checked in."))
+        appointment.status = AppointmentStatus.CHECKED_IN
+        appointment.checked_in_at = now
+        appointment.save(update_fields=["status", "checked_in_at"])
+        audit_record(studio=studio, actor=actor, action="appointment.checked_in", obj=appointment)
+    return appointment

@@ -1,0 +1,364 @@
+"""Class templates, recurring series and sessions (SCH-1, SCH-2).
+
+Generation is idempotent: a session is identified by (series, occurrence_date), unique in the
+database, and every generator creates only the dates that are missing, under the series' row
+lock. Running the beat task twice, or two workers at once, never duplicates a session.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scheduling.models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingStatus,
+    CancelReason,
+    ClassSeries,
+    ClassSession,
+    ClassTemplate,
+    SessionStatus,
+)
+from scheduling.timeutils import local_datetime, local_today
+from studio.models import Studio
+from studio.services import Actor, _diff, audit_record, snapshot
+
+from .bookings import waitlist_promote
+from .common import BookingError, notify_booking, send_after_commit, signals
+
+TEMPLATE_FIELDS = ["name", "description", "default_duration_minutes", "capacity", "colour", "online_allowed"]
+SERIES_FIELDS = ["weekdays", "start_time", "duration_minutes", "capacity", "teacher", "location", "room",
+                 "online_url", "starts_on", "ends_on", "weeks_ahead"]
+# What the new half of a split series takes from the edited one.
+SPLIT_FIELDS = ["weekdays", "start_time", "duration_minutes", "capacity", "teacher_id", "location_id", "room_id",
+                "online_url", "ends_on", "weeks_ahead"]
+SESSION_FIELDS = ["starts_at", "ends_at", "teacher", "location", "room", "online_url", "capacity"]
+
+
+def _check_place(obj, *, online_allowed: bool) -> None:
+    """A room sits in the chosen location; a class without a location is online and has a link."""
+    if obj.room_id and obj.room.location_id != obj.location_id:
+        raise ValidationError({"room": _("Choose a room of the selected location.")})
+    if not obj.location_id:
+        if not obj.online_url:
+            raise ValidationError({"location": _("Choose a location, or give an online link.")})
+        if not online_allowed:
+            raise ValidationError({"online_url": _("This class template is not taught online.")})
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def class_template_save(*, studio: Studio, actor: Actor, template: ClassTemplate,
+                        now: datetime | None = None) -> ClassTemplate:
+    """Create or edit a class template. An edit reaches every future session of its series
+    that follows the template (capacity and length not set on the series or the session)."""
+    creating = template.pk is None
+    template.studio = studio
+    with transaction.atomic():
+        before = {} if creating else snapshot(ClassTemplate.objects.select_for_update().get(pk=template.pk),
+                                              TEMPLATE_FIELDS)
+        template.save()
+        changes = {} if creating else _diff(template, TEMPLATE_FIELDS, before)
+        if creating or changes:
+            audit_record(studio=studio, actor=actor, obj=template, changes=changes,
+                         action="class_template.created" if creating else "class_template.changed")
+        if {"capacity", "default_duration_minutes"} & changes.keys():
+            now = now or timezone.now()
+            for series in ClassSeries.objects.filter(template=template).select_related("template", "location",
+                                                                                      "studio"):
+                _resync(series, from_date=local_today(series.time_zone, now), now=now)
+    return template
+
+
+def class_template_archive(*, studio: Studio, actor: Actor, template: ClassTemplate,
+                           archived: bool = True) -> ClassTemplate:
+    """Archive (or restore) a template: it leaves the pickers; its series keep running."""
+    with transaction.atomic():
+        template.archived_at = timezone.now() if archived else None
+        template.save(update_fields=["archived_at"])
+        audit_record(studio=studio, actor=actor, obj=template,
+                     action="class_template.archived" if archived else "class_template.restored")
+    return template
+
+
+# --- series and generation ------------------------------------------------------------------
+
+
+def _horizon(series: ClassSeries, today: date) -> date:
+    return today + timedelta(weeks=series.weeks_ahead)
+
+
+def _generate(series: ClassSeries, *, first: date, last: date) -> int:
+    """Create the series' missing sessions dated in [first, last]. The caller holds the series lock."""
+    dates = series.occurrence_dates(first, last)
+    if not dates:
+        return 0
+    existing = set(ClassSession.objects.filter(series=series, occurrence_date__in=dates)
+                   .values_list("occurrence_date", flat=True))
+    duration = timedelta(minutes=series.effective_duration)
+    tz = series.time_zone
+    rows = []
+    for day in dates:
+        if day in existing:
+            continue
+        starts = local_datetime(day, series.start_time, tz)
+        rows.append(ClassSession(
+            studio_id=series.studio_id, template_id=series.template_id, series=series, occurrence_date=day,
+            starts_at=starts, ends_at=starts + duration, teacher_id=series.teacher_id,
+            location_id=series.location_id, room_id=series.room_id, online_url=series.online_url,
+            capacity=series.effective_capacity,
+        ))
+    # The unique (series, occurrence_date) constraint is the last word should anything race us.
+    ClassSession.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def _locked_series(series: ClassSeries) -> ClassSeries:
+    return ClassSeries.objects.select_for_update(of=("self",)).select_related("template", "location", "studio").get(pk=series.pk)
+
+
+def series_create(*, studio: Studio, actor: Actor, series: ClassSeries, now: datetime | None = None) -> ClassSeries:
+    """Create a recurring series from a template and schedule its first weeks."""
+    series.studio = studio
+    _check_place(series, online_allowed=series.template.online_allowed)
+    now = now or timezone.now()
+    with transaction.atomic():
+        series.save()
+        today = local_today(series.time_zone, now)
+        created = _generate(series, first=today, last=_horizon(series, today))
+        audit_record(studio=studio, actor=actor, action="class_series.created", obj=series,
+                     changes={"sessions": created})
+    return series
+
+
+def series_extend(*, series: ClassSeries, now: datetime | None = None) -> int:
+    """Keep one series scheduled `weeks_ahead` weeks ahead; returns how many sessions it added."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        series = _locked_series(series)
+        today = local_today(series.time_zone, now)
+        return _generate(series, first=today, last=_horizon(series, today))
+
+
+def series_extend_all(*, studio: Studio, now: datetime | None = None) -> int:
+    """The beat task's work for one studio: extend every series that has not ended."""
+    now = now or timezone.now()
+    yesterday = (now - timedelta(days=1)).date()  # any zone's "today" is at least this
+    ids = list(ClassSeries.objects.filter(studio=studio).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=yesterday))
+               .values_list("id", flat=True))
+    return sum(series_extend(series=ClassSeries(pk=pk, studio=studio), now=now) for pk in ids)
+
+
+def _apply_series(session: ClassSession, series: ClassSeries) -> list[str]:
+    """Give a session its series' current values, except those changed on the session alone."""
+    changed: list[str] = []
+
+    def put(field: str, value) -> None:
+        if getattr(session, field) != value:
+            setattr(session, field, value)
+            changed.append(field)
+
+    if "time" not in session.overrides:
+        starts = local_datetime(session.occurrence_date, series.start_time, series.time_zone)
+        put("starts_at", starts)
+        put("ends_at", starts + timedelta(minutes=series.effective_duration))
+    if "teacher" not in session.overrides:
+        put("teacher_id", series.teacher_id)
+    if "place" not in session.overrides:
+        put("location_id", series.location_id)
+        put("room_id", series.room_id)
+        put("online_url", series.online_url)
+    if "capacity" not in session.overrides:
+        put("capacity", series.effective_capacity)
+    session.series = series
+    return changed
+
+
+def _resync(series: ClassSeries, *, from_date: date, now: datetime) -> None:
+    """Bring the series' sessions from `from_date` in line with the series, then fill the gaps.
+
+    Sessions that have started are history and stay as they are. A date the series no longer
+    produces loses its session: deleted when nobody ever booked it, otherwise cancelled with
+    the clients told.
+    """
+    sessions = list(ClassSession.objects.select_for_update().filter(
+        series=series, occurrence_date__gte=from_date, status=SessionStatus.SCHEDULED, starts_at__gt=now,
+    ).order_by("id"))
+    if sessions:
+        last = max(s.occurrence_date for s in sessions)
+        wanted = set(series.occurrence_dates(from_date, last))
+        ids = [s.pk for s in sessions]
+        with_bookings = set(Booking.objects.filter(session_id__in=ids).values_list("session_id", flat=True))
+        active = set(Booking.objects.filter(session_id__in=ids, status__in=ACTIVE_STATUSES)
+                     .values_list("session_id", flat=True))
+        orphans = []
+        for session in sessions:
+            if session.occurrence_date not in wanted:
+                if session.pk in with_bookings:
+                    _cancel_locked(session, note="", now=now)
+                else:
+                    orphans.append(session.pk)
+                continue
+            old_capacity = session.capacity
+            changed = _apply_series(session, series)
+            if not changed:
+                continue
+            session.save(update_fields=[f.removesuffix("_id") for f in changed])
+            if session.capacity > old_capacity:
+                waitlist_promote(session=session, now=now)
+            if session.pk in active and {"starts_at", "location_id", "room_id", "online_url"} & set(changed):
+                _notify_change(session)
+        ClassSession.objects.filter(pk__in=orphans).delete()
+    today = local_today(series.time_zone, now)
+    _generate(series, first=max(from_date, today), last=_horizon(series, today))
+
+
+def series_update(*, studio: Studio, actor: Actor, series: ClassSeries, from_date: date,
+                  now: datetime | None = None) -> ClassSeries:
+    """Edit a series for "this and following" sessions, from `from_date` on.
+
+    When sessions of the series exist before that date, the series is split: the old rule
+    ends the day before and a new series carries the new rule (and the later sessions), so the
+    past keeps saying what was true then. Sessions from `from_date` follow the new rule, except
+    for what was changed on one session alone.
+    """
+    now = now or timezone.now()
+    _check_place(series, online_allowed=series.template.online_allowed)
+    with transaction.atomic():
+        current = _locked_series(series)
+        changes = _diff(series, SERIES_FIELDS, snapshot(current, SERIES_FIELDS))
+        if not changes:
+            return current
+        earlier = ClassSession.objects.filter(series=current, occurrence_date__lt=from_date).exists()
+        if earlier:
+            target = ClassSeries(studio=studio, template_id=current.template_id,
+                                 starts_on=max(from_date, series.starts_on),
+                                 **{name: getattr(series, name) for name in SPLIT_FIELDS})
+            target.save()
+            current.ends_on = from_date - timedelta(days=1)
+            current.save(update_fields=["ends_on"])
+            ClassSession.objects.filter(series=current, occurrence_date__gte=from_date).update(series=target)
+        else:
+            target = series
+            target.save()
+        _resync(target, from_date=from_date, now=now)
+        audit_record(studio=studio, actor=actor, action="class_series.changed", obj=target,
+                     changes={**changes, "from": str(from_date), "split_from": current.pk if earlier else None})
+    return target
+
+
+def series_end(*, studio: Studio, actor: Actor, series: ClassSeries, last_date: date,
+               now: datetime | None = None) -> ClassSeries:
+    """Stop a series after `last_date`; its later sessions go (cancelled, clients told, when booked)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        series = _locked_series(series)
+        if last_date < series.starts_on:
+            raise ValidationError({"last_date": _("The series starts on %(date)s; end it on that day or later.")
+                                   % {"date": series.starts_on}})
+        series.ends_on = last_date
+        series.save(update_fields=["ends_on"])
+        after = last_date + timedelta(days=1)
+        for session in ClassSession.objects.select_for_update().filter(
+                series=series, occurrence_date__gte=after, status=SessionStatus.SCHEDULED, starts_at__gt=now):
+            if Booking.objects.filter(session=session).exists():
+                _cancel_locked(session, note="", now=now)
+            else:
+                session.delete()
+        audit_record(studio=studio, actor=actor, action="class_series.ended", obj=series,
+                     changes={"last_date": str(last_date)})
+    return series
+
+
+# --- sessions -------------------------------------------------------------------------------
+
+
+def session_create(*, studio: Studio, actor: Actor, session: ClassSession) -> ClassSession:
+    """Schedule a single session (not part of a series)."""
+    session.studio = studio
+    session.series = None
+    _check_place(session, online_allowed=session.template.online_allowed)
+    session.occurrence_date = session.local_start.date()
+    with transaction.atomic():
+        session.save()
+        audit_record(studio=studio, actor=actor, action="class_session.created", obj=session)
+    return session
+
+
+def session_update(*, studio: Studio, actor: Actor, session: ClassSession, notify: bool = True,
+                   now: datetime | None = None) -> ClassSession:
+    """Change one session alone: substitute teacher, other room, time, capacity.
+
+    What changes here is remembered as the session's own, so later edits of its series or
+    template leave it alone. More capacity lets the waitlist in; booked clients hear of a new
+    time or place.
+    """
+    now = now or timezone.now()
+    _check_place(session, online_allowed=session.template.online_allowed)
+    with transaction.atomic():
+        current = ClassSession.objects.select_for_update().get(pk=session.pk)
+        if current.is_cancelled:
+            raise BookingError(_("This class is cancelled."))
+        changes = _diff(session, SESSION_FIELDS, snapshot(current, SESSION_FIELDS))
+        if not changes:
+            return current
+        own = set(current.overrides)
+        if {"starts_at", "ends_at"} & changes.keys():
+            own.add("time")
+        if "teacher" in changes:
+            own.add("teacher")
+        if {"location", "room", "online_url"} & changes.keys():
+            own.add("place")
+        if "capacity" in changes:
+            own.add("capacity")
+        session.overrides = sorted(own)
+        session.save()
+        if session.capacity > current.capacity:
+            waitlist_promote(session=session, now=now)
+        if notify and {"starts_at", "location", "room", "online_url"} & changes.keys():
+            _notify_change(session)
+        audit_record(studio=studio, actor=actor, action="class_session.changed", obj=session, changes=changes)
+    return session
+
+
+def _notify_change(session: ClassSession) -> None:
+    for booking in Booking.objects.filter(session=session, status__in=ACTIVE_STATUSES):
+        notify_booking(booking, "session_changed")
+
+
+def _cancel_locked(session: ClassSession, *, note: str, now: datetime) -> list[Booking]:
+    """Cancel a session whose row the caller has locked; its active bookings end, clients are told."""
+    session.status = SessionStatus.CANCELLED
+    session.cancelled_at = now
+    session.cancel_note = note
+    session.save(update_fields=["status", "cancelled_at", "cancel_note"])
+    bookings = list(Booking.objects.select_for_update().filter(session=session, status__in=ACTIVE_STATUSES))
+    Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(
+        status=BookingStatus.CANCELLED, cancelled_at=now, cancel_reason=CancelReason.SESSION_CANCELLED)
+    for booking in bookings:
+        notify_booking(booking, "session_cancelled")
+    send_after_commit(signals.session_cancelled, ClassSession, session=session, bookings=bookings)
+    return bookings
+
+
+def session_cancel(*, studio: Studio, actor: Actor, session: ClassSession, note: str = "",
+                   now: datetime | None = None) -> ClassSession:
+    """Cancel one session. Booked and waitlisted clients are emailed; nobody is promoted into it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        session = ClassSession.objects.select_for_update().get(pk=session.pk)
+        if session.is_cancelled:
+            return session
+        if session.ends_at <= now:
+            raise BookingError(_("This class has already ended."))
+        bookings = _cancel_locked(session, note=note, now=now)
+        audit_record(studio=studio, actor=actor, action="class_session.cancelled", obj=session,
+                     changes={"bookings": len(bookings), "note": note})
+    return session

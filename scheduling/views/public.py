@@ -1,0 +1,259 @@
+"""Hosted pages: the public schedule, booking, the client's own bookings, calendars (SCH-6)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from scheduling import ics, selectors, services
+from scheduling.forms import FamilyBookingForm, parse_day
+from scheduling.models import (
+    Appointment,
+    AppointmentCalendar,
+    AppointmentService,
+    BookedBy,
+    Booking,
+    BookingStatus,
+    CalendarFeed,
+    ClassSession,
+)
+from scheduling.timeutils import local_today, week_start
+from scheduling.views.common import int_param
+from studio.access import client_required
+from studio.services import Actor
+
+
+def _login_redirect(request):
+    login_url = reverse("account-login", kwargs={"studio_slug": request.studio.slug})
+    return redirect(f"{login_url}?next={request.get_full_path()}")
+
+
+def _host(request) -> str:
+    return request.get_host().split(":")[0] or "atelier"
+
+
+def schedule(request):
+    """The week's classes, filterable by location, teacher and class."""
+    studio = request.studio
+    location_id = int_param(request.GET.get("location"))
+    teacher_id = int_param(request.GET.get("teacher"))
+    template_id = int_param(request.GET.get("class"))
+    today = local_today(studio.time_zone)
+    first = week_start(parse_day(request.GET.get("week"), today))
+    days = selectors.sessions_between(studio=studio, first=first, last=first + timedelta(days=6),
+                                      location_id=location_id, teacher_id=teacher_id, template_id=template_id)
+    mine = {}
+    if request.client_profile is not None:
+        family = selectors.family_of(client=request.client_profile)
+        mine = selectors.bookings_by_session(clients=family, session_ids=[s.pk for d in days for s in d.sessions])
+    for day in days:
+        for session in day.sessions:
+            session.my_bookings = mine.get(session.pk, ())
+            session.spots_left = max(session.capacity - session.booked_count, 0)
+    context = {
+        "days": days, "first": first, "previous": first - timedelta(days=7), "next": first + timedelta(days=7),
+        "today": today, "now": timezone.now(), "show_previous": first > week_start(today),
+        "locations": selectors.active_locations(studio=studio), "teachers": selectors.teachers(studio=studio),
+        "templates": selectors.active_templates(studio=studio),
+        "location_id": location_id, "teacher_id": teacher_id, "template_id": template_id,
+    }
+    template = "scheduling/public/_week.html" if request.htmx else "scheduling/public/schedule.html"
+    return render(request, template, context)
+
+
+def _public_session(pk: int) -> ClassSession:
+    try:
+        return selectors.session_detail(session_id=pk)
+    except ClassSession.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def session(request, pk):
+    session = _public_session(pk)
+    context = {"session": session, "now": timezone.now()}
+    if request.client_profile is not None:
+        family = selectors.family_of(client=request.client_profile)
+        context["my_bookings"] = selectors.bookings_by_session(clients=family, session_ids=[session.pk])[session.pk]
+        booked_ids = {b.client_id for b in context["my_bookings"]}
+        free = [c for c in family if c.pk not in booked_ids]
+        context["form"] = FamilyBookingForm(family=free) if free else None
+    return render(request, "scheduling/public/session.html", context)
+
+
+def book(request, pk):
+    session = _public_session(pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if request.client_profile is None:
+        return _login_redirect(request)
+    family = selectors.family_of(client=request.client_profile)
+    form = FamilyBookingForm(request.POST, family=family)
+    if form.is_valid():
+        client = form.cleaned_data["client"]
+        try:
+            booking = services.booking_create(studio=request.studio, actor=Actor.from_request(request),
+                                              session=session, client=client, booked_by=BookedBy.CLIENT,
+                                              booker=request.client_profile)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if booking.status == BookingStatus.WAITLISTED:
+                messages.warning(request, _("The class is full: %(name)s is on the waitlist. We will email you if "
+                                            "a spot opens up.") % {"name": client.first_name})
+            else:
+                messages.success(request, _("Booked! See you there, %(name)s.") % {"name": client.first_name})
+    else:
+        messages.error(request, _("Choose who is coming."))
+    return redirect("public-session", studio_slug=request.studio.slug, pk=session.pk)
+
+
+def _own(request, obj, client_id: int):
+    """The signed-in client's own (or their dependant's) record; anyone else's is not found."""
+    family_ids = {c.pk for c in selectors.family_of(client=request.client_profile)}
+    if client_id not in family_ids:
+        raise Http404
+    return obj
+
+
+def booking_cancel(request, pk):
+    booking = get_object_or_404(Booking.objects.select_related("session"), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if request.client_profile is None:
+        return _login_redirect(request)
+    _own(request, booking, booking.client_id)
+    try:
+        cancelled = services.booking_cancel(studio=request.studio, actor=Actor.from_request(request),
+                                            booking=booking, by_staff=False)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if cancelled.status == BookingStatus.LATE_CANCELLED:
+            messages.warning(request, _("Booking cancelled. It was inside the late-cancellation window, so it "
+                                        "counts as a late cancel."))
+        else:
+            messages.success(request, _("Booking cancelled."))
+    return redirect("account-home", studio_slug=request.studio.slug)
+
+
+def booking_ics(request, pk):
+    booking = get_object_or_404(Booking.objects.select_related(
+        "studio", "session__template", "session__location", "session__room", "session__teacher__user",
+        "session__studio"), pk=pk)
+    if request.client_profile is None:
+        return _login_redirect(request)
+    _own(request, booking, booking.client_id)
+    body = ics.calendar([ics.booking_event(booking, host=_host(request))], name=request.studio.name)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="booking-{booking.pk}.ics"'
+    return response
+
+
+def feed(request, token):
+    """A client's bookings as a calendar subscription; the secret address is the key."""
+    feed = get_object_or_404(CalendarFeed.objects.select_related("client"), token=token)
+    clients = selectors.family_of(client=feed.client)
+    since = timezone.now() - timedelta(days=60)
+    bookings = [b for b in selectors.client_bookings(clients=clients, upcoming=True, limit=500)]
+    bookings += [b for b in selectors.client_bookings(clients=clients, upcoming=False, limit=200)
+                 if b.session.starts_at >= since and b.is_active]
+    appointments = selectors.client_appointments(clients=clients, upcoming=True, limit=200)
+    host = _host(request)
+    events = [ics.booking_event(b, host=host) for b in bookings]
+    events += [ics.appointment_event(a, host=host) for a in appointments]
+    return HttpResponse(ics.calendar(events, name=request.studio.name), content_type="text/calendar; charset=utf-8")
+
+
+@client_required
+def feed_reset(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    had_one = CalendarFeed.objects.filter(client=request.client_profile).exists()
+    services.calendar_feed_for(studio=request.studio, client=request.client_profile, reset=had_one)
+    messages.success(request, _("Your calendar address is ready.") if not had_one
+                     else _("Your calendar has a new address; the old one no longer works."))
+    return redirect("account-home", studio_slug=request.studio.slug)
+
+
+# --- appointments ---------------------------------------------------------------------------
+
+
+def appointments(request):
+    """Choose a service, then with whom and when: the free slots of the chosen day."""
+    studio = request.studio
+    services_qs = list(selectors.service_list(studio=studio))
+    service = next((s for s in services_qs if s.pk == int_param(request.GET.get("service"))), None)
+    context = {"services": services_qs, "service": service}
+    if service is not None:
+        calendars = list(selectors.calendars_offering(service=service))
+        calendar = next((c for c in calendars if c.pk == int_param(request.GET.get("calendar"))), None)
+        calendar = calendar or (calendars[0] if len(calendars) == 1 else None)
+        context.update(calendars=calendars, calendar=calendar)
+        if calendar is not None:
+            today = local_today(calendar.location.time_zone)
+            day = max(parse_day(request.GET.get("day"), today), today)
+            context.update(day=day, today=today, previous=day - timedelta(days=1), next=day + timedelta(days=1),
+                           slots=[s.astimezone(_zone(calendar)) for s in
+                                  selectors.appointment_slots(calendar=calendar, service=service, day=day)])
+            if request.client_profile is not None:
+                context["family"] = selectors.family_of(client=request.client_profile)
+    return render(request, "scheduling/public/appointments.html", context)
+
+
+def _zone(calendar: AppointmentCalendar):
+    import zoneinfo
+
+    return zoneinfo.ZoneInfo(calendar.location.time_zone)
+
+
+@client_required
+def appointment_book(request):
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    service = get_object_or_404(AppointmentService, pk=int_param(request.POST.get("service")) or 0)
+    calendar = get_object_or_404(AppointmentCalendar.objects.select_related("location"),
+                                 pk=int_param(request.POST.get("calendar")) or 0)
+    family = selectors.family_of(client=request.client_profile)
+    client = next((c for c in family if c.pk == int_param(request.POST.get("client"))), request.client_profile)
+    back = (reverse("public-appointments", kwargs={"studio_slug": request.studio.slug})
+            + f"?service={service.pk}&calendar={calendar.pk}")
+    try:
+        starts_at = datetime.fromisoformat(request.POST.get("starts_at", ""))
+        if starts_at.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        messages.error(request, _("Choose a time."))
+        return redirect(back)
+    try:
+        services.appointment_book(studio=request.studio, actor=Actor.from_request(request), calendar=calendar,
+                                  service=service, client=client, starts_at=starts_at, booked_by=BookedBy.CLIENT,
+                                  booker=request.client_profile)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(back)
+    messages.success(request, _("Appointment booked. A confirmation is on its way by email."))
+    return redirect("account-home", studio_slug=request.studio.slug)
+
+
+def appointment_cancel(request, pk):
+    appointment = get_object_or_404(Appointment, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if request.client_profile is None:
+        return _login_redirect(request)
+    _own(request, appointment, appointment.client_id)
+    try:
+        services.appointment_cancel(studio=request.studio, actor=Actor.from_request(request),
+                                    appointment=appointment, by_staff=False)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Appointment cancelled."))
+    return redirect("account-home", studio_slug=request.studio.slug)
