@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -201,3 +202,23 @@ def recent_events(*, studio_id: int, failures_only: bool = False, limit: int = 1
     if failures_only:
         qs = qs.exclude(last_error="")
     return list(qs.order_by("-received_at")[:limit])
+
+
+@handles("setup_intent.succeeded")
+def _setup_succeeded(event: StripeEvent, studio_id: int) -> str:
+    """A method was saved while our page was closed (or before it called back): record it."""
+    from payments.models import SetupRequest
+    from payments.services.saved_methods import setup_complete
+    from studio.services import SYSTEM
+
+    intent = event.payload["data"]["object"]
+    request = SetupRequest.objects.filter(studio_id=studio_id, stripe_setup_intent_id=intent.get("id", ""),
+                                          status=SetupRequest.Status.PENDING).select_related("account",
+                                                                                             "customer").first()
+    if request is None:
+        return "no pending setup"
+    try:
+        setup_complete(studio=request.studio, actor=SYSTEM, setup_request=request, consent=True)
+    except ValidationError as exc:
+        return f"refused: {' '.join(exc.messages)}"[:80]
+    return "saved"
