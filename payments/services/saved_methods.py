@@ -7,6 +7,7 @@ only ever read back brand/last 4/expiry or bank name/last 4/holder from Stripe.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 
@@ -174,12 +175,11 @@ def saved_method_set_default(*, studio: Studio, actor: Actor, method: SavedPayme
 def saved_method_delete(*, studio: Studio, actor: Actor, method: SavedPaymentMethod) -> None:
     """Detach at Stripe, then forget it (SPM-6). Deleting the default leaves none (SPM-7)."""
     _require_enabled(studio)
-    try:
+    # Already gone at Stripe (detached there, or the account was closed) is fine.
+    with contextlib.suppress(gateway.InvalidRequest):
         gateway.payment_method_detach(account=method.account.stripe_account_id,
                                       payment_method_id=method.stripe_payment_method_id,
                                       idempotency_key=f"detach:{method.pk}")
-    except gateway.InvalidRequest:
-        pass  # already gone at Stripe (detached there, or the account was closed)
     with transaction.atomic():
         audit_record(studio=studio, actor=actor, action="payments.saved_method_deleted", obj=method,
                      changes={"last4": method.last4, "kind": method.kind, "was_default": method.is_default})
@@ -277,11 +277,9 @@ def setup_complete(*, studio: Studio, actor: Actor, setup_request: SetupRequest,
                          changes={"kind": method.kind, "last4": method.last4, "account": str(setup_request.account),
                                   "source": method.source})
     if refused:
-        try:
+        with contextlib.suppress(gateway.GatewayError):
             gateway.payment_method_detach(account=account_id, payment_method_id=pm.id,
                                           idempotency_key=f"detach-over-limit:{setup_request.pk}")
-        except gateway.GatewayError:
-            pass
         raise ValidationError(_("This client already has %(max)s saved payment methods, the most allowed.")
                               % {"max": MAX_SAVED_METHODS})
     return method
