@@ -16,6 +16,14 @@ from tests.factories import (
 
 
 @pytest.fixture
+def client():
+    """Django's test client, speaking English unless a test switches (assertions read English text)."""
+    from django.test import Client
+
+    return Client(HTTP_ACCEPT_LANGUAGE="en")
+
+
+@pytest.fixture
 def studio(db):
     return make_studio("alpha", language="en")
 

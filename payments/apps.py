@@ -13,8 +13,18 @@ class PaymentsConfig(AppConfig):
 
         navigation.add_manage(navigation.NavEntry(_("Payment accounts"), "payments-accounts",
                                                   perm=Perm.CONNECT_PAYMENTS, order=60))
+        navigation.add_manage(navigation.NavEntry(_("Stripe events"), "payments-events",
+                                                  perm=Perm.CONNECT_PAYMENTS, order=62))
+        navigation.add_settings_tab(navigation.NavEntry(_("Saved payment methods"), "payments-saved-methods-settings",
+                                                        perm=Perm.MANAGE_SETTINGS, settings_tab="saved-methods"))
         checklist.CHECKS["stripe"] = _stripe_connected
         profile_sections.register_location_fact(_location_account)
+
+        from payments import panels
+
+        profile_sections.register(panels.staff_saved_methods)
+        profile_sections.register_account(panels.client_saved_methods)
+        profile_sections.register_home_change_check(panels.home_change_check)
 
 
 def _stripe_connected(studio) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from payments.views import accounts, events
+from payments.views import accounts, events, saved_methods
 
 urlpatterns = [
     path("manage/payments/accounts/", accounts.account_list, name="payments-accounts"),
@@ -13,4 +13,19 @@ urlpatterns = [
     path("manage/payments/accounts/<int:pk>/return/", accounts.account_return, name="payments-account-return"),
     path("manage/payments/accounts/<int:pk>/edit/", accounts.account_edit, name="payments-account-edit"),
     path("manage/payments/events/", events.event_list, name="payments-events"),
+    # Saved payment methods (SPM)
+    path("manage/payments/saved-methods/", saved_methods.feature_settings, name="payments-saved-methods-settings"),
+    path("manage/clients/<int:pk>/payment-methods/new/<str:kind>/", saved_methods.staff_add,
+         name="payments-staff-method-add"),
+    path("manage/clients/<int:pk>/payment-methods/complete/<int:setup_pk>/", saved_methods.staff_complete,
+         name="payments-staff-method-complete"),
+    path("manage/payment-methods/<int:pk>/default/", saved_methods.staff_set_default,
+         name="payments-staff-method-default"),
+    path("manage/payment-methods/<int:pk>/delete/", saved_methods.staff_delete, name="payments-staff-method-delete"),
+    path("account/payment-methods/new/<str:kind>/", saved_methods.client_add, name="payments-client-method-add"),
+    path("account/payment-methods/complete/<int:setup_pk>/", saved_methods.client_complete,
+         name="payments-client-method-complete"),
+    path("account/payment-methods/<int:pk>/default/", saved_methods.client_set_default,
+         name="payments-client-method-default"),
+    path("account/payment-methods/<int:pk>/delete/", saved_methods.client_delete, name="payments-client-method-delete"),
 ]

@@ -14,8 +14,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 
-def staff_required(perm: str | None = None):
-    """Require an active staff membership in the current studio, and `perm` when given."""
+def staff_required(perm: str | None = None, *, owner_or_admin: bool = False):
+    """Require an active staff membership in the current studio, and `perm` when given.
+
+    `owner_or_admin`: also require the Owner or Admin role (decisions the seeds reserve to them,
+    such as accepting the saved-payment-methods terms).
+    """
 
     def decorator(view):
         view.required_permission = perm
@@ -29,9 +33,12 @@ def staff_required(perm: str | None = None):
                 raise PermissionDenied("not_staff")
             if perm is not None and not staff.has_perm(perm):
                 raise PermissionDenied(perm)
+            if owner_or_admin and not staff.role.is_all_powerful:
+                raise PermissionDenied("owner_or_admin")
             return view(request, *args, **kwargs)
 
         wrapped.required_permission = perm
+        wrapped.owner_or_admin = owner_or_admin
         wrapped.staff_view = True
         return wrapped
 

@@ -58,3 +58,16 @@ def register_location_fact(provider: Callable) -> Callable:
 
 def location_facts_for(*, location) -> list[dict]:
     return [fact for p in _LOCATION_FACTS if (fact := p(location)) is not None]
+
+
+_HOME_CHANGE_CHECKS: list[Callable] = []
+
+
+def register_home_change_check(check: Callable) -> Callable:
+    """`(client, new_location) -> list[str]`: warnings to confirm before a client's home location changes."""
+    _HOME_CHANGE_CHECKS.append(check)
+    return check
+
+
+def home_change_warnings(*, client, new_location) -> list[str]:
+    return [warning for check in _HOME_CHANGE_CHECKS for warning in check(client, new_location)]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django_scopes import scopes_disabled
 
-from payments.models import ConnectedAccount
+from payments.models import ConnectedAccount, SavedPaymentMethod, SetupRequest, StripeCustomer
+from tests.factories import ClientFactory
 
 
 def _account(studio):
@@ -15,7 +16,48 @@ def _account(studio):
     return {"pk": account.pk}
 
 
+def _method_objects(studio):
+    with scopes_disabled():
+        account = ConnectedAccount.objects.get(pk=_account(studio)["pk"])
+        client = ClientFactory(studio=studio)
+        customer = StripeCustomer.objects.create(studio=studio, client=client, account=account,
+                                                 stripe_customer_id=f"cus_{studio.slug}", idempotency_key="k")
+        method = SavedPaymentMethod.objects.create(
+            studio=studio, client=client, account=account, customer=customer, kind="card", brand="visa",
+            last4="4242", stripe_payment_method_id=f"pm_{studio.slug}_{client.pk}", source="staff")
+        setup = SetupRequest.objects.create(studio=studio, client=client, account=account, customer=customer,
+                                            kind="card", source="staff", idempotency_key=f"setup-iso:{client.pk}")
+    return client, method, setup
+
+
+def _client_and_kind(studio):
+    return {"pk": ClientFactory(studio=studio).pk, "kind": "card"}
+
+
+def _staff_setup(studio):
+    client, _method, setup = _method_objects(studio)
+    return {"pk": client.pk, "setup_pk": setup.pk}
+
+
+def _client_setup(studio):
+    _client, _method, setup = _method_objects(studio)
+    return {"setup_pk": setup.pk}
+
+
+def _method(studio):
+    _client, method, _setup = _method_objects(studio)
+    return {"pk": method.pk}
+
+
 CASES = {
+    "payments-staff-method-add": _client_and_kind,
+    "payments-staff-method-complete": _staff_setup,
+    "payments-staff-method-default": _method,
+    "payments-staff-method-delete": _method,
+    "payments-client-method-complete": _client_setup,
+    "payments-client-method-default": _method,
+    "payments-client-method-delete": _method,
+    "payments-client-method-add": lambda studio: {"kind": "card"},
     "payments-account-detail": _account,
     "payments-account-status": _account,
     "payments-account-onboard": _account,

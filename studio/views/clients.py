@@ -46,9 +46,24 @@ def client_profile_sections(request, client):
     return sections_for(request=request, client=client)
 
 
+def _home_change_warnings(request, client: Client | None, form) -> list[str]:
+    """What changing the home location would break (e.g. saved cards on another account, SPM-4)."""
+    from studio.profile_sections import home_change_warnings
+
+    if client is None or "home_location" not in form.changed_data:
+        return []
+    original = Client.objects.get(pk=client.pk)
+    return home_change_warnings(client=original, new_location=form.cleaned_data.get("home_location"))
+
+
 def _client_form(request, client: Client | None):
     form = ClientForm(request.POST or None, instance=client, studio=request.studio)
+    warnings = []
     if request.method == "POST" and form.is_valid():
+        warnings = _home_change_warnings(request, client, form)
+        if warnings and request.POST.get("confirm_home_change") != "1":
+            return render(request, "studio/client_form.html", {"form": form, "client": client,
+                                                               "home_change_warnings": warnings})
         try:
             saved = services.client_save(studio=request.studio, actor=services.Actor.from_request(request),
                                          client=form.save(commit=False))
