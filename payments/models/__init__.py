@@ -1,6 +1,7 @@
 from payments.models.accounts import ConnectedAccount, ConnectedAccountLocation, StripeAccountDirectory
 from payments.models.escrow import EscrowPayoutRequest
 from payments.models.ledger import CreditEntry, Payment, PaymentStatusChange, Refund
+from payments.models.migration_import import MigrationImport
 from payments.models.saved_methods import MAX_SAVED_METHODS, SavedPaymentMethod, SetupRequest, StripeCustomer
 from payments.models.settings import PaymentSettings, TaxRate
 from payments.models.webhooks import StripeEvent
@@ -10,7 +11,7 @@ __all__ = [
     "ConnectedAccount",
     "ConnectedAccountLocation",
     "CreditEntry",
-    "EscrowPayoutRequest",
+    "EscrowPayoutRequest", "MigrationImport",
     "Payment",
     "PaymentSettings",
     "PaymentStatusChange",
