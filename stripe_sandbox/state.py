@@ -84,8 +84,8 @@ class Store:
         return self.tables.setdefault(name, {})
 
     # --- persistence ---------------------------------------------------------------------------
-    def to_json(self) -> dict[str, Any]:
-        return copy.deepcopy({
+    def to_json(self, *, copy_data: bool = True) -> dict[str, Any]:
+        data = {
             "version": 1,
             "platform_account": self.platform_account,
             "objects": self.objects,
@@ -93,7 +93,8 @@ class Store:
             "meta": self.meta,
             "tables": self.tables,
             "counter": self._counter,
-        })
+        }
+        return copy.deepcopy(data) if copy_data else data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Store:
@@ -111,8 +112,10 @@ class Store:
         os.makedirs(directory, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".sandbox-", dir=directory)
         try:
+            # Serialise without a deep copy: callers hold the sandbox lock, so nothing moves meanwhile.
+            payload = json.dumps(self.to_json(copy_data=False), separators=(",", ":"))
             with os.fdopen(fd, "w") as fh:
-                json.dump(self.to_json(), fh, separators=(",", ":"))
+                fh.write(payload)
             os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):

@@ -84,6 +84,11 @@ def create_payment_intent(ctx: Ctx) -> dict[str, Any]:
         raise errors.invalid_request("You may only specify `off_session` when `confirm` is true.",
                                      param="off_session")
     customer = ctx.get("customer", params["customer"], param="customer")["id"] if params.get("customer") else None
+    destination = (params.get("transfer_data") or {}).get("destination")
+    if destination:
+        found = ctx.store.get(ctx.store.platform_account, destination)
+        if ctx.account or not found or found.get("object") != "account" or destination == ctx.store.platform_account:
+            raise errors.missing("destination", destination, "transfer_data[destination]")
     types = params.get("allowed_payment_method_types")
     pi_id = ctx.new_id("pi")
     pi: dict[str, Any] = {

@@ -171,3 +171,13 @@ def test_ids_have_stripe_prefixes_and_created_comes_from_the_clock(client: strip
     assert customer.id.startswith("cus_")
     assert customer.created == int(clock.now)
     assert customer.livemode is False
+
+
+def test_async_sdk_calls_work_through_the_transport(client: stripe.StripeClient) -> None:
+    import asyncio
+
+    async def scenario() -> str:
+        customer = await client.v1.customers.create_async({"email": "async@example.com"})
+        return (await client.v1.customers.retrieve_async(customer.id)).email
+
+    assert asyncio.run(scenario()) == "async@example.com"

@@ -204,3 +204,14 @@ def test_update_intent_metadata_and_amount(client: stripe.StripeClient) -> None:
     pi = client.v1.payment_intents.create({"amount": 700, "currency": "usd", "metadata": {"a": "1"}})
     pi = client.v1.payment_intents.update(pi.id, {"amount": 900, "metadata": {"b": "2"}})
     assert pi.amount == 900 and pi.metadata.to_dict() == {"a": "1", "b": "2"}
+
+
+def test_destination_charge_needs_a_connected_account(client: stripe.StripeClient, connected: str) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        client.v1.payment_intents.create({"amount": 1000, "currency": "usd", "application_fee_amount": 100,
+                                          "transfer_data": {"destination": "acct_nope"}})
+    assert exc.value.param == "transfer_data[destination]"
+    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", "application_fee_amount": 100,
+                                           "transfer_data": {"destination": connected},
+                                           "payment_method": "pm_card_visa", "confirm": True})
+    assert pi.status == "succeeded" and pi.transfer_data.destination == connected
