@@ -29,3 +29,19 @@ urlpatterns = [
          name="payments-client-method-default"),
     path("account/payment-methods/<int:pk>/delete/", saved_methods.client_delete, name="payments-client-method-delete"),
 ]
+
+# Ledger, refunds, credit, escrow, fees and taxes, routing (issue #4, ledger side).
+from payments.views import credit, escrow, fees, ledger, refunds, routing  # noqa: E402
+
+urlpatterns += [
+    path("manage/payments/", ledger.payment_list, name="payments-ledger"),
+    path("manage/payments/<int:pk>/", ledger.payment_detail, name="payments-payment-detail"),
+    path("manage/payments/<int:pk>/refund/", refunds.payment_refund, name="payments-payment-refund"),
+    path("manage/payments/clients/<int:pk>/credit/", credit.client_credit, name="payments-client-credit"),
+    path("manage/payments/escrow/", escrow.escrow_page, name="payments-escrow"),
+    path("manage/payments/routing/", routing.routing_page, name="payments-routing"),
+    path("manage/payments/fees/", fees.fees_settings, name="payments-fees"),
+    path("manage/payments/taxes/new/", fees.tax_create, name="payments-tax-create"),
+    path("manage/payments/taxes/<int:pk>/edit/", fees.tax_edit, name="payments-tax-edit"),
+    path("manage/payments/taxes/<int:pk>/archive/", fees.tax_archive, name="payments-tax-archive"),
+]

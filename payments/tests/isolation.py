@@ -49,6 +49,34 @@ def _method(studio):
     return {"pk": method.pk}
 
 
+def _payment(studio):
+    """A succeeded cash payment of `studio` (ledger, detail, refund pages)."""
+    from payments.models import Payment
+
+    with scopes_disabled():
+        n = Payment.objects.filter(studio=studio).count()
+        payment = Payment.objects.create(
+            studio=studio, amount=1000, currency=studio.currency, subtotal=1000, routing_rule="default",
+            routing_reason="test", channel="pos", item_kind="other", description=f"Iso {studio.slug}",
+            method=Payment.Method.CASH, idempotency_key=f"iso:{studio.slug}:{n}", status=Payment.Status.SUCCEEDED)
+    return {"pk": payment.pk}
+
+
+def _client_pk(studio):
+    from tests.factories import ClientFactory
+
+    return {"pk": ClientFactory(studio=studio).pk}
+
+
+def _tax_rate(studio):
+    from payments.models import TaxRate
+
+    with scopes_disabled():
+        n = TaxRate.objects.filter(studio=studio).count()
+        rate = TaxRate.objects.create(studio=studio, name=f"Tax {n}", rate="5.000", item_kinds=["product"])
+    return {"pk": rate.pk}
+
+
 CASES = {
     "payments-staff-method-add": _client_and_kind,
     "payments-staff-method-complete": _staff_setup,
@@ -63,4 +91,10 @@ CASES = {
     "payments-account-onboard": _account,
     "payments-account-return": _account,
     "payments-account-edit": _account,
+    # Ledger side (issue #4): payments, refunds, credit, taxes.
+    "payments-payment-detail": _payment,
+    "payments-payment-refund": _payment,
+    "payments-client-credit": _client_pk,
+    "payments-tax-edit": _tax_rate,
+    "payments-tax-archive": _tax_rate,
 }

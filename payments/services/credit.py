@@ -1,0 +1,90 @@
+"""Studio credit (PAY-7): money the studio holds for a client, spendable at the POS and online.
+
+The balance is the sum of the client's CreditEntry rows (positive adds, negative spends). A
+spend locks the Client row (`select_for_update`) before reading the balance, so two spends at
+the same moment are serialised and the balance can never go below zero.
+
+Who may do what: granting or removing credit by hand is giving or taking money, so the staff
+page asks for Perm.REFUND (the same trust as a refund), not just Perm.MANAGE_CLIENTS; spending
+credit in a sale is the sale's business (POS / checkout call `credit_spend`).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from payments.models import CreditEntry, Payment
+from payments.services.money import format_money
+from studio.models import Client, Studio
+from studio.services import Actor, audit_record
+
+
+def credit_balance(*, client: Client) -> int:
+    """The client's credit, in minor units of the studio's currency (never negative)."""
+    total = CreditEntry.objects.filter(studio_id=client.studio_id, client=client).aggregate(total=Sum("amount"))
+    return int(total["total"] or 0)
+
+
+def _check_amount(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationError(_("Enter an amount greater than zero."), code="amount")
+
+
+def _lock_client(studio: Studio, client: Client) -> Client:
+    if client.studio_id != studio.pk:
+        raise ValidationError(_("This client belongs to another studio."), code="studio")
+    return Client.objects.select_for_update().get(pk=client.pk, studio=studio)
+
+
+def credit_grant(*, studio: Studio, actor: Actor, client: Client, amount: int, note: str,
+                 kind: str = CreditEntry.Kind.ADJUSTMENT) -> CreditEntry:
+    """Add `amount` minor units to the client's credit (a goodwill gesture, a correction…)."""
+    _check_amount(amount)
+    with transaction.atomic():
+        _lock_client(studio, client)
+        entry = CreditEntry.objects.create(studio=studio, client=client, amount=amount, currency=studio.currency,
+                                           kind=kind, note=note[:200], created_by=actor.user)
+        audit_record(studio=studio, actor=actor, action="credit.granted", obj=client,
+                     changes={"amount": amount, "kind": kind, "note": note[:200], "entry": entry.pk})
+    return entry
+
+
+def credit_spend(*, studio: Studio, actor: Actor, client: Client, amount: int, payment: Payment | None = None,
+                 note: str = "", kind: str = CreditEntry.Kind.SPEND) -> CreditEntry:
+    """Take `amount` minor units from the client's credit; refuses to go below zero.
+
+    `payment` links the spend to the sale it paid for. `kind=ADJUSTMENT` is a staff correction.
+    """
+    _check_amount(amount)
+    if payment is not None and payment.studio_id != studio.pk:
+        raise ValidationError(_("This payment belongs to another studio."), code="studio")
+    with transaction.atomic():
+        _lock_client(studio, client)
+        balance = credit_balance(client=client)
+        if amount > balance:
+            raise ValidationError(
+                _("Only %(balance)s of credit is available.")
+                % {"balance": format_money(balance, studio.currency, language=get_language() or "en")},
+                code="insufficient")
+        entry = CreditEntry.objects.create(studio=studio, client=client, amount=-amount, currency=studio.currency,
+                                           kind=kind, payment=payment, note=note[:200], created_by=actor.user)
+        audit_record(studio=studio, actor=actor, action="credit.spent", obj=client,
+                     changes={"amount": -amount, "kind": kind, "note": note[:200], "entry": entry.pk,
+                              "payment": payment.pk if payment else None})
+    return entry
+
+
+def credit_adjust(*, studio: Studio, actor: Actor, client: Client, amount: int, note: str) -> CreditEntry:
+    """A staff adjustment: positive adds, negative removes (never below zero). A reason is required."""
+    if not note.strip():
+        raise ValidationError(_("Say why the credit changes."), code="note")
+    if not isinstance(amount, int) or amount == 0:
+        raise ValidationError(_("Enter an amount other than zero."), code="amount")
+    if amount > 0:
+        return credit_grant(studio=studio, actor=actor, client=client, amount=amount, note=note)
+    return credit_spend(studio=studio, actor=actor, client=client, amount=-amount, note=note,
+                        kind=CreditEntry.Kind.ADJUSTMENT)
