@@ -24,7 +24,7 @@ from scheduling.models import (
     CalendarFeed,
     ClassSession,
 )
-from scheduling.timeutils import local_today, week_start
+from scheduling.timeutils import local_today
 from scheduling.views.common import int_param
 from studio.access import client_required
 from studio.services import Actor
@@ -46,7 +46,8 @@ def schedule(request):
     teacher_id = int_param(request.GET.get("teacher"))
     template_id = int_param(request.GET.get("class"))
     today = local_today(studio.time_zone)
-    first = week_start(parse_day(request.GET.get("week"), today))
+    # Seven days from today (or from ?week=): on a Sunday, next week's classes are what matter.
+    first = max(parse_day(request.GET.get("week"), today), today)
     days = selectors.sessions_between(studio=studio, first=first, last=first + timedelta(days=6),
                                       location_id=location_id, teacher_id=teacher_id, template_id=template_id)
     mine = {}
@@ -58,8 +59,9 @@ def schedule(request):
             session.my_bookings = mine.get(session.pk, ())
             session.spots_left = max(session.capacity - session.booked_count, 0)
     context = {
-        "days": days, "first": first, "previous": first - timedelta(days=7), "next": first + timedelta(days=7),
-        "today": today, "now": timezone.now(), "show_previous": first > week_start(today),
+        "days": days, "first": first, "last": first + timedelta(days=6),
+        "previous": max(first - timedelta(days=7), today), "next": first + timedelta(days=7),
+        "today": today, "now": timezone.now(), "show_previous": first > today,
         "locations": selectors.active_locations(studio=studio), "teachers": selectors.teachers(studio=studio),
         "templates": selectors.active_templates(studio=studio),
         "location_id": location_id, "teacher_id": teacher_id, "template_id": template_id,
