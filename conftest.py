@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import (
-    PASSWORD,
-    ClientFactory,
-    LocationFactory,
-    StaffFactory,
-    UserFactory,
-    make_studio,
-    owner_of,
-)
+# Factories import Django models: they are imported inside the fixtures, so that suites which do
+# not use Django (`pytest -p no:django stripe_sandbox`) can still load this file.
 
 
 @pytest.fixture
@@ -25,12 +18,16 @@ def client():
 
 @pytest.fixture
 def studio(db):
+    from tests.factories import make_studio
+
     return make_studio("alpha", language="en")
 
 
 @pytest.fixture
 def other_studio(db):
     """The second studio of every data set: its rows must never leak into `studio`'s pages."""
+    from tests.factories import ClientFactory, LocationFactory, make_studio
+
     other = make_studio("bravo", language="en")
     location = LocationFactory(studio=other, name="Bravo HQ")
     ClientFactory(studio=other, first_name="Secret", last_name="Bravo", home_location=location)
@@ -39,16 +36,22 @@ def other_studio(db):
 
 @pytest.fixture
 def location(studio):
+    from tests.factories import LocationFactory
+
     return LocationFactory(studio=studio, name="Plateau")
 
 
 @pytest.fixture
 def owner(studio):
+    from tests.factories import owner_of
+
     return owner_of(studio)
 
 
 @pytest.fixture
 def staff_factory(studio):
+    from tests.factories import StaffFactory
+
     def make(kind: str, *, on=None, **kwargs):
         return StaffFactory(studio=on or studio, kind=kind, **kwargs)
 
@@ -73,16 +76,22 @@ def owner_client(login, owner):
 
 @pytest.fixture
 def a_client(studio, location):
+    from tests.factories import ClientFactory
+
     return ClientFactory(studio=studio, first_name="Camille", last_name="Tremblay", home_location=location)
 
 
 @pytest.fixture
 def password():
+    from tests.factories import PASSWORD
+
     return PASSWORD
 
 
 @pytest.fixture
 def user_factory(db):
+    from tests.factories import UserFactory
+
     return UserFactory
 
 

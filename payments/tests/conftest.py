@@ -68,3 +68,19 @@ def process_inbox(order=None) -> list[str]:
     if order is not None:
         rows = order(rows)
     return [webhook_process(event_row=row) for row in rows]
+
+
+@pytest.fixture
+def live_sandbox(live_server, settings):
+    """The sandbox served over HTTP for the browser (hosted pages, Stripe.js stand-in), sharing its
+    state with the in-process transport the app's server thread uses."""
+    from stripe_sandbox.server import SandboxServer
+
+    sb = Sandbox(seed=99, delivery="queued")
+    server = SandboxServer(sb, host="127.0.0.1", port=0).start()
+    sb.public_url = server.url
+    settings.STRIPE_JS_URL = f"{server.url}/_sandbox/js/stripe.js"
+    settings.SITE_URL = live_server.url
+    with gateway.use_http_client(SandboxHTTPClient(sb)):
+        yield sb
+    server.stop()

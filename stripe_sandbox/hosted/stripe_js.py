@@ -326,11 +326,22 @@ SOURCE = r"""/* Stripe sandbox: a local stand-in for Stripe.js (test mode only).
   Stripe.prototype.confirmUsBankAccountSetup = function (cs, data) {
     return this._confirm("setup", cs, this._paymentMethod((data || {}).payment_method));
   };
-  Stripe.prototype.confirmAcssDebitSetup = Stripe.prototype.confirmUsBankAccountSetup;
+  // Stripe.js opens its own bank-details and mandate dialog when confirmAcssDebit* gets only
+  // billing details; the sandbox stands in for that dialog by attaching a test bank account.
+  Stripe.prototype._confirmAcss = function (kind, cs, data) {
+    var self = this;
+    var pm = (data || {}).payment_method;
+    if (typeof pm === "string" || (pm && pm.acss_debit)) return this._confirm(kind, cs, this._paymentMethod(pm));
+    var key = kind === "setup" ? "setupIntent" : "paymentIntent";
+    return this._collectBank({clientSecret: cs, params: {payment_method_type: "acss_debit",
+      payment_method_data: {billing_details: (pm || {}).billing_details || {}}}}, key)
+      .then(function (r) { return r.error ? r : self._confirm(kind, cs, {}); });
+  };
+  Stripe.prototype.confirmAcssDebitSetup = function (cs, data) { return this._confirmAcss("setup", cs, data); };
   Stripe.prototype.confirmUsBankAccountPayment = function (cs, data) {
     return this._confirm("payment", cs, this._paymentMethod((data || {}).payment_method));
   };
-  Stripe.prototype.confirmAcssDebitPayment = Stripe.prototype.confirmUsBankAccountPayment;
+  Stripe.prototype.confirmAcssDebitPayment = function (cs, data) { return this._confirmAcss("payment", cs, data); };
 
   window.Stripe = Stripe;
   window.Stripe.sandbox = true;
