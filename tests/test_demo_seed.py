@@ -28,5 +28,10 @@ def test_seed_demo_twice_is_idempotent_and_logins_work():
 
         accounts = ConnectedAccount.objects.filter(studio__slug="demo")
         assert accounts.count() == 2 and all(a.charges_enabled for a in accounts)
+        from payments.models import SavedPaymentMethod
+
+        camille = SavedPaymentMethod.objects.filter(client__email="client@demo.atelier.test")
+        assert {m.kind for m in camille} == {"card", "acss_debit"}
+        assert SavedPaymentMethod.objects.filter(studio__slug="demo").count() >= 6
     for email, _what in DEMO_LOGINS:
         assert User.objects.get(email=email).check_password("atelier-demo")

@@ -119,6 +119,16 @@ def setup_intent_create(*, account: AccountRef, idempotency_key: str, customer_i
                                         idempotency_key=idempotency_key, write=True))
 
 
+def setup_intent_confirm_for_demo(*, account: AccountRef, setup_intent_id: str, idempotency_key: str,
+                                  payment_method_id: str | None = None, payment_method_data: dict | None = None,
+                                  mandate_data: dict | None = None) -> SetupIntent:
+    """Test mode only (the demo seed): confirm server-side what Stripe.js confirms in a browser."""
+    params = {"payment_method": payment_method_id, "payment_method_data": payment_method_data,
+              "mandate_data": mandate_data}
+    return SetupIntent.from_stripe(call_with_id(lambda c: c.v1.setup_intents.confirm, setup_intent_id, params,
+                                                account=account, idempotency_key=idempotency_key, write=True))
+
+
 def setup_intent_retrieve(*, account: AccountRef, setup_intent_id: str) -> SetupIntent:
     return SetupIntent.from_stripe(call_with_id(lambda c: c.v1.setup_intents.retrieve, setup_intent_id,
                                                 account=account, write=False))
