@@ -55,7 +55,17 @@ def _manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=embedded.child_env(**env), check=True)  # noqa: S603
 
 
+def _sigterm_as_interrupt() -> None:
+    """`kill`/`timeout`/systemd send SIGTERM: stop as cleanly as on Ctrl-C."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def run() -> int:
+    _sigterm_as_interrupt()
     data_dir = ROOT / ".data"
     data_dir.mkdir(exist_ok=True)
     env, handles = _services(data_dir, persistent=True, database="atelier")
