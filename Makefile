@@ -44,7 +44,7 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=stripe_sandbox --no-obsolete
 
 bench: setup
-	$(PY) -m studio.launcher bench
+	$(PY) -m studio.launcher bench $(ARGS)
 
 clean:
 	rm -rf .data $(VENV)

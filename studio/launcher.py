@@ -2,6 +2,7 @@
 
     python -m studio.launcher run            # services + migrate + demo data + web + worker + beat
     python -m studio.launcher test [ARGS]    # services (throw-away) + pytest ARGS
+    python -m studio.launcher bench [NAMES]  # services (throw-away) + the scripts under bench/
 
 Embedded PostgreSQL/Redis start only when DATABASE_URL / REDIS_URL are unset. `run` keeps
 its data under `.data/` so a second `make run` reuses it; `test` uses a temporary directory
@@ -170,12 +171,32 @@ def test(args: list[str]) -> int:
         atexit.register(shutil.rmtree, tmp, True)
 
 
+def bench(names: list[str]) -> int:
+    """Run the benchmarks under bench/ (each prints its own figures) against throw-away services."""
+    # A benchmark is a script under bench/ with a `__main__` block; other modules there are helpers.
+    scripts = [ROOT / "bench" / (n if n.endswith(".py") else f"{n}.py") for n in names] or sorted(
+        p for p in (ROOT / "bench").glob("*.py") if "__main__" in p.read_text())
+    tmp = Path(tempfile.mkdtemp(prefix="atelier-bench-"))
+    env, handles = _services(tmp, persistent=False, database="atelier")
+    env.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings.test")
+    failures = 0
+    try:
+        for script in scripts:
+            print(f"\n=== {script.relative_to(ROOT)} ===", flush=True)
+            failures += subprocess.call([PY, str(script)], cwd=ROOT, env=embedded.child_env(**env)) != 0  # noqa: S603
+    finally:
+        _stop(handles)
+    return 1 if failures else 0
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test"}:
+    if not argv or argv[0] not in {"run", "test", "bench"}:
         print(__doc__)
         return 2
     if argv[0] == "run":
         return run()
+    if argv[0] == "bench":
+        return bench(argv[1:])
     return test(argv[1:])
 
 
