@@ -190,3 +190,21 @@ def test_another_studios_payment_is_404(owner_client, studio, other_studio):
     with scopes_disabled():
         foreign.refresh_from_db()
     assert foreign.amount_refunded == 0
+
+
+def test_pages_render_refunds_and_credit_made_by_the_system(owner_client, studio, a_client):
+    """Reconcile tasks and seeds act as SYSTEM (no user): every page must still render."""
+    from django_scopes import scope
+
+    from payments.services.credit import credit_grant
+    from payments.services.refunds import refund_create
+    from studio.services import SYSTEM
+
+    payment = _payment(studio, client=a_client)
+    with scope(studio=studio):
+        refund_create(studio=studio, actor=SYSTEM, payment=payment, amount=300, destination="credit", reason="seed")
+        credit_grant(studio=studio, actor=SYSTEM, client=a_client, amount=200, note="seed gift")
+    detail = owner_client.get(_detail(studio, payment))
+    assert detail.status_code == 200 and "rule 3 · client" in detail.content.decode()
+    credit = owner_client.get(reverse("payments-client-credit", kwargs={"studio_slug": studio.slug, "pk": a_client.pk}))
+    assert credit.status_code == 200 and "seed gift" in credit.content.decode()
