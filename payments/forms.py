@@ -57,10 +57,13 @@ class RefundForm(forms.Form):
     destination = forms.ChoiceField(label=_("Refund to"), choices=Refund.Destination.choices,
                                     widget=forms.RadioSelect)
     reason = forms.CharField(label=_("Reason"), max_length=200, required=False)
+    seen_refunded = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
 
     def __init__(self, *args, payment: Payment, **kwargs):
         super().__init__(*args, **kwargs)
         self.payment = payment
+        # What was already refunded when the form was shown: a double submit is refused, not repeated.
+        self.initial.setdefault("seen_refunded", payment.amount_refunded)
         self.fields["amount"] = MoneyField(label=_("Amount to refund"), currency=payment.currency,
                                            help_text=_("Up to the refundable amount; less for a partial refund."))
         self.fields["amount"].widget.attrs["max"] = str(to_major(payment.refundable, payment.currency))

@@ -54,11 +54,13 @@ def refund_goes_to_stripe(*, payment: Payment, destination: str) -> bool:
 
 
 def refund_create(*, studio: Studio, actor: Actor, payment: Payment, amount: int, destination: str,
-                  reason: str = "") -> Refund:
+                  reason: str = "", expected_refunded: int | None = None) -> Refund:
     """Refund `amount` minor units of `payment` to `destination`; returns the Refund (maybe still pending).
 
     Raises ValidationError when the payment cannot be refunded that much, PermissionDenied when
     the actor lacks Perm.REFUND. Stripe is called after the reservation commits.
+    `expected_refunded` (what the person saw on the page) turns a double submit, or a colleague's
+    refund made meanwhile, into a clear refusal instead of a second refund.
     """
     _require_refund_permission(studio=studio, actor=actor)
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
@@ -78,6 +80,9 @@ def refund_create(*, studio: Studio, actor: Actor, payment: Payment, amount: int
         if to_stripe and not locked.stripe_payment_intent_id:
             raise ValidationError(_("This payment has no Stripe charge to refund; refund it as studio credit."),
                                   code="no_charge")
+        if expected_refunded is not None and locked.amount_refunded != expected_refunded:
+            raise ValidationError(_("This payment was refunded meanwhile (another click or another person). "
+                                    "Check its refunds before refunding again."), code="stale")
         remaining = locked.amount - locked.amount_refunded
         if amount > remaining:
             raise ValidationError(

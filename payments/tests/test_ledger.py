@@ -208,3 +208,18 @@ def test_pages_render_refunds_and_credit_made_by_the_system(owner_client, studio
     assert detail.status_code == 200 and "rule 3 · client" in detail.content.decode()
     credit = owner_client.get(reverse("payments-client-credit", kwargs={"studio_slug": studio.slug, "pk": a_client.pk}))
     assert credit.status_code == 200 and "seed gift" in credit.content.decode()
+
+
+def test_a_double_submit_refunds_once(owner_client, studio, a_client):
+    payment = _payment(studio, client=a_client)
+    data = {"amount": "5.00", "destination": "original", "seen_refunded": "0"}
+    assert owner_client.post(_refund_url(studio, payment), data).status_code == 302
+    again = owner_client.post(_refund_url(studio, payment), data)
+    body = again.content.decode()
+    assert again.status_code == 200 and "refunded meanwhile" in body
+    assert 'name="seen_refunded" value="500"' in body  # the fresh form can be used at once
+    with scopes_disabled():
+        assert Refund.objects.filter(payment=payment).count() == 1
+    assert owner_client.post(_refund_url(studio, payment), {**data, "seen_refunded": "500"}).status_code == 302
+    with scopes_disabled():
+        assert Refund.objects.filter(payment=payment).count() == 2

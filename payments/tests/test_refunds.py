@@ -272,3 +272,17 @@ def test_concurrent_refunds_cannot_over_refund(sandbox, studio, a_client, accoun
     else:
         with scope(studio=studio):
             assert credit_balance(client=a_client) == 2000
+
+
+def test_beat_task_fans_out_to_studios_with_pending_refunds(sandbox, studio, other_studio, a_client, account,
+                                                            monkeypatch):
+    from payments import tasks_refunds
+
+    sent = []
+    monkeypatch.setattr(tasks_refunds.refunds_reconcile_studio, "delay", sent.append)
+    assert tasks_refunds.refunds_reconcile_all() == 0
+    payment = _paid(studio, a_client)
+    sandbox.faults.next("timeout", "/v1/refunds")
+    _refund(studio, payment, 100)
+    assert tasks_refunds.refunds_reconcile_all() == 1
+    assert sent == [studio.pk]

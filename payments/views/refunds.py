@@ -34,9 +34,16 @@ def payment_refund(request, pk):
                 refund = refund_create(studio=request.studio, actor=Actor.from_request(request), payment=payment,
                                        amount=form.cleaned_data["amount"],
                                        destination=form.cleaned_data["destination"],
-                                       reason=form.cleaned_data["reason"])
+                                       reason=form.cleaned_data["reason"],
+                                       expected_refunded=form.cleaned_data["seen_refunded"])
             except ValidationError as exc:
-                form.add_error(None, exc)
+                if getattr(exc, "code", None) == "stale":
+                    # Someone (or a second click) refunded meanwhile: show the fresh state, not a stale form.
+                    messages.warning(request, " ".join(exc.messages))
+                    payment.refresh_from_db()
+                    form = None
+                else:
+                    form.add_error(None, exc)
             else:
                 _announce(request, refund)
                 # The whole page changes (refunded total, status badge): reload it, message included.
