@@ -3,6 +3,7 @@ pages that show many sessions or bookings cost the same at 5 rows as at 300 (Q-3
 
 from __future__ import annotations
 
+import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,6 +29,7 @@ from scheduling.models import (
     ClassTemplate,
     SessionStatus,
 )
+from scheduling.models.classes import place_label
 from scheduling.timeutils import local_day_bounds
 from studio.models import Client, FamilyLink, Location, Room, StaffMember, Studio
 
@@ -44,22 +46,51 @@ def _sessions(studio: Studio) -> QuerySet[ClassSession]:
         "template", "teacher__user", "location", "room", "studio")
 
 
+@dataclass(slots=True)
+class SessionCard:
+    """What a calendar shows of one session: plain values, built without model instances.
+
+    A busy week has hundreds of sessions; building a model tree (session, template, teacher,
+    location, room) for each was most of what a week's page cost.
+    """
+
+    pk: int
+    starts_at: datetime
+    ends_at: datetime
+    local_start: datetime
+    local_end: datetime
+    name: str
+    colour: str
+    teacher: str
+    place: str
+    room: str
+    capacity: int
+    booked_count: int
+    waitlist_count: int
+    is_cancelled: bool
+    my_bookings: list = field(default_factory=list)  # the signed-in client's family's, on hosted pages
+
+    @property
+    def spots_left(self) -> int:
+        return max(self.capacity - self.booked_count, 0)
+
+
 @dataclass
 class Day:
     date: date
-    sessions: list[ClassSession] = field(default_factory=list)
+    sessions: list[SessionCard] = field(default_factory=list)
 
 
 def sessions_between(*, studio: Studio, first: date, last: date, location_id: int | None = None,
                      room_id: int | None = None, teacher_id: int | None = None, template_id: int | None = None,
                      include_cancelled: bool = True) -> list[Day]:
-    """Sessions dated first…last (each by its own location's calendar), grouped by day, with
-    their booked and waitlist counts. One query."""
+    """Sessions dated first…last (each by its own location's calendar) as cards grouped by day,
+    with booked and waitlist counts. Two queries, however many sessions."""
     # A day in any zone lies within ±14 h of the same UTC day; trim precisely below.
     start, _end = local_day_bounds(first, "UTC")
     _start, end = local_day_bounds(last, "UTC")
-    qs = _with_counts(_sessions(studio).filter(starts_at__gte=start - timedelta(hours=14),
-                                                starts_at__lt=end + timedelta(hours=14)))
+    qs = _with_counts(ClassSession.objects.filter(studio=studio, starts_at__gte=start - timedelta(hours=14),
+                                                  starts_at__lt=end + timedelta(hours=14)))
     if location_id:
         qs = qs.filter(location_id=location_id)
     if room_id:
@@ -70,11 +101,28 @@ def sessions_between(*, studio: Studio, first: date, last: date, location_id: in
         qs = qs.filter(template_id=template_id)
     if not include_cancelled:
         qs = qs.exclude(status=SessionStatus.CANCELLED)
+    # Names come with the rows (joined columns, not model instances); teachers' display names
+    # follow StaffMember.__str__, so they come from one query of their own.
+    rows = list(qs.order_by("starts_at", "id").values_list(
+        "id", "starts_at", "ends_at", "template__name", "template__colour", "teacher_id", "location__name",
+        "location__time_zone", "room__name", "online_url", "capacity", "status", "booked_count", "waitlist_count"))
+    teachers = {m.pk: str(m) for m in StaffMember.objects.filter(pk__in={row[5] for row in rows})
+                .select_related("user")}
+    zones: dict[str, zoneinfo.ZoneInfo] = {}
     days = {first + timedelta(days=i): Day(first + timedelta(days=i)) for i in range((last - first).days + 1)}
-    for session in qs.order_by("starts_at", "id"):
-        day = days.get(session.local_start.date())
-        if day is not None:
-            day.sessions.append(session)
+    for (pk, starts, ends, name, colour, teacher_id, location, tz, room, online, capacity, status, booked,
+         waiting) in rows:
+        tz = tz or studio.time_zone
+        zone = zones.get(tz) or zones.setdefault(tz, zoneinfo.ZoneInfo(tz))
+        local_start = starts.astimezone(zone)
+        day = days.get(local_start.date())
+        if day is None:
+            continue
+        day.sessions.append(SessionCard(
+            pk=pk, starts_at=starts, ends_at=ends, local_start=local_start, local_end=ends.astimezone(zone),
+            name=name, colour=colour, teacher=teachers[teacher_id], place=place_label(location or "", room or "", online),
+            room=room or "", capacity=capacity, booked_count=booked, waitlist_count=waiting,
+            is_cancelled=status == SessionStatus.CANCELLED))
     return list(days.values())
 
 

@@ -204,8 +204,14 @@ class ClassSession(TenantModel):
 
     @property
     def place(self) -> str:
-        if self.room_id:
-            return f"{self.location.name} · {self.room.name}" if self.location_id else self.room.name
-        if self.location_id:
-            return self.location.name
-        return str(_("Online")) if self.online_url else ""
+        return place_label(self.location.name if self.location_id else "", self.room.name if self.room_id else "",
+                           self.online_url)
+
+
+def place_label(location: str, room: str, online_url: str) -> str:
+    """Where a class happens, as people say it: "Plateau · Grande salle", or "Online"."""
+    if location and room:
+        return f"{location} · {room}"
+    if location or room:
+        return location or room
+    return str(_("Online")) if online_url else ""

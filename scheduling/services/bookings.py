@@ -42,7 +42,9 @@ def client_can_book_for(*, booker: Client, client: Client) -> bool:
 
 
 def _lock_session(session: ClassSession) -> ClassSession:
-    return ClassSession.objects.select_for_update(of=("self",)).select_related("template").get(pk=session.pk)
+    # Template and location come along for the audit entry's description (and nothing else is locked).
+    return (ClassSession.objects.select_for_update(of=("self",)).select_related("template", "location")
+            .get(pk=session.pk))
 
 
 def _occupied(session: ClassSession) -> int:

@@ -25,6 +25,7 @@ from scheduling.models import (
     ClassSession,
 )
 from scheduling.timeutils import local_today
+from scheduling.views.classes import session_url_prefix
 from scheduling.views.common import int_param
 from studio.access import client_required
 from studio.services import Actor
@@ -50,18 +51,17 @@ def schedule(request):
     first = max(parse_day(request.GET.get("week"), today), today)
     days = selectors.sessions_between(studio=studio, first=first, last=first + timedelta(days=6),
                                       location_id=location_id, teacher_id=teacher_id, template_id=template_id)
-    mine = {}
     if request.client_profile is not None:
         family = selectors.family_of(client=request.client_profile)
         mine = selectors.bookings_by_session(clients=family, session_ids=[s.pk for d in days for s in d.sessions])
-    for day in days:
-        for session in day.sessions:
-            session.my_bookings = mine.get(session.pk, ())
-            session.spots_left = max(session.capacity - session.booked_count, 0)
+        for day in days:
+            for session in day.sessions:
+                session.my_bookings = mine.get(session.pk, [])
     context = {
         "days": days, "first": first, "last": first + timedelta(days=6),
         "previous": max(first - timedelta(days=7), today), "next": first + timedelta(days=7),
         "today": today, "now": timezone.now(), "show_previous": first > today,
+        "session_url": session_url_prefix("public-session", studio),
         "locations": selectors.active_locations(studio=studio), "teachers": selectors.teachers(studio=studio),
         "templates": selectors.active_templates(studio=studio),
         "location_id": location_id, "teacher_id": teacher_id, "template_id": template_id,
@@ -90,7 +90,7 @@ def session(request, pk):
 
 
 def book(request, pk):
-    session = _public_session(pk)
+    session = get_object_or_404(ClassSession, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if request.client_profile is None:
