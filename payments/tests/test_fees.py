@@ -176,3 +176,28 @@ def test_manager_cannot_change_fees(login, studio, staff_factory):
                   {"name": "X", "rate": "1", "position": "0"}).status_code == 403
     with scopes_disabled():
         assert not TaxRate.objects.filter(studio=studio).exists()
+
+
+@pytest.mark.django_db
+def test_operator_sets_the_platform_fee_in_the_admin(owner_client, studio):
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    client = Client()
+
+    with scopes_disabled():
+        settings = PaymentSettings.objects.create(studio=studio)
+    operator = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
+    url = reverse("admin:payments_paymentsettings_change", args=[settings.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"application_fee_percent": "1.25", "application_fee_fixed": "15"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    with scopes_disabled():
+        settings.refresh_from_db()
+    assert (settings.application_fee_percent, settings.application_fee_fixed) == (Decimal("1.250"), 15)
+    assert "1.25 %" in owner_client.get(_fees_url(studio)).content.decode()
+    for name in ("payment", "refund", "creditentry", "escrowpayoutrequest", "taxrate", "connectedaccount",
+                 "stripeevent", "paymentsettings"):
+        assert client.get(reverse(f"admin:payments_{name}_changelist")).status_code == 200, name
