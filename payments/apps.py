@@ -11,10 +11,13 @@ class PaymentsConfig(AppConfig):
         from studio import checklist, navigation, profile_sections
         from studio.permissions import Perm
 
+        navigation.add_manage(navigation.NavEntry(_("Payments"), "payments-ledger", perm=Perm.VIEW_REPORTS, order=55))
         navigation.add_manage(navigation.NavEntry(_("Payment accounts"), "payments-accounts",
                                                   perm=Perm.CONNECT_PAYMENTS, order=60))
         navigation.add_manage(navigation.NavEntry(_("Stripe events"), "payments-events",
                                                   perm=Perm.CONNECT_PAYMENTS, order=62))
+        navigation.add_settings_tab(navigation.NavEntry(_("Fees and taxes"), "payments-fees",
+                                                        perm=Perm.MANAGE_SETTINGS, settings_tab="payments-fees"))
         navigation.add_settings_tab(navigation.NavEntry(_("Saved payment methods"), "payments-saved-methods-settings",
                                                         perm=Perm.MANAGE_SETTINGS, settings_tab="saved-methods"))
         checklist.CHECKS["stripe"] = _stripe_connected
@@ -23,6 +26,7 @@ class PaymentsConfig(AppConfig):
         from payments import panels
 
         profile_sections.register(panels.staff_saved_methods)
+        profile_sections.register(panels.staff_money)
         profile_sections.register_account(panels.client_saved_methods)
         profile_sections.register_home_change_check(panels.home_change_check)
 

@@ -96,6 +96,7 @@ def seed(*, studio: Studio, second_studio: Studio) -> None:
     with scope(studio=studio):
         accounts = [_ensure_account(studio, *spec) for spec in DEMO_ACCOUNTS]
         _seed_saved_methods(studio)
-        from payments.demo_ledger import seed_ledger
+        from payments.demo_ledger import seed_escrow, seed_ledger
 
         seed_ledger(studio=studio, accounts=accounts)
+    seed_escrow(studio=second_studio)

@@ -106,7 +106,7 @@ class CreditAdjustForm(forms.Form):
 
 
 class EscrowPayoutForm(forms.Form):
-    """Seed 000's list: legal name, account type, routing/transit, account/IBAN, BIC/SWIFT, address."""
+    """Seed 000's list: legal name, account type, routing/transit, account/IBAN, BIC/SWIFT, bank code, address."""
 
     amount = MoneyField(label=_("Amount to pay out"))
     legal_name = forms.CharField(label=_("Legal name of the account holder"), max_length=200)
@@ -117,6 +117,7 @@ class EscrowPayoutForm(forms.Form):
                     "US: the 9-digit ABA number. Not needed with an IBAN."))
     account_number = forms.CharField(label=_("Account number or IBAN"), max_length=64)
     bic = forms.CharField(label=_("BIC / SWIFT (if any)"), max_length=20, required=False)
+    bank_code = forms.CharField(label=_("Bank code (if any)"), max_length=20, required=False)
     address = forms.CharField(label=_("Address of the account holder"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, studio: Studio, balance: int, **kwargs):

@@ -49,6 +49,17 @@ def staff_saved_methods(request, client) -> Section | None:
                    context=context, order=20)
 
 
+def staff_money(request, client) -> Section | None:
+    """Payments, refunds and studio credit of the client (PAY-4, PAY-7)."""
+    from payments.selectors import client_money_context
+
+    staff = getattr(request, "staff", None)
+    if staff is None:
+        return None
+    return Section(title=_("Payments and credit"), template="payments/_client_money.html",
+                   context=client_money_context(client=client), order=50)
+
+
 def client_saved_methods(request, client) -> Section | None:
     if not svc.saved_methods_enabled(studio=request.studio):
         return None

@@ -33,5 +33,15 @@ def test_seed_demo_twice_is_idempotent_and_logins_work():
         camille = SavedPaymentMethod.objects.filter(client__email="client@demo.atelier.test")
         assert {m.kind for m in camille} == {"card", "acss_debit"}
         assert SavedPaymentMethod.objects.filter(studio__slug="demo").count() >= 6
+        from payments.models import CreditEntry, Payment, Refund
+
+        demo_payments = Payment.objects.filter(studio__slug="demo")
+        assert demo_payments.filter(status="succeeded").count() == 4
+        assert {p.account.display_name for p in demo_payments} == {"Atelier Demo — Plateau",
+                                                                    "Atelier Demo — Mile End"}
+        assert Refund.objects.filter(payment__studio__slug="demo", status="succeeded").count() == 2
+        assert CreditEntry.objects.filter(studio__slug="demo").count() == 2
+        escrow = Payment.objects.get(studio__slug="autre")
+        assert escrow.is_escrow and escrow.status == "succeeded"
     for email, _what in DEMO_LOGINS:
         assert User.objects.get(email=email).check_password("atelier-demo")

@@ -15,10 +15,9 @@ class EscrowPayoutRequest(TenantModel):
         PAID = "paid", _("Paid")
         REJECTED = "rejected", _("Rejected")
 
-    class AccountType(models.TextChoices):
-        CHECKING = "checking", _("Chequing")
-        SAVINGS = "savings", _("Savings")
+    class AccountType(models.TextChoices):  # seed 000: "Professionnel/Personnel"
         BUSINESS = "business", _("Business")
+        PERSONAL = "personal", _("Personal")
 
     amount = models.BigIntegerField(_("amount"))
     currency = models.CharField(max_length=3)
@@ -27,6 +26,7 @@ class EscrowPayoutRequest(TenantModel):
     routing_number = models.CharField(_("routing / transit and institution number"), max_length=40, blank=True)
     account_number = models.CharField(_("account number or IBAN"), max_length=64)
     bic = models.CharField(_("BIC / SWIFT"), max_length=20, blank=True)
+    bank_code = models.CharField(_("bank code"), max_length=20, blank=True)
     address = models.TextField(_("address of the account holder"))
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

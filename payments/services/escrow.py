@@ -88,7 +88,8 @@ def escrow_balance(*, studio: Studio) -> int:
 
 
 def escrow_payout_request(*, studio: Studio, actor: Actor, amount: int, legal_name: str, account_type: str,
-                          routing_number: str, account_number: str, bic: str, address: str) -> EscrowPayoutRequest:
+                          routing_number: str, account_number: str, bic: str, address: str,
+                          bank_code: str = "") -> EscrowPayoutRequest:
     """File a payout request for `amount` minor units of the escrow balance, with seed 000's bank details."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValidationError(_("Enter an amount greater than zero."), code="amount")
@@ -113,7 +114,7 @@ def escrow_payout_request(*, studio: Studio, actor: Actor, amount: int, legal_na
         payout = EscrowPayoutRequest.objects.create(
             studio=studio, amount=amount, currency=studio.currency, legal_name=legal_name.strip()[:200],
             account_type=account_type, routing_number=routing_number, account_number=account_number, bic=bic,
-            address=address.strip(), requested_by=actor.user)
+            bank_code=bank_code.strip()[:20], address=address.strip(), requested_by=actor.user)
         audit_record(studio=studio, actor=actor, action="escrow.payout_requested", obj=payout,
                      changes={"amount": amount, "account": "…" + account_number[-4:]})
     return payout

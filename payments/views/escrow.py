@@ -25,7 +25,8 @@ def escrow_page(request):
             escrow_payout_request(studio=request.studio, actor=Actor.from_request(request), amount=data["amount"],
                                   legal_name=data["legal_name"], account_type=data["account_type"],
                                   routing_number=data["routing_number"], account_number=data["account_number"],
-                                  bic=data["bic"], address=data["address"])
+                                  bic=data["bic"], bank_code=data["bank_code"],
+                                  address=data["address"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -179,3 +179,4 @@ STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="wh
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
 
 CELERY_BEAT_SCHEDULE["payments-reconcile"] = {"task": "payments.reconcile_all", "schedule": 300.0}
+CELERY_BEAT_SCHEDULE["payments-refund-reconcile"] = {"task": "payments.refund_reconcile_all", "schedule": 300.0}
