@@ -75,6 +75,17 @@ def test_owner_connects_leaves_a_requirement_resumes_and_adds_a_second_account(
         accounts = {a.display_name: a for a in ConnectedAccount.objects.filter(studio=studio)}
     assert accounts["Plateau Inc."].is_default and accounts["Laval Inc."].charges_enabled
 
+    # "Where would this go?" — a membership bought online by a Laval client.
+    page.goto(f"/{studio.slug}/manage/payments/routing/")
+    page.select_option("#id_channel", "online")
+    page.select_option("#id_item_kind", "membership")
+    page.select_option("#id_client_home_location", label="Laval")
+    page.wait_for_function(
+        "document.querySelector('[data-testid=routing-reason]') && "
+        "document.querySelector('[data-testid=routing-reason]').innerText.includes('Laval')")
+    reason = page.inner_text("[data-testid=routing-reason]")
+    assert "Laval Inc." in reason and "home location" in reason
+
 
 def _save_card_in_browser(page, number=CARD, consent=True):
     page.fill("input[name=sandbox-cardnumber]", number)
