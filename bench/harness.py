@@ -76,31 +76,41 @@ class Measure:
     rows: str = ""
 
 
-def measure(label: str, request: Callable[[], object], *, runs: int = 60, warmup: int = 5,
-            rows: str = "") -> Measure:
-    """Time `request()` (a Django test-client call: the whole server side, in-process).
+def measure(cases: list[tuple[str, Callable[[], object], str]], *, runs: int = 60,
+            warmup: int = 5) -> list[Measure]:
+    """Time each case's `request()` (a Django test-client call: the whole server side, in-process).
 
-    Wall-clock p50/p95 are the server time; the median CPU time of this process (the database
-    works in its own) is printed too, as it moves less when the machine is busy."""
+    Cases are timed in turns (one request of each, `runs` times), so that a busy machine slows
+    them alike and the ratios between them hold. Wall-clock p50/p95 are the server time; the
+    median CPU time of this process (the database works in its own) is printed too, as it moves
+    less when other work shares the machine."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(warmup):
-        request()
-    with CaptureQueriesContext(connection) as ctx:
-        response = request()
-    queries = len(ctx.captured_queries)  # now: the next request resets the log
-    assert response.status_code in (200, 302), (label, response.status_code)
-    timings, cpu = [], []
+    queries, sizes = [], []
+    for label, request, _rows in cases:
+        for _ in range(warmup):
+            request()
+        with CaptureQueriesContext(connection) as ctx:
+            response = request()
+        assert response.status_code in (200, 302), (label, response.status_code)
+        queries.append(len(ctx.captured_queries))  # now: the next request resets the log
+        sizes.append(len(getattr(response, "content", b"")) / 1024)
+    wall: list[list[float]] = [[] for _ in cases]
+    cpu: list[list[float]] = [[] for _ in cases]
     for _ in range(runs):
-        started, cpu_started = time.perf_counter(), time.process_time()
-        request()
-        timings.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.process_time() - cpu_started) * 1000)
-    timings.sort()
-    p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
-    return Measure(label, statistics.median(timings), p95, statistics.median(cpu), queries,
-                   len(getattr(response, "content", b"")) / 1024, rows)
+        for i, (_label, request, _rows) in enumerate(cases):
+            started, cpu_started = time.perf_counter(), time.process_time()
+            request()
+            wall[i].append((time.perf_counter() - started) * 1000)
+            cpu[i].append((time.process_time() - cpu_started) * 1000)
+    out = []
+    for i, (label, _request, rows) in enumerate(cases):
+        timings = sorted(wall[i])
+        p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
+        out.append(Measure(label, statistics.median(timings), p95, statistics.median(cpu[i]), queries[i], sizes[i],
+                           rows))
+    return out
 
 
 def print_table(title: str, rows: list[Measure], *, baseline: Measure | None = None) -> None:

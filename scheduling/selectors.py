@@ -6,10 +6,10 @@ from __future__ import annotations
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from scheduling import slots as slotting
 from scheduling.models import (
@@ -69,6 +69,7 @@ class SessionCard:
     waitlist_count: int
     is_cancelled: bool
     my_bookings: list = field(default_factory=list)  # the signed-in client's family's, on hosted pages
+    start_label: str = ""  # the local start time as the page's language writes it (see label_start_times)
 
     @property
     def spots_left(self) -> int:
@@ -124,6 +125,19 @@ def sessions_between(*, studio: Studio, first: date, last: date, location_id: in
             room=room or "", capacity=capacity, booked_count=booked, waitlist_count=waiting,
             is_cancelled=status == SessionStatus.CANCELLED))
     return list(days.values())
+
+
+def label_start_times(days: list[Day]) -> None:
+    """Write each card's local start time in the active language's format, once per distinct time:
+    a week repeats a few dozen start times over hundreds of cards."""
+    labels: dict[time, str] = {}
+    for day in days:
+        for card in day.sessions:
+            at = card.local_start.time()
+            label = labels.get(at)
+            if label is None:
+                label = labels[at] = formats.time_format(at, "TIME_FORMAT")
+            card.start_label = label
 
 
 def session_detail(*, session_id: int) -> ClassSession:

@@ -48,6 +48,7 @@ def calendar(request):
     last = first + timedelta(days=6 if mode == "week" else 0)
     days = selectors.sessions_between(studio=studio, first=first, last=last, location_id=location_id,
                                       room_id=room_id, teacher_id=teacher_id)
+    selectors.label_start_times(days)
     step = timedelta(days=7 if mode == "week" else 1)
     rooms = list(selectors.active_rooms(studio=studio, location_id=location_id)) if location_id else []
     filters = {"view": mode, "location": location_id, "room": room_id, "teacher": teacher_id}

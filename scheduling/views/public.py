@@ -51,6 +51,7 @@ def schedule(request):
     first = max(parse_day(request.GET.get("week"), today), today)
     days = selectors.sessions_between(studio=studio, first=first, last=first + timedelta(days=6),
                                       location_id=location_id, teacher_id=teacher_id, template_id=template_id)
+    selectors.label_start_times(days)
     if request.client_profile is not None:
         family = selectors.family_of(client=request.client_profile)
         mine = selectors.bookings_by_session(clients=family, session_ids=[s.pk for d in days for s in d.sessions])
