@@ -189,3 +189,11 @@ def test_existing_login_signs_in_on_a_second_studio(client, studio, other_studio
     with scopes_disabled():
         assert Client.objects.filter(studio=other_studio, user=user).exists()
         assert not Client.objects.filter(studio=studio, user=user).exists()
+
+
+def test_client_signup_requires_a_home_location_when_the_studio_says_so(client, studio, location):
+    Studio.objects.filter(pk=studio.pk).update(require_home_location=True)
+    response = client.post(url("account-signup", studio), {
+        "first_name": "Léa", "last_name": "R", "email": "lea@example.test", "password": "Namaste-every-day-1",
+        "language": "fr"})
+    assert response.status_code == 200 and "home_location" in response.context["form"].errors

@@ -104,3 +104,28 @@ def test_decline_is_definite(sandbox, studio, a_client, customer, account):
     assert payment.status == Payment.Status.FAILED
     assert payment.failure_code == "generic_decline"
     assert not payment.outcome_unknown
+
+
+def test_direct_charge_carries_the_platform_fee_and_escrow_does_not(sandbox, studio, other_studio, a_client,
+                                                                    customer, account):
+    from decimal import Decimal
+
+    from payments.models import PaymentSettings
+
+    with scope(studio=studio):
+        PaymentSettings.objects.update_or_create(studio=studio, defaults={"application_fee_percent": Decimal("1"),
+                                                                          "application_fee_fixed": 25})
+        payment = payment_submit(payment=_new_payment(studio, a_client, customer))
+    assert payment.status == Payment.Status.SUCCEEDED and payment.application_fee_amount == 25 + 25
+    intent = sandbox.get(payment.stripe_payment_intent_id, account=account.stripe_account_id)
+    assert intent["application_fee_amount"] == 50 and intent["amount"] == payment.amount
+
+    from tests.factories import ClientFactory
+
+    stranger = ClientFactory(studio=other_studio)
+    with scope(studio=other_studio):
+        escrow = payment_submit(payment=payment_create(
+            studio=other_studio, actor=SYSTEM, client=stranger, subtotal=1000, item_kind=ItemKind.PRODUCT,
+            channel=Channel.ONLINE, description="Before Stripe", target=ChargeTarget(payment_method_id="pm_card_visa")))
+    assert escrow.is_escrow and escrow.stripe_account_id == "" and escrow.application_fee_amount == 0
+    assert sandbox.get(escrow.stripe_payment_intent_id)["application_fee_amount"] is None
