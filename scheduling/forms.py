@@ -307,17 +307,6 @@ class SlotSearchForm(forms.Form):
         self.fields["calendar"].queryset = selectors.calendar_list(studio=studio)
 
 
-class AppointmentBookForm(forms.Form):
-    starts_at = forms.DateTimeField(widget=forms.HiddenInput)
-    client = forms.ModelChoiceField(label=_("Client"), queryset=None)
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                            max_length=2000)
-
-    def __init__(self, *args, clients, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = clients
-
-
 # --- kiosk ----------------------------------------------------------------------------------
 
 

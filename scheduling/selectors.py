@@ -41,8 +41,8 @@ def _with_counts(qs: QuerySet[ClassSession]) -> QuerySet[ClassSession]:
     )
 
 
-def _sessions(studio: Studio) -> QuerySet[ClassSession]:
-    return ClassSession.objects.filter(studio=studio).select_related(
+def _sessions(studio_id: int) -> QuerySet[ClassSession]:
+    return ClassSession.objects.filter(studio_id=studio_id).select_related(
         "template", "teacher__user", "location", "room", "studio")
 
 
@@ -173,7 +173,7 @@ def series_for_template(*, template: ClassTemplate) -> QuerySet[ClassSeries]:
 
 
 def series_upcoming_sessions(*, series: ClassSeries, now: datetime, limit: int = 12) -> list[ClassSession]:
-    qs = _with_counts(_sessions(series.studio).filter(series=series, ends_at__gt=now)).order_by("starts_at")
+    qs = _with_counts(_sessions(series.studio_id).filter(series=series, ends_at__gt=now)).order_by("starts_at")
     return list(qs[:limit])
 
 
@@ -255,7 +255,7 @@ def client_appointments(*, clients: list[Client], upcoming: bool, now: datetime 
 def kiosk_sessions(*, location: Location, day: date) -> list[ClassSession]:
     """Today's classes at the kiosk's location, with their counts."""
     start, end = local_day_bounds(day, location.time_zone)
-    qs = _with_counts(_sessions(location.studio).filter(location=location, starts_at__gte=start, starts_at__lt=end,
+    qs = _with_counts(_sessions(location.studio_id).filter(location=location, starts_at__gte=start, starts_at__lt=end,
                                                          status=SessionStatus.SCHEDULED))
     return list(qs.order_by("starts_at", "id"))
 

@@ -88,10 +88,6 @@ class Booking(TenantModel):
         return f"{self.client} · {self.session}"
 
     @property
-    def is_occupying(self) -> bool:
-        return self.status in OCCUPYING_STATUSES
-
-    @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
 

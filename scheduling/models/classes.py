@@ -136,9 +136,6 @@ class SessionStatus(models.TextChoices):
 class ClassSession(TenantModel):
     """One class on one date: what clients book and staff take attendance for."""
 
-    # Fields a staff member changed on this session alone; series and template edits leave them be.
-    OVERRIDABLE = ("time", "teacher", "place", "capacity")
-
     template = models.ForeignKey(ClassTemplate, on_delete=models.PROTECT, related_name="sessions",
                                  verbose_name=_("class"))
     series = models.ForeignKey(ClassSeries, on_delete=models.PROTECT, null=True, blank=True,
@@ -160,6 +157,8 @@ class ClassSession(TenantModel):
                               default=SessionStatus.SCHEDULED)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_note = models.TextField(_("message to clients"), blank=True)
+    # What staff changed on this session alone ("time", "teacher", "place", "capacity"): series
+    # and template edits leave those fields be.
     overrides = ArrayField(models.CharField(max_length=12), default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from scheduling import selectors
+from scheduling import selectors, signals
 from scheduling.models import (
     Appointment,
     AppointmentCalendar,
@@ -29,7 +29,7 @@ from studio.models import Client, Studio
 from studio.services import Actor, _diff, audit_record, snapshot
 
 from .bookings import client_can_book_for
-from .common import BookingError, notify_appointment, send_after_commit, signals
+from .common import BookingError, notify_appointment, send_after_commit
 
 SERVICE_FIELDS = ["name", "description", "duration_minutes", "price_amount", "buffer_before_minutes",
                   "buffer_after_minutes"]

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from scheduling import signals
 from scheduling.models import (
     ACTIVE_STATUSES,
     OCCUPYING_STATUSES,
@@ -28,7 +29,7 @@ from scheduling.models import (
 from studio.models import Client, FamilyLink, Studio
 from studio.services import Actor, audit_record
 
-from .common import BookingError, notify_booking, send_after_commit, signals
+from .common import BookingError, notify_booking, send_after_commit
 
 # Clients may check themselves in at the kiosk from this long before the class starts.
 KIOSK_CHECK_IN_OPENS = timedelta(minutes=60)

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from scheduling import signals
 from scheduling.models import (
     ACTIVE_STATUSES,
     Booking,
@@ -30,7 +31,7 @@ from studio.models import Studio
 from studio.services import Actor, _diff, audit_record, snapshot
 
 from .bookings import waitlist_promote
-from .common import BookingError, notify_booking, send_after_commit, signals
+from .common import BookingError, notify_booking, send_after_commit
 
 TEMPLATE_FIELDS = ["name", "description", "default_duration_minutes", "capacity", "colour", "online_allowed"]
 SERIES_FIELDS = ["weekdays", "start_time", "duration_minutes", "capacity", "teacher", "location", "room",
@@ -151,9 +152,8 @@ def series_extend_all(*, studio: Studio, now: datetime | None = None) -> int:
     """The beat task's work for one studio: extend every series that has not ended."""
     now = now or timezone.now()
     yesterday = (now - timedelta(days=1)).date()  # any zone's "today" is at least this
-    ids = list(ClassSeries.objects.filter(studio=studio).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=yesterday))
-               .values_list("id", flat=True))
-    return sum(series_extend(series=ClassSeries(pk=pk, studio=studio), now=now) for pk in ids)
+    running = ClassSeries.objects.filter(studio=studio).filter(Q(ends_on__isnull=True) | Q(ends_on__gte=yesterday))
+    return sum(series_extend(series=series, now=now) for series in running.only("pk"))
 
 
 def _apply_series(session: ClassSession, series: ClassSeries) -> list[str]:

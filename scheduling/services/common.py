@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from scheduling import signals, tasks
+from scheduling import tasks
 from studio.tasking import enqueue
 
 
@@ -26,5 +26,3 @@ def send_after_commit(signal, sender, **kwargs) -> None:
     """Tell listeners (penalty rules, refunds) once the change is committed."""
     transaction.on_commit(lambda: signal.send(sender=sender, **kwargs))
 
-
-__all__ = ["BookingError", "notify_appointment", "notify_booking", "send_after_commit", "signals"]

@@ -30,7 +30,7 @@ from scheduling.models import (
     BookedBy,
 )
 from scheduling.timeutils import local_day_bounds, local_today
-from scheduling.views.common import int_param
+from scheduling.views.common import error_text, int_param
 from studio import selectors as studio_selectors
 from studio.access import staff_required
 from studio.models import Client
@@ -92,7 +92,7 @@ def _book_post(request):
     except ValueError:
         messages.error(request, _("Choose a time."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Appointment booked for %(name)s.") % {"name": client.full_name})
         return redirect("appointment-detail", studio_slug=studio.slug, pk=appointment.pk)
@@ -117,7 +117,7 @@ def cancel(request, pk):
                                     appointment=appointment, by_staff=True)
         messages.success(request, _("Appointment cancelled; the client is being emailed."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     return redirect("appointment-detail", studio_slug=request.studio.slug, pk=appointment.pk)
 
 
@@ -131,7 +131,7 @@ def check_in(request, pk):
                                       appointment=appointment)
         messages.success(request, _("Checked in."))
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     return redirect("appointment-detail", studio_slug=request.studio.slug, pk=appointment.pk)
 
 

@@ -6,12 +6,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from scheduling import services
 from scheduling.forms import StaffBookingForm
 from scheduling.models import BookedBy, Booking, BookingStatus, ClassSession
-from scheduling.views.common import safe_next
+from scheduling.views.common import error_text, safe_next
 from studio import selectors as studio_selectors
 from studio.access import staff_required
 from studio.permissions import Perm
@@ -21,8 +22,6 @@ SEARCH_LIMIT = 8
 
 
 def _roster_url(request, session_id: int) -> str:
-    from django.urls import reverse
-
     return reverse("class-session-detail", kwargs={"studio_slug": request.studio.slug, "pk": session_id})
 
 
@@ -50,7 +49,7 @@ def session_book(request, pk):
             booking = services.booking_create(studio=request.studio, actor=Actor.from_request(request),
                                               session=session, client=client, booked_by=BookedBy.STAFF)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             if booking.status == BookingStatus.WAITLISTED:
                 messages.warning(request, _("The class is full: %(name)s is on the waitlist.") % {
@@ -70,7 +69,7 @@ def booking_cancel(request, pk):
                                             booking=booking, by_staff=True,
                                             waive_late_cancel=request.POST.get("waive") == "1")
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         if cancelled.status == BookingStatus.LATE_CANCELLED:
             messages.warning(request, _("Booking cancelled, recorded as a late cancel."))
@@ -90,7 +89,7 @@ def booking_attendance(request, pk):
         booking = services.booking_set_attendance(studio=request.studio, actor=Actor.from_request(request),
                                                   booking=booking, status=request.POST.get("status", ""))
     except ValidationError as exc:
-        error = " ".join(exc.messages)
+        error = error_text(exc)
     if request.htmx:
         booking = Booking.objects.select_related("client", "session", "booked_by").get(pk=booking.pk)
         return render(request, "scheduling/_roster_row.html", {"b": booking, "session": booking.session,

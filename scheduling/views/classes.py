@@ -25,7 +25,7 @@ from scheduling.forms import (
 )
 from scheduling.models import ClassSeries, ClassSession, ClassTemplate
 from scheduling.timeutils import local_today, week_start
-from scheduling.views.common import int_param
+from scheduling.views.common import error_text, int_param
 from studio.access import staff_required
 from studio.permissions import Perm
 from studio.services import Actor
@@ -202,7 +202,7 @@ def series_end(request, pk):
                                 last_date=form.cleaned_data["last_date"])
             messages.success(request, _("The series ends on %(date)s.") % {"date": form.cleaned_data["last_date"]})
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
     else:
         messages.error(request, _("Choose the date of the last class."))
     return redirect("class-series-detail", studio_slug=request.studio.slug, pk=series.pk)
@@ -269,7 +269,7 @@ def session_cancel(request, pk):
             services.session_cancel(studio=request.studio, actor=Actor.from_request(request), session=session,
                                     note=form.cleaned_data["note"])
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Class cancelled; booked clients are being emailed."))
         return redirect("class-session-detail", studio_slug=request.studio.slug, pk=session.pk)

@@ -16,3 +16,8 @@ def safe_next(request, fallback: str) -> str:
                                                   require_https=request.is_secure()):
         return target
     return fallback
+
+
+def error_text(exc) -> str:
+    """A refused action's reasons (a ValidationError), as one message for the page."""
+    return " ".join(exc.messages)

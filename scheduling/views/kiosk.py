@@ -22,6 +22,7 @@ from scheduling.forms import KioskExitForm, KioskOpenForm
 from scheduling.models import Booking, ClassSession, KioskSession
 from scheduling.models.kiosk import token_digest
 from scheduling.timeutils import local_today
+from scheduling.views.common import error_text
 from studio import selectors as studio_selectors
 from studio.access import staff_required
 from studio.permissions import Perm
@@ -108,7 +109,7 @@ def check_in(request, pk):
     try:
         booking = services.kiosk_check_in(studio=request.studio, kiosk=kiosk, booking=booking)
     except ValidationError as exc:
-        error = " ".join(exc.messages)
+        error = error_text(exc)
     if request.htmx:
         return _no_store(render(request, "scheduling/kiosk/_person.html", {"b": booking, "error": error,
                                                                            "just_checked_in": error is None}))

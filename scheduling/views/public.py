@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.contrib import messages
@@ -26,7 +27,7 @@ from scheduling.models import (
 )
 from scheduling.timeutils import local_today
 from scheduling.views.classes import session_url_prefix
-from scheduling.views.common import int_param
+from scheduling.views.common import error_text, int_param
 from studio.access import client_required
 from studio.services import Actor
 
@@ -105,7 +106,7 @@ def book(request, pk):
                                               session=session, client=client, booked_by=BookedBy.CLIENT,
                                               booker=request.client_profile)
         except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
+            messages.error(request, error_text(exc))
         else:
             if booking.status == BookingStatus.WAITLISTED:
                 messages.warning(request, _("The class is full: %(name)s is on the waitlist. We will email you if "
@@ -136,7 +137,7 @@ def booking_cancel(request, pk):
         cancelled = services.booking_cancel(studio=request.studio, actor=Actor.from_request(request),
                                             booking=booking, by_staff=False)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         if cancelled.status == BookingStatus.LATE_CANCELLED:
             messages.warning(request, _("Booking cancelled. It was inside the late-cancellation window, so it "
@@ -164,7 +165,7 @@ def feed(request, token):
     feed = get_object_or_404(CalendarFeed.objects.select_related("client"), token=token)
     clients = selectors.family_of(client=feed.client)
     since = timezone.now() - timedelta(days=60)
-    bookings = [b for b in selectors.client_bookings(clients=clients, upcoming=True, limit=500)]
+    bookings = selectors.client_bookings(clients=clients, upcoming=True, limit=500)
     bookings += [b for b in selectors.client_bookings(clients=clients, upcoming=False, limit=200)
                  if b.session.starts_at >= since and b.is_active]
     appointments = selectors.client_appointments(clients=clients, upcoming=True, limit=200)
@@ -202,18 +203,13 @@ def appointments(request):
         if calendar is not None:
             today = local_today(calendar.location.time_zone)
             day = max(parse_day(request.GET.get("day"), today), today)
+            zone = zoneinfo.ZoneInfo(calendar.location.time_zone)
             context.update(day=day, today=today, previous=day - timedelta(days=1), next=day + timedelta(days=1),
-                           slots=[s.astimezone(_zone(calendar)) for s in
+                           slots=[s.astimezone(zone) for s in
                                   selectors.appointment_slots(calendar=calendar, service=service, day=day)])
             if request.client_profile is not None:
                 context["family"] = selectors.family_of(client=request.client_profile)
     return render(request, "scheduling/public/appointments.html", context)
-
-
-def _zone(calendar: AppointmentCalendar):
-    import zoneinfo
-
-    return zoneinfo.ZoneInfo(calendar.location.time_zone)
 
 
 @client_required
@@ -239,7 +235,7 @@ def appointment_book(request):
                                   service=service, client=client, starts_at=starts_at, booked_by=BookedBy.CLIENT,
                                   booker=request.client_profile)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
         return redirect(back)
     messages.success(request, _("Appointment booked. A confirmation is on its way by email."))
     return redirect("account-home", studio_slug=request.studio.slug)
@@ -256,7 +252,7 @@ def appointment_cancel(request, pk):
         services.appointment_cancel(studio=request.studio, actor=Actor.from_request(request),
                                     appointment=appointment, by_staff=False)
     except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Appointment cancelled."))
     return redirect("account-home", studio_slug=request.studio.slug)
