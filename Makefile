@@ -34,8 +34,11 @@ setup: $(STAMP)
 run: setup
 	$(PY) -m studio.launcher run
 
+# Two workers: the machines have two cores; each worker gets its own test database.
+TEST_WORKERS ?= 2
+
 test: setup chromium
-	$(PY) -m studio.launcher test $(ARGS)
+	$(PY) -m studio.launcher test -n $(TEST_WORKERS) $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -96,3 +96,16 @@ def user_factory(db):
 
 
 from tests.browser import browser, log_in_as, page  # noqa: E402,F401 - shared Playwright fixtures
+
+
+@pytest.fixture
+def celery_eager():
+    """Run tasks in-process, at once. Set on the Celery app itself: it reads Django's settings
+    once, so overriding CELERY_TASK_ALWAYS_EAGER after it has been configured changes nothing."""
+    from studio.celery import app
+
+    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous

@@ -18,9 +18,8 @@ def url(name, studio, **kw):
 
 
 @pytest.fixture
-def eager(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
+def eager(celery_eager):
+    return celery_eager
 
 
 def test_connect_onboard_leave_due_then_resume(sandbox, owner_client, studio, other_studio, location, eager,

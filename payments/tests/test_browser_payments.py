@@ -39,14 +39,8 @@ def _wait_path(page, suffix: str, timeout_ms: int = 10_000) -> None:
     raise AssertionError(f"still on {page.url}, expected …{suffix}; error shown: {error!r}")
 
 
-def _celery_eager(settings):
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    settings.CELERY_TASK_EAGER_PROPAGATES = True
-
-
 def test_owner_connects_leaves_a_requirement_resumes_and_adds_a_second_account(
-        page, log_in_as, live_sandbox, studio, owner, password, location, settings):
-    _celery_eager(settings)
+        page, log_in_as, live_sandbox, studio, owner, password, location, celery_eager):
     LocationFactory(studio=studio, name="Laval")
     log_in_as(owner.user.email, password)
     page.goto(f"/{studio.slug}/manage/payments/accounts/")

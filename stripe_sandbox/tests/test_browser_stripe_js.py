@@ -63,28 +63,26 @@ def servers() -> Iterator[tuple[Sandbox, str, str]]:
         api.stop()
 
 
-def test_card_element_confirm_setup_with_and_without_3ds(servers) -> None:
-    from playwright.sync_api import sync_playwright
-
+def test_card_element_confirm_setup_with_and_without_3ds(servers, browser) -> None:
+    # `browser` is the suite's shared, session-wide Chromium (tests/browser.py): one Playwright
+    # per process, since Playwright's sync API cannot run inside another of its own loops.
     sandbox, _, app_url = servers
     client = sandbox.client()
     customer = client.v1.customers.create({})
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page()
-        for number, expected, click in (("4242 4242 4242 4242", "ok:succeeded", None),
-                                        ("4000 0000 0000 0002", "error:generic_decline", None),
-                                        ("4000 0027 6000 3184", "ok:succeeded", "Complete authentication")):
-            si = client.v1.setup_intents.create({"customer": customer.id})
-            page.goto(f"{app_url}/?secret={si.client_secret}")
-            page.fill('input[name="sandbox-cardnumber"]', number)
-            page.fill('input[name="sandbox-exp"]', "12 / 34")
-            page.fill('input[name="sandbox-cvc"]', "123")
-            page.click("#save")
-            if click:
-                page.get_by_role("button", name=click).click()
-            page.wait_for_function("document.querySelector('#out').textContent !== ''", timeout=10_000)
-            assert page.text_content("#out") == expected
-        browser.close()
+    page = browser.new_page()
+    for number, expected, click in (("4242 4242 4242 4242", "ok:succeeded", None),
+                                    ("4000 0000 0000 0002", "error:generic_decline", None),
+                                    ("4000 0027 6000 3184", "ok:succeeded", "Complete authentication")):
+        si = client.v1.setup_intents.create({"customer": customer.id})
+        page.goto(f"{app_url}/?secret={si.client_secret}")
+        page.fill('input[name="sandbox-cardnumber"]', number)
+        page.fill('input[name="sandbox-exp"]', "12 / 34")
+        page.fill('input[name="sandbox-cvc"]', "123")
+        page.click("#save")
+        if click:
+            page.get_by_role("button", name=click).click()
+        page.wait_for_function("document.querySelector('#out').textContent !== ''", timeout=10_000)
+        assert page.text_content("#out") == expected
+    page.close()
     saved = client.v1.payment_methods.list({"customer": customer.id})
     assert sorted(p.card.last4 for p in saved.data) == ["3184", "4242"]

@@ -180,4 +180,12 @@ def test_async_sdk_calls_work_through_the_transport(client: stripe.StripeClient)
         customer = await client.v1.customers.create_async({"email": "async@example.com"})
         return (await client.v1.customers.retrieve_async(customer.id)).email
 
-    assert asyncio.run(scenario()) == "async@example.com"
+    # In a thread of its own: the suite's shared Playwright browser keeps an event loop in the
+    # main thread, and asyncio.run() refuses to start inside a running loop.
+    import threading
+
+    result: list[str] = []
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(scenario())))
+    thread.start()
+    thread.join(30)
+    assert result == ["async@example.com"]
