@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup lint messages bench clean
+.PHONY: run test setup lint messages bench clean chromium gettext
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -28,7 +28,17 @@ chromium:
 		fi; \
 	fi
 
-setup: $(STAMP)
+# gettext's msgfmt compiles the translation catalogues.
+gettext:
+	@if ! command -v msgfmt >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
+		else \
+			echo "gettext (msgfmt) is required: install the 'gettext' package"; exit 1; \
+		fi; \
+	fi
+
+setup: $(STAMP) gettext
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv
 
 run: setup
