@@ -6,7 +6,7 @@ which refuses sub-cent precision instead of rounding it away.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,41 +15,8 @@ from django.utils.translation import gettext_lazy as _
 from payments.models import EscrowPayoutRequest, Payment, PaymentSettings, Refund, TaxRate
 from payments.models.settings import Channel, ItemKind
 from payments.services import escrow as escrow_services
-from payments.services.money import ZERO_DECIMAL_CURRENCIES, to_major, to_minor
 from studio.models import Client, Location, Studio
-
-
-class MoneyField(forms.DecimalField):
-    """A major-units amount whose cleaned value is an int of minor units of `currency`."""
-
-    def __init__(self, *, currency: str = "CAD", allow_zero: bool = False, allow_negative: bool = False, **kwargs):
-        self.currency = currency
-        self.allow_zero = allow_zero
-        self.allow_negative = allow_negative
-        places = 0 if currency.upper() in ZERO_DECIMAL_CURRENCIES else 2
-        kwargs.setdefault("max_digits", 12)
-        kwargs.setdefault("decimal_places", places)
-        super().__init__(**kwargs)
-        self.widget.attrs.setdefault("inputmode", "decimal")
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        return super().to_python(value)
-
-    def clean(self, value):
-        decimal = super().clean(value)
-        if decimal is None:
-            return None
-        try:
-            minor = to_minor(decimal, self.currency)
-        except (ValueError, InvalidOperation) as exc:
-            raise ValidationError(_("Too many decimals for this currency."), code="precision") from exc
-        if minor < 0 and not self.allow_negative:
-            raise ValidationError(_("Enter a positive amount."), code="negative")
-        if minor == 0 and not self.allow_zero:
-            raise ValidationError(_("Enter an amount greater than zero."), code="zero")
-        return minor
+from studio.money import MoneyField, to_major
 
 
 class RefundForm(forms.Form):

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -21,33 +20,10 @@ from scheduling.models.classes import WEEKDAYS
 from scheduling.timeutils import local_datetime
 from studio.forms import TenantModelForm
 from studio.models import Client, Location, Studio
+from studio.money import MoneyField
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-
-class MoneyField(forms.DecimalField):
-    """An amount typed in units (45.50) and kept in integer minor units (4550)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 0)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("max_digits", 12)
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, int):
-            return (Decimal(value) / 100).quantize(Decimal("0.01"))
-        return value
-
-    def clean(self, value):
-        amount = super().clean(value)
-        if amount is None:
-            return 0
-        try:
-            return int((amount * 100).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-        except InvalidOperation as exc:
-            raise ValidationError(_("Enter an amount such as 45.00.")) from exc
 
 
 class ClassTemplateForm(forms.ModelForm):
@@ -215,7 +191,7 @@ class FamilyBookingForm(forms.Form):
 
 
 class AppointmentServiceForm(forms.ModelForm):
-    price_amount = MoneyField(label=_("Price"), required=False)
+    price_amount = MoneyField(label=_("Price"), required=False, allow_zero=True)
 
     class Meta:
         model = AppointmentService
@@ -226,7 +202,12 @@ class AppointmentServiceForm(forms.ModelForm):
     def __init__(self, *args, studio: Studio, **kwargs):
         super().__init__(*args, **kwargs)
         self.studio = studio
+        self.fields["price_amount"] = MoneyField(label=_("Price"), required=False, allow_zero=True,
+                                                 currency=studio.currency, initial=self.initial.get("price_amount"))
         self.fields["price_amount"].help_text = _("In %(currency)s.") % {"currency": studio.currency}
+
+    def clean_price_amount(self):
+        return self.cleaned_data.get("price_amount") or 0  # empty means free
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

@@ -69,7 +69,8 @@ def audit_record(*, studio: Studio, actor: Actor, action: str, obj: Any = None,
     )
 
 
-def _diff(instance, fields: list[str], before: dict) -> dict:
+def field_changes(instance, fields: list[str], before: dict) -> dict:
+    """{field: [old, new]} for the fields that changed since `before` (a `snapshot`), for the audit log."""
     out = {}
     for name in fields:
         old, new = before.get(name), getattr(instance, name)
@@ -136,7 +137,7 @@ def studio_update(*, studio: Studio, actor: Actor, data: dict, fields: list[str]
             setattr(studio, name, data[name])
     with transaction.atomic():
         studio.save()
-        changes = _diff(studio, fields, before)
+        changes = field_changes(studio, fields, before)
         if changes:
             audit_record(studio=studio, actor=actor, action="studio.settings_changed", obj=studio, changes=changes)
     return studio
@@ -156,7 +157,7 @@ def location_save(*, studio: Studio, actor: Actor, location: Location) -> Locati
     with transaction.atomic():
         location.save()
         audit_record(studio=studio, actor=actor, action="location.created" if creating else "location.changed",
-                     obj=location, changes=_diff(location, LOCATION_FIELDS, before) if not creating else {})
+                     obj=location, changes=field_changes(location, LOCATION_FIELDS, before) if not creating else {})
     return location
 
 
@@ -319,7 +320,7 @@ def client_save(*, studio: Studio, actor: Actor, client: Client) -> Client:
         raise ValidationError({"home_location": _("Choose one of this studio's locations.")})
     with transaction.atomic():
         client.save()
-        changes = {} if creating else _diff(client, CLIENT_FIELDS, before)
+        changes = {} if creating else field_changes(client, CLIENT_FIELDS, before)
         # Notes and contact details are not audited one by one; the home location is (payments).
         if creating or "home_location" in changes:
             audit_record(studio=studio, actor=actor, action="client.created" if creating else "client.changed",

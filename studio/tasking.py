@@ -32,5 +32,10 @@ def studio_task(*task_args, **task_options) -> Callable:
 
 
 def enqueue(task, *args, **kwargs) -> None:
-    """Send `task` once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: task.delay(*args, **kwargs))
+    """Send `task` once the current transaction commits (at once outside a transaction).
+
+    `robust`: if the broker is down when the transaction commits, the error is logged instead of
+    turning an already-committed request into a 500; the work is picked up by the periodic
+    tasks that sweep unfinished rows (reconcile, series extension…).
+    """
+    transaction.on_commit(lambda: task.delay(*args, **kwargs), robust=True)

@@ -92,6 +92,18 @@ def connected_account_create_at_stripe(*, account: ConnectedAccount) -> Connecte
     return _apply_state(account, created)
 
 
+def connected_account_nudge(*, account: ConnectedAccount, after_seconds: int = 20) -> bool:
+    """Queue the creation again if it has been waiting too long (the broker was down, a worker
+    died). Safe: the creation is keyed by the row, so a second task gets the same account."""
+    waiting = timezone.now() - account.created_at
+    if account.state != ConnectedAccount.State.CREATING or waiting.total_seconds() < after_seconds:
+        return False
+    from payments.tasks import connected_account_create_task
+
+    enqueue(connected_account_create_task, account.studio_id, account.pk)
+    return True
+
+
 def _state_for(remote: gateway.types.Account) -> str:
     if remote.charges_enabled and remote.payouts_enabled and not remote.currently_due:
         return ConnectedAccount.State.READY

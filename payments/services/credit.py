@@ -18,8 +18,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from payments.models import CreditEntry, Payment
-from payments.services.money import format_money
 from studio.models import Client, Studio
+from studio.money import format_money
 from studio.services import Actor, audit_record
 
 

@@ -20,8 +20,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from payments.models import EscrowPayoutRequest, Payment
-from payments.services.money import format_money
 from studio.models import Studio
+from studio.money import format_money
 from studio.services import Actor, audit_record
 
 _BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")

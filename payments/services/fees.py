@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from payments.models import PaymentSettings, TaxRate
-from payments.services.money import percent_of
 from studio.models import Studio
+from studio.money import percent_of
 
 
 @dataclass(frozen=True)

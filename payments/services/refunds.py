@@ -28,8 +28,8 @@ from django.utils.translation import gettext as _
 
 from payments import gateway
 from payments.models import CreditEntry, Payment, Refund
-from payments.services.money import format_money
 from studio.models import StaffMember, Studio
+from studio.money import format_money
 from studio.permissions import Perm
 from studio.services import Actor, audit_record
 

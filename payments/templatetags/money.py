@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 from django.utils.translation import get_language
 
-from payments.services.money import format_money
+from studio.money import format_money
 
 register = template.Library()
 
@@ -21,7 +21,7 @@ def money(amount, currency: str = "CAD") -> str:
 @register.filter
 def major(amount, currency: str = "CAD") -> str:
     """1234|major:"CAD" → "12.34": a form's initial value in major units (no symbol, no grouping)."""
-    from payments.services.money import to_major
+    from studio.money import to_major
 
     if amount is None or amount == "":
         return ""

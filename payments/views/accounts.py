@@ -57,6 +57,7 @@ def account_detail(request, pk):
 def account_status(request, pk):
     """The status card alone; htmx polls it while the account is being created."""
     account = get_object_or_404(ConnectedAccount, pk=pk)
+    services.connected_account_nudge(account=account)
     return render(request, "payments/account_status.html", _detail_context(request, account))
 
 

@@ -26,7 +26,7 @@ from scheduling.models import (
 )
 from scheduling.timeutils import local_today
 from studio.models import Client, Studio
-from studio.services import Actor, _diff, audit_record, snapshot
+from studio.services import Actor, audit_record, field_changes, snapshot
 
 from .bookings import client_can_book_for
 from .common import BookingError, notify_appointment, send_after_commit
@@ -44,7 +44,7 @@ def appointment_service_save(*, studio: Studio, actor: Actor, service: Appointme
         service.save()
         audit_record(studio=studio, actor=actor, obj=service,
                      action="appointment_service.created" if creating else "appointment_service.changed",
-                     changes={} if creating else _diff(service, SERVICE_FIELDS, before))
+                     changes={} if creating else field_changes(service, SERVICE_FIELDS, before))
     return service
 
 

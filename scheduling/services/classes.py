@@ -28,7 +28,7 @@ from scheduling.models import (
 )
 from scheduling.timeutils import local_datetime, local_today
 from studio.models import Studio
-from studio.services import Actor, _diff, audit_record, snapshot
+from studio.services import Actor, audit_record, field_changes, snapshot
 
 from .bookings import waitlist_promote
 from .common import BookingError, notify_booking, send_after_commit
@@ -66,7 +66,7 @@ def class_template_save(*, studio: Studio, actor: Actor, template: ClassTemplate
         before = {} if creating else snapshot(ClassTemplate.objects.select_for_update().get(pk=template.pk),
                                               TEMPLATE_FIELDS)
         template.save()
-        changes = {} if creating else _diff(template, TEMPLATE_FIELDS, before)
+        changes = {} if creating else field_changes(template, TEMPLATE_FIELDS, before)
         if creating or changes:
             audit_record(studio=studio, actor=actor, obj=template, changes=changes,
                          action="class_template.created" if creating else "class_template.changed")
@@ -233,7 +233,7 @@ def series_update(*, studio: Studio, actor: Actor, series: ClassSeries, from_dat
     _check_place(series, online_allowed=series.template.online_allowed)
     with transaction.atomic():
         current = _locked_series(series)
-        changes = _diff(series, SERIES_FIELDS, snapshot(current, SERIES_FIELDS))
+        changes = field_changes(series, SERIES_FIELDS, snapshot(current, SERIES_FIELDS))
         if not changes:
             return current
         earlier = ClassSession.objects.filter(series=current, occurrence_date__lt=from_date).exists()
@@ -306,7 +306,7 @@ def session_update(*, studio: Studio, actor: Actor, session: ClassSession, notif
         current = ClassSession.objects.select_for_update().get(pk=session.pk)
         if current.is_cancelled:
             raise BookingError(_("This class is cancelled."))
-        changes = _diff(session, SESSION_FIELDS, snapshot(current, SESSION_FIELDS))
+        changes = field_changes(session, SESSION_FIELDS, snapshot(current, SESSION_FIELDS))
         if not changes:
             return current
         own = set(current.overrides)
