@@ -2,21 +2,72 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import template
-from django.utils import formats
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext, ngettext
+
+from studio.money import format_money
 
 register = template.Library()
 
 
 @register.filter
 def money(amount: int | None, currency: str = "") -> str:
-    """Integer minor units as a localised amount: 4550, "CAD" → "45,50 CAD" / "45.50 CAD"."""
+    """Integer minor units in the active language: 4550, "CAD" → "45,50 $" / "$45.50"."""
     if amount is None:
         return ""
-    value = formats.number_format(Decimal(amount) / 100, 2, use_l10n=True)
-    return f"{value} {currency}".strip()
+    return format_money(amount, currency or "CAD", language=get_language() or "en")
+
+
+# The week pages show hundreds of cards: each is built here in one call rather than from a dozen
+# template nodes, which is most of what keeps a 300-class week within the page-time budget.
+
+@register.simple_tag
+def staff_card(card, base_url: str, end_label: str = ""):
+    """One class on the staff calendar (week or day view)."""
+    count = f"{card.booked_count}/{card.capacity}"
+    if card.waitlist_count:
+        count += f" · +{card.waitlist_count}"
+    if card.is_cancelled:
+        count += f" · {gettext('Cancelled')}"
+    time_label = f"{card.start_label}–{end_label}" if end_label else card.start_label
+    return format_html(
+        '<a class="session{}" style="--c:{}" href="{}{}/"><span class="time">{}</span> <strong>{}</strong>'
+        '<span class="meta">{} · {}</span><span class="count">{}</span></a>',
+        " cancelled" if card.is_cancelled else "", card.colour, base_url, card.pk, time_label, card.name,
+        card.teacher, card.place, count)
+
+
+@register.simple_tag
+def public_card_state(card, now) -> str:
+    """The right-hand state of a class on the public week: cancelled, your bookings, spots left."""
+    if card.is_cancelled:
+        return format_html('<span class="badge bad">{}</span>', gettext("Cancelled"))
+    parts = [format_html('<span class="badge {}">{}: {}</span> ', b.status_badge or "ok", b.client.first_name,
+                         b.get_status_display()) for b in card.my_bookings]
+    if card.ends_at <= now:
+        parts.append(format_html('<span class="muted">{}</span>', gettext("Ended")))
+    elif card.starts_at <= now:
+        parts.append(format_html('<span class="muted">{}</span>', gettext("Started")))
+    elif not card.spots_left:
+        parts.append(format_html('<span class="badge warn">{}</span>', gettext("Full — waitlist")))
+    else:
+        left = ngettext("%(n)s spot left", "%(n)s spots left", card.spots_left) % {"n": card.spots_left}
+        parts.append(format_html('<span class="muted">{}</span>', left))
+    return mark_safe("".join(str(p) for p in parts))  # noqa: S308 - every part built by format_html
+
+
+@register.simple_tag
+def public_card(card, base_url: str, now):
+    """One class on the public week."""
+    return format_html(
+        '<li class="public-session{}" style="--c:{}"><span class="time">{}</span><span class="what">'
+        '<a href="{}{}/">{}</a><small>{} · {}</small></span><span class="state">{}</span></li>',
+        " cancelled" if card.is_cancelled else "", card.colour, card.start_label, base_url, card.pk, card.name,
+        card.teacher, card.place, public_card_state(card, now))
+
+
 
 
 @register.filter
