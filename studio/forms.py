@@ -19,6 +19,14 @@ TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.availa
 LANGUAGE_CHOICES = [("fr", _("French")), ("en", _("English"))]
 
 
+def country_code(value: str) -> str:
+    """An ISO 3166 two-letter country code, upper-cased."""
+    value = value.strip().upper()
+    if len(value) != 2 or not value.isalpha():
+        raise ValidationError(_("Use the two-letter country code, e.g. CA."))
+    return value
+
+
 class TenantModelForm(forms.ModelForm):
     """ModelForm whose relations to tenant models are filled in by `__init__`, per studio."""
 
@@ -80,10 +88,7 @@ class StudioSettingsForm(forms.ModelForm):
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
     def clean_country(self):
-        value = self.cleaned_data["country"].strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise ValidationError(_("Use the two-letter country code, e.g. CA."))
-        return value
+        return country_code(self.cleaned_data["country"])
 
 
 class BrandingForm(forms.ModelForm):
@@ -125,10 +130,7 @@ class LocationForm(forms.ModelForm):
         return name
 
     def clean_country(self):
-        value = self.cleaned_data["country"].strip().upper()
-        if len(value) != 2 or not value.isalpha():
-            raise ValidationError(_("Use the two-letter country code, e.g. CA."))
-        return value
+        return country_code(self.cleaned_data["country"])
 
 
 class RoomForm(forms.ModelForm):
