@@ -186,6 +186,9 @@ def bench(names: list[str]) -> int:
             failures += subprocess.call([PY, str(script)], cwd=ROOT, env=embedded.child_env(**env)) != 0  # noqa: S603
     finally:
         _stop(handles)
+        import atexit
+
+        atexit.register(shutil.rmtree, tmp, True)
     return 1 if failures else 0
 
 
