@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django_scopes import scopes_disabled
 
-from payments import tasks_refunds  # noqa: F401 - registers the refund tasks (autodiscovery loads tasks.py only)
+from payments import tasks_migration, tasks_refunds  # noqa: F401 - registers the refund tasks (autodiscovery loads tasks.py only)
 from payments.models import Payment
 from studio.models import Studio
 from studio.tasking import studio_task

@@ -2,7 +2,18 @@
 
 from django.urls import path
 
-from payments.views import accounts, events, saved_methods
+from payments.views import (
+    accounts,
+    credit,
+    escrow,
+    events,
+    fees,
+    ledger,
+    refunds,
+    routing,
+    saved_methods,
+    stripe_migration,
+)
 
 urlpatterns = [
     path("manage/payments/accounts/", accounts.account_list, name="payments-accounts"),
@@ -30,9 +41,7 @@ urlpatterns = [
     path("account/payment-methods/<int:pk>/delete/", saved_methods.client_delete, name="payments-client-method-delete"),
 ]
 
-# Ledger, refunds, credit, escrow, fees and taxes, routing (issue #4, ledger side).
-from payments.views import credit, escrow, fees, ledger, refunds, routing  # noqa: E402
-
+# Ledger, refunds, credit, escrow, fees and taxes, routing.
 urlpatterns += [
     path("manage/payments/", ledger.payment_list, name="payments-ledger"),
     path("manage/payments/<int:pk>/", ledger.payment_detail, name="payments-payment-detail"),
@@ -44,4 +53,11 @@ urlpatterns += [
     path("manage/payments/taxes/new/", fees.tax_create, name="payments-tax-create"),
     path("manage/payments/taxes/<int:pk>/edit/", fees.tax_edit, name="payments-tax-edit"),
     path("manage/payments/taxes/<int:pk>/archive/", fees.tax_archive, name="payments-tax-archive"),
+    # Migrating clients from another Stripe account (PAY-10)
+    path("manage/payments/import/", stripe_migration.import_list, name="payments-import-list"),
+    path("manage/payments/import/<int:pk>/", stripe_migration.import_detail, name="payments-import-detail"),
+    path("manage/payments/import/<int:pk>/progress/", stripe_migration.import_progress, name="payments-import-progress"),
+    path("manage/payments/import/<int:pk>/dry-run/", stripe_migration.import_dry_run, name="payments-import-dry-run"),
+    path("manage/payments/import/<int:pk>/apply/", stripe_migration.import_apply, name="payments-import-apply"),
+    path("manage/payments/import/<int:pk>/report.csv", stripe_migration.import_report, name="payments-import-report"),
 ]
