@@ -61,3 +61,18 @@ urlpatterns += [
     path("manage/payments/import/<int:pk>/apply/", stripe_migration.import_apply, name="payments-import-apply"),
     path("manage/payments/import/<int:pk>/report.csv", stripe_migration.import_report, name="payments-import-report"),
 ]
+
+# Migration import from an old Stripe account (PAY-10): chunked dry run and apply in the worker.
+from payments.views import migration_import  # noqa: E402
+
+urlpatterns += [
+    path("manage/payments/migrate/", migration_import.migration_list, name="payments-migration-list"),
+    path("manage/payments/migrate/<int:pk>/", migration_import.migration_detail, name="payments-migration-detail"),
+    path("manage/payments/migrate/<int:pk>/progress/", migration_import.migration_progress,
+         name="payments-migration-progress"),
+    path("manage/payments/migrate/<int:pk>/dry-run/", migration_import.migration_dry_run,
+         name="payments-migration-dry-run"),
+    path("manage/payments/migrate/<int:pk>/apply/", migration_import.migration_apply, name="payments-migration-apply"),
+    path("manage/payments/migrate/<int:pk>/report.csv", migration_import.migration_report,
+         name="payments-migration-report"),
+]

@@ -88,6 +88,21 @@ def _migration(studio):
     return {"pk": migration.pk}
 
 
+def _migration_import(studio):
+    """A mapping-file import of `studio` (migration pages, PAY-10)."""
+    from payments.models import MigrationImport
+    from tests.factories import owner_of
+
+    with scopes_disabled():
+        account = ConnectedAccount.objects.get(pk=_account(studio)["pk"])
+        migration = MigrationImport.objects.create(
+            studio=studio, target_account=account, file_name="mapping.csv", progress_total=1,
+            content="customer_id_old,source_id_old,source_id_new\ncus_1,pm_1,pm_2\n",
+            columns={"customer_old": "customer_id_old", "source_old": "source_id_old", "source_new": "source_id_new"},
+            created_by=owner_of(studio).user)
+    return {"pk": migration.pk}
+
+
 CASES = {
     "payments-import-detail": _migration,
     "payments-import-progress": _migration,
@@ -113,4 +128,10 @@ CASES = {
     "payments-client-credit": _client_pk,
     "payments-tax-edit": _tax_rate,
     "payments-tax-archive": _tax_rate,
+    # Migration import, chunked (PAY-10).
+    "payments-migration-detail": _migration_import,
+    "payments-migration-progress": _migration_import,
+    "payments-migration-dry-run": _migration_import,
+    "payments-migration-apply": _migration_import,
+    "payments-migration-report": _migration_import,
 }
