@@ -12,7 +12,6 @@ from payments.views import (
     refunds,
     routing,
     saved_methods,
-    stripe_migration,
 )
 
 urlpatterns = [
@@ -53,13 +52,6 @@ urlpatterns += [
     path("manage/payments/taxes/new/", fees.tax_create, name="payments-tax-create"),
     path("manage/payments/taxes/<int:pk>/edit/", fees.tax_edit, name="payments-tax-edit"),
     path("manage/payments/taxes/<int:pk>/archive/", fees.tax_archive, name="payments-tax-archive"),
-    # Migrating clients from another Stripe account (PAY-10)
-    path("manage/payments/import/", stripe_migration.import_list, name="payments-import-list"),
-    path("manage/payments/import/<int:pk>/", stripe_migration.import_detail, name="payments-import-detail"),
-    path("manage/payments/import/<int:pk>/progress/", stripe_migration.import_progress, name="payments-import-progress"),
-    path("manage/payments/import/<int:pk>/dry-run/", stripe_migration.import_dry_run, name="payments-import-dry-run"),
-    path("manage/payments/import/<int:pk>/apply/", stripe_migration.import_apply, name="payments-import-apply"),
-    path("manage/payments/import/<int:pk>/report.csv", stripe_migration.import_report, name="payments-import-report"),
 ]
 
 # Migration import from an old Stripe account (PAY-10): chunked dry run and apply in the worker.

@@ -77,17 +77,6 @@ def _tax_rate(studio):
     return {"pk": rate.pk}
 
 
-def _migration(studio):
-    from payments.models import MigrationImport
-    from tests.factories import owner_of
-
-    with scopes_disabled():
-        account = ConnectedAccount.objects.get(pk=_account(studio)["pk"])
-        migration = MigrationImport.objects.create(studio=studio, target_account=account, file_name="m.csv",
-                                                   content="", columns={}, created_by=owner_of(studio).user)
-    return {"pk": migration.pk}
-
-
 def _migration_import(studio):
     """A mapping-file import of `studio` (migration pages, PAY-10)."""
     from payments.models import MigrationImport
@@ -104,11 +93,6 @@ def _migration_import(studio):
 
 
 CASES = {
-    "payments-import-detail": _migration,
-    "payments-import-progress": _migration,
-    "payments-import-dry-run": _migration,
-    "payments-import-apply": _migration,
-    "payments-import-report": _migration,
     "payments-staff-method-add": _client_and_kind,
     "payments-staff-method-complete": _staff_setup,
     "payments-staff-method-default": _method,
