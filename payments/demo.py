@@ -1,4 +1,4 @@
-"""Demo payments data: two connected accounts (Plateau, Mile End) on the Stripe sandbox.
+"""Demo payments data: two connected accounts (Montréal, Laval) on the Stripe sandbox.
 
 Runs only against the sandbox (`make run`); against real Stripe the owner connects their own
 account from the settings. Idempotent: existing rows are kept, Stripe keys are fixed strings.
@@ -15,7 +15,7 @@ from payments.models import ConnectedAccount, ConnectedAccountLocation, StripeAc
 from payments.services.accounts import connected_account_sync
 from studio.models import Location, Studio
 
-DEMO_ACCOUNTS = [("Atelier Demo — Plateau", "Plateau", True), ("Atelier Demo — Mile End", "Mile End", False)]
+DEMO_ACCOUNTS = [("Atelier Demo — Montréal", "Montréal", True), ("Atelier Demo — Laval", "Laval", False)]
 
 
 def _ensure_account(studio: Studio, name: str, location_name: str, default: bool) -> ConnectedAccount:

@@ -20,8 +20,8 @@ from studio.services import Actor
 # (key, client email or None for the first client of the location, item kind, subtotal, description, location)
 DEMO_PAYMENTS = [
     ("demo:1", "client@demo.atelier.test", ItemKind.MEMBERSHIP, 12900, "Illimité mensuel", None),
-    ("demo:2", "client@demo.atelier.test", ItemKind.CLASS_BOOKING, 2500, "Vinyasa — cours à l'unité", "Plateau"),
-    ("demo:3", None, ItemKind.PRODUCT, 4500, "Tapis de yoga", "Mile End"),
+    ("demo:2", "client@demo.atelier.test", ItemKind.CLASS_BOOKING, 2500, "Vinyasa — cours à l'unité", "Montréal"),
+    ("demo:3", None, ItemKind.PRODUCT, 4500, "Tapis de yoga", "Laval"),
     ("demo:4", None, ItemKind.MEMBERSHIP, 9900, "Carte 10 cours", None),
 ]
 
@@ -34,7 +34,7 @@ def _owner_actor(studio: Studio) -> Actor:
 def _client_for(studio: Studio, email: str | None, location_name: str | None) -> Client | None:
     if email:
         return Client.objects.filter(studio=studio, email__iexact=email).first()
-    home = Location.objects.filter(studio=studio, name=location_name or "Mile End").first()
+    home = Location.objects.filter(studio=studio, name=location_name or "Laval").first()
     return (Client.objects.filter(studio=studio, home_location=home, saved_methods__isnull=False)
             .order_by("id").first())
 

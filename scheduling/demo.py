@@ -42,21 +42,21 @@ TEMPLATES = [
 
 # (template, weekdays, start, teacher email, location, room or None, online link)
 SERIES = [
-    ("Vinyasa", [0, 2, 4], time(7, 0), "teacher@demo.atelier.test", "Plateau", "Grande salle", ""),
-    ("Vinyasa", [1, 3], time(18, 0), "teacher@demo.atelier.test", "Mile End", "Studio A", ""),
-    ("Hatha doux", [1, 3], time(10, 0), "manager@demo.atelier.test", "Plateau", "Petite salle", ""),
-    ("Hatha doux", [5], time(9, 30), "teacher@demo.atelier.test", "Plateau", "Grande salle", ""),
+    ("Vinyasa", [0, 2, 4], time(7, 0), "teacher@demo.atelier.test", "Montréal", "Grande salle", ""),
+    ("Vinyasa", [1, 3], time(18, 0), "teacher@demo.atelier.test", "Laval", "Studio A", ""),
+    ("Hatha doux", [1, 3], time(10, 0), "manager@demo.atelier.test", "Montréal", "Petite salle", ""),
+    ("Hatha doux", [5], time(9, 30), "teacher@demo.atelier.test", "Montréal", "Grande salle", ""),
     ("Hatha doux", [6], time(19, 0), "teacher@demo.atelier.test", None, None, "https://meet.example.test/hatha"),
-    ("Danse contemporaine", [0, 2], time(19, 30), "admin@demo.atelier.test", "Mile End", "Studio A", ""),
-    ("Danse contemporaine", [5], time(11, 0), "admin@demo.atelier.test", "Plateau", "Grande salle", ""),
-    ("Pilates mat", [0, 2, 4], time(12, 15), "manager@demo.atelier.test", "Plateau", "Petite salle", ""),
-    ("Pilates mat", [6], time(10, 0), "manager@demo.atelier.test", "Mile End", "Studio A", ""),
-    ("Vinyasa", [5, 6], time(8, 30), "teacher@demo.atelier.test", "Mile End", "Studio A", ""),
-    ("Vinyasa", [1, 3], time(12, 0), "teacher@demo.atelier.test", "Plateau", "Grande salle", ""),
-    ("Pilates mat", [1, 3], time(7, 0), "manager@demo.atelier.test", "Mile End", "Studio A", ""),
-    ("Pilates mat", [4], time(17, 0), "manager@demo.atelier.test", "Plateau", "Petite salle", ""),
-    ("Hatha doux", [0, 2], time(17, 30), "teacher@demo.atelier.test", "Plateau", "Petite salle", ""),
-    ("Danse contemporaine", [4], time(18, 0), "admin@demo.atelier.test", "Mile End", "Studio A", ""),
+    ("Danse contemporaine", [0, 2], time(19, 30), "admin@demo.atelier.test", "Laval", "Studio A", ""),
+    ("Danse contemporaine", [5], time(11, 0), "admin@demo.atelier.test", "Montréal", "Grande salle", ""),
+    ("Pilates mat", [0, 2, 4], time(12, 15), "manager@demo.atelier.test", "Montréal", "Petite salle", ""),
+    ("Pilates mat", [6], time(10, 0), "manager@demo.atelier.test", "Laval", "Studio A", ""),
+    ("Vinyasa", [5, 6], time(8, 30), "teacher@demo.atelier.test", "Laval", "Studio A", ""),
+    ("Vinyasa", [1, 3], time(12, 0), "teacher@demo.atelier.test", "Montréal", "Grande salle", ""),
+    ("Pilates mat", [1, 3], time(7, 0), "manager@demo.atelier.test", "Laval", "Studio A", ""),
+    ("Pilates mat", [4], time(17, 0), "manager@demo.atelier.test", "Montréal", "Petite salle", ""),
+    ("Hatha doux", [0, 2], time(17, 30), "teacher@demo.atelier.test", "Montréal", "Petite salle", ""),
+    ("Danse contemporaine", [4], time(18, 0), "admin@demo.atelier.test", "Laval", "Studio A", ""),
 ]
 
 HISTORY_WEEKS = 3
@@ -94,7 +94,7 @@ def _seed_demo(studio: Studio) -> None:
                 starts_on=local_today(studio.time_zone, history_start), weeks_ahead=4))
             services.series_extend(series=series, now=now)
         _seed_bookings(studio, rng, now)
-        _seed_appointments(studio, locations["Plateau"], now)
+        _seed_appointments(studio, locations["Montréal"], now)
 
 
 def _seed_bookings(studio: Studio, rng: random.Random, now) -> None:

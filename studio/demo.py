@@ -74,17 +74,17 @@ def seed_core() -> tuple[Studio, Studio]:
         _staff(demo, "manager@demo.atelier.test", "Sophie Nadeau", RoleKind.MANAGER)
         _staff(demo, "frontdesk@demo.atelier.test", "Karim Haddad", RoleKind.FRONT_DESK)
         _staff(demo, "teacher@demo.atelier.test", "Ana Souza", RoleKind.TEACHER)
-        plateau = _location(demo, "Plateau", address_line="4321 rue Saint-Denis", city="Montréal", region="QC",
-                            postal_code="H2J 2K9", country="CA", time_zone="America/Toronto", is_home_location=True)
-        mile_end = _location(demo, "Mile End", address_line="5500 boul. Saint-Laurent", city="Montréal",
-                             region="QC", postal_code="H2T 1S6", country="CA", time_zone="America/Toronto",
-                             is_home_location=True)
-        _location(demo, "Parc Jeanne-Mance (été)", city="Montréal", region="QC", country="CA",
-                  time_zone="America/Toronto", is_home_location=False)
-        _room(demo, plateau, "Grande salle", 24)
-        _room(demo, plateau, "Petite salle", 10)
-        _room(demo, mile_end, "Studio A", 18)
-        _seed_clients(demo, [plateau, mile_end])
+        montreal = _location(demo, "Montréal", address_line="4321 rue Saint-Denis", city="Montréal", region="QC",
+                             postal_code="H2J 2K9", country="CA", time_zone="America/Toronto", is_home_location=True)
+        laval = _location(demo, "Laval", address_line="1600 boul. le Corbusier", city="Laval", region="QC",
+                          postal_code="H7S 1Y9", country="CA", time_zone="America/Toronto", is_home_location=True)
+        quebec = _location(demo, "Québec", address_line="850 rue Saint-Jean", city="Québec", region="QC",
+                           postal_code="G1R 1R3", country="CA", time_zone="America/Toronto", is_home_location=True)
+        _room(demo, montreal, "Grande salle", 24)
+        _room(demo, montreal, "Petite salle", 10)
+        _room(demo, laval, "Studio A", 18)
+        _room(demo, quebec, "Salle du Vieux", 14)
+        _seed_clients(demo, [montreal, laval, quebec])
 
     other_owner = _user("owner@autre.atelier.test", "Owen Clarke", language="en")
     other = _studio(slug="autre", name="Studio Autre", owner=other_owner, currency="CAD", country="CA",
@@ -93,9 +93,13 @@ def seed_core() -> tuple[Studio, Studio]:
         downtown = _location(other, "Downtown", city="Vancouver", region="BC", country="CA",
                              time_zone="America/Vancouver", is_home_location=True)
         _room(other, downtown, "Main room", 20)
+        _staff(other, "frontdesk@autre.atelier.test", "Priya Natarajan", RoleKind.FRONT_DESK)
+        _staff(other, "teacher@autre.atelier.test", "Tom Becker", RoleKind.TEACHER)
         if not Client.objects.filter(studio=other).exists():
-            Client.objects.create(studio=other, first_name="Private", last_name="OtherStudio",
-                                  email="private@autre.atelier.test", home_location=downtown, language="en")
+            for first, last in (("Private", "OtherStudio"), ("Grace", "Lee"), ("Ethan", "Wong")):
+                Client.objects.create(studio=other, first_name=first, last_name=last,
+                                      email=f"{first.lower()}@autre.atelier.test", home_location=downtown,
+                                      language="en")
     return demo, other
 
 
@@ -110,8 +114,17 @@ def _seed_clients(studio: Studio, homes: list[Location]) -> None:
     child = Client.objects.create(studio=studio, first_name="Léo", last_name="Tremblay", home_location=homes[0],
                                   language="fr")
     FamilyLink.objects.create(studio=studio, guardian=camille, dependant=child, relationship="parent")
+    for guardian_name, child_name, home in (("Julie Gagnon", "Emma Gagnon", homes[1 % len(homes)]),
+                                            ("Marc Roy", "Félix Roy", homes[2 % len(homes)])):
+        first, last = guardian_name.split()
+        guardian = Client.objects.create(studio=studio, first_name=first, last_name=last, home_location=home,
+                                         email=f"{first.lower()}.{last.lower()}@example.test", language="fr")
+        kid_first = child_name.split()[0]
+        kid = Client.objects.create(studio=studio, first_name=kid_first, last_name=last, home_location=home,
+                                    language="fr")
+        FamilyLink.objects.create(studio=studio, guardian=guardian, dependant=kid, relationship="parent")
     rows = []
-    for i in range(60):
+    for i in range(54):  # with the six above: 60 clients
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         rows.append(Client(studio=studio, first_name=first, last_name=last,
                            email=f"{first.lower()}.{last.lower()}.{i}@example.test".replace("é", "e")

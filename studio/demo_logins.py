@@ -10,5 +10,7 @@ DEMO_LOGINS = [
     ("teacher@demo.atelier.test", "Atelier Demo — Teacher"),
     ("client@demo.atelier.test", "Atelier Demo — client (hosted pages, /demo/account/)"),
     ("owner@autre.atelier.test", "Studio Autre — Owner (second studio)"),
+    ("frontdesk@autre.atelier.test", "Studio Autre — Front desk"),
+    ("teacher@autre.atelier.test", "Studio Autre — Teacher"),
     ("platform@atelier.test", "Platform operator (/admin/)"),
 ]

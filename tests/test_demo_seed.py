@@ -37,8 +37,8 @@ def test_seed_demo_twice_is_idempotent_and_logins_work():
 
         demo_payments = Payment.objects.filter(studio__slug="demo")
         assert demo_payments.filter(status="succeeded").count() == 4
-        assert {p.account.display_name for p in demo_payments} == {"Atelier Demo — Plateau",
-                                                                    "Atelier Demo — Mile End"}
+        assert {p.account.display_name for p in demo_payments} == {"Atelier Demo — Montréal",
+                                                                    "Atelier Demo — Laval"}
         assert Refund.objects.filter(payment__studio__slug="demo", status="succeeded").count() == 2
         assert CreditEntry.objects.filter(studio__slug="demo").count() == 2
         escrow = Payment.objects.get(studio__slug="autre")

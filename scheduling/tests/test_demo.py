@@ -40,7 +40,7 @@ def test_demo_schedule_is_realistic_and_idempotent():
         week = ClassSession.objects.filter(studio=studio, starts_at__gte=now,
                                            starts_at__lt=now + timezone.timedelta(days=7))
         assert week.count() >= 25
-        assert set(week.exclude(location=None).values_list("location__name", flat=True)) == {"Plateau", "Mile End"}
+        assert set(week.exclude(location=None).values_list("location__name", flat=True)) == {"Montréal", "Laval"}
         bookings = Booking.objects.filter(studio=studio)
         for status in (BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW, BookingStatus.LATE_CANCELLED,
                        BookingStatus.WAITLISTED, BookingStatus.BOOKED):
