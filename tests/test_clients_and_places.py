@@ -120,10 +120,26 @@ def test_client_list_query_count_does_not_grow_with_rows(owner_client, studio, l
     ClientFactory(studio=studio, home_location=location)
     with CaptureQueriesContext(connection) as one:
         owner_client.get(url("client-list", studio))
-    for _ in range(30):
-        ClientFactory(studio=studio, home_location=LocationFactory(studio=studio))
+    homes = [LocationFactory(studio=studio) for _ in range(5)]
+    with scopes_disabled():
+        Client.objects.bulk_create([Client(studio=studio, first_name=f"F{n}", last_name=f"L{n}",
+                                           home_location=homes[n % 5]) for n in range(199)])
     with CaptureQueriesContext(connection) as many:
-        owner_client.get(url("client-list", studio))
+        owner_client.get(url("client-list", studio), {"page": 2})
+    assert len(one) == len(many)
+
+
+def test_audit_log_query_count_does_not_grow_with_rows(owner_client, owner, studio):
+    from studio.services import Actor, audit_record
+
+    with CaptureQueriesContext(connection) as one:
+        owner_client.get(url("audit-log", studio))
+    assert AuditLog.objects.with_scopes_disabled().filter(studio=studio).count() >= 1
+    with scope(studio=studio):
+        for n in range(199):
+            audit_record(studio=studio, actor=Actor(user=owner.user), action=f"test.{n % 7}", obj=owner)
+    with CaptureQueriesContext(connection) as many:
+        owner_client.get(url("audit-log", studio))
     assert len(one) == len(many)
 
 

@@ -98,9 +98,11 @@ def test_another_studios_ids_answer_404(client, method):
     intruder = owner_of(studio_b).user
     ClientFactory(studio=studio_b, user=intruder, email=intruder.email)  # also B's client: hosted-page URLs too
     client.force_login(intruder, backend="django.contrib.auth.backends.ModelBackend")
+    cases = {url.name: CASES[url.name](studio_a) for url in _urls_with_ids()}
+    before = _studio_rows(studio_a)
     failures = []
     for url in _urls_with_ids():
-        kwargs = CASES[url.name](studio_a)
+        kwargs = cases[url.name]
         path = "/" + url.route.replace("<slug:studio_slug>", studio_b.slug)
         for key, value in kwargs.items():
             for conv in ("int", "str", "slug", "uuid"):
@@ -109,3 +111,11 @@ def test_another_studios_ids_answer_404(client, method):
         if response.status_code != 404:
             failures.append((url.name, path, response.status_code))
     assert not failures, failures
+    assert _studio_rows(studio_a) == before, "a request from another studio changed studio A's data"
+
+
+def _studio_rows(studio) -> dict[str, list]:
+    """Every row of every tenant table of one studio, as plain values (to prove nothing changed)."""
+    with scopes_disabled():
+        return {model.__name__: sorted(map(repr, model.objects.filter(studio=studio).values_list()))
+                for model in tenant_models()}

@@ -89,3 +89,25 @@ def test_staff_of_another_studio_is_refused(login, studio, other_studio, staff_f
 
 def test_unknown_studio_is_404(owner_client):
     assert owner_client.get("/no-such-studio/manage/").status_code == 404
+
+
+BUILT_IN = [RoleKind.OWNER, RoleKind.ADMIN, RoleKind.MANAGER, RoleKind.FRONT_DESK, RoleKind.TEACHER]
+
+
+@pytest.mark.parametrize("kind", BUILT_IN)
+def test_built_in_roles_by_staff_page(client, studio, other_studio, kind):
+    """Each built-in role × each guarded staff page: allowed exactly when CORE-3's defaults say so."""
+    from studio.permissions import ALL_POWERFUL_KINDS, BUILT_IN_DEFAULTS
+
+    member = StaffFactory(studio=studio, kind=kind)
+    client.force_login(member.user, backend="django.contrib.auth.backends.ModelBackend")
+    held = ALL_PERMISSIONS if kind in ALL_POWERFUL_KINDS else set(BUILT_IN_DEFAULTS.get(kind, []))
+    wrong = []
+    for url in GUARDED:
+        allowed = url.view.required_permission in held and (
+            not getattr(url.view, "owner_or_admin", False) or kind in ALL_POWERFUL_KINDS)
+        kwargs = CASES[url.name](studio) if url.params else {}
+        status = client.get(_path(studio, url, kwargs)).status_code
+        if (status != 403) != allowed:
+            wrong.append((url.name, status, allowed))
+    assert not wrong, wrong
