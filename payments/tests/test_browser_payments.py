@@ -92,7 +92,7 @@ def _save_card_in_browser(page, number=CARD, consent=True):
 
 
 def test_staff_and_client_save_cards_and_bank_accounts(page, log_in_as, live_sandbox, live_server, make_account,
-                                                       studio, owner, password, location, user_factory):
+                                                       studio, owner, password, location, user_factory, caplog):
     make_account(studio, name="Plateau", default=True, locations=[location])
     with scope(studio=studio):
         svc.saved_methods_enable(studio=studio, actor=Actor(user=owner.user), accept_terms=True)
@@ -153,3 +153,4 @@ def test_staff_and_client_save_cards_and_bank_accounts(page, log_in_as, live_san
     assert "5 saved payment methods" in page.content()
 
     assert not any(CARD in body or "5555555555554444" in body for body in seen_bodies)
+    assert CARD not in caplog.text and "5555555555554444" not in caplog.text  # nor in our logs
