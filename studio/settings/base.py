@@ -155,7 +155,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # The SDK logs every request at INFO: useful when debugging (STRIPE_LOG_LEVEL=INFO), noise otherwise.
+    "loggers": {"axes": {"level": "WARNING"}, "stripe": {"level": env("STRIPE_LOG_LEVEL", default="WARNING")}},
 }
 
 # Upload limits for studio branding.
