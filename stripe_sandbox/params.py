@@ -8,6 +8,7 @@ some Params classes reference hundreds of nested TypedDicts that a request never
 
 from __future__ import annotations
 
+import abc
 import sys
 import types
 import typing
@@ -25,9 +26,10 @@ _REQUEST_OPTION_KEYS = frozenset(RequestOptions.__annotations__)
 _WRAPPERS = {te.NotRequired, te.Required, typing.NotRequired, typing.Required}
 
 
-class Node:
+class Node(abc.ABC):
+    @abc.abstractmethod
     def coerce(self, value: Any, path: str) -> Any:
-        raise NotImplementedError
+        """The value as Stripe would read it, or a `parameter_invalid_*` error naming `path`."""
 
 
 class Anything(Node):
@@ -54,6 +56,9 @@ class Int(Node):
 
 
 class Float(Node):
+    """Stripe's few float parameters (coupon percentages, geolocation): never an amount of money,
+    which Stripe always takes as an integer of minor units."""
+
     def coerce(self, value: Any, path: str) -> Any:
         try:
             if not isinstance(value, str):
