@@ -9,9 +9,10 @@ from __future__ import annotations
 import csv
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -223,8 +224,10 @@ class Superseded(Exception):
 
 
 class Planner:
-    def __init__(self, migration: MigrationImport, *, apply: bool, actor: Actor, run: str | None):
+    def __init__(self, migration: MigrationImport, *, apply: bool, actor: Actor, run: str | None,
+                 pool: Executor | None = None):
         self.migration = migration
+        self.pool = pool
         self.studio = migration.studio
         self.target = migration.target_account
         self.acct = self.target.stripe_account_id
@@ -282,22 +285,32 @@ class Planner:
         return self._routes[home_location_id] != self.target.pk
 
     # --- Stripe reads (outside any transaction), cached per customer ------------------------------
-    def _customer(self, customer_id: str) -> tuple[bool, str | None]:
-        cached = self.customer_cache.get(customer_id)
-        if cached is not None:
-            self.customer_cache.move_to_end(customer_id)
-            return cached
+    def _read_many(self, read, keys: Iterable[str]) -> dict[str, object]:
+        """`read(key)` for each key; a few at a time in threads when a pool is given (Stripe's latency,
+        not our CPU, bounds a real import). Errors other than "no such object" stop the run."""
+        keys = list(dict.fromkeys(keys))
+        if self.pool is None or len(keys) < 2:
+            return {key: read(key) for key in keys}
+        return dict(zip(keys, self.pool.map(read, keys), strict=True))
+
+    def _retrieve_customer(self, customer_id: str) -> tuple[bool, str | None]:
         try:
             customer = gateway.customer_retrieve(account=self.acct, customer_id=customer_id)
-            found = (not customer.raw.get("deleted"), (customer.email or "").strip().lower() or None)
         except gateway.InvalidRequest:
-            found = (False, None)
-        self.customer_cache[customer_id] = found
-        if len(self.customer_cache) > CUSTOMER_CACHE_SIZE:
-            self.customer_cache.popitem(last=False)
-        return found
+            return False, None
+        return not customer.raw.get("deleted"), (customer.email or "").strip().lower() or None
 
-    def _payment_method(self, pm_id: str) -> tuple[_Method | None, str | None]:
+    def _customers(self, customer_ids: Iterable[str]) -> dict[str, tuple[bool, str | None]]:
+        wanted = list(customer_ids)
+        found = {c: self.customer_cache[c] for c in wanted if c in self.customer_cache}
+        fetched = self._read_many(self._retrieve_customer, [c for c in wanted if c not in found])
+        for customer_id, answer in fetched.items():
+            self.customer_cache[customer_id] = answer
+            if len(self.customer_cache) > CUSTOMER_CACHE_SIZE:
+                self.customer_cache.popitem(last=False)
+        return {**found, **fetched}
+
+    def _retrieve_method(self, pm_id: str) -> tuple[_Method | None, str | None]:
         """(the method's details, the customer it is attached to) on the target account."""
         try:
             pm = gateway.payment_method_retrieve(account=self.acct, payment_method_id=pm_id)
@@ -307,6 +320,8 @@ class Planner:
 
     # --- one chunk ------------------------------------------------------------------------------
     def plan_chunk(self, rows: list[_Row]) -> list[_Plan]:
+        """Decide a chunk of rows: batched queries, then Stripe reads (never inside a transaction)."""
+        gateway.assert_outside_transaction()  # the reader threads cannot see this thread's transactions
         plans = [self._check_row(row) for row in rows]
         live = [p for p in plans if "outcome" not in p.entry]
         if not live:
@@ -331,9 +346,14 @@ class Planner:
             self._match_emails(need_email)
         self._load_clients({p.client_id for p in live if p.client_id is not None and "outcome" not in p.entry})
 
+        # The new methods' details, read from Stripe for every row that may need them, in one go.
+        maybe = [p.row.source_new for p in live if "outcome" not in p.entry
+                 and p.row.source_new not in self.clients[p.client_id].target_pms
+                 and not any(m["account_id"] == self.target.pk for m in methods_by_pm.get(p.row.source_new, []))]
+        stripe_methods = self._read_many(self._retrieve_method, maybe)
         for plan in live:
             if "outcome" not in plan.entry:
-                self._decide(plan, methods_by_pm)
+                self._decide(plan, methods_by_pm, stripe_methods)
         return plans
 
     def _entry(self, row: _Row) -> dict:
@@ -395,8 +415,9 @@ class Planner:
 
     def _match_emails(self, need_email: dict[str, list[_Plan]]) -> None:
         emails: dict[str, str] = {}
+        answers = self._customers(need_email)
         for customer_id, plans in need_email.items():
-            exists, email = self._customer(customer_id)
+            exists, email = answers[customer_id]
             if not exists:
                 for plan in plans:
                     self._skip(plan, Outcome.NO_CLIENT, "no_customer", customer=customer_id)
@@ -449,7 +470,7 @@ class Planner:
                 state.default_expired = m.is_expired(self.today)
         self.clients.update(states)
 
-    def _decide(self, plan: _Plan, methods_by_pm: dict[str, list[dict]]) -> None:
+    def _decide(self, plan: _Plan, methods_by_pm: dict[str, list[dict]], stripe_methods: dict) -> None:
         row, entry = plan.row, plan.entry
         state = self.clients[plan.client_id]
         entry["client"] = plan.client_id
@@ -473,7 +494,7 @@ class Planner:
         if not existing and state.count >= MAX_SAVED_METHODS:
             self._skip(plan, Outcome.CONFLICT, "limit", max=MAX_SAVED_METHODS)
             return
-        method, attached_to = self._payment_method(row.source_new)
+        method, attached_to = stripe_methods.get(row.source_new) or self._retrieve_method(row.source_new)
         if method is None:
             self._skip(plan, Outcome.NOT_AT_STRIPE, "no_pm", pm=row.source_new)
             return
@@ -514,7 +535,8 @@ class Planner:
     def finish(self) -> dict:
         defaults = 0
         for state in self.clients.values():
-            if state.default_entry is not None and state.default_reason in ("old_default", "first"):
+            if (state.default_entry is not None and state.default_reason in ("old_default", "first")
+                    and self.report[state.default_entry].get("outcome") in Outcome.MOVING):
                 self.report[state.default_entry]["default"] = state.default_reason
                 defaults += 1
         counts = dict.fromkeys(Outcome.ALL, 0)
@@ -537,13 +559,15 @@ class Planner:
     def write_chunk(self, plans: list[_Plan], done: int) -> None:
         moving = [p for p in plans if p.entry.get("outcome") in Outcome.MOVING]
         with transaction.atomic():
-            self._check_current(lock=True)
+            self.check_current(lock=True)
             if moving:
                 self._write(moving)
             MigrationImport.objects.filter(pk=self.migration.pk).update(
                 progress_done=done, summary=self._heartbeat())
 
     def _write(self, moving: list[_Plan]) -> None:
+        """Write one chunk's decisions in a few statements, re-checking what may have changed since
+        the plan (a colleague's save, another run): such rows are reported, never forced."""
         client_ids = sorted({p.client_id for p in moving})
         list(Client.objects.select_for_update().filter(pk__in=client_ids).order_by("pk").values_list("pk"))
         counts = dict(SavedPaymentMethod.objects.filter(client_id__in=client_ids).values("client_id")
@@ -554,67 +578,110 @@ class Planner:
             studio=self.studio, account=self.target,
             stripe_payment_method_id__in=[p.row.source_new for p in moving]).values_list(
             "stripe_payment_method_id", flat=True))
-        audits = []
+        to_move = SavedPaymentMethod.objects.select_for_update().in_bulk(
+            [p.existing_pk for p in moving if p.existing_pk is not None])
+        defaults_before = dict(SavedPaymentMethod.objects.filter(client_id__in=client_ids, account=self.target,
+                                                                 is_default=True)
+                               .values_list("client_id", "stripe_payment_method_id"))
+        default_of = dict(defaults_before)
+        new_customers: list[StripeCustomer] = []
+        accepted: list[_Plan] = []
         for plan in moving:
-            row, entry, method = plan.row, plan.entry, plan.method
+            row, cid = plan.row, plan.client_id
             if row.source_new in taken:
-                entry.update(outcome=Outcome.ALREADY_DONE, why="done")
-                entry.pop("args", None)
+                plan.entry.update(outcome=Outcome.ALREADY_DONE, why="done")
+                plan.entry.pop("args", None)
                 continue
-            customer = customers.get(plan.client_id)
+            customer = customers.get(cid)
             if customer is None:
-                customer = StripeCustomer.objects.create(
-                    studio=self.studio, client_id=plan.client_id, account=self.target,
-                    stripe_customer_id=row.customer_new,
-                    idempotency_key=f"customer:{plan.client_id}:{self.target.pk}")
-                customers[plan.client_id] = customer
-            elif not customer.stripe_customer_id:
+                customer = customers[cid] = StripeCustomer(
+                    studio=self.studio, client_id=cid, account=self.target, stripe_customer_id=row.customer_new,
+                    idempotency_key=f"customer:{cid}:{self.target.pk}")
+                new_customers.append(customer)
+            elif not customer.stripe_customer_id:  # a first save is creating one right now: ours is the copy
                 StripeCustomer.objects.filter(pk=customer.pk, stripe_customer_id="").update(
                     stripe_customer_id=row.customer_new)
                 customer.stripe_customer_id = row.customer_new
             elif customer.stripe_customer_id != row.customer_new:
                 self._changed(plan)
                 continue
-            make_default = plan.make_default
-            if make_default:
-                others = SavedPaymentMethod.objects.filter(client_id=plan.client_id, account=self.target,
-                                                           is_default=True)
-                if plan.demote:
-                    others.filter(stripe_payment_method_id=plan.demote).update(is_default=False)
-                if others.exists():  # someone chose a default on the target meanwhile: theirs stands
-                    make_default = False
-                    entry.pop("default", None)
             if plan.existing_pk is not None:
-                moved = SavedPaymentMethod.objects.filter(
-                    pk=plan.existing_pk, account_id=plan.existing_account_id,
-                    stripe_payment_method_id=row.source_old).update(
-                    account=self.target, customer=customer, stripe_payment_method_id=row.source_new,
-                    is_default=make_default, exp_month=method.exp_month, exp_year=method.exp_year)
-                if not moved:
+                old = to_move.get(plan.existing_pk)
+                if old is None or (old.account_id, old.stripe_payment_method_id) != (plan.existing_account_id,
+                                                                                     row.source_old):
                     self._changed(plan)
                     continue
-                method_pk, action = plan.existing_pk, "payments.saved_method_migrated"
+            elif counts.get(cid, 0) >= MAX_SAVED_METHODS:
+                self._skip(plan, Outcome.CONFLICT, "limit", max=MAX_SAVED_METHODS)
+                continue
             else:
-                if counts.get(plan.client_id, 0) >= MAX_SAVED_METHODS:
-                    self._skip(plan, Outcome.CONFLICT, "limit", max=MAX_SAVED_METHODS)
-                    continue
-                created = SavedPaymentMethod.objects.create(
+                counts[cid] = counts.get(cid, 0) + 1
+            if plan.make_default:
+                current = default_of.get(cid)
+                if current is not None and current != plan.demote:
+                    # Someone chose a default on the new account meanwhile: theirs stands.
+                    plan.make_default = False
+                    state = self.clients[cid]
+                    state.default_pm, state.default_reason, state.default_entry = current, "existing", None
+                else:
+                    default_of[cid] = row.source_new
+            taken.add(row.source_new)
+            accepted.append(plan)
+
+        replaced = [cid for cid, pm in defaults_before.items() if default_of.get(cid) != pm]
+        if replaced:
+            SavedPaymentMethod.objects.filter(client_id__in=replaced, account=self.target, is_default=True).update(
+                is_default=False)
+        if new_customers:
+            StripeCustomer.objects.bulk_create(new_customers)
+        moved, added = [], []
+        for plan in accepted:
+            row, method = plan.row, plan.method
+            is_default = default_of.get(plan.client_id) == row.source_new
+            customer = customers[plan.client_id]
+            if plan.existing_pk is not None:
+                old = to_move[plan.existing_pk]
+                old.account, old.customer, old.stripe_payment_method_id = self.target, customer, row.source_new
+                old.is_default, old.exp_month, old.exp_year = is_default, method.exp_month, method.exp_year
+                moved.append(old)
+            else:
+                added.append(SavedPaymentMethod(
                     studio=self.studio, client_id=plan.client_id, account=self.target, customer=customer,
                     stripe_payment_method_id=row.source_new, kind=method.kind, brand=method.brand[:40],
                     bank_name=method.bank[:100], last4=method.last4[:4], exp_month=method.exp_month,
-                    exp_year=method.exp_year, account_holder=method.holder, is_default=make_default,
-                    source=SavedPaymentMethod.Source.MIGRATION, created_by=self.actor.user)
-                counts[plan.client_id] = counts.get(plan.client_id, 0) + 1
-                method_pk, action = created.pk, "payments.saved_method_added"
-            taken.add(row.source_new)
-            audits.append(AuditLog(
-                studio=self.studio, actor=self.actor.user, action=action, object_type="savedpaymentmethod",
-                object_id=str(method_pk), object_repr=entry_method(entry)[:200], ip_address=self.actor.ip_address,
-                changes={"migration": self.migration.pk, "line": row.line, "account": str(self.target),
-                         "from": row.source_old, "to": row.source_new, "default": make_default,
-                         "source": SavedPaymentMethod.Source.MIGRATION}))
-        if audits:
-            AuditLog.objects.bulk_create(audits)
+                    exp_year=method.exp_year, account_holder=method.holder, is_default=is_default,
+                    source=SavedPaymentMethod.Source.MIGRATION, created_by=self.actor.user))
+        if moved:
+            self._repoint(moved)
+        if added:
+            SavedPaymentMethod.objects.bulk_create(added)
+        by_new_id = {m.stripe_payment_method_id: m for m in (*moved, *added)}
+        AuditLog.objects.bulk_create([AuditLog(
+            studio=self.studio, actor=self.actor.user, ip_address=self.actor.ip_address,
+            action="payments.saved_method_migrated" if plan.existing_pk is not None else "payments.saved_method_added",
+            object_type="savedpaymentmethod", object_id=str(by_new_id[plan.row.source_new].pk),
+            object_repr=entry_method(plan.entry)[:200],
+            changes={"migration": self.migration.pk, "line": plan.row.line, "account": str(self.target),
+                     "from": plan.row.source_old, "to": plan.row.source_new,
+                     "default": by_new_id[plan.row.source_new].is_default,
+                     "source": SavedPaymentMethod.Source.MIGRATION}) for plan in accepted])
+
+    def _repoint(self, moved: list[SavedPaymentMethod]) -> None:
+        """One UPDATE … FROM (VALUES …) for the chunk's re-pointed methods (bulk_update's CASE per
+        column costs seconds per chunk). Raw SQL skips the scope: the studio is in the WHERE."""
+        table = connection.ops.quote_name(SavedPaymentMethod._meta.db_table)
+        values = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s::varchar, %s::boolean, %s::integer, "
+                            "%s::integer)"] * len(moved))
+        params: list = []
+        for m in moved:
+            params += [m.pk, m.account_id, m.customer_id, m.stripe_payment_method_id, m.is_default, m.exp_month,
+                       m.exp_year]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS t SET account_id = v.account_id, customer_id = v.customer_id, "  # noqa: S608
+                f"stripe_payment_method_id = v.pm, is_default = v.is_default, exp_month = v.exp_month, "
+                f"exp_year = v.exp_year FROM (VALUES {values}) AS v(id, account_id, customer_id, pm, is_default, "
+                f"exp_month, exp_year) WHERE t.id = v.id AND t.studio_id = %s", [*params, self.studio.pk])
 
     def _changed(self, plan: _Plan) -> None:
         plan.entry.pop("default", None)
@@ -627,7 +694,7 @@ class Planner:
         self.migration.summary = summary
         return summary
 
-    def _check_current(self, *, lock: bool = False) -> None:
+    def check_current(self, *, lock: bool = False) -> None:
         if self.run is None:
             return
         query = MigrationImport.objects.filter(pk=self.migration.pk)
@@ -640,7 +707,7 @@ class Planner:
     def progress(self, done: int) -> None:
         """Dry run: progress and heartbeat only, in their own tiny transaction."""
         with transaction.atomic():
-            self._check_current(lock=True)
+            self.check_current(lock=True)
             MigrationImport.objects.filter(pk=self.migration.pk).update(
                 progress_done=done, summary=self._heartbeat())
 
