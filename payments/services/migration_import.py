@@ -160,7 +160,8 @@ def migration_start(*, migration: MigrationImport, actor: Actor, mode: str) -> M
         row.error = ""
         row.summary = {"phase": mode, "run": run, "heartbeat": now.isoformat(), "queued_at": now.isoformat(),
                        "previous": _short_summary(row.summary)}
-        row.save(update_fields=["status", "progress_done", "error", "summary"])
+        row.report = []  # the run writes a fresh one
+        row.save(update_fields=["status", "progress_done", "error", "summary", "report"])
         audit_record(studio=row.studio, actor=actor,
                      action="payments.migration_dry_run" if mode == DRY_RUN else "payments.migration_apply",
                      obj=row, changes={"target_account": str(row.target_account)})

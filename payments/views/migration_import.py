@@ -66,7 +66,8 @@ def _progress_context(migration: MigrationImport) -> dict:
 
 @staff_required(Perm.CONNECT_PAYMENTS, owner_or_admin=True)
 def migration_detail(request, pk):
-    migration = get_object_or_404(MigrationImport.objects.select_related("target_account", "created_by"), pk=pk)
+    migration = get_object_or_404(MigrationImport.objects.select_related("target_account", "created_by")
+                                  .defer("content"), pk=pk)
     summary = migration.summary or {}
     finished = migration.status in (MigrationImport.Status.CHECKED, MigrationImport.Status.APPLIED)
     applied = summary.get("phase") == svc.APPLY
