@@ -30,7 +30,7 @@ from tests.factories import ClientFactory, StaffFactory, make_studio, owner_of
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(__file__).parent / "data" / "migration_mapping_sample.csv"
+SAMPLE = Path(__file__).parent / "data" / "stripe_copy_customers_mapping.csv"
 
 #: What Stripe's copy created on the new account for the sample file: customer → email, new method → kind.
 CUSTOMERS = {
