@@ -54,7 +54,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=stripe_sandbox --no-obsolete
+	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=stripe_sandbox --ignore=bench --ignore=tests --ignore="*/tests/*" --no-obsolete --no-fuzzy-matching
+	# English is the source language: its catalogue is the identity.
+	msgen --force-po -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 
 bench: setup
 	$(PY) -m studio.launcher bench $(ARGS)
