@@ -46,7 +46,7 @@ class RefundForm(forms.Form):
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         if amount > self.payment.refundable:
-            from payments.templatetags.money import money
+            from studio.templatetags.money import money
 
             raise ValidationError(_("At most %(amount)s can be refunded.")
                                   % {"amount": money(self.payment.refundable, self.payment.currency)},
@@ -99,7 +99,7 @@ class EscrowPayoutForm(forms.Form):
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         if amount > self.balance:
-            from payments.templatetags.money import money
+            from studio.templatetags.money import money
 
             raise ValidationError(_("At most %(amount)s is held in escrow.")
                                   % {"amount": money(self.balance, self.currency)}, code="too_much")

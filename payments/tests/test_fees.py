@@ -13,9 +13,9 @@ from payments.models import PaymentSettings, TaxRate
 from payments.models.settings import ItemKind
 from payments.services.fees import quote_build
 from payments.services.fees_setup import seed_taxes_and_fees
-from payments.templatetags.money import money
 from studio.models import AuditLog
 from studio.permissions import RoleKind
+from studio.templatetags.money import money
 from tests.factories import make_studio
 
 GST = TaxRate(name="GST", rate=Decimal("5"), item_kinds=list(ItemKind.values))

@@ -12,11 +12,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from payments.forms import RefundForm
 from payments.models import Payment, Refund
 from payments.services.refunds import refund_create
-from payments.templatetags.money import money
 from payments.views.ledger import refund_panel_context
 from studio.access import staff_required
 from studio.permissions import Perm
 from studio.services import Actor
+from studio.templatetags.money import money
 
 
 @staff_required(Perm.REFUND)

@@ -5,19 +5,9 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext, ngettext
-
-from studio.money import format_money
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
-
-
-@register.filter
-def money(amount: int | None, currency: str = "") -> str:
-    """Integer minor units in the active language: 4550, "CAD" → "45,50 $" / "$45.50"."""
-    if amount is None:
-        return ""
-    return format_money(amount, currency or "CAD", language=get_language() or "en")
 
 
 # The week pages show hundreds of cards: each is built here in one call rather than from a dozen
