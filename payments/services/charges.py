@@ -130,7 +130,7 @@ def payment_submit(*, payment: Payment) -> Payment:
             capture_method="automatic", description=payment.description,
         )
     except gateway.CardDeclined as exc:
-        return _record_failure(payment, code=exc.decline_code or exc.code or "card_declined", message=exc.message,
+        return payment_record_failure(payment=payment, code=exc.decline_code or exc.code or "card_declined", message=exc.message,
                                intent_id=exc.payment_intent_id, source="api")
     except gateway.StripeUnavailable as exc:
         return _record_unknown(payment, detail=f"{type(exc).__name__}: {exc.message}")
@@ -147,7 +147,9 @@ def _record_unknown(payment: Payment, *, detail: str) -> Payment:
     return locked
 
 
-def _record_failure(payment: Payment, *, code: str, message: str, intent_id: str | None, source: str) -> Payment:
+def payment_record_failure(*, payment: Payment, code: str, message: str, intent_id: str | None,
+                           source: str) -> Payment:
+    """A definite failure (declined, reader refused): FAILED unless the payment already succeeded."""
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if _RANK[locked.status] < _RANK[Payment.Status.SUCCEEDED]:
@@ -166,7 +168,7 @@ def payment_record_intent(*, payment: Payment, intent: gateway.types.PaymentInte
     """Record what Stripe says about the payment's intent. Never moves a payment backwards."""
     if intent.status == "requires_payment_method":
         if intent.last_error_code or intent.last_error_decline_code:
-            return _record_failure(payment, code=intent.last_error_decline_code or intent.last_error_code or "failed",
+            return payment_record_failure(payment=payment, code=intent.last_error_decline_code or intent.last_error_code or "failed",
                                    message=intent.last_error_message or "", intent_id=intent.id, source=source)
         new_status = Payment.Status.PENDING
     else:

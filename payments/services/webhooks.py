@@ -163,9 +163,9 @@ def _reader_action(event: StripeEvent, studio_id: int) -> str:
     if payment is None:
         return "no such payment"
     if event.type == "terminal.reader.action_failed":
-        from payments.services.charges import _record_failure
+        from payments.services.charges import payment_record_failure
 
-        _record_failure(payment, code=action.get("failure_code") or "reader_failed",
+        payment_record_failure(payment=payment, code=action.get("failure_code") or "reader_failed",
                         message=action.get("failure_message") or "", intent_id=intent_id, source="webhook")
         return "failed"
     return _resync_intent(payment, intent_id)
