@@ -23,7 +23,12 @@ class StripeEvent(models.Model):
 
     class Meta:
         ordering = ["-received_at"]
-        indexes = [models.Index(fields=["studio_id", "-received_at"])]
+        indexes = [
+            models.Index(fields=["studio_id", "-received_at"]),
+            # The sweep's question: which events are stored but not processed yet.
+            models.Index(fields=["received_at"], condition=models.Q(processed_at__isnull=True),
+                         name="stripe_event_unprocessed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"

@@ -1,14 +1,18 @@
 """Charging a client (PAY-4): pending row → Stripe call → recorded result; reconcile the unknown.
 
-The pattern every money path follows (DESIGN.md):
+The three phases every money service follows (`payments.services.common`, DESIGN.md):
 1. `payment_create` commits a PENDING row carrying the routed account, the priced quote and a
    deterministic idempotency key (`payment:<id>` unless the caller's own row gives one, e.g.
    `renewal:<membership_id>:<period_start>` — then the unique constraint also stops a second
    row for the same renewal).
 2. `payment_submit` calls Stripe outside any transaction with that key.
-3. The answer is recorded by `payment_record_intent` in a new transaction. A definite failure
-   (declined) ends the attempt; an ambiguous one (timeout, 5xx, lost response, 429) leaves the
-   row PENDING with `outcome_unknown`, for the webhook or `payment_reconcile` to settle.
+3. The answer is recorded by `payment_record` (or `payment_record_failure`) in a new
+   transaction. A definite failure (declined) ends the attempt; an ambiguous one (timeout, 5xx,
+   lost response, 429) leaves the row PENDING with `outcome_unknown`, for the webhook or
+   `payment_reconcile` to settle.
+
+A final status (succeeded, failed, canceled) is recorded for the payment's source kind in the
+same transaction (`payments.services.outcomes`), and its hook runs in the worker.
 
 Retries always reuse the same key, so Stripe answers a retry with the first result instead of
 charging again.
@@ -24,13 +28,13 @@ from django.utils import timezone
 
 from payments import gateway
 from payments.models import Payment, PaymentStatusChange
+from payments.services.common import account_ref, may_resubmit
 from payments.services.fees import Quote, quote_build
+from payments.services.outcomes import outcome_record_status
 from payments.services.routing import Purchase, Route, route_payment
+from payments.services.sources import source_validate
 from studio.models import Client, Location, Studio
 from studio.services import Actor, audit_record
-
-#: Stripe keeps idempotency keys for 24 hours; past that, a resubmission could charge again.
-RESUBMIT_WINDOW = timedelta(hours=23)
 
 _RANK = {
     Payment.Status.PENDING: 0, Payment.Status.REQUIRES_ACTION: 1, Payment.Status.PROCESSING: 2,
@@ -57,6 +61,10 @@ class ChargeTarget:
     off_session: bool = False
 
 
+#: Tenders settled at the counter or from the credit ledger: no card, so no card fee, no Stripe.
+OFFLINE_METHODS = frozenset({Payment.Method.CASH, Payment.Method.CREDIT})
+
+
 def _history(payment: Payment, status: str, source: str, detail: str = "") -> None:
     PaymentStatusChange.objects.create(studio_id=payment.studio_id, payment=payment, status=status, source=source,
                                        detail=detail[:300])
@@ -68,13 +76,20 @@ def payment_create(*, studio: Studio, actor: Actor, client: Client | None, subto
                    target: ChargeTarget | None = None, idempotency_key: str | None = None,
                    source_type: str = "", source_id: str = "", quote: Quote | None = None,
                    route: Route | None = None) -> Payment:
-    """Commit a PENDING payment: routed (PAY-3), priced (PAY-8/9), keyed. Stripe is not called here."""
+    """Commit a PENDING payment: routed (PAY-3), priced (PAY-8/9), keyed. Stripe is not called here.
+
+    `source_type`/`source_id` name what is paid for: a kind registered with
+    `payments.services.sources.source_kind_register` (anything else raises ValidationError), and
+    its hook hears how the payment ends. A key that names an existing payment returns that one.
+    """
+    source_validate(source_type=source_type, source_id=str(source_id))
     home = client.home_location if client is not None else None
     route = route or route_payment(studio=studio, purchase=Purchase(
         channel=channel, item_kind=item_kind, item_location=item_location, client_home_location=home,
         pos_location=pos_location))
     quote = quote or quote_build(studio=studio, subtotal=subtotal, item_kind=item_kind,
-                                 by_card=method != Payment.Method.CASH)
+                                 by_card=method not in OFFLINE_METHODS)
+    offline = method in OFFLINE_METHODS
     if quote.total <= 0:
         raise ValueError("nothing to charge")
     target = target or ChargeTarget()
@@ -84,9 +99,10 @@ def payment_create(*, studio: Studio, actor: Actor, client: Client | None, subto
                 studio=studio, client=client, amount=quote.total, currency=studio.currency, subtotal=quote.subtotal,
                 tax_amount=quote.tax_total, tax_lines=[line.as_json() for line in quote.tax_lines],
                 card_fee_amount=quote.card_fee,
-                application_fee_amount=0 if route.is_escrow else quote.application_fee,
+                # Money that never reaches Stripe carries no platform fee and is never held in escrow.
+                application_fee_amount=0 if route.is_escrow or offline else quote.application_fee,
                 account=route.account, stripe_account_id=route.account.stripe_account_id if route.account else "",
-                is_escrow=route.is_escrow, routing_rule=route.rule, routing_reason=route.reason[:300],
+                is_escrow=route.is_escrow and not offline, routing_rule=route.rule, routing_params=route.params,
                 channel=channel, item_kind=item_kind, description=description[:200], method=method,
                 location=item_location or pos_location, client_home_location=home,
                 idempotency_key=idempotency_key or "pending", stripe_customer_id=target.customer_id or "",
@@ -96,7 +112,7 @@ def payment_create(*, studio: Studio, actor: Actor, client: Client | None, subto
             if idempotency_key is None:
                 payment.idempotency_key = f"payment:{payment.pk}"
                 payment.save(update_fields=["idempotency_key"])
-            _history(payment, Payment.Status.PENDING, "created", route.reason)
+            _history(payment, Payment.Status.PENDING, "created")  # the route is shown from its stored params
             audit_record(studio=studio, actor=actor, action="payment.created", obj=payment,
                          changes={"amount": payment.amount, "account": payment.stripe_account_id or "escrow",
                                   "rule": route.rule})
@@ -109,19 +125,17 @@ def payment_create(*, studio: Studio, actor: Actor, client: Client | None, subto
     return payment
 
 
-def _account_ref(payment: Payment):
-    return payment.stripe_account_id or gateway.PLATFORM
-
-
 def payment_submit(*, payment: Payment) -> Payment:
     """Send the payment to Stripe with its own key. Safe to call again: the key makes it idempotent."""
     if payment.status != Payment.Status.PENDING:
         return payment
+    if payment.method in OFFLINE_METHODS:
+        raise ValueError("cash and credit are recorded with payment_record_tender, never sent to Stripe")
     metadata = {"atelier_payment": str(payment.pk), "atelier_studio": str(payment.studio_id)}
     confirm = bool(payment.payment_method_id)
     try:
         intent = gateway.payment_intent_create(
-            account=_account_ref(payment), idempotency_key=payment.idempotency_key, amount=payment.amount,
+            account=account_ref(payment), idempotency_key=payment.idempotency_key, amount=payment.amount,
             currency=payment.currency, metadata=metadata, customer_id=payment.stripe_customer_id or None,
             payment_method_id=payment.payment_method_id or None, confirm=confirm,
             off_session=payment.off_session and confirm,
@@ -130,11 +144,11 @@ def payment_submit(*, payment: Payment) -> Payment:
             capture_method="automatic", description=payment.description,
         )
     except gateway.CardDeclined as exc:
-        return payment_record_failure(payment=payment, code=exc.decline_code or exc.code or "card_declined", message=exc.message,
-                               intent_id=exc.payment_intent_id, source="api")
+        return payment_record_failure(payment=payment, code=exc.decline_code or exc.code or "card_declined",
+                                      message=exc.message, intent_id=exc.payment_intent_id, source="api")
     except gateway.StripeUnavailable as exc:
         return _record_unknown(payment, detail=f"{type(exc).__name__}: {exc.message}")
-    return payment_record_intent(payment=payment, intent=intent, source="api")
+    return payment_record(payment=payment, intent=intent, source="api")
 
 
 def _record_unknown(payment: Payment, *, detail: str) -> Payment:
@@ -161,15 +175,17 @@ def payment_record_failure(*, payment: Payment, code: str, message: str, intent_
                 locked.stripe_payment_intent_id = intent_id
             locked.save()
             _history(locked, locked.status, source, f"{code}: {message}")
+            outcome_record_status(payment=locked)
     return locked
 
 
-def payment_record_intent(*, payment: Payment, intent: gateway.types.PaymentIntent, source: str) -> Payment:
+def payment_record(*, payment: Payment, intent: gateway.types.PaymentIntent, source: str) -> Payment:
     """Record what Stripe says about the payment's intent. Never moves a payment backwards."""
     if intent.status == "requires_payment_method":
         if intent.last_error_code or intent.last_error_decline_code:
-            return payment_record_failure(payment=payment, code=intent.last_error_decline_code or intent.last_error_code or "failed",
-                                   message=intent.last_error_message or "", intent_id=intent.id, source=source)
+            return payment_record_failure(
+                payment=payment, code=intent.last_error_decline_code or intent.last_error_code or "failed",
+                message=intent.last_error_message or "", intent_id=intent.id, source=source)
         new_status = Payment.Status.PENDING
     else:
         new_status = _FROM_INTENT.get(intent.status, Payment.Status.PENDING)
@@ -193,6 +209,7 @@ def payment_record_intent(*, payment: Payment, intent: gateway.types.PaymentInte
                 locked.failure_code = locked.failure_message = ""
             changed = True
             _history(locked, new_status, source, intent.status)
+            outcome_record_status(payment=locked)
         if changed:
             locked.save()
     return locked
@@ -211,12 +228,12 @@ def payment_reconcile(*, payment: Payment, now=None) -> Payment:
         return payment
     try:
         if payment.stripe_payment_intent_id:
-            intent = gateway.payment_intent_retrieve(account=_account_ref(payment),
+            intent = gateway.payment_intent_retrieve(account=account_ref(payment),
                                                      payment_intent_id=payment.stripe_payment_intent_id)
-            return payment_record_intent(payment=payment, intent=intent, source="reconcile")
+            return payment_record(payment=payment, intent=intent, source="reconcile")
         if not payment.outcome_unknown:
             return payment  # never sent: the flow that created it will send it
-        if now - payment.created_at > RESUBMIT_WINDOW:
+        if not may_resubmit(created_at=payment.created_at, now=now):
             return payment
         return payment_submit(payment=payment)
     except gateway.StripeUnavailable:
@@ -224,6 +241,7 @@ def payment_reconcile(*, payment: Payment, now=None) -> Payment:
 
 
 def payments_needing_reconcile(*, studio: Studio, older_than: timedelta = timedelta(minutes=2), now=None):
+    """Unsettled payments old enough that the request which made them has surely finished."""
     now = now or timezone.now()
     return Payment.objects.filter(
         studio=studio, created_at__lte=now - older_than,

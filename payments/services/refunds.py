@@ -1,5 +1,10 @@
 """Refunds (PAY-7): full or partial, to the original method or as studio credit.
 
+The same three phases as a charge (`payments.services.common`), with the same names:
+`refund_create` (phase 1, then phase 2 at once: its callers always want the money moving),
+`refund_submit`, `refund_record` / `refund_record_failure`; `refund_reconcile` settles the unknown.
+A settled refund is recorded for the payment's source kind (`payments.services.outcomes`).
+
 Never more than was paid, even when two people refund the same payment at the same moment:
 1. In one transaction, lock the Payment row (`select_for_update`), check what is still
    refundable, *reserve* the amount by raising `amount_refunded`, and create the PENDING
@@ -28,13 +33,12 @@ from django.utils.translation import gettext as _
 
 from payments import gateway
 from payments.models import CreditEntry, Payment, Refund
+from payments.services.common import account_ref, may_resubmit
+from payments.services.outcomes import outcome_record_refund
 from studio.models import StaffMember, Studio
 from studio.money import format_money
 from studio.permissions import Perm
 from studio.services import Actor, audit_record
-
-#: Stripe keeps idempotency keys for 24 hours; past that, resubmitting could refund twice.
-RESUBMIT_WINDOW = timedelta(hours=23)
 
 _STRIPE_METHODS = frozenset({Payment.Method.CARD, Payment.Method.CARD_PRESENT, Payment.Method.SAVED_METHOD,
                              Payment.Method.CHECKOUT})
@@ -110,19 +114,14 @@ def refund_create(*, studio: Studio, actor: Actor, payment: Payment, amount: int
             refund.status = Refund.Status.SUCCEEDED
             fields.append("status")
         refund.save(update_fields=fields)
+        if refund.status == Refund.Status.SUCCEEDED:
+            outcome_record_refund(payment=locked, refund=refund)
         audit_record(studio=studio, actor=actor, action="refund.created", obj=refund,
                      changes={"payment": locked.pk, "amount": amount, "destination": destination,
                               "reason": reason[:200]})
     if to_stripe:
         refund = refund_submit(refund=refund)
     return refund
-
-
-def _account_ref(payment: Payment):
-    """Direct charges live on the connected account; escrow payments on the platform's own."""
-    if payment.is_escrow or not payment.stripe_account_id:
-        return gateway.PLATFORM
-    return payment.stripe_account_id
 
 
 def refund_submit(*, refund: Refund) -> Refund:
@@ -133,13 +132,13 @@ def refund_submit(*, refund: Refund) -> Refund:
     metadata = {"atelier_refund": str(refund.pk), "atelier_payment": str(payment.pk),
                 "atelier_studio": str(refund.studio_id)}
     try:
-        remote = gateway.refund_create(account=_account_ref(payment), idempotency_key=refund.idempotency_key,
+        remote = gateway.refund_create(account=account_ref(payment), idempotency_key=refund.idempotency_key,
                                        payment_intent_id=payment.stripe_payment_intent_id, amount=refund.amount,
                                        metadata=metadata)
     except gateway.StripeUnavailable:
         return refund  # outcome unknown: stays pending and reserved; reconcile settles it
     except (gateway.InvalidRequest, gateway.NotConfigured, gateway.CardDeclined) as exc:
-        return _refund_settle(refund, succeeded=False, message=exc.message or type(exc).__name__)
+        return refund_record_failure(refund=refund, message=exc.message or type(exc).__name__)
     except gateway.GatewayError:
         return refund  # unknown kind of failure: keep the money reserved rather than risk a double refund
     return refund_record(refund=refund, remote=remote)
@@ -150,8 +149,8 @@ def refund_record(*, refund: Refund, remote: gateway.types.Refund) -> Refund:
     if remote.status == "succeeded":
         return _refund_settle(refund, succeeded=True, stripe_refund_id=remote.id)
     if remote.status in ("failed", "canceled"):
-        return _refund_settle(refund, succeeded=False, stripe_refund_id=remote.id,
-                              message=_("Stripe reports the refund %(status)s.") % {"status": remote.status})
+        return refund_record_failure(refund=refund, stripe_refund_id=remote.id,
+                                     message=_("Stripe reports the refund %(status)s.") % {"status": remote.status})
     with transaction.atomic():  # pending / requires_action at Stripe: remember its id, settle later
         locked = Refund.objects.select_for_update().get(pk=refund.pk)
         if not locked.stripe_refund_id:
@@ -160,10 +159,15 @@ def refund_record(*, refund: Refund, remote: gateway.types.Refund) -> Refund:
     return locked
 
 
+def refund_record_failure(*, refund: Refund, message: str, stripe_refund_id: str = "") -> Refund:
+    """A definite failure: FAILED, and the reserved amount is given back to the payment."""
+    return _refund_settle(refund, succeeded=False, stripe_refund_id=stripe_refund_id, message=message)
+
+
 def _refund_settle(refund: Refund, *, succeeded: bool, stripe_refund_id: str = "", message: str = "") -> Refund:
     with transaction.atomic():
         # Same lock order as refund_create (payment, then refund) so the two never deadlock.
-        Payment.objects.select_for_update().only("pk").get(pk=refund.payment_id)
+        payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
         locked = Refund.objects.select_for_update().get(pk=refund.pk)
         if locked.status != Refund.Status.PENDING:
             return locked
@@ -172,7 +176,9 @@ def _refund_settle(refund: Refund, *, succeeded: bool, stripe_refund_id: str = "
             locked.stripe_refund_id = stripe_refund_id
         locked.failure_message = message[:300]
         locked.save(update_fields=["status", "stripe_refund_id", "failure_message"])
-        if not succeeded:
+        if succeeded:
+            outcome_record_refund(payment=payment, refund=locked)
+        else:
             Payment.objects.filter(pk=locked.payment_id).update(
                 amount_refunded=F("amount_refunded") - locked.amount, updated_at=timezone.now())
         audit_record(studio=locked.studio, actor=Actor(user=None),
@@ -194,9 +200,9 @@ def refund_reconcile(*, refund: Refund, now=None) -> Refund:
         return refund
     try:
         if refund.stripe_refund_id:
-            remote = gateway.refund_retrieve(account=_account_ref(refund.payment), refund_id=refund.stripe_refund_id)
+            remote = gateway.refund_retrieve(account=account_ref(refund.payment), refund_id=refund.stripe_refund_id)
             return refund_record(refund=refund, remote=remote)
-        if now - refund.created_at > RESUBMIT_WINDOW:
+        if not may_resubmit(created_at=refund.created_at, now=now):
             return refund
         return refund_submit(refund=refund)
     except gateway.StripeUnavailable:

@@ -3,37 +3,71 @@
 Handlers never trust the event's copy of an object when order matters: they re-read the
 object from Stripe and record its current state. Delivered twice, or in any order, events
 leave the same state as once in order.
+
+Several handlers may listen to one event type (`handles`, from any app's module); each runs,
+and one that raises does not stop the others (the event is retried, so every handler must be
+idempotent). Nothing is lost between "stored" and "processed": a redelivered event whose row
+is still unprocessed is queued again (`webhook_receive`), and a beat sweep queues every event
+left unprocessed — never queued (the broker was down), or failed past its retries.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django_scopes import scope
 
 from payments import gateway
-from payments.models import ConnectedAccount, Payment, Refund, StripeAccountDirectory, StripeEvent
+from payments.models import (
+    ConnectedAccount,
+    Payment,
+    Refund,
+    SetupRequest,
+    StripeAccountDirectory,
+    StripeEvent,
+)
+from payments.services.accounts import connected_account_sync
+from payments.services.charges import payment_record, payment_record_failure
+from payments.services.common import account_ref
+from payments.services.refunds import refund_record
+from payments.services.saved_methods import setup_complete
+from studio.services import SYSTEM
+from studio.tasking import enqueue_by_name
 
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[StripeEvent, int], str]
-HANDLERS: dict[str, Handler] = {}
+#: event type -> its handlers, in registration order. Several per type: a second never replaces the first.
+HANDLERS: dict[str, list[Handler]] = {}
+
+#: Past this many attempts the sweep leaves an event alone; it shows among the studio's failures.
+MAX_EVENT_ATTEMPTS = 20
 
 
 def handles(*event_types: str) -> Callable[[Handler], Handler]:
-    """Register a handler `(event, studio_id) -> outcome` for event types (other apps use it too)."""
+    """Register a handler `(event, studio_id) -> outcome` for event types (other apps use it too).
+
+    Registering the same function twice for a type is harmless (a module imported again).
+    """
 
     def register(fn: Handler) -> Handler:
         for event_type in event_types:
-            HANDLERS[event_type] = fn
+            handlers = HANDLERS.setdefault(event_type, [])
+            if fn not in handlers:
+                handlers.append(fn)
         return fn
 
     return register
+
+
+def handlers_for(event_type: str) -> list[Handler]:
+    """The handlers registered for `event_type` (a copy)."""
+    return list(HANDLERS.get(event_type, ()))
 
 
 def _studio_for(event: gateway.types.Event) -> int | None:
@@ -60,6 +94,31 @@ def webhook_store(*, event: gateway.types.Event) -> tuple[StripeEvent, bool]:
     return row, True
 
 
+def webhook_receive(*, event: gateway.types.Event) -> StripeEvent:
+    """Store a verified event and queue its processing after commit.
+
+    A redelivery of an event we stored but have not processed yet (its task was lost, or failed)
+    is queued again; processing twice is harmless (`webhook_process` skips a processed row).
+    """
+    row, created = webhook_store(event=event)
+    if created or row.processed_at is None:
+        enqueue_by_name("payments.process_stripe_event", row.pk)
+    return row
+
+
+def webhook_events_needing_processing(*, older_than: timedelta = timedelta(minutes=5),
+                                      now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Ids of stored events still unprocessed well after they arrived (for the beat sweep).
+
+    The inbox is global (an event may not know its studio yet), so this reads across studios by
+    design; each event's processing then enters its own studio's scope.
+    """
+    now = now or timezone.now()
+    return list(StripeEvent.objects.filter(processed_at__isnull=True, received_at__lte=now - older_than,
+                                           attempts__lt=MAX_EVENT_ATTEMPTS)
+                .order_by("received_at", "id").values_list("pk", flat=True)[:limit])
+
+
 def webhook_process(*, event_row: StripeEvent) -> str:
     """Handle one stored event inside its studio's scope. Idempotent; records the outcome."""
     with transaction.atomic():
@@ -68,22 +127,27 @@ def webhook_process(*, event_row: StripeEvent) -> str:
             return "skipped"
         row.attempts += 1
         row.save(update_fields=["attempts"])
-    handler = HANDLERS.get(row.type)
-    if handler is None:
+    handlers = handlers_for(row.type)
+    if not handlers:
         outcome = "ignored"
     elif row.studio_id is None:
         outcome = "unknown account"
     else:
-        try:
-            with scope(studio=row.studio_id):
-                outcome = handler(row, row.studio_id)
-        except gateway.StripeUnavailable as exc:
-            StripeEvent.objects.filter(pk=row.pk).update(last_error=f"retry: {exc.message}"[:2000])
-            raise
-        except Exception as exc:
-            logger.exception("webhook %s failed", row.event_id)
-            StripeEvent.objects.filter(pk=row.pk).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
-            raise
+        outcomes, failure = [], None
+        for handler in handlers:  # each runs even when an earlier one raised
+            try:
+                with scope(studio=row.studio_id):
+                    outcomes.append(handler(row, row.studio_id))
+            except gateway.StripeUnavailable as exc:
+                failure = failure or exc
+                StripeEvent.objects.filter(pk=row.pk).update(last_error=f"retry: {exc.message}"[:2000])
+            except Exception as exc:
+                failure = failure or exc
+                logger.exception("webhook %s failed in %s", row.event_id, getattr(handler, "__name__", handler))
+                StripeEvent.objects.filter(pk=row.pk).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        if failure is not None:
+            raise failure  # the task retries the event; every handler is idempotent
+        outcome = "; ".join(outcomes)
     StripeEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now(), last_error="", outcome=outcome[:80])
     return outcome
 
@@ -93,8 +157,6 @@ def webhook_process(*, event_row: StripeEvent) -> str:
 
 @handles("account.updated", "capability.updated")
 def _account_changed(event: StripeEvent, studio_id: int) -> str:
-    from payments.services.accounts import connected_account_sync
-
     account_id = event.account or event.payload["data"]["object"].get("id", "")
     if event.type == "capability.updated":
         account_id = event.account or event.payload["data"]["object"].get("account", "")
@@ -115,11 +177,8 @@ def _payment_for_intent(studio_id: int, intent: dict) -> Payment | None:
 
 
 def _resync_intent(payment: Payment, intent_id: str) -> str:
-    from payments.services.charges import payment_record_intent
-
-    account = payment.stripe_account_id or gateway.PLATFORM
-    intent = gateway.payment_intent_retrieve(account=account, payment_intent_id=intent_id)
-    payment_record_intent(payment=payment, intent=intent, source="webhook")
+    intent = gateway.payment_intent_retrieve(account=account_ref(payment), payment_intent_id=intent_id)
+    payment_record(payment=payment, intent=intent, source="webhook")
     return "recorded"
 
 
@@ -163,8 +222,6 @@ def _reader_action(event: StripeEvent, studio_id: int) -> str:
     if payment is None:
         return "no such payment"
     if event.type == "terminal.reader.action_failed":
-        from payments.services.charges import payment_record_failure
-
         payment_record_failure(payment=payment, code=action.get("failure_code") or "reader_failed",
                         message=action.get("failure_message") or "", intent_id=intent_id, source="webhook")
         return "failed"
@@ -180,19 +237,11 @@ def _refund_changed(event: StripeEvent, studio_id: int) -> str:
     pending = Refund.objects.filter(studio_id=studio_id, payment__stripe_payment_intent_id=intent_id,
                                     status=Refund.Status.PENDING).exclude(stripe_refund_id="")
     settled = 0
-    for refund in pending:
-        account = refund.payment.stripe_account_id or gateway.PLATFORM
-        remote = gateway.refund_retrieve(account=account, refund_id=refund.stripe_refund_id)
-        if remote.status in ("succeeded", "failed", "canceled"):
-            with transaction.atomic():
-                locked = Refund.objects.select_for_update().get(pk=refund.pk)
-                if locked.status == Refund.Status.PENDING:
-                    locked.status = Refund.Status.SUCCEEDED if remote.status == "succeeded" else Refund.Status.FAILED
-                    locked.save(update_fields=["status"])
-                    if locked.status == Refund.Status.FAILED:
-                        Payment.objects.filter(pk=locked.payment_id).update(
-                            amount_refunded=F("amount_refunded") - locked.amount)
-                    settled += 1
+    for refund in pending.select_related("payment"):
+        remote = gateway.refund_retrieve(account=account_ref(refund.payment), refund_id=refund.stripe_refund_id)
+        # The refunds service settles it (audit, released reservation, outcome), as for its own answer.
+        if refund_record(refund=refund, remote=remote).status != Refund.Status.PENDING:
+            settled += 1
     return f"refunds settled: {settled}"
 
 
@@ -207,10 +256,6 @@ def recent_events(*, studio_id: int, failures_only: bool = False, limit: int = 1
 @handles("setup_intent.succeeded")
 def _setup_succeeded(event: StripeEvent, studio_id: int) -> str:
     """A method was saved while our page was closed (or before it called back): record it."""
-    from payments.models import SetupRequest
-    from payments.services.saved_methods import setup_complete
-    from studio.services import SYSTEM
-
     intent = event.payload["data"]["object"]
     request = SetupRequest.objects.filter(studio_id=studio_id, stripe_setup_intent_id=intent.get("id", ""),
                                           status=SetupRequest.Status.PENDING).select_related("account",

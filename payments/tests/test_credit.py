@@ -8,11 +8,12 @@ from django.core.exceptions import ValidationError
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.urls import reverse
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 
 from payments.models import CreditEntry, Payment
 from payments.selectors import client_money_context
 from payments.services.credit import credit_adjust, credit_balance, credit_grant, credit_spend
+from payments.services.tenders import payment_record_tender
 from payments.tests.test_refunds import race
 from studio.models import AuditLog
 from studio.permissions import Perm, RoleKind
@@ -62,14 +63,18 @@ def test_adjustments_need_a_reason_and_cannot_go_negative(studio, a_client):
 
 def test_spend_linked_to_a_payment(studio, a_client):
     with scope(studio=studio):
-        payment = Payment.objects.create(
-            studio=studio, client=a_client, amount=800, currency="CAD", routing_rule="default", routing_reason="r",
-            channel="pos", item_kind="product", description="Tea", method=Payment.Method.CREDIT,
-            idempotency_key="credit-sale", status=Payment.Status.SUCCEEDED)
         credit_grant(studio=studio, actor=SYSTEM, client=a_client, amount=1000, note="gift")
-        entry = credit_spend(studio=studio, actor=SYSTEM, client=a_client, amount=800, payment=payment, note="Tea")
-        assert entry.payment_id == payment.pk and entry.amount == -800
+        payment = _cash(studio, a_client, 800, description="Tea", tender=Payment.Method.CREDIT)
+        entry = CreditEntry.objects.get(payment=payment)
+        assert entry.payment_id == payment.pk and entry.amount == -800 and entry.kind == CreditEntry.Kind.SPEND
         assert credit_balance(client=a_client) == 200
+        assert payment.status == Payment.Status.SUCCEEDED
+
+
+def _cash(studio, client, subtotal, *, description, tender=Payment.Method.CASH, channel="pos"):
+    """A settled offline payment, recorded the way the POS records one (no state forced by hand)."""
+    return payment_record_tender(studio=studio, actor=SYSTEM, tender=tender, client=client, subtotal=subtotal,
+                                 item_kind="product", channel=channel, description=description)
 
 
 def test_credit_is_per_client_and_per_studio(studio, other_studio, a_client):
@@ -114,7 +119,7 @@ def test_owner_adds_and_removes_credit_with_a_reason(owner_client, studio, a_cli
     assert refused.status_code == 200 and "credit is available" in refused.content.decode()
     no_reason = owner_client.post(url, {"direction": "add", "amount": "1", "note": ""})
     assert no_reason.status_code == 200
-    owner_client.post(url, {"direction": "remove", "amount": "2,50", "note": "correction"})
+    owner_client.post(url, {"direction": "remove", "amount": "2.50", "note": "correction"})
     assert _balance(studio, a_client) == 1000
     page = owner_client.get(url).content.decode()
     assert "Sorry for the noise" in page and "$10.00" in page
@@ -129,10 +134,7 @@ def test_front_desk_cannot_adjust_credit(login, studio, a_client, staff_factory)
 
 def test_client_money_panel(studio, a_client, owner):
     with scope(studio=studio):
-        payment = Payment.objects.create(
-            studio=studio, client=a_client, amount=2875, currency="CAD", routing_rule="default", routing_reason="r",
-            channel="online", item_kind="membership", description="Unlimited", idempotency_key="panel",
-            status=Payment.Status.SUCCEEDED)
+        payment = _cash(studio, a_client, 2875, description="Unlimited")
         credit_grant(studio=studio, actor=SYSTEM, client=a_client, amount=500, note="gift")
         ctx = client_money_context(client=a_client)
     assert ctx["credit_balance"] == 500 and ctx["payments"] == [payment] and ctx["total_paid"] == 2875
@@ -147,12 +149,9 @@ def test_client_money_panel(studio, a_client, owner):
 
 
 def test_client_money_context_query_count_does_not_grow(studio, a_client, django_assert_max_num_queries):
-    with scopes_disabled():
+    with scope(studio=studio):
         for i in range(15):
-            Payment.objects.create(
-                studio=studio, client=a_client, amount=100 + i, currency="CAD", routing_rule="default",
-                routing_reason="r", channel="online", item_kind="other", description=f"P{i}",
-                idempotency_key=f"q{i}", status=Payment.Status.SUCCEEDED)
+            _cash(studio, a_client, 100 + i, description=f"P{i}")
     with scope(studio=studio), django_assert_max_num_queries(6):
         ctx = client_money_context(client=a_client)
     assert len(ctx["payments"]) == 10

@@ -10,7 +10,12 @@ from django_scopes import scope, scopes_disabled
 
 from payments.models import EscrowPayoutRequest, Payment
 from payments.services import escrow as escrow_services
-from payments.services.escrow import escrow_balance, escrow_payout_mark_paid, escrow_payout_request
+from payments.services.escrow import (
+    escrow_balance,
+    escrow_payout_mark_paid,
+    escrow_payout_reject,
+    escrow_payout_request,
+)
 from studio.models import AuditLog
 from studio.permissions import RoleKind
 from studio.services import Actor
@@ -54,7 +59,7 @@ def test_balance_counts_succeeded_escrow_payments_minus_refunds_and_requests(stu
     rejected = _request(studio, owner, 2000)
     with scopes_disabled():
         escrow_payout_mark_paid(payout=paid, actor=Actor(user=None), reference="WIRE-1")
-        EscrowPayoutRequest.objects.filter(pk=rejected.pk).update(status=EscrowPayoutRequest.Status.REJECTED)
+        escrow_payout_reject(payout=rejected, actor=Actor(user=None), note="wrong bank")
     assert first.status == EscrowPayoutRequest.Status.REQUESTED
     assert _balance(studio) == 7000 - 1500 - 500
     assert _balance(other_studio) == 4444

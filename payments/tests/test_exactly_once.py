@@ -11,7 +11,7 @@ from django_scopes import scope
 from payments.models import Payment
 from payments.models.settings import Channel, ItemKind
 from payments.services.charges import ChargeTarget, payment_create, payment_reconcile, payment_submit
-from payments.tasks import payments_reconcile_studio
+from payments.tasks.reconcile import payments_reconcile_studio
 from studio.services import SYSTEM
 
 pytestmark = pytest.mark.django_db

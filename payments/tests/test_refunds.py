@@ -15,9 +15,10 @@ from django_scopes import scope, scopes_disabled
 from payments.models import CreditEntry, Payment, Refund
 from payments.models.settings import Channel, ItemKind
 from payments.services.charges import ChargeTarget, payment_create, payment_submit
-from payments.services.credit import credit_balance
-from payments.services.refunds import refund_create, refund_reconcile
-from payments.tasks_refunds import refunds_reconcile_studio
+from payments.services.credit import credit_balance, credit_grant
+from payments.services.refunds import refund_create, refund_reconcile, refund_record
+from payments.services.tenders import payment_record_tender
+from payments.tasks.refunds import refunds_reconcile_studio
 from studio.models import AuditLog
 from studio.permissions import RoleKind
 from studio.services import SYSTEM, Actor
@@ -120,21 +121,20 @@ def test_refund_as_studio_credit_never_calls_stripe(sandbox, studio, a_client, a
 
 def test_cash_and_credit_payments_refund_without_stripe(sandbox, studio, a_client, account):
     with scope(studio=studio):
-        cash = payment_create(studio=studio, actor=SYSTEM, client=a_client, subtotal=1000, item_kind=ItemKind.PRODUCT,
-                              channel=Channel.POS, description="Water", method=Payment.Method.CASH,
-                              pos_location=a_client.home_location)
-        Payment.objects.filter(pk=cash.pk).update(status=Payment.Status.SUCCEEDED)
-        cash.refresh_from_db()
-        by_credit = payment_create(studio=studio, actor=SYSTEM, client=a_client, subtotal=400,
-                                   item_kind=ItemKind.PRODUCT, channel=Channel.POS, description="Bar",
-                                   method=Payment.Method.CREDIT, pos_location=a_client.home_location)
-        Payment.objects.filter(pk=by_credit.pk).update(status=Payment.Status.SUCCEEDED)
-        by_credit.refresh_from_db()
+        cash = payment_record_tender(studio=studio, actor=SYSTEM, tender=Payment.Method.CASH, client=a_client,
+                                     subtotal=1000, item_kind=ItemKind.PRODUCT, channel=Channel.POS,
+                                     description="Water", pos_location=a_client.home_location)
+        credit_grant(studio=studio, actor=SYSTEM, client=a_client, amount=1000, note="gift")
+        by_credit = payment_record_tender(studio=studio, actor=SYSTEM, tender=Payment.Method.CREDIT,
+                                          client=a_client, subtotal=400, item_kind=ItemKind.PRODUCT,
+                                          channel=Channel.POS, description="Bar",
+                                          pos_location=a_client.home_location)
+        assert credit_balance(client=a_client) == 1000 - by_credit.amount
     assert _refund(studio, cash, 1000).status == Refund.Status.SUCCEEDED
     back = _refund(studio, by_credit, by_credit.amount)  # to the original method: credit again
     assert back.status == Refund.Status.SUCCEEDED
     with scope(studio=studio):
-        assert credit_balance(client=a_client) == by_credit.amount
+        assert credit_balance(client=a_client) == 1000
     assert _stripe_refunds(sandbox, account.stripe_account_id) == []
 
 
@@ -209,12 +209,16 @@ def test_reconcile_never_resubmits_past_the_key_window(sandbox, studio, a_client
 
 
 def test_reconcile_rereads_a_known_refund(sandbox, studio, a_client, account):
+    from payments import gateway
+
     payment = _paid(studio, a_client)
-    refund = _refund(studio, payment, 500)
-    with scopes_disabled():  # pretend Stripe had answered "pending" and we kept its id
-        Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.PENDING)
-        refund.refresh_from_db()
-    with scope(studio=studio):
+    sandbox.faults.next("lost_response", "/v1/refunds")
+    refund = _refund(studio, payment, 500)  # done at Stripe, but its answer was lost
+    [remote] = _stripe_refunds(sandbox, account.stripe_account_id)
+    with scope(studio=studio):  # Stripe had answered "pending" and we kept its id (the service records that)
+        refund = refund_record(refund=refund, remote=gateway.types.Refund(
+            id=remote["id"], status="pending", amount=500, payment_intent=payment.stripe_payment_intent_id, raw={}))
+        assert (refund.status, refund.stripe_refund_id) == (Refund.Status.PENDING, remote["id"])
         settled = refund_reconcile(refund=refund)
     assert settled.status == Refund.Status.SUCCEEDED
     assert len(_stripe_refunds(sandbox, account.stripe_account_id)) == 1
@@ -276,7 +280,7 @@ def test_concurrent_refunds_cannot_over_refund(sandbox, studio, a_client, accoun
 
 def test_beat_task_fans_out_to_studios_with_pending_refunds(sandbox, studio, other_studio, a_client, account,
                                                             monkeypatch):
-    from payments import tasks_refunds
+    from payments.tasks import refunds as tasks_refunds
 
     sent = []
     monkeypatch.setattr(tasks_refunds.refunds_reconcile_studio, "delay", sent.append)

@@ -6,9 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from payments import gateway
-from payments.services.webhooks import webhook_store
-from payments.tasks import process_stripe_event
-from studio.tasking import enqueue
+from payments.services.webhooks import webhook_receive
 
 
 @csrf_exempt
@@ -21,7 +19,5 @@ def stripe_webhook(request, connect: bool):
                                             secret=secret)
     except gateway.WebhookSignatureError:
         return HttpResponseBadRequest("invalid signature")
-    row, created = webhook_store(event=event)
-    if created:
-        enqueue(process_stripe_event, row.pk)
+    webhook_receive(event=event)
     return HttpResponse("ok")
