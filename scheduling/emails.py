@@ -1,77 +1,105 @@
-"""Booking and appointment emails, each in its recipient's language (CHK-3).
+"""Booking and appointment emails (CHK-3), through the one mail path (`notification_send`).
 
-Called by the tasks in `scheduling.tasks`, never inside a request. A dependant without an
-email address is written to through their guardians.
+Called by the tasks in `scheduling.tasks`, never inside a request. Who receives a dependant's
+mail (their guardians) and in which language is decided by `studio.notifications`, not here.
+Each kind of message has its own template name (what the outbox shows and what a studio will
+one day override); the kinds of a family share their files and tell themselves apart by `kind`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, translation
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from scheduling.models import Appointment, Booking
-from studio.models import Client, FamilyLink
+from studio.models import Client
+from studio.notifications.registry import MailTemplate, register
+from studio.notifications.services import ReaderDate, notification_send
 
+_BOOKING_VARIABLES = ("kind", "booking", "session", "client", "what", "when", "account_url")
+_APPOINTMENT_VARIABLES = ("kind", "appointment", "client", "what", "when", "account_url")
 
-@dataclass(frozen=True)
-class Recipient:
-    email: str
-    language: str
-    name: str
+BOOKING_KINDS = {
+    "confirmed": _("Booking confirmed"),
+    "waitlisted": _("Added to the waitlist"),
+    "promoted": _("Promoted from the waitlist"),
+    "cancelled": _("Booking cancelled"),
+    "session_cancelled": _("Class cancelled"),
+    "session_changed": _("Class changed"),
+}
+APPOINTMENT_KINDS = {
+    "appointment_confirmed": _("Appointment confirmed"),
+    "appointment_cancelled": _("Appointment cancelled"),
+}
 
-
-def recipients_for(client: Client) -> list[Recipient]:
-    """The client, or when they have no email (children), each guardian who has one."""
-    if client.email:
-        return [Recipient(client.email, client.preferred_language, client.first_name)]
-    links = FamilyLink.objects.filter(dependant=client).select_related("guardian")
-    return [Recipient(link.guardian.email, link.guardian.preferred_language, link.guardian.first_name)
-            for link in links if link.guardian.email]
-
-
-def _subject(kind: str, what: str, when: str) -> str:
-    subjects = {
-        "confirmed": _("You are booked: %(what)s, %(when)s"),
-        "waitlisted": _("You are on the waitlist: %(what)s, %(when)s"),
-        "promoted": _("A spot opened up — you are booked: %(what)s, %(when)s"),
-        "cancelled": _("Booking cancelled: %(what)s, %(when)s"),
-        "session_cancelled": _("Class cancelled: %(what)s, %(when)s"),
-        "session_changed": _("Class changed: %(what)s, %(when)s"),
-        "appointment_confirmed": _("Appointment confirmed: %(what)s, %(when)s"),
-        "appointment_cancelled": _("Appointment cancelled: %(what)s, %(when)s"),
-    }
-    return subjects[kind] % {"what": what, "when": when}
+for _kind, _label in BOOKING_KINDS.items():
+    register(
+        MailTemplate(
+            name=f"scheduling/booking_{_kind}",
+            label=_label,
+            files="scheduling/email/booking",
+            variables=_BOOKING_VARIABLES,
+        )
+    )
+for _kind, _label in APPOINTMENT_KINDS.items():
+    register(
+        MailTemplate(
+            name=f"scheduling/{_kind}",
+            label=_label,
+            files="scheduling/email/appointment",
+            variables=_APPOINTMENT_VARIABLES,
+        )
+    )
 
 
 def _account_url(studio) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("account-home", kwargs={"studio_slug": studio.slug})
 
 
-def _send(*, kind: str, client: Client, studio, what: str, start, context: dict) -> int:
-    sent = 0
-    for recipient in recipients_for(client):
-        with translation.override(recipient.language):
-            when = formats.date_format(start, "DATETIME_FORMAT")
-            body = render_to_string("scheduling/email/appointment.txt" if kind.startswith("appointment") else "scheduling/email/booking.txt", {
-                **context, "kind": kind, "studio": studio, "client": client, "recipient": recipient,
-                "what": what, "when": when, "account_url": _account_url(studio),
-            })
-            sent += send_mail(_subject(kind, what, when), body, None, [recipient.email])
-    return sent
+def _send(*, template: str, kind: str, client: Client, studio, what: str, start, context: dict) -> int:
+    messages = notification_send(
+        studio=studio,
+        recipient=client,
+        template=template,
+        context={
+            **context,
+            "kind": kind,
+            "client": client,
+            "what": what,
+            "when": ReaderDate(start),
+            "account_url": _account_url(studio),
+        },
+    )
+    return len(messages)
 
 
 def send_booking_email(*, booking: Booking, kind: str) -> int:
+    """Write to the booked client (or their guardians) about `kind`; the number of messages."""
+    if kind not in BOOKING_KINDS:
+        raise ValueError(f"unknown booking email kind {kind!r}")
     session = booking.session
-    return _send(kind=kind, client=booking.client, studio=booking.studio, what=session.template.name,
-                 start=session.local_start, context={"booking": booking, "session": session})
+    return _send(
+        template=f"scheduling/booking_{kind}",
+        kind=kind,
+        client=booking.client,
+        studio=booking.studio,
+        what=session.template.name,
+        start=session.local_start,
+        context={"booking": booking, "session": session},
+    )
 
 
 def send_appointment_email(*, appointment: Appointment, kind: str) -> int:
-    return _send(kind=kind, client=appointment.client, studio=appointment.studio, what=appointment.service.name,
-                 start=appointment.local_start, context={"appointment": appointment})
+    """Write to the client (or their guardians) about an appointment; the number of messages."""
+    if kind not in APPOINTMENT_KINDS:
+        raise ValueError(f"unknown appointment email kind {kind!r}")
+    return _send(
+        template=f"scheduling/{kind}",
+        kind=kind,
+        client=appointment.client,
+        studio=appointment.studio,
+        what=appointment.service.name,
+        start=appointment.local_start,
+        context={"appointment": appointment},
+    )
