@@ -8,12 +8,13 @@ class SchedulingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from django.conf import settings
+        from celery.schedules import crontab
 
-        from scheduling import panels, tasks
-        from studio import checklist, navigation, profile_sections
+        from scheduling import panels
+        from studio import beat, checklist, navigation
         from studio.navigation import NavEntry
         from studio.permissions import Perm
+        from studio.registries import profile_panels
 
         navigation.add_manage(NavEntry(_("Schedule"), "schedule-calendar", order=10))
         navigation.add_manage(NavEntry(_("Classes"), "class-template-list", perm=Perm.MANAGE_SCHEDULE, order=11))
@@ -22,7 +23,51 @@ class SchedulingConfig(AppConfig):
         navigation.add_public(NavEntry(_("Schedule"), "public-schedule", order=10))
         navigation.add_public(NavEntry(_("Appointments"), "public-appointments", order=11))
         checklist.CHECKS["classes"] = panels.classes_step_done
-        profile_sections.register(panels.client_bookings_panel)
-        profile_sections.register_account(panels.account_bookings_panel)
-        # Beat reads settings.CELERY_BEAT_SCHEDULE after django.setup(); see scheduling/tasks.py.
-        settings.CELERY_BEAT_SCHEDULE.update(tasks.BEAT_SCHEDULE)
+        profile_panels.register_profile_panel(panels.BOOKINGS_PANEL)
+        profile_panels.register_account_panel(panels.account_bookings_panel)
+        _register_audit_terms()
+        # Hourly: cheap when nothing is due, and a new day's sessions appear soon after midnight
+        # in every time zone.
+        beat.register("scheduling-extend-series", task="scheduling.extend_series_all_studios",
+                      schedule=crontab(minute=7))
+        beat.register("scheduling-mark-no-shows", task="scheduling.mark_no_shows_all_studios", schedule=300.0)
+
+
+def _register_audit_terms() -> None:
+    """How scheduling's audit codes read in the audit log (studio.registries.audit)."""
+    from studio.registries import audit
+
+    audit.register_actions({
+        "booking.booked": _("Client booked into a class"),
+        "booking.waitlisted": _("Client put on a class waitlist"),
+        "booking.cancelled": _("Class booking cancelled"),
+        "booking.late_cancelled": _("Class booking cancelled late"),
+        "booking.checked_in": _("Client checked in to a class"),
+        "booking.no_show": _("Client marked absent from a class"),
+        "booking.attendance_changed": _("Class attendance corrected"),
+        "appointment.booked": _("Appointment booked"),
+        "appointment.cancelled": _("Appointment cancelled"),
+        "appointment.late_cancelled": _("Appointment cancelled late"),
+        "appointment.checked_in": _("Client checked in to an appointment"),
+        "appointment.no_show": _("Client marked absent from an appointment"),
+        "class_template.created": _("Class created"),
+        "class_template.changed": _("Class changed"),
+        "class_template.archived": _("Class archived"),
+        "class_template.restored": _("Class restored"),
+        "class_series.created": _("Recurring series scheduled"),
+        "class_series.changed": _("Recurring series changed"),
+        "class_series.ended": _("Recurring series ended"),
+        "class_session.created": _("Single class scheduled"),
+        "class_session.changed": _("Class session changed"),
+        "class_session.cancelled": _("Class session cancelled"),
+        "appointment_service.created": _("Appointment type created"),
+        "appointment_service.changed": _("Appointment type changed"),
+        "appointment_calendar.created": _("Appointment calendar created"),
+        "appointment_calendar.changed": _("Appointment calendar changed"),
+        "availability.added": _("Availability added"),
+        "availability.removed": _("Availability removed"),
+        "availability.exception_added": _("Time off added"),
+        "availability.exception_removed": _("Time off removed"),
+        "kiosk.opened": _("Kiosk opened"),
+        "kiosk.closed": _("Kiosk closed"),
+    })

@@ -88,9 +88,14 @@ def _seed_demo(studio: Studio) -> None:
         locations = {loc.name: loc for loc in Location.objects.filter(studio=studio)}
         rooms = {(r.location.name, r.name): r for r in Room.objects.filter(studio=studio).select_related("location")}
         for name, weekdays, start, teacher, location, room, online in SERIES:
+            place = rooms.get((location, room))
+            # A class never takes more people than its room holds (a 12-place class in a room of 10
+            # is what the staff form would warn about).
+            too_big = place is not None and place.capacity and place.capacity < templates[name].capacity
             series = services.series_create(studio=studio, actor=SYSTEM, now=history_start, series=ClassSeries(
                 template=templates[name], weekdays=weekdays, start_time=start, teacher=_staff(studio, teacher),
-                location=locations.get(location), room=rooms.get((location, room)), online_url=online,
+                location=locations.get(location), room=place, online_url=online,
+                capacity=place.capacity if too_big else None,
                 starts_on=local_today(studio.time_zone, history_start), weeks_ahead=4))
             services.series_extend(series=series, now=now)
         _seed_bookings(studio, rng, now)

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from scheduling import selectors
@@ -16,9 +17,10 @@ from scheduling.models import (
     ClassSession,
     ClassTemplate,
 )
-from scheduling.models.classes import WEEKDAYS
+from scheduling.models.classes import MAX_CAPACITY, MAX_DURATION_MINUTES, WEEKDAYS
 from scheduling.timeutils import local_datetime
 from studio.forms import TenantModelForm
+from studio.inputs import BoundedDateField, BoundedEmailField, BoundedInputsMixin, parse_date_param
 from studio.models import Client, Location, Studio
 from studio.money import MoneyField
 
@@ -26,7 +28,7 @@ DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
-class ClassTemplateForm(forms.ModelForm):
+class ClassTemplateForm(BoundedInputsMixin, forms.ModelForm):
     class Meta:
         model = ClassTemplate
         fields = ["name", "description", "default_duration_minutes", "capacity", "colour", "online_allowed"]
@@ -36,6 +38,7 @@ class ClassTemplateForm(forms.ModelForm):
     def __init__(self, *args, studio: Studio, **kwargs):
         super().__init__(*args, **kwargs)
         self.studio = studio
+        state_bounds(self, duration="default_duration_minutes")
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -43,6 +46,28 @@ class ClassTemplateForm(forms.ModelForm):
         if clash.exists():
             raise ValidationError(_("Another class template already has this name."))
         return name
+
+
+def state_bounds(form: forms.Form, *, duration: str = "duration_minutes", capacity: str = "capacity") -> None:
+    """Give the duration and capacity inputs their limits, and say them in the help text."""
+    if duration in form.fields:
+        field = form.fields[duration]
+        field.min_value, field.max_value = 5, MAX_DURATION_MINUTES
+        field.widget.attrs.update(min=5, max=MAX_DURATION_MINUTES)
+        field.help_text = " ".join(filter(None, [str(field.help_text or ""), str(
+            _("From 5 to %(max)s minutes.") % {"max": MAX_DURATION_MINUTES})]))
+    if capacity in form.fields:
+        field = form.fields[capacity]
+        field.min_value, field.max_value = 1, MAX_CAPACITY
+        field.widget.attrs.update(min=1, max=MAX_CAPACITY)
+        field.help_text = " ".join(filter(None, [str(field.help_text or ""), str(
+            _("From 1 to %(max)s people.") % {"max": MAX_CAPACITY})]))
+
+
+def confirm_over_room_field() -> forms.BooleanField:
+    """Hidden until the capacity is above the room's: then the person ticks it to go ahead."""
+    return forms.BooleanField(label=_("Yes, take more people than the room holds"), required=False,
+                              widget=forms.HiddenInput)
 
 
 def online_url_field() -> forms.URLField:
@@ -61,6 +86,19 @@ class PlaceMixin:
         self.fields["location"].required = False
         self.fields["location"].empty_label = _("Online (no location)")
 
+    def _warn_over_room(self, data: dict, capacity: int | None) -> None:
+        """A capacity above the room's is a warning the person confirms, not a refusal (a studio
+        may know its room better than the number we hold)."""
+        room = data.get("room")
+        if not (room is not None and room.capacity and capacity and capacity > room.capacity):
+            return
+        if data.get("confirm_over_room"):
+            return
+        self.fields["confirm_over_room"].widget = forms.CheckboxInput()
+        self.add_error("confirm_over_room", _(
+            "%(room)s holds %(room_capacity)s people and this class takes %(capacity)s. Tick the box to confirm, "
+            "or lower the capacity.") % {"room": room.name, "room_capacity": room.capacity, "capacity": capacity})
+
     def _clean_place(self, data: dict, template: ClassTemplate | None) -> None:
         location, room, online = data.get("location"), data.get("room"), data.get("online_url")
         if room is not None and room.location_id != getattr(location, "pk", None):
@@ -75,12 +113,16 @@ class ClassSeriesForm(PlaceMixin, TenantModelForm):
     weekdays = forms.TypedMultipleChoiceField(label=_("Days of the week"), choices=WEEKDAYS, coerce=int,
                                               widget=forms.CheckboxSelectMultiple)
     online_url = online_url_field()
+    starts_on = BoundedDateField(label=_("First date"), widget=DATE)
+    ends_on = BoundedDateField(label=_("Last date"), widget=DATE, required=False,
+                               help_text=_("Leave empty to keep it going."))
+    confirm_over_room = confirm_over_room_field()
 
     class Meta(TenantModelForm.Meta):
         model = ClassSeries
         fields = ["template", "weekdays", "start_time", "duration_minutes", "teacher", "location", "room",
-                  "online_url", "capacity", "starts_on", "ends_on", "weeks_ahead"]
-        widgets = {"start_time": TIME, "starts_on": DATE, "ends_on": DATE}
+                  "online_url", "capacity", "confirm_over_room", "starts_on", "ends_on", "weeks_ahead"]
+        widgets = {"start_time": TIME}
 
     def __init__(self, *args, studio: Studio, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,38 +131,45 @@ class ClassSeriesForm(PlaceMixin, TenantModelForm):
         if "template" in self.fields:
             self.fields["template"].queryset = selectors.active_templates(studio=studio)
         self._set_place_querysets(studio)
+        state_bounds(self)
 
     def clean(self):
         data = super().clean()
         template = data.get("template") or (self.instance.template if self.instance.pk else None)
         self._clean_place(data, template)
-        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
-            self.add_error("ends_on", _("The last date comes after the first."))
+        starts_on = data.get("starts_on", getattr(self.instance, "starts_on", None))
+        if starts_on and data.get("ends_on") and data["ends_on"] < starts_on:
+            self.add_error("ends_on", _("The last date comes after the first (%(date)s).")
+                           % {"date": formats.date_format(starts_on, "DATE_FORMAT")})
+        self._warn_over_room(data, data.get("capacity") or (template.capacity if template else None))
         return data
 
 
 class SeriesEditForm(ClassSeriesForm):
     """Edit a series from one date on ("this and following")."""
 
-    apply_from = forms.DateField(label=_("Apply to sessions from"), widget=DATE,
-                                 help_text=_("Earlier sessions keep their current details."))
+    apply_from = BoundedDateField(label=_("Apply to sessions from"), widget=DATE,
+                                  help_text=_("Earlier sessions keep their current details."))
+    starts_on = None  # the first date of an existing series does not change
 
     class Meta(ClassSeriesForm.Meta):
         fields = ["weekdays", "start_time", "duration_minutes", "teacher", "location", "room", "online_url",
-                  "capacity", "ends_on", "weeks_ahead"]
+                  "capacity", "confirm_over_room", "ends_on", "weeks_ahead"]
 
 
 class SeriesEndForm(forms.Form):
-    last_date = forms.DateField(label=_("Last class on"), widget=DATE)
+    last_date = BoundedDateField(label=_("Last class on"), widget=DATE)
 
 
 class SessionForm(PlaceMixin, TenantModelForm):
     """One session: a single class, or one date of a series changed on its own."""
 
-    date = forms.DateField(label=_("Date"), widget=DATE)
+    date = BoundedDateField(label=_("Date"), widget=DATE)
     start_time = forms.TimeField(label=_("Start time"), widget=TIME)
-    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), min_value=5, max_value=24 * 60)
+    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), required=False,
+                                          help_text=_("Leave empty to use the template's."))
     online_url = online_url_field()
+    confirm_over_room = confirm_over_room_field()
 
     class Meta(TenantModelForm.Meta):
         model = ClassSession
@@ -138,9 +187,12 @@ class SessionForm(PlaceMixin, TenantModelForm):
             local = self.instance.local_start
             self.initial.update(date=local.date(), start_time=local.time().replace(second=0, microsecond=0),
                                 duration_minutes=self.instance.duration_minutes)
+            self.fields["duration_minutes"].required = True
+            self.fields["duration_minutes"].help_text = ""
+        state_bounds(self)
         # Fields in the order a person fills them.
         order = ["template", "date", "start_time", "duration_minutes", "teacher", "location", "room", "online_url",
-                 "capacity"]
+                 "capacity", "confirm_over_room"]
         self.order_fields([f for f in order if f in self.fields])
 
     def clean(self):
@@ -149,6 +201,9 @@ class SessionForm(PlaceMixin, TenantModelForm):
         self._clean_place(data, template)
         if template is not None and not data.get("capacity") and "capacity" not in self.errors:
             data["capacity"] = template.capacity
+        if template is not None and not data.get("duration_minutes") and "duration_minutes" not in self.errors:
+            data["duration_minutes"] = template.default_duration_minutes
+        self._warn_over_room(data, data.get("capacity"))
         return data
 
     def save(self, commit: bool = False) -> ClassSession:
@@ -190,7 +245,7 @@ class FamilyBookingForm(forms.Form):
 # --- appointments ---------------------------------------------------------------------------
 
 
-class AppointmentServiceForm(forms.ModelForm):
+class AppointmentServiceForm(BoundedInputsMixin, forms.ModelForm):
     price_amount = MoneyField(label=_("Price"), required=False, allow_zero=True)
 
     class Meta:
@@ -262,6 +317,7 @@ class AvailabilityExceptionForm(forms.ModelForm):
         model = AvailabilityException
         fields = ["date", "start_time", "end_time", "is_available", "note"]
         widgets = {"date": DATE, "start_time": TIME, "end_time": TIME}
+        field_classes = {"date": BoundedDateField}
 
     def clean(self):
         data = super().clean()
@@ -280,7 +336,7 @@ class SlotSearchForm(forms.Form):
 
     service = forms.ModelChoiceField(label=_("Service"), queryset=None)
     calendar = forms.ModelChoiceField(label=_("With"), queryset=None)
-    day = forms.DateField(label=_("Day"), widget=DATE)
+    day = BoundedDateField(label=_("Day"), widget=DATE)
 
     def __init__(self, *args, studio: Studio, **kwargs):
         super().__init__(*args, **kwargs)
@@ -300,13 +356,11 @@ class KioskOpenForm(forms.Form):
 
 
 class KioskExitForm(forms.Form):
-    email = forms.EmailField(label=_("Staff email"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    email = BoundedEmailField(label=_("Staff email"), widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "off"}))
 
 
 def parse_day(value: str | None, default: date) -> date:
-    """A ?date=YYYY-MM-DD parameter, or `default` when missing or malformed."""
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d").date()
-    except ValueError:
-        return default
+    """A ?date=YYYY-MM-DD parameter within the studio calendar, or `default` when missing,
+    malformed or out of range."""
+    return parse_date_param(value, default)

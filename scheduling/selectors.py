@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import formats, timezone
 
 from scheduling import slots as slotting
@@ -32,6 +32,7 @@ from scheduling.models import (
 from scheduling.models.classes import place_label
 from scheduling.timeutils import local_day_bounds
 from studio.models import Client, FamilyLink, Location, Room, StaffMember, Studio
+from studio.permissions import RoleKind
 
 
 def _with_counts(qs: QuerySet[ClassSession]) -> QuerySet[ClassSession]:
@@ -180,6 +181,20 @@ def series_upcoming_sessions(*, series: ClassSeries, now: datetime, limit: int =
 def teachers(*, studio: Studio) -> QuerySet[StaffMember]:
     return StaffMember.objects.filter(studio=studio, is_active=True).select_related("user").order_by(
         "display_name", "id")
+
+
+def teaching_staff(*, studio: Studio, now: datetime | None = None) -> QuerySet[StaffMember]:
+    """Staff who teach: the public schedule's teacher filter. A teacher by role, or anyone with a
+    class from today on or a series still running — never the front desk as such. One query."""
+    now = now or timezone.now()
+    since = now - timedelta(days=1)
+    teaches = (Exists(ClassSession.objects.filter(teacher_id=OuterRef("pk"), status=SessionStatus.SCHEDULED,
+                                                  ends_at__gte=since))
+               | Exists(ClassSeries.objects.filter(teacher_id=OuterRef("pk")).filter(
+                   Q(ends_on__isnull=True) | Q(ends_on__gte=since.date()))))
+    return (StaffMember.objects.filter(studio=studio, is_active=True)
+            .filter(Q(role__kind=RoleKind.TEACHER) | teaches)
+            .select_related("user").order_by("display_name", "id"))
 
 
 def active_locations(*, studio: Studio) -> QuerySet[Location]:

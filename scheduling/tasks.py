@@ -1,31 +1,19 @@
-"""Scheduling work for the worker, and the beat entries that drive it.
+"""Scheduling work for the worker.
 
-Beat entries sweep every studio (the global directory) and fan out one task per studio, which
-runs inside that studio's scope. `SchedulingConfig.ready()` merges BEAT_SCHEDULE into
-`settings.CELERY_BEAT_SCHEDULE`, which the Celery app reads when beat starts (it runs
-django.setup() first), so no settings module names scheduling's tasks.
+Beat entries (registered by `SchedulingConfig.ready()` through `studio.beat`) sweep every studio
+(the global directory) and fan out one task per studio, which runs inside that studio's scope.
+Tasks import services; services enqueue tasks by name (`studio.tasking.enqueue_by_name`), so
+no import loop exists between the two.
 """
 
 from __future__ import annotations
 
 from celery import shared_task
-from celery.schedules import crontab
 
+from scheduling import emails, services
+from scheduling.models import Appointment, Booking
 from studio.models import Studio
 from studio.tasking import studio_task
-
-BEAT_SCHEDULE = {
-    "scheduling-extend-series": {
-        "task": "scheduling.extend_series_all_studios",
-        # Hourly: cheap when nothing is due, and a new day's sessions appear soon after midnight
-        # in every time zone.
-        "schedule": crontab(minute=7),
-    },
-    "scheduling-mark-no-shows": {
-        "task": "scheduling.mark_no_shows_all_studios",
-        "schedule": 300.0,
-    },
-}
 
 
 @shared_task(name="scheduling.extend_series_all_studios")
@@ -39,8 +27,6 @@ def extend_series_all_studios() -> int:
 
 @studio_task(name="scheduling.extend_series")
 def extend_series(studio_id: int) -> int:
-    from scheduling import services
-
     return services.series_extend_all(studio=Studio.objects.get(pk=studio_id))
 
 
@@ -55,16 +41,11 @@ def mark_no_shows_all_studios() -> int:
 
 @studio_task(name="scheduling.mark_no_shows")
 def mark_no_shows(studio_id: int) -> int:
-    from scheduling import services
-
     return services.attendance_mark_no_shows(studio=Studio.objects.get(pk=studio_id))
 
 
 @studio_task(name="scheduling.send_booking_email")
 def send_booking_email(studio_id: int, booking_id: int, kind: str) -> int:
-    from scheduling import emails
-    from scheduling.models import Booking
-
     booking = (Booking.objects.select_related("client", "studio", "session__template", "session__location",
                                               "session__room", "session__teacher__user", "session__studio")
                .filter(pk=booking_id).first())
@@ -75,9 +56,6 @@ def send_booking_email(studio_id: int, booking_id: int, kind: str) -> int:
 
 @studio_task(name="scheduling.send_appointment_email")
 def send_appointment_email(studio_id: int, appointment_id: int, kind: str) -> int:
-    from scheduling import emails
-    from scheduling.models import Appointment
-
     appointment = (Appointment.objects.select_related("client", "studio", "service", "calendar__location",
                                                       "calendar__teacher__user")
                    .filter(pk=appointment_id).first())

@@ -5,7 +5,9 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.utils import timezone
+from django.utils import formats, timezone
+
+from studio import formats as typography  # French dates: "1er décembre"
 
 
 def local_datetime(day: date, at: time, tz: str) -> datetime:
@@ -29,3 +31,14 @@ def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
 
 def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
+
+
+def local_date_label(day: date) -> str:
+    """A date as the reader's language writes it ("1er décembre 2026", "December 1, 2026"), never ISO."""
+    return typography.date_format(day, "DATE_FORMAT")
+
+
+def local_when_label(moment: datetime, tz: str) -> str:
+    """An instant at a location, as the reader's language writes its date and time."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(tz))
+    return f"{typography.date_format(local, 'DATE_FORMAT')} {formats.time_format(local, 'TIME_FORMAT')}"

@@ -50,6 +50,7 @@ urlpatterns = [
     path("kiosk/sessions/<int:pk>/", kiosk.session, name="kiosk-session"),
     path("kiosk/bookings/<int:pk>/check-in/", kiosk.check_in, name="kiosk-check-in"),
     path("kiosk/exit/", kiosk.exit_kiosk, name="kiosk-exit"),
+    path("kiosk/language/", kiosk.kiosk_language, name="kiosk-language"),
     # Hosted pages (clients)
     path("schedule/", public.schedule, name="public-schedule"),
     path("schedule/<int:pk>/", public.session, name="public-session"),

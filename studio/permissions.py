@@ -22,8 +22,10 @@ class Perm(models.TextChoices):
     RUN_PAYROLL = "run_payroll", _("Run payroll")
     MANAGE_SCHEDULE = "manage_schedule", _("Manage the schedule")
     CHECK_IN = "check_in", _("Book clients and check them in")
+    OVERBOOK_CLASSES = "overbook_classes", _("Book clients into a full class (overbook)")
     MANAGE_WAIVERS = "manage_waivers", _("Manage waivers")
     VIEW_AUDIT_LOG = "view_audit_log", _("Read the audit log")
+    VIEW_MESSAGES = "view_messages", _("Read the messages sent to clients and staff")
     ADD_SAVED_PAYMENT_METHOD = "add_saved_payment_method", _("Add saved payment method")
     EDIT_SAVED_PAYMENT_METHOD = "edit_saved_payment_method", _("Edit saved payment method")
     USE_SAVED_PAYMENT_METHOD = "use_saved_payment_method", _("Use a client's saved payment method in a sale")
@@ -46,12 +48,13 @@ ALL_POWERFUL_KINDS = frozenset({RoleKind.OWNER, RoleKind.ADMIN})
 BUILT_IN_DEFAULTS: dict[str, list[str]] = {
     RoleKind.MANAGER: [
         Perm.MANAGE_CLIENTS, Perm.VIEW_CLIENTS, Perm.SELL_POS, Perm.REFUND, Perm.VIEW_REPORTS,
-        Perm.MANAGE_SCHEDULE, Perm.CHECK_IN, Perm.MANAGE_WAIVERS, Perm.ADD_SAVED_PAYMENT_METHOD,
-        Perm.EDIT_SAVED_PAYMENT_METHOD, Perm.USE_SAVED_PAYMENT_METHOD,
+        Perm.MANAGE_SCHEDULE, Perm.CHECK_IN, Perm.OVERBOOK_CLASSES, Perm.MANAGE_WAIVERS,
+        Perm.ADD_SAVED_PAYMENT_METHOD, Perm.EDIT_SAVED_PAYMENT_METHOD, Perm.USE_SAVED_PAYMENT_METHOD,
+        Perm.VIEW_MESSAGES,
     ],
     RoleKind.FRONT_DESK: [
-        Perm.MANAGE_CLIENTS, Perm.VIEW_CLIENTS, Perm.SELL_POS, Perm.CHECK_IN, Perm.ADD_SAVED_PAYMENT_METHOD,
-        Perm.USE_SAVED_PAYMENT_METHOD,
+        Perm.MANAGE_CLIENTS, Perm.VIEW_CLIENTS, Perm.SELL_POS, Perm.CHECK_IN, Perm.OVERBOOK_CLASSES,
+        Perm.ADD_SAVED_PAYMENT_METHOD, Perm.USE_SAVED_PAYMENT_METHOD, Perm.VIEW_MESSAGES,
     ],
     RoleKind.TEACHER: [Perm.VIEW_CLIENTS, Perm.CHECK_IN],
 }

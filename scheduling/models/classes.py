@@ -20,6 +20,12 @@ from django.utils.translation import gettext_lazy as _
 from studio.models.studios import hex_colour
 from studio.tenancy import TenantModel
 
+# Upper bounds a person would expect, stated by the forms: no room holds more, no class lasts longer.
+MAX_CAPACITY = 500
+MAX_DURATION_MINUTES = 12 * 60
+# Check-in (roster and kiosk) opens this long before a class starts; "absent" at the start.
+CHECK_IN_OPENS_BEFORE = timedelta(minutes=60)
+
 WEEKDAYS = [
     (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
     (5, _("Saturday")), (6, _("Sunday")),
@@ -32,9 +38,11 @@ class ClassTemplate(TenantModel):
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     default_duration_minutes = models.PositiveSmallIntegerField(
-        _("default duration (minutes)"), default=60, validators=[MinValueValidator(5), MaxValueValidator(24 * 60)]
+        _("default duration (minutes)"), default=60,
+        validators=[MinValueValidator(5), MaxValueValidator(MAX_DURATION_MINUTES)],
     )
-    capacity = models.PositiveIntegerField(_("capacity"), default=20, validators=[MinValueValidator(1)])
+    capacity = models.PositiveIntegerField(_("capacity"), default=20,
+                                           validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)])
     colour = models.CharField(_("colour"), max_length=7, default="#1f6f5c", validators=[hex_colour])
     online_allowed = models.BooleanField(
         _("can be taught online"), default=False, help_text=_("Sessions may have an online link instead of a room.")
@@ -64,10 +72,12 @@ class ClassSeries(TenantModel):
     weekdays = ArrayField(models.PositiveSmallIntegerField(choices=WEEKDAYS), verbose_name=_("days of the week"))
     start_time = models.TimeField(_("start time"), help_text=_("Local time at the location."))
     duration_minutes = models.PositiveSmallIntegerField(
-        _("duration (minutes)"), null=True, blank=True, validators=[MinValueValidator(5), MaxValueValidator(24 * 60)],
+        _("duration (minutes)"), null=True, blank=True,
+        validators=[MinValueValidator(5), MaxValueValidator(MAX_DURATION_MINUTES)],
         help_text=_("Leave empty to use the template's."),
     )
-    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True, validators=[MinValueValidator(1)],
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True,
+                                           validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)],
                                            help_text=_("Leave empty to use the template's."))
     teacher = models.ForeignKey("studio.StaffMember", on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("teacher"))
@@ -152,7 +162,8 @@ class ClassSession(TenantModel):
     room = models.ForeignKey("studio.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                              verbose_name=_("room"))
     online_url = models.URLField(_("online link"), blank=True)
-    capacity = models.PositiveIntegerField(_("capacity"), validators=[MinValueValidator(1)])
+    capacity = models.PositiveIntegerField(_("capacity"),
+                                           validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)])
     status = models.CharField(_("status"), max_length=12, choices=SessionStatus.choices,
                               default=SessionStatus.SCHEDULED)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -160,6 +171,8 @@ class ClassSession(TenantModel):
     # What staff changed on this session alone ("time", "teacher", "place", "capacity"): series
     # and template edits leave those fields be.
     overrides = ArrayField(models.CharField(max_length=12), default=list, blank=True)
+    # When the no-show sweep reported this ended class as taught (`session_taught`): once only.
+    taught_reported_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -196,6 +209,10 @@ class ClassSession(TenantModel):
     @property
     def local_end(self) -> datetime:
         return self.ends_at.astimezone(zoneinfo.ZoneInfo(self.time_zone))
+
+    @property
+    def check_in_opens_at(self) -> datetime:
+        return self.starts_at - CHECK_IN_OPENS_BEFORE
 
     @property
     def duration_minutes(self) -> int:

@@ -1,4 +1,9 @@
-"""Writes of the scheduling app. Keyword-only, typed, each owns its transaction."""
+"""Writes of the scheduling app, and its public surface for other apps.
+
+Keyword-only, typed, each owns its transaction. Other apps plug in through the booking checks
+(`booking_check_register`, see scheduling/services/checks.py) and the events in
+`scheduling.signals`.
+"""
 
 from .appointments import (
     appointment_book,
@@ -20,6 +25,13 @@ from .bookings import (
     client_can_book_for,
     waitlist_promote,
 )
+from .checks import (
+    BookingAttempt,
+    BookingCheck,
+    booking_check_register,
+    booking_check_registered,
+    booking_check_unregister,
+)
 from .classes import (
     class_template_archive,
     class_template_save,
@@ -36,11 +48,40 @@ from .common import BookingError
 from .kiosk import calendar_feed_for, kiosk_check_in, kiosk_close, kiosk_open
 
 __all__ = [
-    "BookingError", "appointment_book", "appointment_calendar_save", "appointment_cancel", "appointment_check_in",
-    "appointment_service_save", "attendance_mark_no_shows", "availability_add", "availability_exception_add",
-    "availability_exception_remove", "availability_remove", "booking_cancel", "booking_check_in", "booking_create",
-    "booking_set_attendance", "calendar_feed_for", "class_template_archive", "class_template_save",
-    "client_can_book_for", "kiosk_check_in", "kiosk_close", "kiosk_open", "series_create", "series_end",
-    "series_extend", "series_extend_all", "series_update", "session_cancel", "session_create", "session_update",
+    "BookingAttempt",
+    "BookingCheck",
+    "BookingError",
+    "appointment_book",
+    "appointment_calendar_save",
+    "appointment_cancel",
+    "appointment_check_in",
+    "appointment_service_save",
+    "attendance_mark_no_shows",
+    "availability_add",
+    "availability_exception_add",
+    "availability_exception_remove",
+    "availability_remove",
+    "booking_cancel",
+    "booking_check_in",
+    "booking_check_register",
+    "booking_check_registered",
+    "booking_check_unregister",
+    "booking_create",
+    "booking_set_attendance",
+    "calendar_feed_for",
+    "class_template_archive",
+    "class_template_save",
+    "client_can_book_for",
+    "kiosk_check_in",
+    "kiosk_close",
+    "kiosk_open",
+    "series_create",
+    "series_end",
+    "series_extend",
+    "series_extend_all",
+    "series_update",
+    "session_cancel",
+    "session_create",
+    "session_update",
     "waitlist_promote",
 ]

@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.db.models import Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from scheduling import selectors, signals
@@ -24,12 +25,12 @@ from scheduling.models import (
     BookedBy,
     CalendarService,
 )
-from scheduling.timeutils import local_today
+from scheduling.timeutils import local_date_label, local_today
 from studio.models import Client, Studio
 from studio.services import Actor, audit_record, field_changes, snapshot
 
 from .bookings import client_can_book_for
-from .common import BookingError, notify_appointment, send_after_commit
+from .common import BookingError, notify_appointment, send_event
 
 SERVICE_FIELDS = ["name", "description", "duration_minutes", "price_amount", "buffer_before_minutes",
                   "buffer_after_minutes"]
@@ -69,8 +70,20 @@ def appointment_calendar_save(*, studio: Studio, actor: Actor, calendar: Appoint
 
 
 def availability_add(*, studio: Studio, actor: Actor, availability: Availability) -> Availability:
+    """Add a weekly opening to a calendar; one that overlaps another on the same day is refused
+    (say it as one longer opening instead). The calendar row is locked so two adds cannot race."""
     availability.studio = studio
     with transaction.atomic():
+        AppointmentCalendar.objects.select_for_update().filter(pk=availability.calendar_id).first()
+        clash = (Availability.objects.filter(calendar_id=availability.calendar_id, weekday=availability.weekday,
+                                             start_time__lt=availability.end_time,
+                                             end_time__gt=availability.start_time)
+                 .order_by("start_time").first())
+        if clash is not None:
+            raise ValidationError(_("This overlaps the opening of %(day)s from %(start)s to %(end)s. Remove it "
+                                    "first, or add only the hours it does not cover.") % {
+                "day": clash.get_weekday_display(), "start": formats.time_format(clash.start_time, "TIME_FORMAT"),
+                "end": formats.time_format(clash.end_time, "TIME_FORMAT")})
         availability.save()
         audit_record(studio=studio, actor=actor, action="availability.added", obj=availability.calendar,
                      changes={"weekday": availability.weekday, "from": str(availability.start_time),
@@ -87,8 +100,20 @@ def availability_remove(*, studio: Studio, actor: Actor, availability: Availabil
 
 def availability_exception_add(*, studio: Studio, actor: Actor,
                                exception: AvailabilityException) -> AvailabilityException:
+    """Add time off or extra hours on one date; one overlapping another of the same kind on that
+    date is refused (a whole day overlaps everything that day)."""
     exception.studio = studio
     with transaction.atomic():
+        AppointmentCalendar.objects.select_for_update().filter(pk=exception.calendar_id).first()
+        same_day = AvailabilityException.objects.filter(calendar_id=exception.calendar_id, date=exception.date,
+                                                        is_available=exception.is_available)
+        if exception.start_time is not None and exception.end_time is not None:
+            same_day = same_day.filter(Q(start_time__isnull=True) | Q(start_time__lt=exception.end_time,
+                                                                      end_time__gt=exception.start_time))
+        if same_day.exists():
+            raise ValidationError(_("Another exception of this kind already covers part of %(date)s. Remove it "
+                                    "first, or choose hours it does not cover.")
+                                  % {"date": local_date_label(exception.date)})
         exception.save()
         audit_record(studio=studio, actor=actor, action="availability.exception_added", obj=exception.calendar,
                      changes={"date": str(exception.date), "available": exception.is_available})
@@ -148,7 +173,8 @@ def appointment_cancel(*, studio: Studio, actor: Actor, appointment: Appointment
         audit_record(studio=studio, actor=actor, action=f"appointment.{appointment.status}", obj=appointment)
         notify_appointment(appointment, "appointment_cancelled")
         if late:
-            send_after_commit(signals.appointment_late_cancelled, Appointment, appointment=appointment)
+            send_event(signals.appointment_late_cancelled, Appointment, studio_id=studio.pk,
+                       appointment_id=appointment.pk, client_id=appointment.client_id)
     return appointment
 
 

@@ -11,13 +11,17 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from scheduling import signals
 from scheduling.models import (
     ACTIVE_STATUSES,
+    OCCUPYING_STATUSES,
+    Appointment,
+    AppointmentStatus,
     Booking,
     BookingStatus,
     CancelReason,
@@ -31,7 +35,7 @@ from studio.models import Studio
 from studio.services import Actor, audit_record, field_changes, snapshot
 
 from .bookings import waitlist_promote
-from .common import BookingError, notify_booking, send_after_commit
+from .common import BookingError, local_date_label, local_when_label, notify_booking, send_event
 
 TEMPLATE_FIELDS = ["name", "description", "default_duration_minutes", "capacity", "colour", "online_allowed"]
 SERIES_FIELDS = ["weekdays", "start_time", "duration_minutes", "capacity", "teacher", "location", "room",
@@ -53,6 +57,62 @@ def _check_place(obj, *, online_allowed: bool) -> None:
             raise ValidationError({"online_url": _("This class template is not taught online.")})
 
 
+def _refuse_clashes(sessions: QuerySet[ClassSession], *, now: datetime) -> None:
+    """Refuse (ValidationError) when one of `sessions` overlaps another scheduled class in the same
+    room or with the same teacher, or one of the teacher's appointments.
+
+    Called inside the writing transaction, after the sessions are saved: raising rolls the whole
+    change back, and the check sees exactly what would be committed.
+    """
+    overlapping = ClassSession.objects.filter(
+        status=SessionStatus.SCHEDULED, starts_at__lt=OuterRef("ends_at"), ends_at__gt=OuterRef("starts_at"),
+    ).exclude(pk=OuterRef("pk"))
+    same_room = overlapping.filter(room_id=OuterRef("room_id"))
+    same_teacher = overlapping.filter(teacher_id=OuterRef("teacher_id"))
+    appointments = Appointment.objects.filter(
+        calendar__teacher_id=OuterRef("teacher_id"), starts_at__lt=OuterRef("ends_at"),
+        ends_at__gt=OuterRef("starts_at"), status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN))
+    clash = (sessions.filter(status=SessionStatus.SCHEDULED, ends_at__gt=now)
+             .annotate(room_clash=Subquery(same_room.order_by("starts_at").values("pk")[:1]),
+                       teacher_clash=Subquery(same_teacher.order_by("starts_at").values("pk")[:1]),
+                       busy_teacher=Exists(appointments))
+             .filter(Q(room_clash__isnull=False) | Q(teacher_clash__isnull=False) | Q(busy_teacher=True))
+             .select_related("template", "teacher__user", "location", "room", "studio")
+             .order_by("starts_at").first())
+    if clash is None:
+        return
+    when = local_when_label(clash.starts_at, clash.time_zone)
+    if clash.room_clash is not None:
+        other = ClassSession.objects.select_related("template").get(pk=clash.room_clash)
+        raise ValidationError(_("%(room)s is taken on %(when)s by “%(other)s”. Choose another room or another "
+                                "time.") % {"room": clash.room.name, "when": when, "other": other.template.name},
+                              code="room_taken")
+    if clash.teacher_clash is not None:
+        other = ClassSession.objects.select_related("template").get(pk=clash.teacher_clash)
+        raise ValidationError(_("%(teacher)s already teaches “%(other)s” on %(when)s. Choose another teacher or "
+                                "another time.") % {"teacher": clash.teacher, "when": when,
+                                                    "other": other.template.name}, code="teacher_taken")
+    raise ValidationError(_("%(teacher)s has an appointment on %(when)s. Choose another teacher or another time.")
+                          % {"teacher": clash.teacher, "when": when}, code="teacher_taken")
+
+
+def _refuse_below_bookings(sessions: QuerySet[ClassSession], *, now: datetime) -> None:
+    """Refuse (ValidationError) when an edit of a series or template lowered one of `sessions`
+    (those whose capacity it lowered) below its bookings; like `_refuse_clashes`, run after saving.
+    A class overbooked on purpose elsewhere does not block the edit."""
+    crowded = (sessions.filter(status=SessionStatus.SCHEDULED, starts_at__gt=now)
+               .annotate(occupied=Count("bookings", filter=Q(bookings__status__in=OCCUPYING_STATUSES)))
+               .filter(occupied__gt=F("capacity")).select_related("location", "studio").order_by("starts_at").first())
+    if crowded is None:
+        return
+    raise ValidationError({"capacity": ngettext(
+        "The class of %(when)s already has %(n)s booking: keep a capacity of %(n)s or more, or cancel bookings "
+        "first.",
+        "The class of %(when)s already has %(n)s bookings: keep a capacity of %(n)s or more, or cancel bookings "
+        "first.", crowded.occupied) % {"when": local_when_label(crowded.starts_at, crowded.time_zone),
+                                       "n": crowded.occupied}})
+
+
 # --- templates ------------------------------------------------------------------------------
 
 
@@ -72,9 +132,11 @@ def class_template_save(*, studio: Studio, actor: Actor, template: ClassTemplate
                          action="class_template.created" if creating else "class_template.changed")
         if {"capacity", "default_duration_minutes"} & changes.keys():
             now = now or timezone.now()
+            lowered = []
             for series in ClassSeries.objects.filter(template=template).select_related("template", "location",
                                                                                       "studio"):
-                _resync(series, from_date=local_today(series.time_zone, now), now=now)
+                lowered += _resync(series, from_date=local_today(series.time_zone, now), now=now)
+            _refuse_below_bookings(ClassSession.objects.filter(pk__in=lowered), now=now)
     return template
 
 
@@ -126,14 +188,31 @@ def _locked_series(series: ClassSeries) -> ClassSeries:
 
 
 def series_create(*, studio: Studio, actor: Actor, series: ClassSeries, now: datetime | None = None) -> ClassSeries:
-    """Create a recurring series from a template and schedule its first weeks."""
+    """Create a recurring series from a template and schedule its first weeks.
+
+    Refused when no date of the rule lies ahead (a series entirely in the past, or weekdays
+    that never fall between its dates), and when one of its sessions would take a room or a
+    teacher already taken at that time.
+    """
     series.studio = studio
     _check_place(series, online_allowed=series.template.online_allowed)
     now = now or timezone.now()
+    today = local_today(series.time_zone, now)
+    first = max(today, series.starts_on)
+    if series.ends_on is not None and series.ends_on < today:
+        raise ValidationError({"ends_on": _("The series would end on %(date)s, before today: nothing would be "
+                                            "scheduled. Choose a last date from today on, or leave it empty.")
+                               % {"date": local_date_label(series.ends_on)}})
+    # Without a last date every weekday comes within a week.
+    last = series.ends_on or first + timedelta(days=6)
+    if not series.occurrence_dates(first, last):
+        raise ValidationError({"weekdays": _("None of the chosen days falls between %(first)s and %(last)s. Choose "
+                                             "other days or other dates.")
+                               % {"first": local_date_label(first), "last": local_date_label(last)}})
     with transaction.atomic():
         series.save()
-        today = local_today(series.time_zone, now)
         created = _generate(series, first=today, last=_horizon(series, today))
+        _refuse_clashes(ClassSession.objects.filter(series=series), now=now)
         audit_record(studio=studio, actor=actor, action="class_series.created", obj=series,
                      changes={"sessions": created})
     return series
@@ -181,13 +260,15 @@ def _apply_series(session: ClassSession, series: ClassSeries) -> list[str]:
     return changed
 
 
-def _resync(series: ClassSeries, *, from_date: date, now: datetime) -> None:
+def _resync(series: ClassSeries, *, from_date: date, now: datetime) -> list[int]:
     """Bring the series' sessions from `from_date` in line with the series, then fill the gaps.
 
     Sessions that have started are history and stay as they are. A date the series no longer
     produces loses its session: deleted when nobody ever booked it, otherwise cancelled with
-    the clients told.
+    the clients told. Returns the ids of sessions whose capacity went down (for the caller's
+    check against their bookings).
     """
+    lowered: list[int] = []
     sessions = list(ClassSession.objects.select_for_update().filter(
         series=series, occurrence_date__gte=from_date, status=SessionStatus.SCHEDULED, starts_at__gt=now,
     ).order_by("id"))
@@ -213,11 +294,14 @@ def _resync(series: ClassSeries, *, from_date: date, now: datetime) -> None:
             session.save(update_fields=[f.removesuffix("_id") for f in changed])
             if session.capacity > old_capacity:
                 waitlist_promote(session=session, now=now)
+            elif session.capacity < old_capacity:
+                lowered.append(session.pk)
             if session.pk in active and {"starts_at", "location_id", "room_id", "online_url"} & set(changed):
                 _notify_change(session)
         ClassSession.objects.filter(pk__in=orphans).delete()
     today = local_today(series.time_zone, now)
     _generate(series, first=max(from_date, today), last=_horizon(series, today))
+    return lowered
 
 
 def series_update(*, studio: Studio, actor: Actor, series: ClassSeries, from_date: date,
@@ -248,7 +332,9 @@ def series_update(*, studio: Studio, actor: Actor, series: ClassSeries, from_dat
         else:
             target = series
             target.save()
-        _resync(target, from_date=from_date, now=now)
+        lowered = _resync(target, from_date=from_date, now=now)
+        _refuse_clashes(ClassSession.objects.filter(series=target, occurrence_date__gte=from_date), now=now)
+        _refuse_below_bookings(ClassSession.objects.filter(pk__in=lowered), now=now)
         audit_record(studio=studio, actor=actor, action="class_series.changed", obj=target,
                      changes={**changes, "from": str(from_date), "split_from": current.pk if earlier else None})
     return target
@@ -262,7 +348,7 @@ def series_end(*, studio: Studio, actor: Actor, series: ClassSeries, last_date: 
         series = _locked_series(series)
         if last_date < series.starts_on:
             raise ValidationError({"last_date": _("The series starts on %(date)s; end it on that day or later.")
-                                   % {"date": series.starts_on}})
+                                   % {"date": local_date_label(series.starts_on)}})
         series.ends_on = last_date
         series.save(update_fields=["ends_on"])
         after = last_date + timedelta(days=1)
@@ -280,14 +366,22 @@ def series_end(*, studio: Studio, actor: Actor, series: ClassSeries, last_date: 
 # --- sessions -------------------------------------------------------------------------------
 
 
-def session_create(*, studio: Studio, actor: Actor, session: ClassSession) -> ClassSession:
-    """Schedule a single session (not part of a series)."""
+def session_create(*, studio: Studio, actor: Actor, session: ClassSession,
+                   now: datetime | None = None) -> ClassSession:
+    """Schedule a single session (not part of a series), from now on, in a free room with a free
+    teacher."""
+    now = now or timezone.now()
     session.studio = studio
     session.series = None
     _check_place(session, online_allowed=session.template.online_allowed)
+    if session.starts_at <= now:
+        raise ValidationError({"date": _("This class would start in the past (%(when)s). Choose a date and time "
+                                         "from now on.")
+                               % {"when": local_when_label(session.starts_at, session.time_zone)}})
     session.occurrence_date = session.local_start.date()
     with transaction.atomic():
         session.save()
+        _refuse_clashes(ClassSession.objects.filter(pk=session.pk), now=now)
         audit_record(studio=studio, actor=actor, action="class_session.created", obj=session)
     return session
 
@@ -309,6 +403,18 @@ def session_update(*, studio: Studio, actor: Actor, session: ClassSession, notif
         changes = field_changes(session, SESSION_FIELDS, snapshot(current, SESSION_FIELDS))
         if not changes:
             return current
+        if "starts_at" in changes and session.starts_at <= now:
+            raise ValidationError({"date": _("The new time (%(when)s) is in the past. Choose a date and time from "
+                                             "now on.")
+                                   % {"when": local_when_label(session.starts_at, session.time_zone)}})
+        if "capacity" in changes:
+            booked = Booking.objects.filter(session=current, status__in=OCCUPYING_STATUSES).count()
+            if session.capacity < booked:
+                raise ValidationError({"capacity": ngettext(
+                    "%(n)s client is booked in this class: the capacity cannot be lower than %(n)s. Cancel "
+                    "bookings first, or keep a capacity of %(n)s or more.",
+                    "%(n)s clients are booked in this class: the capacity cannot be lower than %(n)s. Cancel "
+                    "bookings first, or keep a capacity of %(n)s or more.", booked) % {"n": booked}})
         own = set(current.overrides)
         if {"starts_at", "ends_at"} & changes.keys():
             own.add("time")
@@ -320,6 +426,8 @@ def session_update(*, studio: Studio, actor: Actor, session: ClassSession, notif
             own.add("capacity")
         session.overrides = sorted(own)
         session.save()
+        if {"starts_at", "ends_at", "teacher", "room"} & changes.keys():
+            _refuse_clashes(ClassSession.objects.filter(pk=session.pk), now=now)
         if session.capacity > current.capacity:
             waitlist_promote(session=session, now=now)
         if notify and {"starts_at", "location", "room", "online_url"} & changes.keys():
@@ -344,7 +452,8 @@ def _cancel_locked(session: ClassSession, *, note: str, now: datetime) -> list[B
         status=BookingStatus.CANCELLED, cancelled_at=now, cancel_reason=CancelReason.SESSION_CANCELLED)
     for booking in bookings:
         notify_booking(booking, "session_cancelled")
-    send_after_commit(signals.session_cancelled, ClassSession, session=session, bookings=bookings)
+    send_event(signals.session_cancelled, ClassSession, studio_id=session.studio_id, session_id=session.pk,
+               booking_ids=[b.pk for b in bookings])
     return bookings
 
 

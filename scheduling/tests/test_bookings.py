@@ -122,7 +122,7 @@ def test_no_promotion_into_a_session_that_has_started(studio):
 
 def test_late_cancel_inside_the_studios_window(studio, session, a_client, django_capture_on_commit_callbacks):
     received = []
-    signals.booking_late_cancelled.connect(lambda sender, booking, **kw: received.append(booking.pk), weak=False,
+    signals.booking_late_cancelled.connect(lambda sender, booking_id, **kw: received.append(booking_id), weak=False,
                                            dispatch_uid="test-late")
     try:
         studio.late_cancel_window_minutes = 120
@@ -177,14 +177,18 @@ def test_clients_cannot_book_after_the_start_but_staff_can_until_the_end(studio,
 
 def test_check_in_and_attendance_corrections(studio, session, a_client):
     booking = book(studio, session, a_client)
+    during = session.starts_at + dt.timedelta(minutes=5)
     with scope(studio=studio):
-        checked = services.booking_check_in(studio=studio, actor=SYSTEM, booking=booking)
+        checked = services.booking_check_in(studio=studio, actor=SYSTEM, booking=booking, now=during)
         assert checked.status == BookingStatus.CHECKED_IN and checked.checked_in_via == "staff"
-        back = services.booking_set_attendance(studio=studio, actor=SYSTEM, booking=booking, status="booked")
+        back = services.booking_set_attendance(studio=studio, actor=SYSTEM, booking=booking, status="booked",
+                                               now=during)
         assert back.status == BookingStatus.BOOKED and back.checked_in_at is None
-        absent = services.booking_set_attendance(studio=studio, actor=SYSTEM, booking=booking, status="no_show")
+        absent = services.booking_set_attendance(studio=studio, actor=SYSTEM, booking=booking, status="no_show",
+                                                 now=during)
         assert absent.status == BookingStatus.NO_SHOW
-        again = services.booking_set_attendance(studio=studio, actor=SYSTEM, booking=booking, status="checked_in")
+        again = services.booking_set_attendance(studio=studio, actor=SYSTEM, booking=booking, status="checked_in",
+                                                now=during)
         assert again.status == BookingStatus.CHECKED_IN
 
 
@@ -211,7 +215,7 @@ def test_no_show_task_marks_ended_sessions_once(studio, other_studio, django_cap
     appointment = AppointmentFactory(calendar__location__studio=studio,
                                      starts_at=timezone.now() - dt.timedelta(hours=3))
     received = []
-    signals.booking_no_show.connect(lambda sender, booking, **kw: received.append(booking.pk), weak=False,
+    signals.booking_no_show.connect(lambda sender, booking_id, **kw: received.append(booking_id), weak=False,
                                     dispatch_uid="test-no-show")
     try:
         with django_capture_on_commit_callbacks(execute=True):

@@ -93,7 +93,9 @@ def test_last_spot_then_waitlist_then_promotion_when_the_first_cancels(browser, 
 
     mail.outbox.clear()
     a.goto(f"/{studio.slug}/account/")
-    a.click("text=Cancel")
+    a.click(".bookings >> text=Cancel")
+    a.wait_for_selector("text=Cancel this booking?")  # a confirmation first
+    a.click("button:has-text('Cancel my booking')")
     a.wait_for_selector(".messages")
     b.goto(f"/{studio.slug}/account/")
     assert "Vinyasa" in b.inner_text(".bookings")
@@ -134,3 +136,113 @@ def test_kiosk_check_in(page, log_in_as, studio, staff_factory, location):
     # The back office is not reachable from the kiosk tablet.
     page.goto(f"/{studio.slug}/manage/")
     assert "/login/" in page.url
+
+
+def _no_error_page(page):
+    body = page.content()
+    assert "Traceback" not in body and "Server Error" not in body and "Erreur du serveur" not in body
+
+
+def test_walk_the_schedule_in_french_with_hostile_input(page, log_in_as, studio, owner, location):
+    """A French-speaking owner: extreme dates and odd ids fall back, a single class takes its template's
+    length, a room too small asks for confirmation, a clash is refused, a series end error reads French."""
+    from django.utils import formats, translation
+
+    from scheduling.models import ClassSeries
+    from scheduling.tests.factories import ClassSeriesFactory
+
+    with scopes_disabled():
+        owner.user.language = "fr"
+        owner.user.save()
+    room = RoomFactory(location=location, name="Petite salle", capacity=10)
+    teacher = StaffFactory(studio=studio, kind=RoleKind.TEACHER, display_name="Ana Souza")
+    ClassTemplateFactory(studio=studio, name="Atelier long", default_duration_minutes=75, capacity=24)
+    log_in_as(owner.user.email, PASSWORD)
+    for path in ["manage/schedule/?date=9999-12-31", "manage/schedule/?date=0001-01-01&view=day",
+                 "manage/schedule/?location=%C2%B2&teacher=%C2%B3", "schedule/?week=9999-12-31",
+                 "schedule/?location=%C2%B2", "manage/appointments/book/?service=%C2%B2&day=9999-12-31"]:
+        response = page.goto(f"/{studio.slug}/{path}")
+        assert response.status < 500, path
+        _no_error_page(page)
+    tomorrow = local_today(location.time_zone) + dt.timedelta(days=1)
+    page.goto(f"/{studio.slug}/manage/schedule/sessions/new/")
+    assert page.locator("html[lang=fr]").count() == 1
+    page.select_option("#id_template", label="Atelier long")
+    page.fill("#id_date", tomorrow.isoformat())
+    page.fill("#id_start_time", "10:00")
+    page.select_option("#id_teacher", label="Ana Souza")
+    page.select_option("#id_location", label="Plateau")
+    page.select_option("#id_room", label="Plateau · Petite salle")
+    page.click("main button[type=submit]")
+    page.wait_for_selector("#id_confirm_over_room")  # 24 people in a room of 10: confirm first
+    with scopes_disabled():
+        assert not ClassSession.objects.filter(studio=studio).exists()
+    page.check("#id_confirm_over_room")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/manage/schedule/sessions/*/")
+    with scopes_disabled():
+        session = ClassSession.objects.get(studio=studio)
+    assert session.duration_minutes == 75 and session.capacity == 24 and session.room_id == room.pk
+    # The same room at the same time is refused, with the reason on the form.
+    page.goto(f"/{studio.slug}/manage/schedule/sessions/new/")
+    page.select_option("#id_template", label="Atelier long")
+    page.fill("#id_date", tomorrow.isoformat())
+    page.fill("#id_start_time", "10:30")
+    page.select_option("#id_teacher", index=1)
+    page.select_option("#id_location", label="Plateau")
+    page.select_option("#id_room", label="Plateau · Petite salle")
+    page.fill("#id_capacity", "8")
+    page.click("main button[type=submit]")
+    page.wait_for_selector(".form-errors")
+    assert "Petite salle" in page.inner_text(".form-errors")
+    with scopes_disabled():
+        assert ClassSession.objects.filter(studio=studio).count() == 1
+    # Ending a series before it starts: the message gives the date the French way, not ISO.
+    later = local_today(location.time_zone) + dt.timedelta(days=20)
+    series = ClassSeriesFactory(template=ClassTemplateFactory(studio=studio), starts_on=later, teacher=teacher,
+                                location=location, room=RoomFactory(location=location))
+    page.goto(f"/{studio.slug}/manage/schedule/series/{series.pk}/")
+    assert page.input_value("#id_last_date") == later.isoformat()
+    page.fill("#id_last_date", (later - dt.timedelta(days=2)).isoformat())
+    page.click("button.danger")
+    page.wait_for_selector(".messages")
+    with translation.override("fr"):
+        french = formats.date_format(later, "DATE_FORMAT")
+    message = page.inner_text(".messages")
+    assert french in message and later.isoformat() not in message
+    with scopes_disabled():
+        assert ClassSeries.objects.get(pk=series.pk).ends_on is None
+
+
+def test_client_sees_the_price_before_booking_an_appointment(browser, live_server, studio, location):
+    from scheduling.models import Appointment
+    from scheduling.tests.factories import (
+        AppointmentCalendarFactory,
+        AppointmentServiceFactory,
+        AvailabilityFactory,
+        offer,
+    )
+
+    calendar = AppointmentCalendarFactory(location=location)
+    service = AppointmentServiceFactory(studio=studio, name="Massage", duration_minutes=60, price_amount=8500)
+    offer(calendar, service)
+    day = local_today(location.time_zone) + dt.timedelta(days=1)
+    AvailabilityFactory(calendar=calendar, weekday=day.weekday(), start_time=dt.time(10), end_time=dt.time(12))
+    for language, price in (("en", "$85.00"), ("fr", "85,00 $")):
+        person = client_with_login(studio, "Chloé", language.upper(), f"chloe-{language}@example.test",
+                                   language=language)
+        context = browser.new_context(base_url=live_server.url, locale="fr-CA" if language == "fr" else "en-CA")
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        log_in_client(page, studio, person.email)
+        page.goto(f"/{studio.slug}/appointments/?service={service.pk}&calendar={calendar.pk}&day={day}")
+        page.locator(".slots button").first.click()
+        page.wait_for_selector(".confirm")
+        assert price in page.inner_text(".confirm").replace("\xa0", " ")
+        with scopes_disabled():
+            assert not Appointment.objects.filter(client=person).exists()
+        page.click(".confirm button[type=submit]")
+        page.wait_for_url(f"**/{studio.slug}/account/")
+        with scopes_disabled():
+            assert Appointment.objects.filter(client=person).count() == 1
+        context.close()

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from scheduling.models import (
+    Appointment,
     BookedBy,
     Booking,
     BookingStatus,
@@ -112,7 +113,8 @@ def test_another_studios_template_cannot_be_picked(owner_client, studio, other_s
 def test_front_desk_books_checks_in_and_the_roster_shows_it(login, studio, staff_factory, a_client,
                                                             django_capture_on_commit_callbacks):
     clerk = staff_factory(RoleKind.FRONT_DESK)
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Hatha doux", capacity=1))
+    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Hatha doux", capacity=1),
+                                  starts_in=dt.timedelta(minutes=30))
     web = login(clerk.user)
     results = web.get(url(studio, "class-session-client-search", pk=session.pk) + "?q=tremblay").content.decode()
     assert "Camille Tremblay" in results
@@ -247,7 +249,10 @@ def test_client_books_for_a_dependant_and_cancels(login, studio, a_client, djang
     assert "Danse enfants" in account
     ics = web.get(url(studio, "account-booking-ics", pk=booking.pk))
     assert ics["Content-Type"].startswith("text/calendar") and b"SUMMARY:Danse enfants" in ics.content
-    assert web.post(url(studio, "account-booking-cancel", pk=booking.pk)).status_code == 302
+    confirm = web.post(url(studio, "account-booking-cancel", pk=booking.pk))
+    assert confirm.status_code == 200 and "Cancel this booking?" in confirm.content.decode()
+    assert status(booking) == BookingStatus.BOOKED  # nothing happens before the confirmation
+    assert web.post(url(studio, "account-booking-cancel", pk=booking.pk), {"confirmed": "1"}).status_code == 302
     with scopes_disabled():
         booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
@@ -301,9 +306,14 @@ def test_client_books_an_appointment_online(login, studio, location, a_client, d
 
     starts = re.findall(r'name="starts_at" value="([^"]+)"', page)
     assert len(starts) == 5  # 10:00 … 11:00 every 15 minutes
+    confirm = web.post(url(studio, "public-appointment-book"), {
+        "service": service.pk, "calendar": calendar.pk, "starts_at": starts[0]})
+    assert confirm.status_code == 200 and "$85.00" in confirm.content.decode()  # the price, before booking
+    with scopes_disabled():
+        assert not Appointment.objects.filter(client=a_client).exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = web.post(url(studio, "public-appointment-book"), {
-            "service": service.pk, "calendar": calendar.pk, "starts_at": starts[0]})
+            "service": service.pk, "calendar": calendar.pk, "starts_at": starts[0], "confirmed": "1"})
     assert response.status_code == 302
     assert "Massage" in web.get(url(studio, "account-home")).content.decode()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -29,8 +29,15 @@ from scheduling.models import (
     AvailabilityException,
     BookedBy,
 )
-from scheduling.timeutils import local_day_bounds, local_today
-from scheduling.views.common import error_text, int_param
+from scheduling.timeutils import local_day_bounds, local_today, local_when_label
+from scheduling.views.common import (
+    confirm_page,
+    error_text,
+    instant_param,
+    int_param,
+    is_confirmed,
+    text_param,
+)
 from studio import selectors as studio_selectors
 from studio.access import staff_required
 from studio.models import Client
@@ -67,9 +74,9 @@ def book(request):
         slots = [s.astimezone(zone) for s in selectors.appointment_slots(calendar=calendar, service=service, day=day)]
         context.update(service=service, calendar=calendar, day=day, slots=slots,
                        offered=calendar.services.filter(pk=service.pk).exists())
-        chosen = request.GET.get("at", "")
-        context["chosen"] = next((s for s in slots if s.isoformat() == chosen), None)
-        query = request.GET.get("q", "").strip()[:100]
+        chosen = instant_param(request.GET.get("at"))
+        context["chosen"] = next((s for s in slots if s == chosen), None)
+        query = text_param(request.GET.get("q"))
         context["q"] = query
         if context["chosen"] and query:
             context["clients"] = list(studio_selectors.client_list(studio=studio, search=query)[:8])
@@ -82,20 +89,20 @@ def _book_post(request):
     calendar = get_object_or_404(AppointmentCalendar.objects.select_related("location"),
                                  pk=int_param(request.POST.get("calendar")) or 0)
     client = get_object_or_404(Client, pk=int_param(request.POST.get("client")) or 0, archived_at__isnull=True)
-    try:
-        starts_at = datetime.fromisoformat(request.POST.get("starts_at", ""))
-        if starts_at.tzinfo is None:
-            raise ValueError
-        appointment = services.appointment_book(
-            studio=studio, actor=Actor.from_request(request), calendar=calendar, service=service, client=client,
-            starts_at=starts_at, booked_by=BookedBy.STAFF, notes=request.POST.get("notes", "")[:2000])
-    except ValueError:
+    starts_at = instant_param(request.POST.get("starts_at"))
+    if starts_at is None:
         messages.error(request, _("Choose a time."))
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
     else:
-        messages.success(request, _("Appointment booked for %(name)s.") % {"name": client.full_name})
-        return redirect("appointment-detail", studio_slug=studio.slug, pk=appointment.pk)
+        try:
+            appointment = services.appointment_book(
+                studio=studio, actor=Actor.from_request(request), calendar=calendar, service=service, client=client,
+                starts_at=starts_at, booked_by=BookedBy.STAFF,
+                notes=text_param(request.POST.get("notes"), max_length=2000))
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("Appointment booked for %(name)s.") % {"name": client.full_name})
+            return redirect("appointment-detail", studio_slug=studio.slug, pk=appointment.pk)
     return redirect(reverse("appointment-book", kwargs={"studio_slug": studio.slug}) + "?" + request.GET.urlencode())
 
 
@@ -109,16 +116,25 @@ def detail(request, pk):
 
 @staff_required(Perm.CHECK_IN)
 def cancel(request, pk):
-    appointment = get_object_or_404(Appointment, pk=pk)
+    appointment = get_object_or_404(Appointment.objects.select_related("client", "service", "calendar__location"),
+                                    pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
+    back = reverse("appointment-detail", kwargs={"studio_slug": request.studio.slug, "pk": appointment.pk})
+    if not is_confirmed(request):
+        return confirm_page(
+            request, base="manage_base.html", danger=True, title=_("Cancel this appointment?"),
+            lines=[f"{appointment.service.name}, "
+                   f"{local_when_label(appointment.starts_at, appointment.calendar.location.time_zone)}",
+                   _("%(name)s is emailed that it is cancelled.") % {"name": appointment.client.full_name}],
+            confirm_label=_("Cancel the appointment"), back_url=back, back_label=_("Keep it"))
     try:
         services.appointment_cancel(studio=request.studio, actor=Actor.from_request(request),
                                     appointment=appointment, by_staff=True)
         messages.success(request, _("Appointment cancelled; the client is being emailed."))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
-    return redirect("appointment-detail", studio_slug=request.studio.slug, pk=appointment.pk)
+    return redirect(back)
 
 
 @staff_required(Perm.CHECK_IN)
@@ -215,9 +231,13 @@ def availability_add(request, pk):
     if form.is_valid():
         availability = form.save(commit=False)
         availability.calendar = calendar
-        services.availability_add(studio=request.studio, actor=Actor.from_request(request),
-                                  availability=availability)
-        messages.success(request, _("Availability added."))
+        try:
+            services.availability_add(studio=request.studio, actor=Actor.from_request(request),
+                                      availability=availability)
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("Availability added."))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return _calendar_redirect(request, calendar.pk)
@@ -242,9 +262,13 @@ def exception_add(request, pk):
     if form.is_valid():
         exception = form.save(commit=False)
         exception.calendar = calendar
-        services.availability_exception_add(studio=request.studio, actor=Actor.from_request(request),
-                                            exception=exception)
-        messages.success(request, _("Exception added."))
+        try:
+            services.availability_exception_add(studio=request.studio, actor=Actor.from_request(request),
+                                                exception=exception)
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("Exception added."))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return _calendar_redirect(request, calendar.pk)

@@ -24,7 +24,7 @@ from scheduling.forms import (
     parse_day,
 )
 from scheduling.models import ClassSeries, ClassSession, ClassTemplate
-from scheduling.timeutils import local_today, week_start
+from scheduling.timeutils import local_date_label, local_today, week_start
 from scheduling.views.common import error_text, int_param
 from studio.access import staff_required
 from studio.permissions import Perm
@@ -102,10 +102,14 @@ def template_detail(request, pk):
 def _template_form(request, template: ClassTemplate | None):
     form = ClassTemplateForm(request.POST or None, instance=template, studio=request.studio)
     if request.method == "POST" and form.is_valid():
-        saved = services.class_template_save(studio=request.studio, actor=Actor.from_request(request),
-                                             template=form.save(commit=False))
-        messages.success(request, _("Class template “%(name)s” saved.") % {"name": saved.name})
-        return redirect("class-template-detail", studio_slug=request.studio.slug, pk=saved.pk)
+        try:
+            saved = services.class_template_save(studio=request.studio, actor=Actor.from_request(request),
+                                                 template=form.save(commit=False))
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Class template “%(name)s” saved.") % {"name": saved.name})
+            return redirect("class-template-detail", studio_slug=request.studio.slug, pk=saved.pk)
     return render(request, "scheduling/template_form.html", {"form": form, "template": template})
 
 
@@ -163,8 +167,9 @@ def series_detail(request, pk):
                                pk=pk)
     sessions = selectors.series_upcoming_sessions(series=series, now=timezone.now())
     return render(request, "scheduling/series_detail.html", {
+        # A series is ended on a date it runs: not before its first date, nor (usually) in the past.
         "series": series, "sessions": sessions, "end_form": SeriesEndForm(initial={
-            "last_date": local_today(series.time_zone)}),
+            "last_date": max(local_today(series.time_zone), series.starts_on)}),
     })
 
 
@@ -184,7 +189,7 @@ def series_edit(request, pk):
             form.add_error(None, exc)
         else:
             messages.success(request, _("Series updated from %(date)s on.") % {
-                "date": form.cleaned_data["apply_from"]})
+                "date": local_date_label(form.cleaned_data["apply_from"])})
             return redirect("class-series-detail", studio_slug=request.studio.slug, pk=saved.pk)
     return render(request, "scheduling/series_form.html", {"form": form, "series": series,
                                                            "template": series.template})
@@ -200,11 +205,13 @@ def series_end(request, pk):
         try:
             services.series_end(studio=request.studio, actor=Actor.from_request(request), series=series,
                                 last_date=form.cleaned_data["last_date"])
-            messages.success(request, _("The series ends on %(date)s.") % {"date": form.cleaned_data["last_date"]})
+            messages.success(request, _("The series ends on %(date)s.") % {
+                "date": local_date_label(form.cleaned_data["last_date"])})
         except ValidationError as exc:
             messages.error(request, error_text(exc))
     else:
-        messages.error(request, _("Choose the date of the last class."))
+        messages.error(request, " ".join([str(_("Choose the date of the last class.")),
+                                          *form.errors.get("last_date", [])]))
     return redirect("class-series-detail", studio_slug=request.studio.slug, pk=series.pk)
 
 
@@ -223,8 +230,10 @@ def session_detail(request, pk):
     """The roster: who is booked, the waitlist, check-in; and the session's own actions."""
     session = _session_or_404(pk)
     roster = selectors.session_roster(session=session)
+    now = timezone.now()
     return render(request, "scheduling/session_detail.html", {
-        "session": session, "roster": roster, "now": timezone.now(),
+        "session": session, "roster": roster, "now": now, "started": session.starts_at <= now,
+        "ended": session.ends_at <= now, "check_in_open": now >= session.check_in_opens_at,
     })
 
 

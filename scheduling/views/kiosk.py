@@ -4,17 +4,23 @@ Opening the kiosk signs the staff member out of the tablet and leaves only a kio
 valid for /<studio>/kiosk/ and nothing else: the pages show today's classes at that location
 and first names with a last initial, have no link out, and closing the kiosk needs a staff
 member's email and password again.
+
+The kiosk keeps the language it was opened in (a second cookie, scoped like the first, because
+no one is signed in on the tablet to carry a saved language) and offers a switch for the client
+standing in front of it.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from scheduling import selectors, services
@@ -30,6 +36,7 @@ from studio.services import Actor
 
 COOKIE = "atelier_kiosk"
 COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE = "atelier_kiosk_language"
 
 
 def _kiosk_path(request) -> str:
@@ -42,6 +49,19 @@ def current_kiosk(request) -> KioskSession | None:
         return None
     return (KioskSession.objects.select_related("location", "studio")
             .filter(token_digest=token_digest(token), closed_at__isnull=True).first())
+
+
+def _kiosk_language(request) -> None:
+    """Speak the kiosk's own language (chosen when it was opened, or on its switch)."""
+    language = request.COOKIES.get(LANGUAGE_COOKIE, "")
+    if language in dict(settings.LANGUAGES):
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+def _remember_language(request, response, language: str) -> None:
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=COOKIE_AGE, path=_kiosk_path(request), httponly=True,
+                        samesite="Strict", secure=request.is_secure())
 
 
 def _no_store(response):
@@ -60,6 +80,7 @@ def home(request):
         if request.staff is None or not request.staff.has_perm(Perm.CHECK_IN):
             raise PermissionDenied(Perm.CHECK_IN)
         return render(request, "scheduling/kiosk/open.html", {"form": KioskOpenForm(studio=request.studio)})
+    _kiosk_language(request)
     today = local_today(kiosk.location.time_zone)
     sessions = selectors.kiosk_sessions(location=kiosk.location, day=today)
     return _no_store(render(request, "scheduling/kiosk/home.html", {
@@ -80,6 +101,25 @@ def open_kiosk(request):
     response = redirect(_kiosk_path(request))
     response.set_cookie(COOKIE, token, max_age=COOKIE_AGE, path=_kiosk_path(request), httponly=True,
                         samesite="Strict", secure=request.is_secure())
+    # The staff member's language, active on this request, stays the kiosk's once they are gone.
+    _remember_language(request, response, translation.get_language()[:2])
+    return response
+
+
+def kiosk_language(request):
+    """The kiosk's language switch: remembered on the tablet, back to the page it was used on."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    if current_kiosk(request) is None:
+        return redirect(_kiosk_path(request))
+    language = request.POST.get("language", "")
+    target = request.POST.get("next", "")
+    if not (url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+            and target.startswith(_kiosk_path(request)) and "\x00" not in target):
+        target = _kiosk_path(request)
+    response = redirect(target)
+    if language in dict(settings.LANGUAGES):
+        _remember_language(request, response, language)
     return response
 
 
@@ -90,6 +130,7 @@ def session(request, pk):
     kiosk = current_kiosk(request)
     if kiosk is None:
         return redirect(_kiosk_path(request))
+    _kiosk_language(request)
     if session.location_id != kiosk.location_id or session.local_start.date() != local_today(
             kiosk.location.time_zone):
         return redirect(_kiosk_path(request))
@@ -105,6 +146,7 @@ def check_in(request, pk):
     kiosk = current_kiosk(request)
     if kiosk is None:
         return redirect(_kiosk_path(request))
+    _kiosk_language(request)
     error = None
     try:
         booking = services.kiosk_check_in(studio=request.studio, kiosk=kiosk, booking=booking)
@@ -123,6 +165,7 @@ def exit_kiosk(request):
     kiosk = current_kiosk(request)
     if kiosk is None:
         return redirect(_kiosk_path(request))
+    _kiosk_language(request)
     form = KioskExitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(request, username=form.cleaned_data["email"], password=form.cleaned_data["password"])
@@ -135,5 +178,6 @@ def exit_kiosk(request):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             response = redirect("dashboard", studio_slug=request.studio.slug)
             response.delete_cookie(COOKIE, path=_kiosk_path(request))
+            response.delete_cookie(LANGUAGE_COOKIE, path=_kiosk_path(request))
             return response
     return _no_store(render(request, "scheduling/kiosk/exit.html", {"kiosk": kiosk, "form": form}))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from scheduling import ics, selectors, services
@@ -25,10 +26,17 @@ from scheduling.models import (
     CalendarFeed,
     ClassSession,
 )
-from scheduling.timeutils import local_today
+from scheduling.timeutils import local_today, local_when_label
 from scheduling.views.classes import session_url_prefix
-from scheduling.views.common import error_text, int_param
+from scheduling.views.common import (
+    confirm_page,
+    error_text,
+    instant_param,
+    int_param,
+    is_confirmed,
+)
 from studio.access import client_required
+from studio.money import format_money
 from studio.services import Actor
 
 
@@ -64,7 +72,7 @@ def schedule(request):
         "previous": max(first - timedelta(days=7), today), "next": first + timedelta(days=7),
         "today": today, "now": timezone.now(), "show_previous": first > today,
         "session_url": session_url_prefix("public-session", studio),
-        "locations": selectors.active_locations(studio=studio), "teachers": selectors.teachers(studio=studio),
+        "locations": selectors.active_locations(studio=studio), "teachers": selectors.teaching_staff(studio=studio),
         "templates": selectors.active_templates(studio=studio),
         "location_id": location_id, "teacher_id": teacher_id, "template_id": template_id,
     }
@@ -126,13 +134,31 @@ def _own(request, obj, client_id: int):
     return obj
 
 
+PUBLIC_BASE = "studio/public/base.html"
+
+
 def booking_cancel(request, pk):
-    booking = get_object_or_404(Booking.objects.select_related("session"), pk=pk)
+    """The client cancels a booking (or leaves a waitlist), after a page that says what it costs."""
+    booking = get_object_or_404(Booking.objects.select_related("session__template", "session__location",
+                                                               "session__studio", "client"), pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if request.client_profile is None:
         return _login_redirect(request)
     _own(request, booking, booking.client_id)
+    account = reverse("account-home", kwargs={"studio_slug": request.studio.slug})
+    if not is_confirmed(request):
+        session = booking.session
+        lines = [f"{session.template.name}, {local_when_label(session.starts_at, session.time_zone)}"]
+        window = request.studio.late_cancel_window_minutes
+        waitlisted = booking.status == BookingStatus.WAITLISTED
+        if not waitlisted and window and timezone.now() > session.starts_at - timedelta(minutes=window):
+            lines.append(_("The class starts in less than %(window)s: this counts as a late cancel.")
+                         % {"window": _minutes_label(window)})
+        return confirm_page(
+            request, base=PUBLIC_BASE, danger=True, lines=lines, back_url=account, back_label=_("Keep it"),
+            title=_("Leave the waitlist?") if waitlisted else _("Cancel this booking?"),
+            confirm_label=_("Leave the waitlist") if waitlisted else _("Cancel my booking"))
     try:
         cancelled = services.booking_cancel(studio=request.studio, actor=Actor.from_request(request),
                                             booking=booking, by_staff=False)
@@ -144,7 +170,14 @@ def booking_cancel(request, pk):
                                         "counts as a late cancel."))
         else:
             messages.success(request, _("Booking cancelled."))
-    return redirect("account-home", studio_slug=request.studio.slug)
+    return redirect(account)
+
+
+def _minutes_label(minutes: int) -> str:
+    if minutes % 60 == 0:
+        hours = minutes // 60
+        return ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours}
+    return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
 
 
 def booking_ics(request, pk):
@@ -214,22 +247,33 @@ def appointments(request):
 
 @client_required
 def appointment_book(request):
+    """Book a chosen slot: first a page with the service, the time and the price, then the booking."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     service = get_object_or_404(AppointmentService, pk=int_param(request.POST.get("service")) or 0)
-    calendar = get_object_or_404(AppointmentCalendar.objects.select_related("location"),
+    calendar = get_object_or_404(AppointmentCalendar.objects.select_related("location", "teacher__user"),
                                  pk=int_param(request.POST.get("calendar")) or 0)
     family = selectors.family_of(client=request.client_profile)
     client = next((c for c in family if c.pk == int_param(request.POST.get("client"))), request.client_profile)
     back = (reverse("public-appointments", kwargs={"studio_slug": request.studio.slug})
             + f"?service={service.pk}&calendar={calendar.pk}")
-    try:
-        starts_at = datetime.fromisoformat(request.POST.get("starts_at", ""))
-        if starts_at.tzinfo is None:
-            raise ValueError
-    except ValueError:
+    starts_at = instant_param(request.POST.get("starts_at"))
+    if starts_at is None:
         messages.error(request, _("Choose a time."))
         return redirect(back)
+    if not is_confirmed(request):
+        price = (format_money(service.price_amount, request.studio.currency, language=get_language() or "en")
+                 if service.price_amount else _("Free"))
+        return confirm_page(
+            request, base=PUBLIC_BASE, title=_("Confirm your appointment"), back_url=back,
+            back_label=_("Choose another time"), confirm_label=_("Book for %(price)s") % {"price": price}
+            if service.price_amount else _("Book"),
+            lines=[_("%(service)s with %(teacher)s, %(location)s") % {
+                       "service": service.name, "teacher": calendar.teacher, "location": calendar.location.name},
+                   local_when_label(starts_at, calendar.location.time_zone) + " · " + ngettext(
+                       "%(n)s minute", "%(n)s minutes", service.duration_minutes) % {"n": service.duration_minutes},
+                   _("For %(name)s") % {"name": client.full_name},
+                   _("Price: %(price)s.") % {"price": price}])
     try:
         services.appointment_book(studio=request.studio, actor=Actor.from_request(request), calendar=calendar,
                                   service=service, client=client, starts_at=starts_at, booked_by=BookedBy.CLIENT,
@@ -242,12 +286,19 @@ def appointment_book(request):
 
 
 def appointment_cancel(request, pk):
-    appointment = get_object_or_404(Appointment, pk=pk)
+    appointment = get_object_or_404(Appointment.objects.select_related("service", "calendar__location"), pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     if request.client_profile is None:
         return _login_redirect(request)
     _own(request, appointment, appointment.client_id)
+    account = reverse("account-home", kwargs={"studio_slug": request.studio.slug})
+    if not is_confirmed(request):
+        return confirm_page(
+            request, base=PUBLIC_BASE, danger=True, title=_("Cancel this appointment?"), back_url=account,
+            back_label=_("Keep it"), confirm_label=_("Cancel my appointment"),
+            lines=[f"{appointment.service.name}, "
+                   f"{local_when_label(appointment.starts_at, appointment.calendar.location.time_zone)}"])
     try:
         services.appointment_cancel(studio=request.studio, actor=Actor.from_request(request),
                                     appointment=appointment, by_staff=False)
@@ -255,4 +306,4 @@ def appointment_cancel(request, pk):
         messages.error(request, error_text(exc))
     else:
         messages.success(request, _("Appointment cancelled."))
-    return redirect("account-home", studio_slug=request.studio.slug)
+    return redirect(account)
