@@ -1,16 +1,26 @@
-"""Panels payments hangs on the client profile, the client's account page and the location page."""
+"""Panels payments hangs on the client profile, the client's account page and the location page.
+
+The profile panels follow studio/registries/profile_panels.py: each declares the permissions
+that open it, puts its single values (totals, balance, recent refunds and credit movements) on
+the one query that reads the client, and reads each list in one bounded query.
+"""
 
 from __future__ import annotations
 
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import Exists, F, IntegerField, JSONField, Model, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, JSONObject
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from payments.models import MAX_SAVED_METHODS
+from payments.models import MAX_SAVED_METHODS, CreditEntry, Payment, PaymentSettings, Refund
 from payments.services import saved_methods as svc
 from studio.permissions import Perm
-from studio.profile_sections import Section
+from studio.registries.profile_panels import ProfilePanel, Section
+
+RECENT = 10  # rows of each list on the profile; the full history is one link away
 
 
 def _bank_kind(studio) -> str | None:
@@ -19,7 +29,7 @@ def _bank_kind(studio) -> str | None:
 
 def _methods_context(request, client, *, can_add: bool, can_edit: bool, staff: bool) -> dict:
     today = timezone.localdate()
-    methods = svc.saved_methods_for_client(client=client, today=today)
+    methods = svc.saved_methods_for_client(client=client, today=today)  # one query, at most 5 rows
     for method in methods:
         method.expired = method.is_expired(today)
     slug = request.studio.slug
@@ -39,25 +49,95 @@ def _methods_context(request, client, *, can_add: bool, can_edit: bool, staff: b
     }
 
 
-def staff_saved_methods(request, client) -> Section | None:
-    staff = getattr(request, "staff", None)
-    if staff is None or not svc.saved_methods_enabled(studio=request.studio):
+# --- staff profile: saved payment methods (SPM) --------------------------------------------------
+
+
+def _saved_methods_annotations() -> dict:
+    return {"pay_saved_methods_on": Exists(PaymentSettings.objects.filter(studio_id=OuterRef("studio_id"),
+                                                                          saved_methods_enabled=True))}
+
+
+def _saved_methods_load(*, request, client) -> dict | None:
+    if not client.pay_saved_methods_on:
         return None
-    context = _methods_context(request, client, can_add=staff.has_perm(Perm.ADD_SAVED_PAYMENT_METHOD),
-                               can_edit=staff.has_perm(Perm.EDIT_SAVED_PAYMENT_METHOD), staff=True)
-    return Section(title=_("Saved payment methods"), template="payments/_saved_methods_panel.html",
-                   context=context, order=20)
+    staff = request.staff
+    return _methods_context(request, client, can_add=staff.has_perm(Perm.ADD_SAVED_PAYMENT_METHOD),
+                            can_edit=staff.has_perm(Perm.EDIT_SAVED_PAYMENT_METHOD), staff=True)
 
 
-def staff_money(request, client) -> Section | None:
-    """Payments, refunds and studio credit of the client (PAY-4, PAY-7)."""
-    from payments.selectors import client_money_context
+SAVED_METHODS_PANEL = ProfilePanel(
+    key="saved-methods", title=gettext_lazy("Saved payment methods"), template="payments/_saved_methods_panel.html",
+    perms=frozenset({Perm.ADD_SAVED_PAYMENT_METHOD, Perm.EDIT_SAVED_PAYMENT_METHOD, Perm.USE_SAVED_PAYMENT_METHOD}),
+    annotations=_saved_methods_annotations, load=_saved_methods_load, order=20)
 
-    staff = getattr(request, "staff", None)
-    if staff is None:
-        return None
-    return Section(title=_("Payments and credit"), template="payments/_client_money.html",
-                   context=client_money_context(client=client), order=50)
+
+# --- staff profile: payments, refunds and studio credit (PAY-4, PAY-7) ----------------------------
+
+
+def _sum_of(queryset, column: str):
+    """A correlated SUM as a single value of the client's row (0 when there is nothing)."""
+    total = queryset.order_by().values("client_id").annotate(total=Sum(column)).values("total")
+    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+
+
+def _recent_json(queryset, **fields):
+    """The newest rows of a child list, as JSON objects on the client's row (one query for all)."""
+    return ArraySubquery(queryset.order_by("-created_at", "-id").values(row=JSONObject(**fields))[:RECENT])
+
+
+def _hydrate(model: type[Model], rows: list[dict]) -> list[Model]:
+    """Model instances (unsaved, read-only) from the JSON rows, so templates keep `get_…_display`."""
+    out = []
+    for row in rows or []:
+        values = {name: model._meta.get_field(name).to_python(value) for name, value in row.items()
+                  if not name.startswith("x_")}
+        instance = model(**values)
+        instance.extra = {name[2:]: value for name, value in row.items() if name.startswith("x_")}
+        out.append(instance)
+    return out
+
+
+def _money_annotations() -> dict:
+    mine = {"studio_id": OuterRef("studio_id"), "client_id": OuterRef("pk")}
+    totals = (Payment.objects.filter(**mine, status=Payment.Status.SUCCEEDED).order_by().values("client_id")
+              .annotate(totals=JSONObject(paid=Sum("amount"), refunded=Sum("amount_refunded"))).values("totals"))
+    return {
+        "pay_totals": Subquery(totals, output_field=JSONField()),
+        "pay_credit_balance": _sum_of(CreditEntry.objects.filter(**mine), "amount"),
+        "pay_recent_refunds": _recent_json(
+            Refund.objects.filter(studio_id=OuterRef("studio_id"), payment__client_id=OuterRef("pk")),
+            id="id", amount="amount", destination="destination", status="status", created_at="created_at",
+            x_description=F("payment__description"), x_currency=F("payment__currency")),
+        "pay_recent_credit": _recent_json(
+            CreditEntry.objects.filter(**mine), id="id", amount="amount", currency="currency", kind="kind",
+            note="note", created_at="created_at"),
+    }
+
+
+def _money_load(*, request, client) -> dict:
+    payments = list(Payment.objects.filter(studio_id=client.studio_id, client_id=client.pk)
+                    .order_by("-created_at", "-id")[:RECENT])
+    return {
+        "client": client,
+        "can_open_payment": request.staff.has_perm(Perm.VIEW_REPORTS),  # the payment page's permission
+        "currency": request.studio.currency,
+        "payments": payments,
+        "refunds": _hydrate(Refund, client.pay_recent_refunds),
+        "credit_entries": _hydrate(CreditEntry, client.pay_recent_credit),
+        "credit_balance": client.pay_credit_balance,
+        "total_paid": int((client.pay_totals or {}).get("paid") or 0),
+        "total_refunded": int((client.pay_totals or {}).get("refunded") or 0),
+    }
+
+
+# Selling, refunding and reporting are the payments jobs: a teacher holds none and sees no money.
+MONEY_PANEL = ProfilePanel(
+    key="money", title=gettext_lazy("Payments and credit"), template="payments/_client_money.html",
+    perms=frozenset({Perm.VIEW_REPORTS, Perm.REFUND, Perm.SELL_POS}), annotations=_money_annotations,
+    load=_money_load, order=50)
+
+
+# --- the client's own account page ----------------------------------------------------------------
 
 
 def client_saved_methods(request, client) -> Section | None:
@@ -65,7 +145,7 @@ def client_saved_methods(request, client) -> Section | None:
         return None
     context = _methods_context(request, client, can_add=True, can_edit=True, staff=False)
     return Section(title=_("My payment methods"), template="payments/_saved_methods_panel.html", context=context,
-                   order=20)
+                   order=20, key="saved-methods")
 
 
 def home_change_check(client, new_location) -> list[str]:
@@ -75,5 +155,3 @@ def home_change_check(client, new_location) -> list[str]:
                                                             "account": m.account.display_name}
             for m in methods]
 
-
-SAVED_METHODS_TAB = gettext_lazy("Saved payment methods")

@@ -52,3 +52,25 @@ def log_in_as(page):
         page.wait_for_load_state()
 
     return do
+
+
+BLOCKING_IMPACTS = ("critical", "serious")
+
+
+def axe_violations(page, *, impacts: tuple[str, ...] = BLOCKING_IMPACTS) -> list[dict]:
+    """axe-core's violations of these impacts on the page as it stands (axe-playwright-python
+    bundles axe-core: nothing is fetched)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [v for v in results.response["violations"] if v["impact"] in impacts]
+
+
+def describe_violations(violations: list[dict]) -> str:
+    """One line per violation and element: rule, impact, selector, axe's own message."""
+    lines = []
+    for violation in violations:
+        for node in violation["nodes"]:
+            lines.append(f"{violation['id']} ({violation['impact']}) {' '.join(map(str, node['target']))}: "
+                         f"{node.get('failureSummary', '').splitlines()[-1] if node.get('failureSummary') else ''}")
+    return "\n".join(lines)

@@ -111,3 +111,63 @@ def test_built_in_roles_by_staff_page(client, studio, other_studio, kind):
         if (status != 403) != allowed:
             wrong.append((url.name, status, allowed))
     assert not wrong, wrong
+
+
+# --- client-profile panels (issue #10: a teacher saw a client's payments, credit and saved cards) ---
+
+EXPECTED_PANELS = {  # the product's decision, role by role; a new panel must be added here
+    RoleKind.OWNER: {"bookings", "saved-methods", "money"},
+    RoleKind.ADMIN: {"bookings", "saved-methods", "money"},
+    RoleKind.MANAGER: {"bookings", "saved-methods", "money"},
+    RoleKind.FRONT_DESK: {"bookings", "saved-methods", "money"},
+    RoleKind.TEACHER: {"bookings"},
+}
+
+
+def test_every_registered_panel_is_in_the_matrix():
+    from studio.registries.profile_panels import profile_panels
+
+    assert {p.key for p in profile_panels()} == set().union(*EXPECTED_PANELS.values())
+
+
+@pytest.mark.parametrize("kind", BUILT_IN)
+def test_built_in_roles_by_profile_panel(client, studio, other_studio, kind):
+    """Each built-in role × each profile panel: shown exactly when the role holds the panel's
+    permission, and the permission matrix above says the same."""
+    from payments.models import PaymentSettings
+    from studio.permissions import ALL_POWERFUL_KINDS, BUILT_IN_DEFAULTS
+    from studio.registries.profile_panels import profile_panels
+    from tests.factories import ClientFactory
+
+    with scopes_disabled():
+        PaymentSettings.objects.update_or_create(studio=studio, defaults={"saved_methods_enabled": True})
+    person = ClientFactory(studio=studio)
+    member = StaffFactory(studio=studio, kind=kind)
+    client.force_login(member.user, backend="django.contrib.auth.backends.ModelBackend")
+    html = client.get(reverse("client-detail", kwargs={"studio_slug": studio.slug, "pk": person.pk})).content.decode()
+    held = ALL_PERMISSIONS if kind in ALL_POWERFUL_KINDS else set(BUILT_IN_DEFAULTS.get(kind, []))
+    shown = {p.key for p in profile_panels() if f'data-panel="{p.key}"' in html}
+    assert shown == {p.key for p in profile_panels() if p.perms & held}
+    assert shown == EXPECTED_PANELS[kind]
+
+
+@pytest.mark.parametrize("panel_key", ["bookings", "saved-methods", "money"])
+def test_a_custom_role_sees_a_panel_only_with_one_of_its_permissions(client, studio, panel_key):
+    from payments.models import PaymentSettings
+    from studio.permissions import Perm
+    from studio.registries.profile_panels import profile_panels
+    from tests.factories import ClientFactory
+
+    panel = next(p for p in profile_panels() if p.key == panel_key)
+    with scopes_disabled():
+        PaymentSettings.objects.update_or_create(studio=studio, defaults={"saved_methods_enabled": True})
+    person = ClientFactory(studio=studio)
+    url = reverse("client-detail", kwargs={"studio_slug": studio.slug, "pk": person.pk})
+    cases = [({Perm.VIEW_CLIENTS, perm}, True) for perm in sorted(panel.perms)]
+    if Perm.VIEW_CLIENTS not in panel.perms:  # else opening the profile already grants the panel
+        cases.append((ALL_PERMISSIONS - panel.perms, False))  # everything but the panel's permissions
+    for perms, visible in cases:
+        member = _member_with(studio, perms)
+        client.force_login(member.user, backend="django.contrib.auth.backends.ModelBackend")
+        html = client.get(url).content.decode()
+        assert (f'data-panel="{panel_key}"' in html) == visible, (sorted(perms), visible)

@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -8,8 +9,11 @@ from django.utils.translation import gettext as _
 from studio import selectors, services
 from studio.access import staff_required
 from studio.forms import ClientForm, FamilyLinkForm
+from studio.inputs import parse_int_param
 from studio.models import Client, FamilyLink
 from studio.permissions import Perm
+from studio.registries.home_change import home_change_warnings
+from studio.registries.profile_panels import profile_client_queryset, profile_panels_for, profile_sections
 
 PAGE_SIZE = 25
 
@@ -17,8 +21,7 @@ PAGE_SIZE = 25
 @staff_required(Perm.VIEW_CLIENTS)
 def client_list(request):
     search = request.GET.get("q", "").strip()[:100]
-    location_id = request.GET.get("location")
-    location_id = int(location_id) if location_id and location_id.isdigit() else None
+    location_id = parse_int_param(request.GET.get("location"))
     clients = selectors.client_list(studio=request.studio, search=search, location_id=location_id)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"page": page, "q": search, "location_id": location_id,
@@ -29,27 +32,26 @@ def client_list(request):
 
 @staff_required(Perm.VIEW_CLIENTS)
 def client_detail(request, pk):
-    client = get_object_or_404(Client.objects.select_related("home_location", "user"), pk=pk)
-    guardians = FamilyLink.objects.filter(dependant=client).select_related("guardian")
-    dependants = FamilyLink.objects.filter(guardian=client).select_related("dependant")
-    family_form = FamilyLinkForm(studio=request.studio, guardian=client)
+    """The profile: the studio's own cards, then every app's panel this staff member may see.
+
+    The panels' single values ride on the query that reads the client (see
+    studio/registries/profile_panels.py); the family links of both directions are one query."""
+    panels = profile_panels_for(staff=request.staff)
+    client = get_object_or_404(profile_client_queryset(
+        panels=panels, queryset=Client.objects.select_related("home_location")), pk=pk)
+    client.studio = request.studio  # the scope's studio: panels read its zone and currency without a join
+    links = list(FamilyLink.objects.filter(Q(dependant=client) | Q(guardian=client))
+                 .select_related("guardian", "dependant").order_by("created_at", "id"))
     return render(request, "studio/client_detail.html", {
-        "client": client, "guardians": guardians, "dependants": dependants, "family_form": family_form,
-        "profile_sections": client_profile_sections(request, client),
+        "client": client,
+        "guardians": [link for link in links if link.dependant_id == client.pk],
+        "dependants": [link for link in links if link.guardian_id == client.pk],
+        "profile_sections": profile_sections(request=request, client=client, panels=panels),
     })
-
-
-def client_profile_sections(request, client):
-    """Later apps (payments, memberships, bookings, waivers) hang their panels here."""
-    from studio.profile_sections import sections_for
-
-    return sections_for(request=request, client=client)
 
 
 def _home_change_warnings(request, client: Client | None, form) -> list[str]:
     """What changing the home location would break (e.g. saved cards on another account, SPM-4)."""
-    from studio.profile_sections import home_change_warnings
-
     if client is None or "home_location" not in form.changed_data:
         return []
     original = Client.objects.get(pk=client.pk)
@@ -87,9 +89,14 @@ def client_edit(request, pk):
 
 @staff_required(Perm.MANAGE_CLIENTS)
 def family_add(request, pk):
+    """GET: the "add a dependant" form (under htmx, only the form, shown in the profile's family card).
+
+    The form lists every client of the studio: it is loaded when asked for, not with each profile."""
     guardian = get_object_or_404(Client, pk=pk)
     if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
+        form = FamilyLinkForm(studio=request.studio, guardian=guardian)
+        template = "studio/_family_form.html" if request.htmx else "studio/family_add.html"
+        return render(request, template, {"client": guardian, "family_form": form})
     form = FamilyLinkForm(request.POST, studio=request.studio, guardian=guardian)
     if form.is_valid():
         try:

@@ -1,0 +1,195 @@
+"""Benchmark: a client's profile with every panel full, beside a bare page of the same markup.
+
+    make bench ARGS=client_profile
+    (or DJANGO_SETTINGS_MODULE=studio.settings.test .venv/bin/python bench/client_profile.py)
+
+A client with a full history (40 payments, refunds and credit movements, 5 saved cards,
+60 bookings, 12 appointments, 6 dependants) and a client with one of each. Prints p50/p95
+server time (in-process test client: middleware, view, template, ORM) and queries for the
+profile as the owner and as a teacher, the client list, and a bare Django page rendering the
+same rows (as many bytes) from Python data in the same run.
+Targets (issue #11): profile ≤ 12 queries, equal for one row and many; p95 ≤ 2.5× the bare page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import types
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import harness
+
+RUNS = 60
+ROWS = 40
+
+# The profile's cards and panels (as many rows and fields), from plain Python data.
+BARE_TEMPLATE = """<!doctype html><html lang="en"><head><title>{{ name }}</title><link rel="stylesheet" href="/static/css/atelier.css"></head>
+<body><div class="shell"><aside class="sidebar"><nav>{% for n in nav %}<a href="/bench/{{ n }}/">{{ n }}</a>{% endfor %}</nav></aside>
+<main class="content"><div class="page-head"><h1>{{ name }}</h1><a class="button" href="/edit/">Edit</a></div>
+<div class="grid-2"><section class="card"><h2>Contact</h2><dl class="facts"><dt>Email</dt><dd>{{ email }}</dd><dt>Phone</dt><dd>514</dd><dt>Home location</dt><dd>Plateau</dd></dl><p class="notes">{{ notes }}</p></section>
+<section class="card"><h2>Family</h2><ul class="plain">{% for f in family %}<li>Dependant: {{ f.name }} <small class="muted">(child)</small> <a href="/c/{{ f.id }}/">Open</a><form method="post" action="/f/{{ f.id }}/remove/" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{{ token }}"><button class="link">Remove</button></form></li>{% endfor %}</ul></section></div>
+<section class="card profile-section"><h2>Classes and appointments</h2><p class="muted">Attended {{ attended }} · no-shows 0 · late cancels 0</p><h3>Upcoming</h3>
+<ul class="plain">{% for b in upcoming %}<li><a href="/s/{{ b.id }}/">{{ b.name }}</a> · {{ b.start|date:"D j M" }} {{ b.start|time:"TIME_FORMAT" }} · {{ b.place }} <span class="badge">Booked</span></li>{% endfor %}
+{% for a in appointments %}<li><a href="/a/{{ a.id }}/">{{ a.name }}</a> · {{ a.start|date:"D j M" }} {{ a.start|time:"TIME_FORMAT" }} · {{ a.teacher }}</li>{% endfor %}</ul>
+<h3>History</h3><ul class="plain">{% for b in history %}<li>{{ b.name }} · {{ b.start|date:"D j M Y" }} <span class="badge ok">Checked in</span></li>{% endfor %}</ul></section>
+<section class="card profile-section"><h2>Saved payment methods</h2><ul class="saved-methods plain">{% for m in methods %}<li class="saved-method"><strong>Visa •••• {{ m.last4 }}</strong> <span class="muted">expires 01/2030</span> <small class="muted">Main</small>
+<form method="post" action="/m/{{ m.id }}/default/" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{{ token }}"><button class="link">Make default</button></form><form method="post" action="/m/{{ m.id }}/delete/" class="inline"><input type="hidden" name="csrfmiddlewaretoken" value="{{ token }}"><button class="link">Delete</button></form></li>{% endfor %}</ul></section>
+<section class="card profile-section"><h2>Payments and credit</h2><dl class="facts"><dt>Studio credit</dt><dd>{{ credit }}</dd><dt>Paid</dt><dd>{{ paid }}</dd></dl>
+<table class="table"><thead><tr><th>Date</th><th>What for</th><th>Amount</th><th>Status</th></tr></thead><tbody>{% for p in payments %}<tr><td><a href="/p/{{ p.id }}/">{{ p.at|date:"SHORT_DATE_FORMAT" }}</a></td><td>{{ p.description }}</td><td>{{ p.amount }}</td><td><span class="badge ok">Succeeded</span></td></tr>{% endfor %}</tbody></table>
+<table class="table"><tbody>{% for r in refunds %}<tr><td>{{ r.at|date:"SHORT_DATE_FORMAT" }}</td><td>{{ r.description }}</td><td>{{ r.amount }}</td><td>Studio credit</td><td>Succeeded</td></tr>{% endfor %}</tbody></table>
+<table class="table"><tbody>{% for c in credit_rows %}<tr><td>{{ c.at|date:"SHORT_DATE_FORMAT" }}</td><td>Refund</td><td>{{ c.amount }}</td><td>{{ c.note }}</td></tr>{% endfor %}</tbody></table></section>
+</main></div></body></html>"""
+
+
+def bare_view(request):
+    """A plain Django page: the profile's rows and fields, from Python data, no ORM, no tenant."""
+    from django.http import HttpResponse
+    from django.middleware.csrf import get_token
+    from django.template import engines
+
+    template = engines["django"].from_string(BARE_TEMPLATE)
+    at = dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC)
+    row = [{"id": i, "name": f"Hatha flow {i % 3}", "start": at + dt.timedelta(days=i), "place": "Plateau · Salle 1",
+            "teacher": "Teacher 1", "last4": f"{4240 + i}", "at": at, "description": f"Payment number {i}",
+            "amount": "$10.00", "note": f"Credit note {i}"} for i in range(15)]
+    return HttpResponse(template.render({
+        "name": "Camille Tremblay", "email": "camille@example.test", "notes": "Knee surgery in 2024.",
+        "token": get_token(request), "nav": ["dashboard", "schedule", "classes", "clients", "payments", "staff"],
+        "family": row[:6], "attended": ROWS, "upcoming": row[:10], "appointments": row[:10], "history": row[:15],
+        "methods": row[:5], "credit": "$40.00", "paid": "$400.00", "payments": row[:10], "refunds": row[:10],
+        "credit_rows": row[:10]}, request))
+
+
+def build(slug: str, rows: int):
+    """A studio, its owner and a teacher, and a client with `rows` rows in every panel's list."""
+    from django_scopes import scopes_disabled
+
+    from payments.models import (
+        ConnectedAccount,
+        CreditEntry,
+        Payment,
+        PaymentSettings,
+        Refund,
+        SavedPaymentMethod,
+        StripeCustomer,
+    )
+    from scheduling.models import (
+        Appointment,
+        AppointmentCalendar,
+        AppointmentService,
+        Booking,
+        ClassSession,
+        ClassTemplate,
+    )
+    from studio import services
+    from studio.models import Client, FamilyLink, Location, Role, Room, StaffMember, User
+    from studio.permissions import RoleKind
+
+    owner = User.objects.create_user(email=f"owner@{slug}.test", password="bench-password-123")
+    with scopes_disabled():
+        studio = services.studio_create(name=f"Bench {slug}", slug=slug, owner=owner, language="en")
+        location = Location.objects.create(studio=studio, name="Plateau", time_zone="America/Toronto")
+        room = Room.objects.create(studio=studio, location=location, name="Salle 1")
+        teacher = StaffMember.objects.create(studio=studio, role=Role.objects.get(studio=studio, kind=RoleKind.TEACHER),
+                                             display_name="Teacher 1",
+                                             user=User.objects.create_user(email=f"t@{slug}.test"))
+        client = Client.objects.create(studio=studio, first_name="Camille", last_name="Tremblay",
+                                       email=f"camille@{slug}.test", home_location=location,
+                                       notes="Knee surgery in 2024.")
+        Client.objects.bulk_create([Client(studio=studio, first_name=f"Client{i}", last_name="Bench",
+                                           email=f"c{i}@{slug}.test") for i in range(200)])
+        PaymentSettings.objects.update_or_create(studio=studio, defaults={"saved_methods_enabled": True})
+        account = ConnectedAccount.objects.create(studio=studio, display_name="Main", creation_key="k",
+                                                  stripe_account_id=f"acct_{slug}", charges_enabled=True)
+        customer = StripeCustomer.objects.create(studio=studio, client=client, account=account,
+                                                 stripe_customer_id=f"cus_{slug}", idempotency_key="c")
+        SavedPaymentMethod.objects.bulk_create([SavedPaymentMethod(
+            studio=studio, client=client, account=account, customer=customer, stripe_payment_method_id=f"pm_{i}",
+            kind="card", brand="visa", last4=f"{4240 + i}", exp_month=1, exp_year=2030, is_default=i == 0,
+            source="staff") for i in range(min(rows, 5))])
+        payments = Payment.objects.bulk_create([Payment(
+            studio=studio, client=client, amount=1000, amount_refunded=100, currency="CAD", account=account,
+            stripe_account_id=account.stripe_account_id, routing_rule="default", routing_reason="", channel="online",
+            item_kind="membership", description=f"Payment number {i}", idempotency_key=f"p{i}",
+            status="succeeded") for i in range(rows)])
+        refunds = Refund.objects.bulk_create([Refund(studio=studio, payment=p, amount=100, destination="credit",
+                                                     status="succeeded", idempotency_key=f"r{p.pk}")
+                                              for p in payments])
+        CreditEntry.objects.bulk_create([CreditEntry(studio=studio, client=client, amount=100, currency="CAD",
+                                                     kind="refund", refund=r, note=f"Credit note {r.pk}")
+                                         for r in refunds])
+        template = ClassTemplate.objects.create(studio=studio, name="Hatha flow", capacity=20)
+        now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+        sessions = ClassSession.objects.bulk_create([ClassSession(
+            studio=studio, template=template, teacher=teacher, location=location, room=room,
+            starts_at=(s := now + dt.timedelta(days=i - rows // 2, hours=1)), ends_at=s + dt.timedelta(hours=1),
+            occurrence_date=s.date(), capacity=20) for i in range(max(rows, 1) * 3 // 2)])
+        Booking.objects.bulk_create([Booking(studio=studio, session=s, client=client, booked_by_kind="staff",
+                                             status="booked" if s.starts_at > now else "checked_in")
+                                     for s in sessions])
+        service = AppointmentService.objects.create(studio=studio, name="Massage", duration_minutes=60,
+                                                    price_amount=9000)
+        calendar = AppointmentCalendar.objects.create(studio=studio, location=location, teacher=teacher)
+        Appointment.objects.bulk_create([Appointment(
+            studio=studio, calendar=calendar, service=service, client=client, currency="CAD", booked_by_kind="staff",
+            starts_at=(s := now + dt.timedelta(days=2, hours=i)), ends_at=s + dt.timedelta(hours=1))
+            for i in range(min(rows, 12))])
+        FamilyLink.objects.bulk_create([FamilyLink(studio=studio, guardian=client, relationship="parent",
+                                                   dependant=Client.objects.create(studio=studio, first_name=f"Kid{i}",
+                                                                                   last_name="Tremblay"))
+                                        for i in range(min(rows, 6))])
+    return studio, owner, teacher.user, client
+
+
+def main() -> int:
+    harness.start()
+    try:
+        from django.test import Client
+        from django.test.utils import override_settings
+        from django.urls import include, path, reverse
+
+        urls = types.ModuleType("bench_profile_urls")
+        urls.urlpatterns = [path("bare/", bare_view), path("", include("studio.urls"))]
+        sys.modules[urls.__name__] = urls
+        with override_settings(ROOT_URLCONF=urls.__name__):
+            return run(Client, reverse)
+    finally:
+        harness.stop()
+
+
+def run(Client, reverse) -> int:
+    big, owner, teacher_user, person = build("bench", ROWS)
+    small, small_owner, _teacher, small_person = build("small", 1)
+
+    def logged_in(user):
+        http = Client(HTTP_ACCEPT_LANGUAGE="en")
+        http.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return http
+
+    staff, teacher, staff_small, public = logged_in(owner), logged_in(teacher_user), logged_in(small_owner), Client()
+
+    def profile(studio, client):
+        return reverse("client-detail", kwargs={"studio_slug": studio.slug, "pk": client.pk})
+
+    pages = harness.measure([
+        ("bare Django page (no ORM, no tenant)", lambda: public.get("/bare/"), "15"),
+        ("client profile, owner", lambda: staff.get(profile(big, person)), str(ROWS)),
+        ("client profile, teacher", lambda: teacher.get(profile(big, person)), str(ROWS)),
+        ("client profile, owner, one row each", lambda: staff_small.get(profile(small, small_person)), "1"),
+        ("client list /manage/clients/", lambda: staff.get(reverse("client-list", kwargs={"studio_slug": big.slug})),
+         "25"),
+    ], runs=RUNS)
+    harness.print_table(f"Client profile, every panel full ({ROWS} rows behind each list; "
+                        "targets ≤ 12 queries and p95 ≤ 2.5× bare)", pages, baseline=pages[0])
+    owner_page, one_row = pages[1], pages[3]
+    print(f"\nqueries, one row vs {ROWS} rows: {one_row.queries} vs {owner_page.queries}; "
+          f"profile p50 / bare p50: {owner_page.p50_ms / pages[0].p50_ms:.2f}×, "
+          f"p95 / bare p95: {owner_page.p95_ms / pages[0].p95_ms:.2f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,113 @@
+"""Panels that apps hang on a client's profile (staff side) and on the client's own account page.
+
+A staff-side panel is a `ProfilePanel` registered in its app's `ready()`. It declares:
+
+- the permissions that open it (`perms`, any one of them): the registry checks them before it
+  asks the panel for anything, so a teacher's profile page never even queries payments;
+- `annotations`: the panel's single values (a balance, a count, a flag) as expressions that the
+  registry adds to the one query that reads the client — every panel's scalars cost that query
+  together, not one each;
+- `load(*, request, client)`: its lists, each read in one query whatever its length (a bounded,
+  batched selector), returning the template's context, or None to stay hidden.
+
+The profile's query budget (tests/test_client_profile.py) holds as long as panels follow this.
+The client's account page keeps simpler providers, `(request, client) -> Section | None`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import QuerySet
+
+
+@dataclass
+class Section:
+    """What a page renders for one panel: `{% include template with ctx=context %}`."""
+
+    title: str
+    template: str
+    context: dict = field(default_factory=dict)
+    order: int = 100
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class ProfilePanel:
+    key: str  # stable: the section's HTML id (`panel-<key>`) and its row in the permission matrix
+    title: Any  # a lazy translation
+    template: str
+    load: Callable[..., dict | None]
+    perms: frozenset[str]
+    annotations: Callable[[], dict[str, Any]] | None = None
+    order: int = 100
+
+    def visible_to(self, staff) -> bool:
+        """Whether this staff member may see the panel: active, holding one of its permissions."""
+        if staff is None or not staff.is_active:
+            return False
+        return not self.perms.isdisjoint(staff.role.effective_permissions)
+
+
+_PROFILE_PANELS: dict[str, ProfilePanel] = {}
+_ACCOUNT_PROVIDERS: list[Callable] = []
+
+
+def register_profile_panel(panel: ProfilePanel) -> ProfilePanel:
+    """Add a panel to the staff-side client profile. A panel without a permission is refused:
+    client data is personal, and "who sees it" must be a decision, not a default."""
+    if not panel.perms:
+        raise ValueError(f"profile panel {panel.key!r} declares no permission")
+    if panel.key in _PROFILE_PANELS and _PROFILE_PANELS[panel.key] != panel:
+        raise ValueError(f"profile panel {panel.key!r} is registered twice")
+    _PROFILE_PANELS[panel.key] = panel
+    return panel
+
+
+def profile_panels() -> list[ProfilePanel]:
+    """Every registered panel, in page order."""
+    return sorted(_PROFILE_PANELS.values(), key=lambda p: (p.order, p.key))
+
+
+def profile_panels_for(*, staff) -> list[ProfilePanel]:
+    """The panels this staff member may see, in page order."""
+    return [panel for panel in profile_panels() if panel.visible_to(staff)]
+
+
+def profile_client_queryset(*, queryset: QuerySet, panels: list[ProfilePanel]) -> QuerySet:
+    """The client queryset with the scalar values of these panels added, read in the same query."""
+    annotations: dict[str, Any] = {}
+    for panel in panels:
+        for name, expression in (panel.annotations() if panel.annotations else {}).items():
+            if name in annotations:
+                raise ValueError(f"profile panels annotate {name!r} twice")
+            annotations[name] = expression
+    return queryset.annotate(**annotations) if annotations else queryset
+
+
+def profile_sections(*, request, client, panels: list[ProfilePanel]) -> list[Section]:
+    """Each visible panel's section. The permission is checked again here, so that a caller
+    passing the full list still shows a staff member only what their role allows."""
+    sections = []
+    for panel in panels:
+        if not panel.visible_to(getattr(request, "staff", None)):
+            continue
+        context = panel.load(request=request, client=client)
+        if context is not None:
+            sections.append(Section(title=str(panel.title), template=panel.template, context=context,
+                                    order=panel.order, key=panel.key))
+    return sections
+
+
+def register_account_panel(provider: Callable) -> Callable:
+    """A `(request, client) -> Section | None` panel on the client's own account page."""
+    _ACCOUNT_PROVIDERS.append(provider)
+    return provider
+
+
+def account_sections_for(*, request, client) -> list[Section]:
+    """The client's own account page's panels, in page order."""
+    sections = [s for provider in _ACCOUNT_PROVIDERS if (s := provider(request, client)) is not None]
+    return sorted(sections, key=lambda s: s.order)

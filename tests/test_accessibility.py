@@ -1,0 +1,174 @@
+"""Every page type, in Debian's chromium: no critical or serious axe-core violation (SPEC Q-6),
+and no page wider than the window at 1024 and 1280 px (issue #10's layout findings), as the
+owner in English, as a teacher in French, and as a client, over the demo studio's data with
+the hostile shapes of real data added (a long unbroken word in notes, long emails and names)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+
+from tests.browser import axe_violations, describe_violations
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDTHS = (1024, 1280)
+LONG_WORD = "Supercalifragilistic" * 12  # 240 characters, no space to break at
+LONG_EMAIL = "marie-christine.bouchard-lefebvre.tremblay-gagnon@studio-de-yoga-exemple.quebec"
+
+
+@pytest.fixture
+def demo(live_server):
+    """The demo studios (`make run`'s data), Stripe on the sandbox, with long unbroken values."""
+    from payments import gateway
+    from stripe_sandbox import Sandbox
+    from stripe_sandbox.transport import SandboxHTTPClient
+
+    with gateway.use_http_client(SandboxHTTPClient(Sandbox(seed=7))):
+        call_command("seed_demo")
+        from payments.models import ConnectedAccount, Payment
+        from scheduling.models import ClassSession, ClassTemplate
+        from studio.models import Client, Location, Studio
+
+        with scopes_disabled():
+            studio = Studio.objects.get(slug="demo")
+            camille = Client.objects.get(studio=studio, email="client@demo.atelier.test")
+            Client.objects.filter(pk=camille.pk).update(notes=f"Allergies: {LONG_WORD}. Knee surgery.")
+            longest = Client.objects.filter(studio=studio).exclude(pk=camille.pk).order_by("id").first()
+            Client.objects.filter(pk=longest.pk).update(email=LONG_EMAIL, last_name="Bouchard-Lefebvre-Tremblay")
+            ConnectedAccount.objects.filter(studio=studio).update(
+                display_name="Atelier Demo — Montréal, Plateau-Mont-Royal et Mile-End")
+            for template in ClassTemplate.objects.filter(studio=studio):
+                ClassTemplate.objects.filter(pk=template.pk).update(name=f"{template.name} et respiration consciente")
+            yield {
+                "studio": studio,
+                "camille": camille,
+                "longest": longest,
+                "payment": Payment.objects.filter(studio=studio).order_by("id").first(),
+                "session": ClassSession.objects.filter(studio=studio).order_by("starts_at").first(),
+                "location": Location.objects.filter(studio=studio).order_by("id").first(),
+                "account": ConnectedAccount.objects.filter(studio=studio).order_by("id").first(),
+                "template": ClassTemplate.objects.filter(studio=studio).order_by("id").first(),
+            }
+
+
+def staff_pages(d) -> list[str]:
+    s = f"/{d['studio'].slug}/manage"
+    return [
+        f"{s}/",
+        f"{s}/clients/",
+        f"{s}/clients/{d['camille'].pk}/",
+        f"{s}/clients/{d['longest'].pk}/",
+        f"{s}/clients/{d['camille'].pk}/edit/",
+        f"{s}/clients/{d['camille'].pk}/family/",
+        f"{s}/clients/new/",
+        f"{s}/schedule/",
+        f"{s}/schedule/?view=day",
+        f"{s}/schedule/sessions/{d['session'].pk}/",
+        f"{s}/schedule/templates/",
+        f"{s}/schedule/templates/{d['template'].pk}/",
+        f"{s}/appointments/",
+        f"{s}/payments/",
+        f"{s}/payments/{d['payment'].pk}/",
+        f"{s}/payments/accounts/",
+        f"{s}/payments/accounts/{d['account'].pk}/",
+        f"{s}/payments/routing/",
+        f"{s}/payments/fees/",
+        f"{s}/payments/clients/{d['camille'].pk}/credit/",
+        f"{s}/payments/saved-methods/",
+        f"{s}/settings/",
+        f"{s}/settings/branding/",
+        f"{s}/locations/",
+        f"{s}/locations/{d['location'].pk}/",
+        f"{s}/staff/",
+        f"{s}/staff/invite/",
+        f"{s}/roles/",
+        f"{s}/audit/",
+        f"/{d['studio'].slug}/kiosk/",  # staff open the kiosk from here
+    ]
+
+
+def public_pages(d) -> list[str]:
+    s = f"/{d['studio'].slug}"
+    return [f"{s}/", f"{s}/schedule/", f"{s}/appointments/", f"{s}/account/login/", f"{s}/account/signup/",
+            "/login/", "/signup/"]
+
+
+def _log_in(page, email: str, *, path: str = "/login/") -> None:
+    from studio.demo_logins import DEMO_PASSWORD
+
+    page.goto(path)
+    page.fill("input[name=username]", email)
+    page.fill("input[name=password]", DEMO_PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+
+
+def _walk(page, paths: list[str], *, axe_at: int) -> list[str]:
+    """Visit each page at each width: collect pages wider than the window and axe's findings."""
+    problems = []
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 800})
+        for path in paths:
+            response = page.goto(path)
+            if response is None or response.status >= 400:
+                problems.append(f"{path} answered {response and response.status}")
+                continue
+            page.wait_for_load_state("networkidle")
+            scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            if scroll > inner:
+                problems.append(f"{path} at {width}px is {scroll}px wide")
+            if width == axe_at and (violations := axe_violations(page)):
+                problems.append(f"{path}:\n{describe_violations(violations)}")
+    return problems
+
+
+def test_staff_pages_as_owner_in_english(page, demo):
+    _log_in(page, "owner@demo.atelier.test")
+    page.goto(f"/{demo['studio'].slug}/manage/")
+    if page.locator("button[name=language][value=en]").count():
+        page.click("button[name=language][value=en]")
+        page.wait_for_load_state()
+    problems = _walk(page, staff_pages(demo), axe_at=1280)
+    assert not problems, "\n".join(problems)
+
+
+def test_staff_pages_as_teacher_in_french(page, demo):
+    _log_in(page, "teacher@demo.atelier.test")
+    page.goto(f"/{demo['studio'].slug}/manage/")
+    if page.locator("button[name=language][value=fr]").count():
+        page.click("button[name=language][value=fr]")
+        page.wait_for_load_state()
+    assert "Tableau de bord" in page.content()
+    s = f"/{demo['studio'].slug}/manage"
+    paths = [f"{s}/", f"{s}/clients/", f"{s}/clients/{demo['camille'].pk}/", f"{s}/schedule/",
+             f"{s}/schedule/?view=day", f"{s}/schedule/sessions/{demo['session'].pk}/", f"{s}/appointments/",
+             f"{s}/locations/", f"/{demo['studio'].slug}/kiosk/"]
+    problems = _walk(page, paths, axe_at=1024)
+    assert not problems, "\n".join(problems)
+    # The teacher sees the client's classes, not their money (issue #10).
+    page.goto(f"{s}/clients/{demo['camille'].pk}/")
+    assert page.locator("[data-panel=bookings]").count() == 1
+    assert page.locator("[data-panel=money], [data-panel=saved-methods]").count() == 0
+
+
+def test_public_pages_and_the_client_account(page, demo):
+    problems = _walk(page, public_pages(demo), axe_at=1280)
+    slug = demo["studio"].slug
+    _log_in(page, "client@demo.atelier.test", path=f"/{slug}/account/login/")
+    problems += _walk(page, [f"/{slug}/account/", f"/{slug}/schedule/", f"/{slug}/appointments/"], axe_at=1024)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_kiosk(page, demo):
+    slug = demo["studio"].slug
+    _log_in(page, "frontdesk@demo.atelier.test")
+    page.goto(f"/{slug}/kiosk/")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"**/{slug}/kiosk/")
+    problems = _walk(page, [f"/{slug}/kiosk/"], axe_at=1024)
+    sessions = page.locator("a[href*='/kiosk/sessions/']")
+    if sessions.count():
+        problems += _walk(page, [sessions.first.get_attribute("href")], axe_at=1024)
+    assert not problems, "\n".join(problems)
