@@ -6,6 +6,11 @@ It implements the calls our pages use with the same names and result shapes as S
 tests type test cards as a customer would, and shows a 3D Secure dialog with "Complete
 authentication" / "Fail authentication" buttons when a card asks for it. Kept as a Python string
 so the package needs no data files.
+
+Like Stripe.js it speaks the `locale` given to `Stripe(pk, {locale})` or `stripe.elements({locale})`
+("fr", "en", or "auto" — the default — for the browser's `navigator.language`): field labels,
+placeholders, the 3D Secure dialog and the messages of `{error}` results (looked up by decline
+code, then error code; a message the table does not know is passed on as the API wrote it).
 """
 
 SOURCE = r"""/* Stripe sandbox: a local stand-in for Stripe.js (test mode only). */
@@ -16,21 +21,93 @@ SOURCE = r"""/* Stripe sandbox: a local stand-in for Stripe.js (test mode only).
   var counter = 0;
 
   var FIELDS = {
-    number: ["sandbox-cardnumber", "Card number", "1234 1234 1234 1234", "cc-number"],
-    exp: ["sandbox-exp", "Expiration (MM / YY)", "MM / YY", "cc-exp"],
-    cvc: ["sandbox-cvc", "CVC", "CVC", "cc-csc"],
-    postal: ["sandbox-postal", "ZIP / Postal code", "12345", "postal-code"]
+    number: ["sandbox-cardnumber", "number", "1234 1234 1234 1234", "cc-number"],
+    exp: ["sandbox-exp", "exp", "exp_placeholder", "cc-exp"],
+    cvc: ["sandbox-cvc", "cvc", "cvc", "cc-csc"],
+    postal: ["sandbox-postal", "postal", "postal_placeholder", "postal-code"]
   };
+  var TEXT = {
+    en: {
+      number: "Card number", exp: "Expiration (MM / YY)", exp_placeholder: "MM / YY", cvc: "CVC",
+      postal: "ZIP / Postal code", postal_placeholder: "12345",
+      challenge_label: "3D Secure authentication", challenge_title: "3D Secure test challenge",
+      challenge_setup: "Stripe sandbox: authenticate this card setup.",
+      challenge_payment: "Stripe sandbox: authenticate this payment.",
+      complete: "Complete authentication", fail: "Fail authentication",
+      unreachable: "Could not reach the Stripe sandbox: "
+    },
+    fr: {
+      number: "Numéro de carte", exp: "Date d'expiration (MM / AA)", exp_placeholder: "MM / AA", cvc: "CVC",
+      postal: "Code postal", postal_placeholder: "H2X 1Y4",
+      challenge_label: "Authentification 3D Secure", challenge_title: "Test d'authentification 3D Secure",
+      challenge_setup: "Bac à sable Stripe : authentifiez l'enregistrement de cette carte.",
+      challenge_payment: "Bac à sable Stripe : authentifiez ce paiement.",
+      complete: "Réussir l'authentification", fail: "Faire échouer l'authentification",
+      unreachable: "Impossible de joindre le bac à sable Stripe : "
+    }
+  };
+  // Stripe.js shows its own wording for card errors in the customer's language.
+  var ERRORS = {
+    fr: {
+      card_declined: "Votre carte a été refusée.",
+      generic_decline: "Votre carte a été refusée.",
+      lost_card: "Votre carte a été refusée.",
+      stolen_card: "Votre carte a été refusée.",
+      insufficient_funds: "Les fonds de votre carte sont insuffisants.",
+      expired_card: "Votre carte a expiré.",
+      incorrect_cvc: "Le code de sécurité de votre carte est incorrect.",
+      processing_error: "Une erreur est survenue lors du traitement de votre carte. Réessayez dans un instant.",
+      incorrect_number: "Votre numéro de carte est incorrect.",
+      invalid_number: "Votre numéro de carte n'est pas valide.",
+      incomplete_number: "Votre numéro de carte est incomplet.",
+      invalid_expiry_month: "La date d'expiration de votre carte est incomplète ou n'est pas valide.",
+      invalid_expiry_year: "L'année d'expiration de votre carte n'est pas valide.",
+      setup_intent_authentication_failure: "Nous n'avons pas pu authentifier votre moyen de paiement. " +
+        "Choisissez-en un autre et réessayez.",
+      payment_intent_authentication_failure: "Nous n'avons pas pu authentifier votre moyen de paiement. " +
+        "Choisissez-en un autre et réessayez."
+    },
+    en: {invalid_number: "Your card number is invalid."}
+  };
+
+  function resolveLocale(value, fallback) {
+    var locale = value || fallback || "auto";
+    if (locale === "auto") locale = (navigator.languages && navigator.languages[0]) || navigator.language || "en";
+    return String(locale).toLowerCase().indexOf("fr") === 0 ? "fr" : "en";
+  }
+
+  function text(locale, key) { return (TEXT[locale] || TEXT.en)[key] || TEXT.en[key] || key; }
+
+  function localizeError(error, locale) {
+    if (!error || typeof error !== "object") return error;
+    var table = ERRORS[locale] || {};
+    var message = table[error.decline_code] || table[error.code];
+    if (message) error.message = message;
+    return error;
+  }
+
+  function luhnValid(digits) {
+    var sum = 0;
+    for (var i = 0; i < digits.length; i++) {
+      var n = parseInt(digits.charAt(digits.length - 1 - i), 10);
+      if (i % 2 === 1) { n *= 2; if (n > 9) n -= 9; }
+      sum += n;
+    }
+    return sum % 10 === 0;
+  }
   var LAYOUTS = {
     card: ["number", "exp", "cvc", "postal"], payment: ["number", "exp", "cvc"],
     cardNumber: ["number"], cardExpiry: ["exp"], cardCvc: ["cvc"]
   };
 
-  function post(path, payload) {
+  function post(path, payload, locale) {
     return fetch(BASE + "/_sandbox/js/" + path, {
       method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(payload)
     }).then(function (response) { return response.json(); }).catch(function (err) {
-      return {error: {type: "api_connection_error", message: "Could not reach the Stripe sandbox: " + err}};
+      return {error: {type: "api_connection_error", message: text(locale, "unreachable") + err}};
+    }).then(function (result) {
+      if (result && result.error) result.error = localizeError(result.error, locale);
+      return result;
     });
   }
 
@@ -53,7 +130,9 @@ SOURCE = r"""/* Stripe sandbox: a local stand-in for Stripe.js (test mode only).
     var node = typeof target === "string" ? document.querySelector(target) : target;
     if (!node) throw new Error("Stripe sandbox: mount target not found: " + target);
     var self = this;
+    var locale = this._group._locale;
     var root = document.createElement("div");
+    root.setAttribute("lang", locale);
     root.className = "sandbox-element sandbox-element-" + this.type;
     root.setAttribute("data-sandbox-element", this.type);
     (LAYOUTS[this.type] || LAYOUTS.card).forEach(function (key) {
@@ -62,12 +141,12 @@ SOURCE = r"""/* Stripe sandbox: a local stand-in for Stripe.js (test mode only).
       var id = "sandbox-field-" + (++counter);
       var label = document.createElement("label");
       label.htmlFor = id;
-      label.textContent = spec[1];
+      label.textContent = text(locale, spec[1]);
       label.style.display = "block";
       var input = document.createElement("input");
-      input.type = "text"; input.id = id; input.name = spec[0]; input.placeholder = spec[2];
+      input.type = "text"; input.id = id; input.name = spec[0]; input.placeholder = text(locale, spec[2]);
       input.autocomplete = spec[3]; input.inputMode = key === "postal" ? "text" : "numeric";
-      input.setAttribute("aria-label", spec[1]);
+      input.setAttribute("aria-label", text(locale, spec[1]));
       input.style.cssText = "display:block;width:100%;box-sizing:border-box;padding:8px;margin:2px 0 8px;" +
         "border:1px solid #c8ccd4;border-radius:4px;font-size:16px";
       input.addEventListener("input", function () { self._changed(); });
@@ -83,10 +162,17 @@ SOURCE = r"""/* Stripe sandbox: a local stand-in for Stripe.js (test mode only).
   Element.prototype._changed = function () {
     var values = this._group._values();
     var number = values.number || "";
+    var digits = number.replace(/\s/g, "");
+    var error;
+    // Stripe.js flags a full-length number that fails the Luhn check as the customer types.
+    if (/^\d+$/.test(digits) && digits.length >= (brandOf(digits) === "amex" ? 15 : 16) && !luhnValid(digits)) {
+      error = localizeError({type: "validation_error", code: "invalid_number",
+                             message: "Your card number is invalid."}, this._group._locale);
+    }
     this._emit("change", {
       elementType: this.type, empty: !number && !values.exp && !values.cvc,
-      complete: number.length >= 12 && /^\d{1,2}\s*\/\s*\d{2,4}$/.test(values.exp || "") && !!values.cvc,
-      brand: brandOf(number), value: {type: "card"}, error: undefined
+      complete: !error && number.length >= 12 && /^\d{1,2}\s*\/\s*\d{2,4}$/.test(values.exp || "") && !!values.cvc,
+      brand: brandOf(number), value: {type: "card"}, error: error
     });
   };
   Element.prototype._emit = function (name, event) {
@@ -110,6 +196,7 @@ SOURCE = r"""/* Stripe sandbox: a local stand-in for Stripe.js (test mode only).
   function Elements(stripe, options) {
     this._stripe = stripe;
     this._options = options || {};
+    this._locale = resolveLocale(this._options.locale, stripe._locale);
     this._elements = [];
   }
   Elements.prototype.create = function (type, options) {
@@ -121,7 +208,10 @@ SOURCE = r"""/* Stripe sandbox: a local stand-in for Stripe.js (test mode only).
     var found = this._elements.filter(function (e) { return e.type === type; });
     return found.length ? found[0] : null;
   };
-  Elements.prototype.update = function (options) { Object.assign(this._options, options || {}); };
+  Elements.prototype.update = function (options) {
+    Object.assign(this._options, options || {});
+    if (options && options.locale) this._locale = resolveLocale(options.locale, this._stripe._locale);
+  };
   Elements.prototype.submit = function () { return Promise.resolve({}); };
   Elements.prototype.fetchUpdates = function () { return Promise.resolve({}); };
   Elements.prototype._remove = function (element) {
@@ -157,12 +247,13 @@ SOURCE = r"""/* Stripe sandbox: a local stand-in for Stripe.js (test mode only).
     }
     this._key = key;
     this._account = (options && options.stripeAccount) || null;
+    this._locale = resolveLocale(options && options.locale);
   }
   Stripe.prototype.elements = function (options) { return new Elements(this, options); };
   Stripe.prototype._call = function (path, payload) {
     payload.key = this._key;
     payload.stripe_account = this._account;
-    return post(path, payload);
+    return post(path, payload, this._locale);
   };
   Stripe.prototype._paymentMethod = function (pm) {
     // `pm` is an id, or {card: element, billing_details}, or {acss_debit/us_bank_account: {...}}.
@@ -200,15 +291,22 @@ SOURCE = r"""/* Stripe sandbox: a local stand-in for Stripe.js (test mode only).
     return new Promise(function (resolve) {
       var overlay = document.createElement("div");
       overlay.setAttribute("role", "dialog");
-      overlay.setAttribute("aria-label", "3D Secure authentication");
+      var locale = self._locale;
+      overlay.setAttribute("aria-label", text(locale, "challenge_label"));
+      overlay.setAttribute("lang", locale);
       overlay.setAttribute("data-testid", "sandbox-3ds");
       overlay.style.cssText = "position:fixed;inset:0;background:rgba(0,0,0,.45);display:flex;" +
         "align-items:center;justify-content:center;z-index:2147483647";
       var box = document.createElement("div");
       box.style.cssText = "background:#fff;padding:24px;border-radius:8px;max-width:360px;font-family:sans-serif";
-      box.innerHTML = "<h2 style='margin-top:0'>3D Secure test challenge</h2>" +
-        "<p>Stripe sandbox: authenticate this " + (key === "setupIntent" ? "card setup" : "payment") + ".</p>";
-      [["complete", "Complete authentication"], ["fail", "Fail authentication"]].forEach(function (choice) {
+      var title = document.createElement("h2");
+      title.style.marginTop = "0";
+      title.textContent = text(locale, "challenge_title");
+      var explanation = document.createElement("p");
+      explanation.textContent = text(locale, key === "setupIntent" ? "challenge_setup" : "challenge_payment");
+      box.appendChild(title);
+      box.appendChild(explanation);
+      [["complete", text(locale, "complete")], ["fail", text(locale, "fail")]].forEach(function (choice) {
         var button = document.createElement("button");
         button.type = "button";
         button.textContent = choice[1];

@@ -47,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "studio.middleware.HostileInputMiddleware",  # after locale and auth: the refusal speaks the visitor's language
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "studio.middleware.StudioTenantMiddleware",
@@ -69,6 +70,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "studio.context_processors.tenant",
             ],
+            # Its `date` filter replaces Django's: French weekdays and months in lower case, "1er".
+            "builtins": ["studio.templatetags.typography"],
         },
     },
 ]
@@ -92,7 +95,7 @@ CACHES = {
 AUTH_USER_MODEL = "studio.User"
 AUTHENTICATION_BACKENDS = [
     # Axes first: a locked-out account or address is refused before any password is hashed.
-    "axes.backends.AxesStandaloneBackend",
+    "studio.access.SignInThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -105,11 +108,24 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# django-axes: throttle per account and, separately, per address.
+# Sign-in throttling (docs/decisions.md): axes locks the pair (account, address) hard; the account
+# alone is slowed by a growing delay (studio.access.SignInThrottleBackend). A success clears only
+# that pair's failures, so signing in to one's own account clears nobody else's.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=8)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # waiting is always enough
+AXES_USERNAME_CALLABLE = "studio.access.signin_username"
+AXES_CLIENT_IP_CALLABLE = "studio.access.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "studio.access.signin_refused_response"
+SIGNIN_ACCOUNT_SOFT_LIMIT = env.int("SIGNIN_ACCOUNT_SOFT_LIMIT", default=10)
+SIGNIN_ADDRESS_SOFT_LIMIT = env.int("SIGNIN_ADDRESS_SOFT_LIMIT", default=50)
+SIGNIN_ACCOUNT_MAX_DELAY = env.int("SIGNIN_ACCOUNT_MAX_DELAY", default=300)  # seconds
+# Behind a reverse proxy every visitor shares its address: name the header it sets, and how many
+# proxies append to it. Empty: REMOTE_ADDR.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+CLIENT_IP_PROXY_COUNT = env.int("CLIENT_IP_PROXY_COUNT", default=1)
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
@@ -117,6 +133,8 @@ AXES_VERBOSE = False
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("French")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our own fr/en formats (OQLF grouping with a narrow no-break space); see studio/formats/.
+FORMAT_MODULE_PATH = ["studio.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"
@@ -131,6 +149,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Atelier <no-reply@atelier.test>")
+# Mail goes through studio.notifications, which records every message (the outbox). A body
+# holding a one-time secret (password reset) is blanked once sent, unless this is set (dev, tests).
+NOTIFICATIONS_KEEP_SECRET_BODIES = env.bool("NOTIFICATIONS_KEEP_SECRET_BODIES", default=False)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie; the token travels in hx-headers
@@ -147,7 +168,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Beat entries are registered by each app in its ready(): studio/beat.py.
 
 LOGGING = {
     "version": 1,
@@ -178,6 +199,3 @@ STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/_sandbox/js/str
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_atelier_sandbox_platform")
 STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="whsec_atelier_sandbox_connect")
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
-
-CELERY_BEAT_SCHEDULE["payments-reconcile"] = {"task": "payments.reconcile_all", "schedule": 300.0}
-CELERY_BEAT_SCHEDULE["payments-refund-reconcile"] = {"task": "payments.refund_reconcile_all", "schedule": 300.0}

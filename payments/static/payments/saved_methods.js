@@ -5,7 +5,8 @@
   var root = document.getElementById("save-method");
   if (!root || typeof window.Stripe !== "function") return;
   var d = root.dataset;
-  var stripe = window.Stripe(d.publishableKey, {stripeAccount: d.account});
+  // The page's language: Stripe.js labels its fields and words its errors in it.
+  var stripe = window.Stripe(d.publishableKey, {stripeAccount: d.account, locale: d.locale || "auto"});
   var form = document.getElementById("save-method-form");
   var errorBox = document.getElementById("save-method-error");
   var submit = form.querySelector("button[type=submit]");
