@@ -9,8 +9,10 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from payments.models import (
     ConnectedAccount,
@@ -24,6 +26,7 @@ from payments.models import (
     TaxRate,
 )
 from payments.services.escrow import escrow_payout_mark_paid, escrow_payout_reject
+from studio.money import PercentField
 from studio.services import Actor
 
 
@@ -123,7 +126,8 @@ class EscrowPayoutRequestAdmin(admin.ModelAdmin):
                     paid += 1
                 except ValidationError as exc:
                     self.message_user(request, f"#{payout.pk}: {' '.join(exc.messages)}", messages.ERROR)
-            self.message_user(request, _("%(count)d payout request(s) marked as paid.") % {"count": paid},
+            self.message_user(request, ngettext("%(count)d payout request marked as paid.",
+                                                 "%(count)d payout requests marked as paid.", paid) % {"count": paid},
                               messages.SUCCESS)
             return None
         return TemplateResponse(request, "payments/admin_escrow_mark_paid.html", {
@@ -152,6 +156,8 @@ class PaymentSettingsAdmin(admin.ModelAdmin):
     fields = ["studio", "application_fee_percent", "application_fee_fixed", "card_fee_mode", "card_fee_percent",
               "card_fee_fixed", "saved_methods_enabled"]
     readonly_fields = ["studio", "card_fee_mode", "card_fee_percent", "card_fee_fixed", "saved_methods_enabled"]
+    # The platform fee is typed like every other rate: "1,25" in French, "1.25" in English.
+    formfield_overrides = {models.DecimalField: {"form_class": PercentField}}
 
     def has_add_permission(self, request):
         return False

@@ -8,8 +8,15 @@ class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from studio import checklist, navigation, profile_sections
+        from studio import beat, checklist, navigation
         from studio.permissions import Perm
+        from studio.registries import home_change, location_facts, profile_panels
+
+        beat.register("payments-reconcile", task="payments.reconcile_all", schedule=300.0)
+        beat.register("payments-refund-reconcile", task="payments.refund_reconcile_all", schedule=300.0)
+        # Sweeps: whatever a broker outage or a dead worker left undone is picked up within minutes.
+        beat.register("payments-outcomes-sweep", task="payments.sweep_outcomes", schedule=120.0)
+        beat.register("payments-stripe-events-sweep", task="payments.sweep_stripe_events", schedule=300.0)
 
         navigation.add_manage(navigation.NavEntry(_("Payments"), "payments-ledger", perm=Perm.VIEW_REPORTS, order=55))
         navigation.add_manage(navigation.NavEntry(_("Payment accounts"), "payments-accounts",
@@ -21,14 +28,15 @@ class PaymentsConfig(AppConfig):
         navigation.add_settings_tab(navigation.NavEntry(_("Saved payment methods"), "payments-saved-methods-settings",
                                                         perm=Perm.MANAGE_SETTINGS, settings_tab="saved-methods"))
         checklist.CHECKS["stripe"] = _stripe_connected
-        profile_sections.register_location_fact(_location_account)
+        location_facts.register_location_fact(_location_account)
 
         from payments import panels
 
-        profile_sections.register(panels.staff_saved_methods)
-        profile_sections.register(panels.staff_money)
-        profile_sections.register_account(panels.client_saved_methods)
-        profile_sections.register_home_change_check(panels.home_change_check)
+        profile_panels.register_profile_panel(panels.SAVED_METHODS_PANEL)
+        profile_panels.register_profile_panel(panels.MONEY_PANEL)
+        profile_panels.register_account_panel(panels.client_saved_methods)
+        home_change.register_home_change_check(panels.home_change_check)
+        _register_audit_terms()
 
 
 def _stripe_connected(studio) -> bool:
@@ -47,3 +55,46 @@ def _location_account(location):
     if account is None:
         return {"label": label, "value": _("the studio's default account")}
     return {"label": label, "value": account.display_name}
+
+
+def _register_audit_terms() -> None:
+    """How payments' audit codes and details read in the audit log (studio.registries.audit)."""
+    from studio.registries import audit
+
+    audit.register_actions({
+        "payment.created": _("Payment started"),
+        "payment.tendered": _("Payment recorded (cash or credit)"),
+        "refund.created": _("Refund requested"),
+        "refund.succeeded": _("Refund completed"),
+        "refund.failed": _("Refund failed"),
+        "credit.granted": _("Studio credit added"),
+        "credit.spent": _("Studio credit used"),
+        "tax_rate.created": _("Tax added"),
+        "tax_rate.updated": _("Tax changed"),
+        "tax_rate.archived": _("Tax archived"),
+        "tax_rate.restored": _("Tax restored"),
+        "escrow.payout_requested": _("Payout of held funds requested"),
+        "escrow.payout_paid": _("Payout of held funds paid"),
+        "escrow.payout_rejected": _("Payout of held funds rejected"),
+        "payments.account_started": _("Payment account created"),
+        "payments.account_created": _("Payment account opened at Stripe"),
+        "payments.account_status": _("Payment account status updated by Stripe"),
+        "payments.account_changed": _("Payment account changed"),
+        "payments.fees_updated": _("Card fees changed"),
+        "payments.saved_methods_enabled": _("Saved payment methods turned on"),
+        "payments.saved_methods_disabled": _("Saved payment methods turned off"),
+        "payments.saved_method_added": _("Payment method saved"),
+        "payments.saved_method_default": _("Default payment method changed"),
+        "payments.saved_method_deleted": _("Saved payment method removed"),
+        "payments.saved_method_migrated": _("Payment method imported"),
+        "payments.migration_uploaded": _("Payment method import uploaded"),
+        "payments.migration_dry_run": _("Payment method import checked for a row"),
+        "payments.migration_applied": _("Payment method import applied"),
+        "payments.migration_apply": _("Payment method import started for a row"),
+    })
+    audit.register_fields({
+        "amount": audit.Field(_("Amount"), audit.money),
+        "fee": audit.Field(_("Fee"), audit.money),
+        "payment": audit.Field(_("Payment"), lambda value, ctx: _("Payment #%(id)s") % {"id": value}),
+        "last4": audit.Field(_("Card ending in")),
+    })

@@ -5,16 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from payments.models import (
     ConnectedAccount,
+    ConnectedAccountLocation,
     CreditEntry,
     EscrowPayoutRequest,
     Payment,
     PaymentStatusChange,
     Refund,
+    SavedPaymentMethod,
     TaxRate,
 )
 from payments.models.settings import Channel, ItemKind
@@ -258,3 +262,160 @@ def routing_explain(*, studio: Studio, purchase: Purchase) -> RoutingAnswer:
         steps.append(RoutingStep(5, _("No account can take payments → escrow"), "chosen",
                                  _("The platform holds the money until the studio can be paid (PAY-6).")))
     return RoutingAnswer(route=route, steps=steps, purchase=purchase)
+
+
+# --- what Stripe still needs from a connected account, in words -------------------------------
+
+_REQUIREMENT_LABELS = {
+    "business_profile.mcc": _lazy("Your business category"),
+    "business_profile.url": _lazy("Your business website (or a description of what you sell)"),
+    "business_profile.product_description": _lazy("A description of what you sell"),
+    "business_profile.name": _lazy("Your business name"),
+    "business_profile.support_phone": _lazy("A customer support phone number"),
+    "business_profile.support_email": _lazy("A customer support email"),
+    "business_type": _lazy("The type of business (individual, company, non-profit…)"),
+    "external_account": _lazy("The bank account your payouts go to"),
+    "tos_acceptance.date": _lazy("Acceptance of Stripe's terms of service"),
+    "tos_acceptance.ip": _lazy("Acceptance of Stripe's terms of service"),
+    "settings.payments.statement_descriptor": _lazy("The name clients see on their bank statement"),
+    "company.name": _lazy("The company's legal name"),
+    "company.tax_id": _lazy("The company's tax or business number"),
+    "company.phone": _lazy("The company's phone number"),
+    "company.owners_provided": _lazy("The company's owners"),
+    "company.directors_provided": _lazy("The company's directors"),
+    "company.executives_provided": _lazy("The company's executives"),
+}
+_PERSON_ROLES = {
+    "individual": _lazy("Account holder"),
+    "representative": _lazy("Representative"),
+    "owners": _lazy("Owners"),
+    "directors": _lazy("Directors"),
+    "executives": _lazy("Executives"),
+}
+_PERSON_FIELDS = (  # (prefix of the field after the person, label), first match wins
+    ("first_name", _lazy("legal name")),
+    ("last_name", _lazy("legal name")),
+    ("dob", _lazy("date of birth")),
+    ("address", _lazy("home address")),
+    ("email", _lazy("email")),
+    ("phone", _lazy("phone number")),
+    ("id_number", _lazy("identity number (SIN or SSN)")),
+    ("ssn_last_4", _lazy("identity number (SIN or SSN)")),
+    ("verification.document", _lazy("identity document")),
+    ("verification.additional_document", _lazy("proof of address")),
+    ("relationship", _lazy("role in the business")),
+)
+
+
+def requirement_label(code: str) -> str:
+    """Stripe's requirement code (`business_profile.mcc`, `individual.dob.day`…) in plain words."""
+    if code in _REQUIREMENT_LABELS:
+        return str(_REQUIREMENT_LABELS[code])
+    if code.startswith("company.address"):
+        return _("The company's address")
+    head, _dot, rest = code.partition(".")
+    role = _PERSON_ROLES.get(head) or (_("A person on the account") if head.startswith("person_") else None)
+    if role is not None:
+        for prefix, what in _PERSON_FIELDS:
+            if rest == prefix or rest.startswith(prefix + "."):
+                return _("%(who)s: %(what)s") % {"who": role, "what": what}
+    return _("Other information Stripe asks for (%(code)s)") % {"code": code}
+
+
+@dataclass(frozen=True)
+class Requirement:
+    label: str
+    overdue: bool  # a deadline passed, or Stripe still lists it after the owner went through onboarding
+    blocking: bool  # Stripe needs it before the account can take payments
+
+
+def account_requirements(*, account: ConnectedAccount, now=None) -> list[Requirement]:
+    """What Stripe still needs, once each, worded for a studio owner.
+
+    Stripe lists a new account's every field as `past_due` right after creation (nothing can be
+    charged until it is provided): that is "needed before you can take payments", not "overdue".
+    An item is overdue only when Stripe's deadline has passed, or when Stripe still lists it as
+    past due after the owner finished onboarding once.
+    """
+    now = now or timezone.now()
+    deadline_passed = account.requirements_deadline is not None and account.requirements_deadline <= now
+    past_due = set(account.requirements_past_due or ())
+    by_label: dict[str, Requirement] = {}
+    for code in [*(account.requirements_past_due or ()), *(account.requirements_due or ())]:
+        label = requirement_label(code)
+        blocking = code in past_due
+        overdue = deadline_passed or (blocking and account.details_submitted)
+        seen = by_label.get(label)
+        if seen is not None:
+            overdue, blocking = overdue or seen.overdue, blocking or seen.blocking
+        by_label[label] = Requirement(label=label, overdue=overdue, blocking=blocking)
+    return sorted(by_label.values(), key=lambda r: (not r.overdue, not r.blocking))
+
+
+# --- saved payment methods ----------------------------------------------------------------------
+
+
+def saved_methods_in_use(*, studio: Studio) -> dict:
+    """How many saved methods, and of how many clients, turning the feature off would idle."""
+    totals = SavedPaymentMethod.objects.filter(studio=studio).aggregate(
+        methods=Count("id"), clients=Count("client", distinct=True))
+    return {"methods": totals["methods"] or 0, "clients": totals["clients"] or 0}
+
+
+@dataclass(frozen=True)
+class StrandedClient:
+    """A client whose saved methods stop being usable when a home location changes account."""
+
+    client: Client
+    location: Location | None
+    methods: list[SavedPaymentMethod]
+
+
+MOVE_IMPACT_SHOWN = 50
+
+
+def account_change_impact(*, studio: Studio, account: ConnectedAccount, locations: list[Location],
+                          is_default: bool) -> tuple[list[StrandedClient], int]:
+    """Before an account's locations (or the default) change: the clients whose renewals and online
+    purchases would route to another account, with the methods saved elsewhere that stop being
+    usable (SPM-4) — the same rule as a client's own home-location change. Returns the first
+    `MOVE_IMPACT_SHOWN` clients and how many there are in all. Three queries plus the clients'."""
+    links = {link.location_id: link.account for link in
+             ConnectedAccountLocation.objects.filter(studio=studio).select_related("account")}
+    default = ConnectedAccount.objects.filter(studio=studio, is_default=True).first()
+    after = {loc_id: acct for loc_id, acct in links.items() if acct.pk != account.pk}
+    after.update({loc.pk: account for loc in locations})
+    new_default = account if is_default else default  # un-defaulting is refused by the service anyway
+    homes = {loc.pk: loc for loc in Location.objects.filter(studio=studio, is_home_location=True)}
+
+    def routed(location_id, by_location, fallback):
+        route = route_with(purchase=Purchase(channel=Channel.ONLINE, item_kind=ItemKind.MEMBERSHIP,
+                                             client_home_location=homes.get(location_id)),
+                           by_location=by_location, default=fallback)
+        return route.account
+
+    changed: dict[int | None, ConnectedAccount | None] = {}
+    for location_id in [*homes, None]:
+        old, new = routed(location_id, links, default), routed(location_id, after, new_default)
+        if (old.pk if old else None) != (new.pk if new else None):
+            changed[location_id] = new
+    if not changed:
+        return [], 0
+    home_filter = Q(client__home_location_id__in=[pk for pk in changed if pk is not None])
+    if None in changed:
+        home_filter |= Q(client__home_location__isnull=True)
+    methods = (SavedPaymentMethod.objects.filter(home_filter, studio=studio)
+               .select_related("client", "client__home_location", "account").order_by("client__last_name",
+                                                                                     "client__first_name", "id"))
+    by_client: dict[int, StrandedClient] = {}
+    for method in methods:
+        new_account = changed[method.client.home_location_id]
+        if new_account is not None and method.account_id == new_account.pk:
+            continue  # already on the account the client's payments move to
+        entry = by_client.get(method.client_id)
+        if entry is None:
+            entry = by_client[method.client_id] = StrandedClient(client=method.client,
+                                                                 location=method.client.home_location, methods=[])
+        entry.methods.append(method)
+    stranded = list(by_client.values())
+    return stranded[:MOVE_IMPACT_SHOWN], len(stranded)

@@ -12,15 +12,11 @@ from payments.gateway.calls import PLATFORM, _Platform, call, call_with_id
 from payments.gateway.types import (
     Account,
     AccountLink,
-    CheckoutSession,
     Customer,
-    Event,
     PaymentIntent,
     PaymentMethod,
-    Reader,
     Refund,
     SetupIntent,
-    TerminalLocation,
 )
 
 AccountRef = str | _Platform
@@ -85,12 +81,6 @@ def customer_retrieve(*, account: AccountRef, customer_id: str) -> Customer:
                                              write=False))
 
 
-def customer_set_default_payment_method(*, account: AccountRef, customer_id: str, payment_method_id: str | None,
-                                        idempotency_key: str) -> Customer:
-    data = call_with_id(lambda c: c.v1.customers.update, customer_id,
-                        {"invoice_settings": {"default_payment_method": payment_method_id or ""}},
-                        account=account, idempotency_key=idempotency_key, write=True)
-    return Customer.from_stripe(data)
 
 
 def payment_method_retrieve(*, account: AccountRef, payment_method_id: str) -> PaymentMethod:
@@ -103,11 +93,6 @@ def payment_method_detach(*, account: AccountRef, payment_method_id: str, idempo
                                                   account=account, idempotency_key=idempotency_key, write=True))
 
 
-def payment_methods_list(*, account: AccountRef, customer_id: str, type: str | None = None) -> list[PaymentMethod]:
-    params: dict[str, Any] = {"limit": 100, "type": type}
-    data = call_with_id(lambda c: c.v1.customers.payment_methods.list, customer_id, params, account=account,
-                        write=False)
-    return [PaymentMethod.from_stripe(item) for item in data.get("data", [])]
 
 
 def setup_intent_create(*, account: AccountRef, idempotency_key: str, customer_id: str,
@@ -166,16 +151,8 @@ def payment_intent_retrieve(*, account: AccountRef, payment_intent_id: str) -> P
     return PaymentIntent.from_stripe(data)
 
 
-def payment_intent_capture(*, account: AccountRef, payment_intent_id: str, idempotency_key: str,
-                           amount_to_capture: int | None = None) -> PaymentIntent:
-    params = {"amount_to_capture": amount_to_capture, "expand": ["latest_charge"]}
-    return PaymentIntent.from_stripe(call_with_id(lambda c: c.v1.payment_intents.capture, payment_intent_id, params,
-                                                  account=account, idempotency_key=idempotency_key, write=True))
 
 
-def payment_intent_cancel(*, account: AccountRef, payment_intent_id: str, idempotency_key: str) -> PaymentIntent:
-    return PaymentIntent.from_stripe(call_with_id(lambda c: c.v1.payment_intents.cancel, payment_intent_id, {},
-                                                  account=account, idempotency_key=idempotency_key, write=True))
 
 
 def refund_create(*, account: AccountRef, idempotency_key: str, payment_intent_id: str, amount: int,
@@ -189,72 +166,3 @@ def refund_create(*, account: AccountRef, idempotency_key: str, payment_intent_i
 
 def refund_retrieve(*, account: AccountRef, refund_id: str) -> Refund:
     return Refund.from_stripe(call_with_id(lambda c: c.v1.refunds.retrieve, refund_id, account=account, write=False))
-
-
-# --- Terminal -----------------------------------------------------------------------------------
-
-
-def terminal_location_create(*, account: AccountRef, idempotency_key: str, display_name: str, line1: str,
-                             city: str, postal_code: str, state: str, country: str) -> TerminalLocation:
-    params = {"display_name": display_name, "address": {"line1": line1, "city": city, "postal_code": postal_code,
-                                                        "state": state, "country": country}}
-    return TerminalLocation.from_stripe(call(lambda c: c.v1.terminal.locations.create, params, account=account,
-                                             idempotency_key=idempotency_key, write=True))
-
-
-def reader_register(*, account: AccountRef, idempotency_key: str, registration_code: str, label: str,
-                    location_id: str) -> Reader:
-    params = {"registration_code": registration_code, "label": label, "location": location_id}
-    return Reader.from_stripe(call(lambda c: c.v1.terminal.readers.create, params, account=account,
-                                   idempotency_key=idempotency_key, write=True))
-
-
-def reader_retrieve(*, account: AccountRef, reader_id: str) -> Reader:
-    return Reader.from_stripe(call_with_id(lambda c: c.v1.terminal.readers.retrieve, reader_id, account=account,
-                                           write=False))
-
-
-def reader_process_payment_intent(*, account: AccountRef, reader_id: str, payment_intent_id: str,
-                                  idempotency_key: str) -> Reader:
-    return Reader.from_stripe(call_with_id(lambda c: c.v1.terminal.readers.process_payment_intent, reader_id,
-                                           {"payment_intent": payment_intent_id}, account=account,
-                                           idempotency_key=idempotency_key, write=True))
-
-
-def reader_cancel_action(*, account: AccountRef, reader_id: str, idempotency_key: str) -> Reader:
-    return Reader.from_stripe(call_with_id(lambda c: c.v1.terminal.readers.cancel_action, reader_id, {},
-                                           account=account, idempotency_key=idempotency_key, write=True))
-
-
-def reader_present_test_card(*, account: AccountRef, reader_id: str, card_number: str | None,
-                             idempotency_key: str) -> Reader:
-    """Test mode only: the simulated reader 'taps' a test card."""
-    params = {"card_present": {"number": card_number}} if card_number else {}
-    return Reader.from_stripe(call_with_id(lambda c: c.v1.test_helpers.terminal.readers.present_payment_method,
-                                           reader_id, params, account=account, idempotency_key=idempotency_key,
-                                           write=True))
-
-
-# --- Checkout and events -------------------------------------------------------------------------
-
-
-def checkout_session_create(*, account: AccountRef, idempotency_key: str, mode: str, success_url: str,
-                            cancel_url: str, metadata: dict[str, str], customer_id: str | None = None,
-                            line_items: list[dict] | None = None, currency: str | None = None,
-                            payment_intent_data: dict | None = None, client_reference_id: str | None = None,
-                            locale: str | None = None) -> CheckoutSession:
-    params = {"mode": mode, "success_url": success_url, "cancel_url": cancel_url, "metadata": metadata,
-              "customer": customer_id, "line_items": line_items, "payment_intent_data": payment_intent_data,
-              "client_reference_id": client_reference_id, "locale": locale,
-              "currency": currency.lower() if currency and mode == "setup" else None}
-    return CheckoutSession.from_stripe(call(lambda c: c.v1.checkout.sessions.create, params, account=account,
-                                            idempotency_key=idempotency_key, write=True))
-
-
-def checkout_session_retrieve(*, account: AccountRef, session_id: str) -> CheckoutSession:
-    return CheckoutSession.from_stripe(call_with_id(lambda c: c.v1.checkout.sessions.retrieve, session_id,
-                                                    account=account, write=False))
-
-
-def event_retrieve(*, account: AccountRef, event_id: str) -> Event:
-    return Event.from_stripe(call_with_id(lambda c: c.v1.events.retrieve, event_id, account=account, write=False))

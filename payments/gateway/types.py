@@ -170,69 +170,6 @@ class Refund:
 
 
 @dataclass(frozen=True)
-class TerminalLocation:
-    id: str
-    display_name: str
-    raw: dict = field(repr=False, compare=False)
-
-    @classmethod
-    def from_stripe(cls, data: dict) -> TerminalLocation:
-        return cls(id=data["id"], display_name=data.get("display_name", ""), raw=data)
-
-
-@dataclass(frozen=True)
-class Reader:
-    id: str
-    label: str
-    device_type: str
-    status: str | None
-    location: str | None
-    action_type: str | None
-    action_status: str | None
-    action_failure_code: str | None
-    action_failure_message: str | None
-    action_payment_intent: str | None
-    raw: dict = field(repr=False, compare=False)
-
-    @classmethod
-    def from_stripe(cls, data: dict) -> Reader:
-        action = data.get("action") or {}
-        process = action.get("process_payment_intent") or {}
-        return cls(
-            id=data["id"], label=data.get("label") or "", device_type=data.get("device_type", ""),
-            status=data.get("status"), location=_id(data.get("location")), action_type=action.get("type"),
-            action_status=action.get("status"), action_failure_code=action.get("failure_code"),
-            action_failure_message=action.get("failure_message"),
-            action_payment_intent=_id(process.get("payment_intent")), raw=data,
-        )
-
-
-@dataclass(frozen=True)
-class CheckoutSession:
-    id: str
-    url: str | None
-    status: str | None
-    payment_status: str | None
-    mode: str
-    payment_intent: str | None
-    setup_intent: str | None
-    customer: str | None
-    client_reference_id: str | None
-    metadata: dict
-    raw: dict = field(repr=False, compare=False)
-
-    @classmethod
-    def from_stripe(cls, data: dict) -> CheckoutSession:
-        return cls(
-            id=data["id"], url=data.get("url"), status=data.get("status"), payment_status=data.get("payment_status"),
-            mode=data.get("mode", ""), payment_intent=_id(data.get("payment_intent")),
-            setup_intent=_id(data.get("setup_intent")), customer=_id(data.get("customer")),
-            client_reference_id=data.get("client_reference_id"), metadata=dict(data.get("metadata") or {}),
-            raw=data,
-        )
-
-
-@dataclass(frozen=True)
 class Event:
     id: str
     type: str

@@ -30,6 +30,8 @@ class ConnectedAccount(TenantModel):
     payouts_enabled = models.BooleanField(_("payouts enabled"), default=False)
     requirements_due = ArrayField(models.CharField(max_length=120), default=list, blank=True)
     requirements_past_due = ArrayField(models.CharField(max_length=120), default=list, blank=True)
+    # Stripe's `requirements.current_deadline`: after it, what is still due is really overdue.
+    requirements_deadline = models.DateTimeField(null=True, blank=True)
     disabled_reason = models.CharField(max_length=120, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     link_attempts = models.PositiveIntegerField(default=0)  # numbers each onboarding link's idempotency key

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from payments.models.settings import Channel, ItemKind
+from studio.money import format_money
 from studio.tenancy import TenantModel
 
 
@@ -47,7 +49,10 @@ class Payment(TenantModel):
     stripe_account_id = models.CharField(max_length=64, blank=True)  # "" = the platform (escrow)
     is_escrow = models.BooleanField(_("escrow"), default=False)
     routing_rule = models.CharField(_("routing rule"), max_length=40)
-    routing_reason = models.CharField(_("why this account"), max_length=300)
+    # The route is stored as its rule and parameters, worded at display time (payments.services.routing).
+    routing_params = models.JSONField(default=dict, blank=True)
+    # Legacy only: the sentence older rows stored, kept where no parameters could be derived from it.
+    routing_reason = models.CharField(_("why this account"), max_length=300, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     item_kind = models.CharField(_("purpose"), max_length=20, choices=ItemKind.choices)
     description = models.CharField(_("description"), max_length=200)
@@ -66,7 +71,8 @@ class Payment(TenantModel):
     failure_code = models.CharField(max_length=60, blank=True)
     failure_message = models.CharField(max_length=300, blank=True)
     amount_refunded = models.BigIntegerField(default=0)
-    source_type = models.CharField(max_length=40, blank=True)  # what was bought: "booking", "membership"…
+    # What was bought: a source kind an app registered (payments.services.sources), and its own id.
+    source_type = models.CharField(max_length=40, blank=True)
     source_id = models.CharField(max_length=64, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+")
@@ -91,7 +97,8 @@ class Payment(TenantModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.description} ({self.amount / 100:.2f} {self.currency})"
+        # Through the one money helper (integer minor units, the currency's own exponent), never a float.
+        return f"{self.description} ({format_money(self.amount, self.currency, language=get_language() or 'en')})"
 
     @property
     def refundable(self) -> int:
@@ -101,9 +108,16 @@ class Payment(TenantModel):
 class PaymentStatusChange(TenantModel):
     """Status history of a payment, from our call, the webhook or the reconcile task."""
 
+    class Source(models.TextChoices):
+        CREATED = "created", _("Created")
+        API = "api", _("Stripe's answer")
+        WEBHOOK = "webhook", _("Stripe notification")
+        RECONCILE = "reconcile", _("Automatic check")
+        STAFF = "staff", _("Staff")
+
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="history")
-    status = models.CharField(max_length=20)
-    source = models.CharField(max_length=20)  # "created", "api", "webhook", "reconcile", "staff"
+    status = models.CharField(max_length=20, choices=Payment.Status.choices)
+    source = models.CharField(max_length=20, choices=Source.choices)
     detail = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
@@ -165,3 +179,44 @@ class CreditEntry(TenantModel):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["studio", "client"])]
         constraints = [models.CheckConstraint(condition=~models.Q(amount=0), name="credit_entry_not_zero")]
+
+
+class PaymentOutcome(TenantModel):
+    """One final state change of a payment, to be told to the thing bought (its source kind's hook).
+
+    Written in the same transaction as the change itself, so a change is never lost between
+    "the payment succeeded" and "the membership heard of it"; `delivered_at` is set in the same
+    transaction as the hook's own writes, so the hook's effects happen exactly once. The unique
+    (payment, change) pair makes a redelivered webhook or a second reconcile write nothing new.
+    """
+
+    class State(models.TextChoices):
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+        CANCELED = "canceled", _("Canceled")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
+        REFUNDED = "refunded", _("Refunded")
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="outcomes")
+    state = models.CharField(max_length=20, choices=State.choices)
+    # Which change: "status:<status>" for the payment's own status, "refund:<id>" for each refund.
+    change = models.CharField(max_length=40)
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    source_type = models.CharField(max_length=40)  # the payment's, copied so the sweep needs no join
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "payment", "change"], name="payment_outcome_once_per_change"),
+        ]
+        indexes = [
+            models.Index(fields=["studio", "created_at"], condition=models.Q(delivered_at__isnull=True),
+                         name="payment_outcome_undelivered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} {self.change}"

@@ -56,6 +56,8 @@ class SavedPaymentMethod(TenantModel):
     exp_month = models.PositiveSmallIntegerField(null=True, blank=True)
     exp_year = models.PositiveSmallIntegerField(null=True, blank=True)
     account_holder = models.CharField(max_length=120, blank=True)
+    # Stripe's fingerprint of the card or bank number: the same card saved twice has the same one.
+    fingerprint = models.CharField(max_length=64, blank=True)
     is_default = models.BooleanField(default=False)
     source = models.CharField(max_length=12, choices=Source.choices)
     consent_at = models.DateTimeField(null=True, blank=True)
@@ -73,7 +75,8 @@ class SavedPaymentMethod(TenantModel):
             models.UniqueConstraint(fields=["studio", "client", "account"], condition=models.Q(is_default=True),
                                     name="one_default_method_per_client_account"),
         ]
-        indexes = [models.Index(fields=["studio", "client"])]
+        indexes = [models.Index(fields=["studio", "client"]),
+                   models.Index(fields=["studio", "account", "fingerprint"])]
 
     def __str__(self) -> str:
         return f"{self.label} ••••{self.last4}"

@@ -10,6 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from studio.money import format_rate
 from studio.tenancy import TenantModel
 
 
@@ -66,4 +67,4 @@ class TaxRate(TenantModel):
         constraints = [models.UniqueConstraint(fields=["studio", "name"], name="tax_rate_name_unique_per_studio")]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.rate.normalize()} %)"
+        return f"{self.name} ({format_rate(self.rate)})"

@@ -9,6 +9,8 @@ order in which events arrive never matters.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -20,7 +22,7 @@ from payments import gateway
 from payments.models import ConnectedAccount, ConnectedAccountLocation, StripeAccountDirectory
 from studio.models import Location, Studio
 from studio.services import SYSTEM, Actor, audit_record
-from studio.tasking import enqueue
+from studio.tasking import enqueue_by_name
 
 
 def _assign_locations(*, studio: Studio, account: ConnectedAccount, locations: list[Location]) -> list[str]:
@@ -56,9 +58,7 @@ def connected_account_start(*, studio: Studio, actor: Actor, display_name: str,
         _assign_locations(studio=studio, account=account, locations=locations)
         audit_record(studio=studio, actor=actor, action="payments.account_started", obj=account,
                      changes={"locations": [loc.name for loc in locations]})
-        from payments.tasks import connected_account_create_task
-
-        enqueue(connected_account_create_task, studio.pk, account.pk)
+        enqueue_by_name("payments.connected_account_create", studio.pk, account.pk)
     return account
 
 
@@ -98,9 +98,7 @@ def connected_account_nudge(*, account: ConnectedAccount, after_seconds: int = 2
     waiting = timezone.now() - account.created_at
     if account.state != ConnectedAccount.State.CREATING or waiting.total_seconds() < after_seconds:
         return False
-    from payments.tasks import connected_account_create_task
-
-    enqueue(connected_account_create_task, account.studio_id, account.pk)
+    enqueue_by_name("payments.connected_account_create", account.studio_id, account.pk)
     return True
 
 
@@ -112,6 +110,14 @@ def _state_for(remote: gateway.types.Account) -> str:
     return ConnectedAccount.State.ONBOARDING
 
 
+def _deadline(remote: gateway.types.Account) -> datetime | None:
+    """Stripe's `requirements.current_deadline` (a Unix time), if it gave one."""
+    stamp = ((remote.raw or {}).get("requirements") or {}).get("current_deadline")
+    if not isinstance(stamp, int) or isinstance(stamp, bool):
+        return None
+    return datetime.fromtimestamp(stamp, tz=UTC)
+
+
 def _apply_state(account: ConnectedAccount, remote: gateway.types.Account) -> ConnectedAccount:
     with transaction.atomic():
         locked = ConnectedAccount.objects.select_for_update().get(pk=account.pk)
@@ -121,6 +127,7 @@ def _apply_state(account: ConnectedAccount, remote: gateway.types.Account) -> Co
         locked.details_submitted = remote.details_submitted
         locked.requirements_due = list(remote.currently_due)
         locked.requirements_past_due = list(remote.past_due)
+        locked.requirements_deadline = _deadline(remote)
         locked.disabled_reason = remote.disabled_reason or ""
         locked.state = _state_for(remote)
         locked.synced_at = timezone.now()

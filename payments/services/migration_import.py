@@ -5,7 +5,7 @@ methods get new ids, and Stripe hands over a CSV mapping old ids to new ones. Th
 that file and moves each client's saved methods to the new (target) account:
 
 - `migration_upload` checks the file (size, encoding, columns) and stores it;
-- `migration_start` queues a dry run or an apply for the worker (`payments.tasks_migration`);
+- `migration_start` queues a dry run or an apply for the worker (`payments.tasks.migration`);
 - `migration_dry_run` and `migration_apply` share one row planner (`_Planner`). The dry run
   writes nothing but the report and summary on the `MigrationImport` row; the apply writes
   each chunk of rows in its own short transaction, after the chunk's Stripe reads, so no
@@ -142,8 +142,7 @@ def migration_can_apply(migration: MigrationImport) -> bool:
 
 def migration_start(*, migration: MigrationImport, actor: Actor, mode: str) -> MigrationImport:
     """Mark the import as running and queue the worker; refused while another run is alive."""
-    from payments.tasks_migration import migration_apply_task, migration_dry_run_task
-    from studio.tasking import enqueue
+    from studio.tasking import enqueue_by_name
 
     if mode not in (DRY_RUN, APPLY):
         raise ValueError(mode)
@@ -165,8 +164,8 @@ def migration_start(*, migration: MigrationImport, actor: Actor, mode: str) -> M
         audit_record(studio=row.studio, actor=actor,
                      action="payments.migration_dry_run" if mode == DRY_RUN else "payments.migration_apply",
                      obj=row, changes={"target_account": str(row.target_account)})
-        task = migration_dry_run_task if mode == DRY_RUN else migration_apply_task
-        enqueue(task, row.studio_id, row.pk, run, actor.user.pk if actor.user else None)
+        task = "payments.migration_dry_run" if mode == DRY_RUN else "payments.migration_apply"
+        enqueue_by_name(task, row.studio_id, row.pk, run, actor.user.pk if actor.user else None)
     migration.refresh_from_db()
     return migration
 
@@ -191,6 +190,31 @@ def outcome_label(outcome: str, *, applied: bool = False) -> str:
         Outcome.UNSUPPORTED: _("unsupported payment method"),
     })
     return labels.get(outcome, outcome)
+
+
+def outcome_count_label(outcome: str, count: int, *, applied: bool = False) -> str:
+    """"1 malformed row" / "2 malformed rows": the summary's counts, with plurals the language's way."""
+    if applied:
+        forms = {Outcome.REPOINT: lambda n: ngettext("%(n)s method re-pointed", "%(n)s methods re-pointed", n),
+                 Outcome.ADD: lambda n: ngettext("%(n)s method added", "%(n)s methods added", n)}
+    else:
+        forms = {Outcome.REPOINT: lambda n: ngettext("%(n)s method to re-point", "%(n)s methods to re-point", n),
+                 Outcome.ADD: lambda n: ngettext("%(n)s method to add", "%(n)s methods to add", n)}
+    forms.update({
+        Outcome.ALREADY_DONE: lambda n: ngettext("%(n)s row already done", "%(n)s rows already done", n),
+        Outcome.NO_CLIENT: lambda n: ngettext("%(n)s row with no matching client",
+                                              "%(n)s rows with no matching client", n),
+        Outcome.MALFORMED: lambda n: ngettext("%(n)s malformed row", "%(n)s malformed rows", n),
+        Outcome.DUPLICATE_ROW: lambda n: ngettext("%(n)s duplicate row", "%(n)s duplicate rows", n),
+        Outcome.CONFLICT: lambda n: ngettext("%(n)s conflict", "%(n)s conflicts", n),
+        Outcome.NOT_AT_STRIPE: lambda n: ngettext("%(n)s row not found at Stripe", "%(n)s rows not found at Stripe",
+                                                  n),
+        Outcome.UNSUPPORTED: lambda n: ngettext("%(n)s unsupported payment method",
+                                                "%(n)s unsupported payment methods", n),
+    })
+    if outcome not in forms:
+        return f"{count} {outcome_label(outcome, applied=applied)}"
+    return forms[outcome](count) % {"n": count}
 
 
 def entry_message(entry: dict) -> str:
@@ -333,13 +357,11 @@ def _run_with(*, migration: MigrationImport, planner: Planner, apply: bool, acto
     except Superseded:
         return migration
     except gateway.StripeUnavailable as exc:
-        message = _("Stripe did not answer (%(error)s). Nothing is lost: run it again in a moment.")
-        return _fail(migration, run, message % {"error": exc.message}, done)
+        return _fail(migration, run, f"{FAILURE_UNAVAILABLE}:{exc.message}", done)
     except gateway.GatewayError as exc:
-        return _fail(migration, run, _("Stripe refused a request (%(error)s).") % {"error": exc.message}, done)
+        return _fail(migration, run, f"{FAILURE_REFUSED}:{exc.message}", done)
     except Exception:
-        _fail(migration, run, _("The import stopped on an unexpected error. Nothing is lost: run it again, or "
-                                "contact support if it happens again."), done)
+        _fail(migration, run, f"{FAILURE_UNEXPECTED}:", done)
         raise
     finished = timezone.now()
     summary.update(phase=phase, run=run, heartbeat=finished.isoformat(), started_at=started.isoformat(),
@@ -362,6 +384,23 @@ def _run_with(*, migration: MigrationImport, planner: Planner, apply: bool, acto
     for name, value in fields.items():  # no reload: the report is the list in hand, not a second copy
         setattr(migration, name, value)
     return migration
+
+
+# A failed run stores a code and Stripe's own message ("stripe_unavailable:timeout"), worded when read.
+FAILURE_UNAVAILABLE, FAILURE_REFUSED, FAILURE_UNEXPECTED = "stripe_unavailable", "stripe_refused", "unexpected"
+
+
+def migration_error_text(*, migration: MigrationImport) -> str:
+    """Why a run failed, in the reader's language (rows from before the codes keep their sentence)."""
+    code, _sep, detail = (migration.error or "").partition(":")
+    if code == FAILURE_UNAVAILABLE:
+        return _("Stripe did not answer (%(error)s). Nothing is lost: run it again in a moment.") % {"error": detail}
+    if code == FAILURE_REFUSED:
+        return _("Stripe refused a request (%(error)s).") % {"error": detail}
+    if code == FAILURE_UNEXPECTED:
+        return _("The import stopped on an unexpected error. Nothing is lost: run it again, or contact support if "
+                 "it happens again.")
+    return migration.error or ""
 
 
 def _fail(migration: MigrationImport, run: str, message: str, done: int) -> MigrationImport:

@@ -9,11 +9,14 @@ Rules, in order:
 4. Otherwise → the studio's default account.
 An account that cannot take payments yet is passed over (the reason says so); when no account
 can, the payment is held in escrow on the platform (PAY-6).
+
+A route is stored as its rule and parameters (`Route.params`), never as a sentence: the reason
+is worded at display time, in the reader's language (`route_reason`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
@@ -34,16 +37,53 @@ LOCATION_BOUND_KINDS = frozenset({ItemKind.CLASS_BOOKING, ItemKind.PAYMENT_PLAN,
                                   ItemKind.PRODUCT})
 
 
+def _why(rule: str) -> str:
+    return {
+        Rule.POS_LOCATION: _("location chosen at the start of the sale"),
+        Rule.ITEM_LOCATION: _("where the purchase takes place"),
+        Rule.CLIENT_HOME: _("client's home location"),
+    }.get(rule, "")
+
+
+def passed_over_sentence(skipped: dict) -> str:
+    """One account passed over because it cannot charge, in the reader's language."""
+    return _("%(location)s's account “%(account)s” cannot take payments yet") % {
+        "location": skipped.get("location_name", ""), "account": skipped.get("account_name", "")}
+
+
+def route_reason(*, rule: str, params: dict) -> str:
+    """The sentence explaining a stored route (rule + parameters), worded in the active language."""
+    passed = [passed_over_sentence(p) for p in params.get("passed_over") or ()]
+    if rule in (Rule.POS_LOCATION, Rule.ITEM_LOCATION, Rule.CLIENT_HOME):
+        return _("%(location)s — %(why)s (account “%(account)s”)") % {
+            "location": params.get("location_name", ""), "why": _why(rule), "account": params.get("account_name", "")}
+    if rule == Rule.DEFAULT:
+        reason = _("Studio's default account “%(account)s”") % {"account": params.get("account_name", "")}
+        return " — ".join([reason, "; ".join(passed)]) if passed else reason
+    if rule == Rule.ESCROW:
+        return _("No account can take payments yet: held in escrow by the platform until one can")
+    return ""
+
+
 @dataclass(frozen=True)
 class Route:
     account: ConnectedAccount | None
     rule: str
-    reason: str
-    passed_over: tuple[str, ...] = ()  # sentences about accounts skipped because they cannot charge
+    # Codes and names only (location/account ids and names, accounts passed over): JSON-storable.
+    params: dict = field(default_factory=dict)
 
     @property
     def is_escrow(self) -> bool:
         return self.account is None
+
+    @property
+    def reason(self) -> str:
+        return route_reason(rule=self.rule, params=self.params)
+
+    @property
+    def passed_over(self) -> tuple[str, ...]:
+        """Sentences about accounts skipped because they cannot charge (reader's language)."""
+        return tuple(passed_over_sentence(p) for p in self.params.get("passed_over") or ())
 
 
 @dataclass(frozen=True)
@@ -63,7 +103,7 @@ def _accounts_by_location(studio: Studio) -> tuple[dict[int, ConnectedAccount], 
 
 
 def route_payment(*, studio: Studio, purchase: Purchase) -> Route:
-    """Choose the account for `purchase`, following PAY-3 in order, with a sentence of reason."""
+    """Choose the account for `purchase`, following PAY-3 in order, with the rule's parameters."""
     by_location, default = _accounts_by_location(studio)
     return route_with(purchase=purchase, by_location=by_location, default=default)
 
@@ -71,36 +111,35 @@ def route_payment(*, studio: Studio, purchase: Purchase) -> Route:
 def route_with(*, purchase: Purchase, by_location: dict[int, ConnectedAccount],
                default: ConnectedAccount | None) -> Route:
     """The pure rule engine (no queries): table and property tests drive this directly."""
-    candidates: list[tuple[str, Location | None, str]] = []
+    candidates: list[tuple[str, Location | None]] = []
     if purchase.channel == Channel.POS:
         if purchase.pos_location is not None:
-            candidates.append((Rule.POS_LOCATION, purchase.pos_location, _("location chosen at the start of the sale")))
+            candidates.append((Rule.POS_LOCATION, purchase.pos_location))
     else:
         item_location = purchase.item_location
         if (purchase.item_kind in LOCATION_BOUND_KINDS and item_location is not None
                 and item_location.is_home_location):
-            candidates.append((Rule.ITEM_LOCATION, item_location, _("where the purchase takes place")))
+            candidates.append((Rule.ITEM_LOCATION, item_location))
         else:
-            candidates.append((Rule.CLIENT_HOME, purchase.client_home_location, _("client's home location")))
+            candidates.append((Rule.CLIENT_HOME, purchase.client_home_location))
 
-    passed_over: list[str] = []
-    for rule, location, why in candidates:
+    passed_over: list[dict] = []
+    for rule, location in candidates:
         if location is None:
             continue
         account = by_location.get(location.pk)
         if account is None:
             continue
         if account.can_charge:
-            reason = _("%(location)s — %(why)s (account “%(account)s”)") % {
-                "location": location.name, "why": why, "account": account.display_name}
-            return Route(account=account, rule=rule, reason=reason, passed_over=tuple(passed_over))
-        passed_over.append(_("%(location)s's account “%(account)s” cannot take payments yet") % {
-            "location": location.name, "account": account.display_name})
+            return Route(account=account, rule=rule, params={
+                "location": location.pk, "location_name": location.name,
+                "account": account.pk, "account_name": account.display_name})
+        passed_over.append({"location": location.pk, "location_name": location.name,
+                            "account": account.pk, "account_name": account.display_name})
 
     if default is not None and default.can_charge:
-        reason = _("Studio's default account “%(account)s”") % {"account": default.display_name}
+        params = {"account": default.pk, "account_name": default.display_name}
         if passed_over:
-            reason = f"{reason} — {'; '.join(passed_over)}"
-        return Route(account=default, rule=Rule.DEFAULT, reason=reason, passed_over=tuple(passed_over))
-    reason = _("No account can take payments yet: held in escrow by the platform until one can")
-    return Route(account=None, rule=Rule.ESCROW, reason=reason, passed_over=tuple(passed_over))
+            params["passed_over"] = passed_over
+        return Route(account=default, rule=Rule.DEFAULT, params=params)
+    return Route(account=None, rule=Rule.ESCROW, params={"passed_over": passed_over} if passed_over else {})

@@ -189,25 +189,48 @@ def saved_method_delete(*, studio: Studio, actor: Actor, method: SavedPaymentMet
 # --- saving a method (SPM-2, SPM-3) ------------------------------------------------------------
 
 
-def _check_room(client: Client) -> None:
+def _limit_message(source: str) -> str:
+    """The limit, said to whoever is saving: the client on their own page, or staff."""
+    if source == SavedPaymentMethod.Source.CLIENT:
+        return _("You already have %(max)s saved payment methods, the most allowed. Delete one before adding "
+                 "another.") % {"max": MAX_SAVED_METHODS}
+    return _("This client already has %(max)s saved payment methods, the most allowed. Delete one before adding "
+             "another.") % {"max": MAX_SAVED_METHODS}
+
+
+def _duplicate_message(source: str, existing: SavedPaymentMethod) -> str:
+    words = {"label": existing.label, "last4": existing.last4}
+    if source == SavedPaymentMethod.Source.CLIENT:
+        return _("This payment method is already saved on your account (%(label)s •••• %(last4)s): nothing was "
+                 "added.") % words
+    return _("This payment method is already saved for this client (%(label)s •••• %(last4)s): nothing was "
+             "added.") % words
+
+
+def _check_room(client: Client, source: str = SavedPaymentMethod.Source.STAFF) -> None:
     if SavedPaymentMethod.objects.filter(client=client).count() >= MAX_SAVED_METHODS:
-        raise ValidationError(_("This client already has %(max)s saved payment methods, the most allowed. "
-                                "Delete one before adding another.") % {"max": MAX_SAVED_METHODS})
+        raise ValidationError(_limit_message(source), code="limit")
 
 
 def setup_start(*, studio: Studio, actor: Actor, client: Client, kind: str, source: str,
                 make_default: bool = False) -> SetupRequest:
     """Create the SetupIntent Stripe's fields will confirm, on the client's home-location account."""
     _require_enabled(studio)
-    _check_room(client)
+    _check_room(client, source)
     if kind not in SavedPaymentMethod.Kind.values:
         raise ValidationError(_("Unknown payment method type."))
+    by_client = source == SavedPaymentMethod.Source.CLIENT
     if kind != SavedPaymentMethod.Kind.CARD and not (client.email and EMAIL_RE.match(client.email)):
-        raise ValidationError(_("A bank account can only be saved for a client with a valid email address: "
-                                "the debit agreement is sent there."))
+        raise ValidationError(
+            _("A bank account can only be saved with a valid email address on your account: the debit agreement "
+              "is sent there.") if by_client else
+            _("A bank account can only be saved for a client with a valid email address: the debit agreement is "
+              "sent there."))
     account = account_for_client(studio=studio, client=client)
     if account is None:
-        raise ValidationError(_("Connect a Stripe account that can take payments before saving payment methods."))
+        raise ValidationError(
+            _("Payment methods cannot be saved online yet: ask the studio.") if by_client else
+            _("Connect a Stripe account that can take payments before saving payment methods."))
     customer = stripe_customer_ensure(studio=studio, client=client, account=account)
     with transaction.atomic():
         request = SetupRequest.objects.create(studio=studio, client=client, account=account, customer=customer,
@@ -249,11 +272,18 @@ def setup_complete(*, studio: Studio, actor: Actor, setup_request: SetupRequest,
                                                 stripe_payment_method_id=pm.id).first()
     if already is not None:
         return already
-    refused = False
+    refused = ""
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=setup_request.client_id)  # serialises the limit
-        if SavedPaymentMethod.objects.filter(client=client).count() >= MAX_SAVED_METHODS:
-            refused = True
+        twin = (SavedPaymentMethod.objects.filter(client=client, account=setup_request.account,
+                                                  fingerprint=pm.fingerprint).first()
+                if pm.fingerprint else None)
+        if twin is not None:
+            refused = _duplicate_message(setup_request.source, twin)
+            SetupRequest.objects.filter(pk=setup_request.pk).update(status=SetupRequest.Status.FAILED,
+                                                                    failure_message="duplicate")
+        elif SavedPaymentMethod.objects.filter(client=client).count() >= MAX_SAVED_METHODS:
+            refused = _limit_message(setup_request.source)
             SetupRequest.objects.filter(pk=setup_request.pk).update(status=SetupRequest.Status.FAILED,
                                                                     failure_message="limit reached")
         else:
@@ -270,18 +300,18 @@ def setup_complete(*, studio: Studio, actor: Actor, setup_request: SetupRequest,
                 brand=(details.get("brand") or "") if pm.type == "card" else "",
                 bank_name=(details.get("bank_name") or "") if pm.type != "card" else "", last4=pm.last4 or "",
                 exp_month=pm.exp_month, exp_year=pm.exp_year, account_holder=pm.holder_name or "",
-                is_default=make_default, source=setup_request.source, consent_at=timezone.now(),
-                mandate_id=intent.mandate or "", created_by=actor.user)
+                fingerprint=(pm.fingerprint or "")[:64], is_default=make_default, source=setup_request.source,
+                consent_at=timezone.now(), mandate_id=intent.mandate or "", created_by=actor.user)
             SetupRequest.objects.filter(pk=setup_request.pk).update(status=SetupRequest.Status.SAVED)
             audit_record(studio=studio, actor=actor, action="payments.saved_method_added", obj=method,
                          changes={"kind": method.kind, "last4": method.last4, "account": str(setup_request.account),
                                   "source": method.source})
     if refused:
+        # The refused copy stays at Stripe otherwise, attached to the customer: detach it.
         with contextlib.suppress(gateway.GatewayError):
             gateway.payment_method_detach(account=account_id, payment_method_id=pm.id,
-                                          idempotency_key=f"detach-over-limit:{setup_request.pk}")
-        raise ValidationError(_("This client already has %(max)s saved payment methods, the most allowed.")
-                              % {"max": MAX_SAVED_METHODS})
+                                          idempotency_key=f"detach-refused:{setup_request.pk}")
+        raise ValidationError(refused)
     return method
 
 

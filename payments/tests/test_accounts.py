@@ -102,3 +102,110 @@ def test_checklist_turns_green_when_an_account_can_charge(sandbox, owner_client,
     assert not done()
     make_account(studio, name="Ready")
     assert done()
+
+
+# --- what Stripe still needs, in words (issue 10) ------------------------------------------------
+
+
+def test_a_new_account_lists_what_stripe_needs_once_in_words_and_not_overdue(
+        sandbox, owner_client, studio, location, eager, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(url("payments-account-create", studio), {"display_name": "Plateau Inc.",
+                                                                   "locations": [location.pk]})
+    with scopes_disabled():
+        account = ConnectedAccount.objects.get(studio=studio)
+    # The sandbox, like Stripe, lists every field as both currently due and past due at creation.
+    assert "business_profile.mcc" in account.requirements_due
+    assert "business_profile.mcc" in account.requirements_past_due
+    body = owner_client.get(url("payments-account-detail", studio, pk=account.pk)).content.decode()
+    assert "business_profile" not in body and "tos_acceptance" not in body
+    for words in ("Your business category", "The bank account your payouts go to",
+                  "Acceptance of Stripe&#x27;s terms of service", "Representative: legal name"):
+        assert body.count(words) == 1, words  # each once, though Stripe lists it in two lists (and twice)
+    assert "overdue" not in body and "needed before you can take payments" in body
+
+
+def test_requirements_are_overdue_only_after_onboarding_or_a_passed_deadline(studio, owner_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments.selectors import account_requirements, requirement_label
+
+    with scopes_disabled():
+        account = ConnectedAccount.objects.create(
+            studio=studio, display_name="A", creation_key="req", stripe_account_id="acct_req",
+            requirements_due=["individual.dob.day", "individual.dob.month", "x.unknown_code"],
+            requirements_past_due=["individual.dob.day"], state=ConnectedAccount.State.ONBOARDING)
+    now = timezone.now()
+    fresh = account_requirements(account=account, now=now)
+    assert [r.label for r in fresh] == ["Account holder: date of birth",
+                                        "Other information Stripe asks for (x.unknown_code)"]
+    assert not any(r.overdue for r in fresh) and fresh[0].blocking
+    account.details_submitted = True  # went through onboarding, and Stripe still says past due
+    assert account_requirements(account=account, now=now)[0].overdue
+    account.details_submitted = False
+    account.requirements_deadline = now + timedelta(days=3)
+    assert not any(r.overdue for r in account_requirements(account=account, now=now))
+    account.requirements_deadline = now - timedelta(minutes=1)
+    assert all(r.overdue for r in account_requirements(account=account, now=now))
+    assert requirement_label("company.address.postal_code") == "The company's address"
+    with scopes_disabled():
+        account.save()
+    body = owner_client.get(url("payments-account-detail", studio, pk=account.pk)).content.decode()
+    assert body.count('<span class="badge bad">overdue</span>') == 2
+
+
+def test_stripe_event_results_are_words(owner_client, studio):
+    from payments.models import StripeEvent
+
+    for n, outcome in enumerate(("recorded", "ignored", "no such payment", "something new")):
+        StripeEvent.objects.create(event_id=f"evt_words_{n}", type="payment_intent.succeeded", studio_id=studio.pk,
+                                   created=0, payload={}, processed_at="2026-11-01T10:00Z", outcome=outcome)
+    body = owner_client.get(url("payments-events", studio)).content.decode()
+    assert ">recorded<" in body and ">not needed<" in body and ">payment not known here<" in body
+    assert ">ignored<" not in body and ">something new<" in body  # an unknown result is still shown
+    assert "Payment succeeded<br>" in body  # the event type in words, Stripe's name beside it
+
+
+# --- moving a home location to another account warns first (issue 10) ---------------------------
+
+
+def test_moving_a_location_to_another_account_lists_the_clients_whose_cards_stop_working(
+        sandbox, owner_client, studio, location, make_account):
+    from payments.models import SavedPaymentMethod, StripeCustomer
+    from tests.factories import ClientFactory
+
+    main = make_account(studio, name="Main", default=True, locations=[location])
+    laval = LocationFactory(studio=studio, name="Laval")
+    other = make_account(studio, name="Laval Inc.", locations=[laval])
+    mover = ClientFactory(studio=studio, first_name="Nora", last_name="Plateau", home_location=location)
+    stay = ClientFactory(studio=studio, first_name="Ivo", last_name="Laval", home_location=laval)
+    with scopes_disabled():
+        for client, account, last4 in ((mover, main, "4242"), (stay, other, "1111")):
+            customer = StripeCustomer.objects.create(studio=studio, client=client, account=account,
+                                                     stripe_customer_id=f"cus_{last4}", idempotency_key=last4)
+            SavedPaymentMethod.objects.create(studio=studio, client=client, account=account, customer=customer,
+                                              stripe_payment_method_id=f"pm_{last4}", kind="card", brand="visa",
+                                              last4=last4, source="staff", is_default=True)
+    edit = url("payments-account-edit", studio, pk=other.pk)
+    data = {"display_name": "Laval Inc.", "locations": [laval.pk, location.pk]}
+    warned = owner_client.post(edit, data)
+    body = warned.content.decode()
+    assert warned.status_code == 200 and 'data-testid="move-warning"' in body
+    assert "1 client has saved payment methods that will stop being usable" in body
+    assert "Nora Plateau" in body and "Visa •••• 4242" in body and "Ivo Laval" not in body
+    with scopes_disabled():
+        assert ConnectedAccountLocation.objects.get(location=location).account == main  # nothing saved yet
+    # Confirming a different selection than the one warned about warns again.
+    assert 'data-testid="move-warning"' in owner_client.post(
+        edit, {**data, "locations": [laval.pk, location.pk], "confirm": "999:"}).content.decode()
+    signature = f"{','.join(str(pk) for pk in sorted([laval.pk, location.pk]))}:"
+    assert f'name="confirm" value="{signature}"' in body
+    saved = owner_client.post(edit, {**data, "confirm": signature})
+    assert saved.status_code == 302
+    with scopes_disabled():
+        assert ConnectedAccountLocation.objects.get(location=location).account == other
+    # A change that strands nobody saves at once.
+    assert owner_client.post(edit, {"display_name": "Laval Inc. 2", "locations": [laval.pk, location.pk]}
+                             ).status_code == 302

@@ -140,17 +140,144 @@ def test_staff_and_client_save_cards_and_bank_accounts(page, log_in_as, live_san
     page.fill("input[name=username]", person.email)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
-    for _ in range(4):
+    # The same card twice is refused, in words meant for the client (not "this client").
+    page.goto(f"/{studio.slug}/account/")
+    page.click("text=Add a card")
+    _save_card_in_browser(page, number=CARD)
+    page.wait_for_function("document.querySelector('#save-method-error').innerText.length > 0")
+    assert "already saved on your account (Visa •••• 4242)" in page.inner_text("#save-method-error")
+    for number in ("5555555555554444", "5200828282828210", "6011111111111117", "4000001240000000"):
         page.goto(f"/{studio.slug}/account/")
         page.click("text=Add a card")
-        _save_card_in_browser(page, number="5555555555554444")
+        _save_card_in_browser(page, number=number)
         _wait_path(page, f"/{studio.slug}/account/")
     with scopes_disabled():
         assert SavedPaymentMethod.objects.filter(client=camille).count() == 5
     page.goto(f"/{studio.slug}/account/")
     assert "limit of 5" in page.content()  # no sixth: the add buttons are gone
     page.goto(f"/{studio.slug}/account/payment-methods/new/card/")
-    assert "5 saved payment methods" in page.content()
+    assert "You already have 5 saved payment methods" in page.content()
+    assert "This client" not in page.content()
 
     assert not any(CARD in body or "5555555555554444" in body for body in seen_bodies)
     assert CARD not in caplog.text and "5555555555554444" not in caplog.text  # nor in our logs
+
+
+def _set_language(page, live_server, language: str) -> None:
+    from django.conf import settings
+
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+
+
+def test_money_pages_in_french_and_english_with_hostile_input(page, log_in_as, live_sandbox, live_server,
+                                                              make_account, studio, owner, password, location,
+                                                              a_client):
+    """Issue 10's walk: words instead of codes in each language, confirmations with the amount,
+    French decimals, upper bounds, and the warning before a location changes account."""
+    from payments.models import Payment, Refund
+    from payments.models.settings import Channel, ItemKind
+    from payments.services.tenders import payment_record_tender
+    from tests.factories import ClientFactory
+
+    main = make_account(studio, name="Atelier Plateau", default=True, locations=[location])
+    laval = LocationFactory(studio=studio, name="Laval")
+    second = make_account(studio, name="Atelier Laval", locations=[laval])
+    unfinished = make_account(studio, name="Pas fini", ready=False)
+    from payments.services.accounts import connected_account_sync
+
+    with scope(studio=studio):
+        connected_account_sync(account=unfinished)  # records what Stripe still needs
+    with scope(studio=studio):
+        svc.saved_methods_enable(studio=studio, actor=Actor(user=owner.user), accept_terms=True)
+        payment = payment_record_tender(studio=studio, actor=Actor(user=owner.user), tender=Payment.Method.CASH,
+                                        client=a_client, subtotal=2500, item_kind=ItemKind.MEMBERSHIP,
+                                        channel=Channel.ONLINE, description="Illimité")
+    ClientFactory(studio=studio, first_name="Nora", last_name="Laval", home_location=laval)
+    with scopes_disabled():
+        from payments.models import StripeCustomer
+
+        customer = StripeCustomer.objects.create(studio=studio, client=a_client, account=main,
+                                                 stripe_customer_id="cus_walk", idempotency_key="walk")
+        SavedPaymentMethod.objects.create(studio=studio, client=a_client, account=main, customer=customer,
+                                          stripe_payment_method_id="pm_walk", kind="card", brand="visa",
+                                          last4="4242", source="staff", is_default=True)
+    errors: list[str] = []
+    page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
+    log_in_as(owner.user.email, password)
+
+    # --- in French ---------------------------------------------------------------------------
+    _set_language(page, live_server, "fr")
+    page.goto(f"/{studio.slug}/manage/payments/{payment.pk}/")
+    reason = page.inner_text("[data-testid=routing-reason]")
+    assert "lieu d'attache du client" in reason and "Atelier Plateau" in reason
+    history = page.inner_text("[data-testid=status-history]")
+    for code in ("pending", "succeeded", "staff", "created", "cash"):
+        assert code not in history.split(), (code, history)
+    amount = page.locator("#refund-panel input[name=amount]")
+    assert amount.input_value() == ""  # never pre-filled with the full amount
+    amount.fill("9999999999")
+    page.click("#refund-panel button[type=submit]")
+    page.wait_for_selector("#refund-panel .error")
+    assert "25,00" in page.inner_text("#refund-panel")  # the maximum, said in French
+    page.locator("#refund-panel input[name=amount]").fill("10,50")
+    page.locator("#refund-panel input[name=reason]").fill("<script>alert(1)</script>" + "x" * 150)
+    page.click("#refund-panel button[type=submit]")
+    confirm = page.wait_for_selector("[data-testid=refund-confirm]")
+    text = confirm.inner_text()
+    assert "10,50" in text and "14,50" in text  # the amount, and what stays refundable
+    with scopes_disabled():
+        assert not Refund.objects.filter(payment=payment).exists()
+    with page.expect_navigation():
+        page.click("[data-testid=refund-confirm] button[name=confirm]")
+    page.wait_for_load_state()
+    with scopes_disabled():
+        assert list(Refund.objects.filter(payment=payment).values_list("amount", flat=True)) == [1050]
+    assert "<script>alert(1)</script>" in page.inner_text("#refund-panel")  # shown as text, not run
+
+    page.goto(f"/{studio.slug}/manage/payments/accounts/{unfinished.pk}/")
+    needs = page.inner_text("ul.requirements")
+    assert "business_profile" not in needs and ("catégorie" in needs.lower() or "category" in needs.lower())
+    assert "en retard" not in needs and "overdue" not in needs
+
+    # --- in English --------------------------------------------------------------------------
+    _set_language(page, live_server, "en")
+    page.goto(f"/{studio.slug}/manage/payments/{payment.pk}/")
+    assert "client's home location" in page.inner_text("[data-testid=routing-reason]")
+    assert "Partly refunded" in page.content()
+
+    page.goto(f"/{studio.slug}/manage/payments/clients/{a_client.pk}/credit/")
+    assert "At most $10,000.00 at a time." in page.content()
+    page.check("input[name=direction][value=add]")
+    page.fill("input[name=amount]", "9999999999")
+    page.fill("input[name=note]", "typo")
+    page.click("form button[type=submit]")
+    page.wait_for_load_state()
+    assert page.query_selector(".error") is not None
+    with scopes_disabled():
+        from payments.models import CreditEntry
+
+        assert not CreditEntry.objects.filter(client=a_client, kind="adjustment").exists()
+
+    # Moving Plateau to the Laval account: Camille's card on the Plateau account stops working.
+    page.goto(f"/{studio.slug}/manage/payments/accounts/{second.pk}/edit/")
+    page.check("text=Plateau")
+    page.click("form.card button[type=submit]")
+    warning = page.wait_for_selector("[data-testid=move-warning]")
+    assert "Camille Tremblay" in warning.inner_text() and "Visa •••• 4242" in warning.inner_text()
+    assert "Nora Laval" not in warning.inner_text()
+    with scopes_disabled():
+        from payments.models import ConnectedAccountLocation
+
+        assert ConnectedAccountLocation.objects.get(location=location).account == main
+    _go(page, "button:has-text('Save anyway')")
+    with scopes_disabled():
+        assert ConnectedAccountLocation.objects.get(location=location).account == second
+
+    # Turning saved methods off asks first.
+    page.goto(f"/{studio.slug}/manage/payments/saved-methods/")
+    page.click("button:has-text('Turn off')")
+    page.wait_for_selector("[data-testid=disable-confirm]")
+    assert "1 saved method will no longer be used" in page.inner_text("[data-testid=disable-confirm]")
+    _go(page, "button:has-text('Yes, turn off')")
+    assert "turned off" in page.content()
+    assert not errors, errors

@@ -125,11 +125,11 @@ def test_payment_page_shows_routing_taxes_fees_history(owner_client, studio, acc
 def test_refund_through_the_page(owner_client, studio, a_client):
     payment = _payment(studio, client=a_client)  # cash: refunded at the counter, no Stripe
     response = owner_client.post(_refund_url(studio, payment), {"amount": "10.00", "destination": "original",
-                                                                "reason": "Moved away"})
+                                                                "reason": "Moved away", "confirm": "1"})
     assert response.status_code == 302
     too_much = owner_client.post(_refund_url(studio, payment), {"amount": "20.00", "destination": "original"})
     assert too_much.status_code == 200 and "At most $18.75" in too_much.content.decode()
-    as_htmx = owner_client.post(_refund_url(studio, payment), {"amount": "5", "destination": "credit"},
+    as_htmx = owner_client.post(_refund_url(studio, payment), {"amount": "5", "destination": "credit", "confirm": "1"},
                                 HTTP_HX_REQUEST="true")
     assert as_htmx.status_code == 200 and as_htmx["HX-Redirect"] == _detail(studio, payment)
     invalid_htmx = owner_client.post(_refund_url(studio, payment), {"amount": "abc", "destination": "credit"},
@@ -174,7 +174,8 @@ def test_roles_without_reports_cannot_read_the_ledger(login, studio, staff_facto
 def test_manager_can_refund(login, studio, staff_factory, a_client):
     payment = _payment(studio, client=a_client)
     manager = staff_factory(RoleKind.MANAGER)
-    response = login(manager.user).post(_refund_url(studio, payment), {"amount": "28.75", "destination": "original"})
+    response = login(manager.user).post(_refund_url(studio, payment), {"amount": "28.75", "destination": "original",
+                                                                      "confirm": "1"})
     assert response.status_code == 302
     with scopes_disabled():
         payment.refresh_from_db()
@@ -212,7 +213,7 @@ def test_pages_render_refunds_and_credit_made_by_the_system(owner_client, studio
 
 def test_a_double_submit_refunds_once(owner_client, studio, a_client):
     payment = _payment(studio, client=a_client)
-    data = {"amount": "5.00", "destination": "original", "seen_refunded": "0"}
+    data = {"amount": "5.00", "destination": "original", "seen_refunded": "0", "confirm": "1"}
     assert owner_client.post(_refund_url(studio, payment), data).status_code == 302
     again = owner_client.post(_refund_url(studio, payment), data)
     body = again.content.decode()

@@ -16,6 +16,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
 from payments import gateway
@@ -87,6 +88,13 @@ def _method(studio, client, account, customer, pm_id, *, default=False, brand="v
     return SavedPaymentMethod.objects.create(
         studio=studio, client=client, account=account, customer=customer, stripe_payment_method_id=pm_id,
         kind="card", brand=brand, last4=last4, exp_month=12, exp_year=2031, is_default=default, source="staff")
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English: do not depend on the language an earlier test left active."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -349,7 +357,8 @@ def test_stripe_outage_fails_the_run_and_a_retry_finishes_it(world, monkeypatch)
     monkeypatch.setattr(gateway, "payment_method_retrieve", flaky)
     with scope(studio=world["studio"]):
         failed = svc.migration_apply(migration=migration, chunk_size=2)
-        assert failed.status == MigrationImport.Status.FAILED and "Stripe did not answer" in failed.error
+        assert failed.status == MigrationImport.Status.FAILED and failed.error.startswith("stripe_unavailable:")
+        assert "Stripe did not answer" in svc.migration_error_text(migration=failed)  # a code, worded when read
         assert svc.migration_can_apply(failed)  # a failed apply may be resumed
         done = svc.migration_apply(migration=failed)
     assert done.status == MigrationImport.Status.APPLIED
@@ -394,11 +403,22 @@ def test_upload_page_runs_the_dry_run_and_apply_in_the_worker(world, owner_clien
     detail = owner_client.get(response["Location"]).content.decode()
     assert "What applying would do" in detail and "Download report (CSV)" in detail
     assert "Alice Test" in detail and "No client has the email ghost@example.test." in detail
+    # Counts agree with their noun: "2 malformed rows", "1 duplicate row" (ngettext, not "2 malformed row").
+    assert "2 malformed rows" in detail and "1 duplicate row<" in detail
     assert "was the default on the old account" in detail and 'action="' + url(
         "payments-migration-apply", studio, pk=migration.pk) in detail
 
+    # Applying first says what will move, and changes nothing until confirmed.
     with django_capture_on_commit_callbacks(execute=True):
-        applied = owner_client.post(url("payments-migration-apply", studio, pk=migration.pk))
+        asked = owner_client.post(url("payments-migration-apply", studio, pk=migration.pk))
+    text = asked.content.decode()
+    assert asked.status_code == 200 and 'data-testid="apply-confirm"' in text
+    assert "6 saved payment methods will move to the account" in text and "cannot be undone" in text
+    assert 'name="confirm" value="1"' in text
+    migration.refresh_from_db()
+    assert migration.status == MigrationImport.Status.CHECKED
+    with django_capture_on_commit_callbacks(execute=True):
+        applied = owner_client.post(url("payments-migration-apply", studio, pk=migration.pk), {"confirm": "1"})
     assert applied.status_code == 302
     migration.refresh_from_db()
     assert migration.status == MigrationImport.Status.APPLIED

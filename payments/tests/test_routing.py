@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from django_scopes import scope, scopes_disabled
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -100,8 +101,9 @@ def test_routing_table(purchase, by_location, default, account, rule, words):
     assert route.account is account
     assert route.rule == rule
     assert route.is_escrow == (account is None)
-    for word in words:
-        assert word.lower() in route.reason.lower(), (word, route.reason)
+    with translation.override("en"):  # the reason is worded when read, in the reader's language
+        for word in words:
+            assert word.lower() in route.reason.lower(), (word, route.reason)
 
 
 def test_every_rule_and_kind_is_in_the_table():
@@ -278,3 +280,123 @@ def test_routing_page_needs_connect_payments(login, studio, staff_factory):
     clerk = staff_factory(RoleKind.FRONT_DESK)
     url = reverse("payments-routing", kwargs={"studio_slug": studio.slug})
     assert login(clerk.user).get(url).status_code == 403
+
+
+# --- stored as codes, worded for each reader (issue 10) -----------------------------------------
+
+
+def _in_french(client):
+    from django.conf import settings as dj_settings
+
+    client.cookies[dj_settings.LANGUAGE_COOKIE_NAME] = "fr"
+    return client
+
+
+@pytest.mark.django_db
+def test_a_payment_stores_its_route_as_codes_and_each_reader_reads_it_in_their_language(
+        owner_client, studio, laval_world):
+    from payments.models import Payment
+    from payments.services.charges import payment_create
+    from studio.services import SYSTEM
+
+    # Triggered by a French-speaking client: nothing French is stored.
+    with translation.override("fr"), scope(studio=studio):
+        payment = payment_create(studio=studio, actor=SYSTEM, client=laval_world["client"], subtotal=2000,
+                                 item_kind=ItemKind.MEMBERSHIP, channel=Channel.ONLINE, description="Illimité",
+                                 method=Payment.Method.CASH)
+    with scopes_disabled():
+        payment.refresh_from_db()
+        created = payment.history.get()
+    assert payment.routing_reason == "" and created.detail == ""
+    assert payment.routing_params == {"location": laval_world["laval"].pk, "location_name": "Laval",
+                                      "account": laval_world["laval_acct"].pk, "account_name": "Atelier Laval inc."}
+    url = reverse("payments-payment-detail", kwargs={"studio_slug": studio.slug, "pk": payment.pk})
+    english = owner_client.get(url).content.decode()
+    assert "Laval — client&#x27;s home location (account “Atelier Laval inc.”)" in english
+    assert "lieu d&#x27;attache" not in english
+    # The status history says words, not codes.
+    assert "<td>Pending</td><td>Created</td>" in english and "<td>pending</td>" not in english
+    french = _in_french(owner_client).get(url).content.decode()
+    assert "Laval — lieu d&#x27;attache du client" in french and "home location" not in french
+    assert "<td>En attente</td>" in french
+
+
+@pytest.mark.django_db
+def test_passed_over_accounts_are_worded_at_display_time(studio, laval_world):
+    laval_world["laval_acct"].charges_enabled = False
+    route = route_with(purchase=Purchase(ONLINE, K.MEMBERSHIP, client_home_location=laval_world["laval"]),
+                       by_location={laval_world["laval"].pk: laval_world["laval_acct"]}, default=laval_world["main"])
+    assert route.rule == Rule.DEFAULT
+    assert route.params["passed_over"] == [{"location": laval_world["laval"].pk, "location_name": "Laval",
+                                            "account": laval_world["laval_acct"].pk,
+                                            "account_name": "Atelier Laval inc."}]
+    with translation.override("en"):
+        assert "cannot take payments yet" in route.reason
+    with translation.override("fr"):
+        assert "cannot take payments yet" not in route.reason and "Laval" in route.reason
+
+
+@pytest.mark.django_db
+def test_legacy_sentences_are_shown_as_stored_and_status_history_details_are_worded(owner_client, studio,
+                                                                                    laval_world):
+    from payments.models import Payment, PaymentStatusChange
+
+    with scopes_disabled():
+        payment = Payment.objects.create(
+            studio=studio, amount=1000, currency="CAD", subtotal=1000, routing_rule="default",
+            routing_reason="Une phrase d'avant", channel="online", item_kind="other", description="Vieux",
+            idempotency_key="legacy:1", status="succeeded")
+        PaymentStatusChange.objects.create(studio=studio, payment=payment, status="succeeded", source="api",
+                                           detail="succeeded")
+        PaymentStatusChange.objects.create(studio=studio, payment=payment, status="pending", source="api",
+                                           detail="outcome unknown — timeout")
+        PaymentStatusChange.objects.create(studio=studio, payment=payment, status="failed", source="webhook",
+                                           detail="insufficient_funds: Your card has insufficient funds.")
+        Payment.objects.filter(pk=payment.pk).update(failure_code="insufficient_funds",
+                                                     failure_message="Your card has insufficient funds.")
+    url = reverse("payments-payment-detail", kwargs={"studio_slug": studio.slug, "pk": payment.pk})
+    body = owner_client.get(url).content.decode()
+    assert "Une phrase d&#x27;avant" in body
+    assert "Stripe: payment succeeded" in body and "Stripe&#x27;s answer was lost" in body
+    assert "outcome unknown" not in body and "<td>api</td>" not in body
+    assert "<td>Insufficient funds</td>" in body and "Stripe notification" in body
+    assert "insufficient_funds" not in body
+
+
+@pytest.mark.django_db
+def test_data_migration_turns_old_sentences_into_codes_where_it_can(studio, laval_world):
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from payments.models import Payment, PaymentStatusChange
+
+    migration = importlib.import_module("payments.migrations.0006_paywords_codes_not_sentences")
+    laval, acct, main = laval_world["laval"], laval_world["laval_acct"], laval_world["main"]
+    english = "Laval — client's home location (account “Atelier Laval inc.”)"
+    french = "Laval — lieu d'attache du client (compte «\u00a0Atelier Laval inc.\u00a0»)"  # OQLF spaces
+    with scopes_disabled():
+        def old(key, rule, reason, **fields):
+            payment = Payment.objects.create(
+                studio=studio, amount=1000, currency="CAD", subtotal=1000, routing_rule=rule, routing_reason=reason,
+                channel="online", item_kind="membership", description=key, idempotency_key=key, **fields)
+            PaymentStatusChange.objects.create(studio=studio, payment=payment, status="pending", source="created",
+                                               detail=reason)
+            return payment
+
+        en = old("en", "client_home_location", english, account=acct, client_home_location=laval)
+        fr = old("fr", "client_home_location", french, account=acct, client_home_location=laval)
+        default = old("default", "default", "Studio's default account “Atelier Plateau”", account=main)
+        # A default reached after passing an account over: its parameters cannot be derived: kept.
+        passed = old("passed", "default", "Studio's default account “Atelier Plateau” — Laval's account…",
+                     account=main)
+        migration.forwards(django_apps, None)
+        for payment in (en, fr, default, passed):
+            payment.refresh_from_db()
+        assert en.routing_reason == fr.routing_reason == default.routing_reason == ""
+        assert en.routing_params == fr.routing_params == {"location": laval.pk, "location_name": "Laval",
+                                                          "account": acct.pk, "account_name": "Atelier Laval inc."}
+        assert default.routing_params == {"account": main.pk, "account_name": "Atelier Plateau"}
+        assert en.history.get().detail == ""
+        assert passed.routing_params == {} and passed.routing_reason.startswith("Studio's default account")
+        assert passed.history.get().detail == passed.routing_reason

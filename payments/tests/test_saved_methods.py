@@ -8,9 +8,10 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
-from payments.models import SavedPaymentMethod, StripeCustomer
+from payments.models import SavedPaymentMethod, SetupRequest, StripeCustomer
 from payments.services import saved_methods as svc
 from studio.services import SYSTEM, Actor
 from tests.factories import ClientFactory, LocationFactory
@@ -97,11 +98,46 @@ def test_acss_bank_account_shows_bank_last4_and_holder(sandbox, studio, a_client
     assert method.mandate_id
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English: do not depend on the language an earlier test left active."""
+    with translation.override("en"):
+        yield
+
+
+FIVE_CARDS = ("pm_card_visa", "pm_card_mastercard", "pm_card_amex", "pm_card_discover", "pm_card_ca")
+
+
 def test_sixth_method_is_refused(sandbox, studio, a_client, plateau_account, enabled):
-    for _ in range(5):
-        save_card(sandbox, studio, a_client)
-    with scope(studio=studio), pytest.raises(ValidationError, match="5"):
+    for pm in FIVE_CARDS:
+        save_card(sandbox, studio, a_client, pm=pm)
+    with scope(studio=studio), pytest.raises(ValidationError, match="This client already has 5"):
         svc.setup_start(studio=studio, actor=SYSTEM, client=a_client, kind="card", source="staff")
+    # The client, on their own page, is spoken to as "you", never as "this client".
+    with scope(studio=studio), pytest.raises(ValidationError, match="You already have 5") as refused:
+        svc.setup_start(studio=studio, actor=SYSTEM, client=a_client, kind="card", source="client")
+    assert "client" not in " ".join(refused.value.messages).lower()
+
+
+def test_the_same_card_saved_twice_is_refused_and_detached(sandbox, studio, a_client, plateau_account, enabled):
+    first = save_card(sandbox, studio, a_client)
+    assert first.fingerprint  # the sandbox gives Stripe's fingerprint, and we keep it
+    with pytest.raises(ValidationError, match="already saved for this client") as refused:
+        save_card(sandbox, studio, a_client)  # a new PaymentMethod id, the same card number
+    assert "Visa •••• 4242" in refused.value.messages[0]
+    with pytest.raises(ValidationError, match="already saved on your account"):
+        save_card(sandbox, studio, a_client, source="client")
+    with scopes_disabled():
+        assert list(SavedPaymentMethod.objects.filter(client=a_client)) == [first]
+        assert SetupRequest.objects.filter(client=a_client, failure_message="duplicate").count() == 2
+    # The refused copies do not stay attached to the client's customer at Stripe.
+    attached = [pm for pm in sandbox.objects("payment_method", account=plateau_account.stripe_account_id)
+                if pm.get("customer")]
+    assert [pm["id"] for pm in attached] == [first.stripe_payment_method_id]
+    # Another card of the same client is fine, and so is the same card for another client.
+    save_card(sandbox, studio, a_client, pm="pm_card_mastercard")
+    other = ClientFactory(studio=studio, home_location=a_client.home_location)
+    assert save_card(sandbox, studio, other).fingerprint == first.fingerprint
 
 
 def test_ordering_default_first_newest_then_expired_last(sandbox, studio, a_client, plateau_account, enabled):

@@ -167,3 +167,56 @@ def test_home_location_change_warns_before_saving(sandbox, owner_client, studio,
     assert saved.status_code == 302
     a_client.refresh_from_db()
     assert a_client.home_location_id == laval.pk
+
+
+# --- issue 10: confirmations and client-facing words ---------------------------------------------
+
+
+def test_turning_saved_methods_off_asks_first_with_what_stops(sandbox, owner_client, studio, a_client,
+                                                              plateau_account, enabled):
+    owner_client.force_login(_owner(studio), backend="django.contrib.auth.backends.ModelBackend")
+    with scope(studio=studio):
+        for pm in ("pm_card_visa", "pm_card_mastercard"):
+            setup = svc.setup_start(studio=studio, actor=Actor(user=None), client=a_client, kind="card",
+                                    source="staff")
+            _confirm(sandbox, setup, pm=pm)
+            svc.setup_complete(studio=studio, actor=Actor(user=None), setup_request=setup, consent=True)
+    page = url("payments-saved-methods-settings", studio)
+    asked = owner_client.post(page, {"action": "disable"})
+    body = asked.content.decode()
+    assert asked.status_code == 200 and 'data-testid="disable-confirm"' in body
+    assert "2 saved methods will no longer be used:" in body
+    assert "1 client's renewals, instalments and fees that charge a saved method will fail" in body
+    with scopes_disabled():
+        assert PaymentSettings.objects.get(studio=studio).saved_methods_enabled  # not yet
+    done = owner_client.post(page, {"action": "disable", "confirm": "1"})
+    assert done.status_code == 302
+    with scopes_disabled():
+        assert not PaymentSettings.objects.get(studio=studio).saved_methods_enabled
+
+
+def test_the_client_is_spoken_to_as_you_and_cannot_save_the_same_card_twice(
+        sandbox, client, studio, location, plateau_account, enabled, user_factory):
+    from django.conf import settings as dj_settings
+
+    user = user_factory()
+    me = ClientFactory(studio=studio, user=user, email=user.email, home_location=location)
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.cookies[dj_settings.LANGUAGE_COOKIE_NAME] = "en"
+
+    def save(pm):
+        assert client.get(url("payments-client-method-add", studio, kind="card")).status_code == 200
+        with scopes_disabled():
+            setup = SetupRequest.objects.filter(client=me).latest("id")
+        _confirm(sandbox, setup, pm=pm)
+        return client.post(url("payments-client-method-complete", studio, setup_pk=setup.pk))
+
+    assert save("pm_card_visa").json()["ok"]
+    twice = save("pm_card_visa")
+    assert twice.status_code == 400
+    assert twice.json()["error"] == ("This payment method is already saved on your account (Visa •••• 4242): "
+                                     "nothing was added.")
+    for pm in ("pm_card_mastercard", "pm_card_amex", "pm_card_discover", "pm_card_ca"):
+        assert save(pm).json()["ok"]
+    full = client.get(url("payments-client-method-add", studio, kind="card"), follow=True).content.decode()
+    assert "You already have 5 saved payment methods" in full and "This client" not in full

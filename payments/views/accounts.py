@@ -6,8 +6,8 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from payments import gateway
-from payments.forms_accounts import ConnectedAccountEditForm, ConnectedAccountForm
+from payments import gateway, selectors
+from payments.forms import ConnectedAccountEditForm, ConnectedAccountForm
 from payments.models import ConnectedAccount, ConnectedAccountLocation
 from payments.services import accounts as services
 from studio.access import staff_required
@@ -44,7 +44,8 @@ def account_create(request):
 def _detail_context(request, account):
     locations = [link.location for link in
                  ConnectedAccountLocation.objects.filter(account=account).select_related("location")]
-    return {"account": account, "locations": locations}
+    return {"account": account, "locations": locations,
+            "requirements": selectors.account_requirements(account=account)}
 
 
 @staff_required(Perm.CONNECT_PAYMENTS)
@@ -102,7 +103,16 @@ def account_edit(request, pk):
     form = ConnectedAccountEditForm(request.POST or None, studio=request.studio,
                                     initial={"display_name": account.display_name, "is_default": account.is_default,
                                              "locations": current})
+    stranded, stranded_total, signature = [], 0, ""
     if request.method == "POST" and form.is_valid():
+        locations = list(form.cleaned_data["locations"])
+        signature = _change_signature(locations, form.cleaned_data["is_default"])
+        if request.POST.get("confirm") != signature:
+            # Warn first, as the client edit page does: whose saved methods stop being usable.
+            stranded, stranded_total = selectors.account_change_impact(
+                studio=request.studio, account=account, locations=locations,
+                is_default=form.cleaned_data["is_default"])
+    if request.method == "POST" and form.is_valid() and not stranded:
         try:
             moved = services.connected_account_update(
                 studio=request.studio, actor=Actor.from_request(request), account=account,
@@ -115,4 +125,11 @@ def account_edit(request, pk):
                 messages.info(request, _("Moved to this account: %(names)s.") % {"names": ", ".join(moved)})
             messages.success(request, _("Account saved."))
             return redirect("payments-account-detail", studio_slug=request.studio.slug, pk=account.pk)
-    return render(request, "payments/account_edit.html", {"form": form, "account": account})
+    return render(request, "payments/account_edit.html", {
+        "form": form, "account": account, "stranded": stranded, "stranded_total": stranded_total,
+        "stranded_more": stranded_total - len(stranded), "signature": signature})
+
+
+def _change_signature(locations, is_default: bool) -> str:
+    """Names the exact change a warning was shown for: a different selection is warned about again."""
+    return ",".join(str(pk) for pk in sorted(loc.pk for loc in locations)) + (":default" if is_default else ":")

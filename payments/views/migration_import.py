@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRefresh
 
-from payments.forms_migration import MigrationUploadForm
+from payments.forms import MigrationUploadForm
 from payments.models import MigrationImport
 from payments.services import migration_import as svc
 from payments.services.saved_methods import saved_methods_enabled
@@ -61,7 +61,8 @@ def migration_list(request):
 
 def _progress_context(migration: MigrationImport) -> dict:
     return {"migration": migration, "running": svc.migration_is_running(migration),
-            "phase": (migration.summary or {}).get("phase", "")}
+            "phase": (migration.summary or {}).get("phase", ""),
+            "error_text": svc.migration_error_text(migration=migration)}
 
 
 @staff_required(Perm.CONNECT_PAYMENTS, owner_or_admin=True)
@@ -77,8 +78,8 @@ def migration_detail(request, pk):
     context = {
         **_progress_context(migration),
         "finished": finished, "applied": applied, "summary": summary,
-        "counts": [(key, svc.outcome_label(key, applied=applied), counts.get(key, 0)) for key in svc.Outcome.ALL
-                   if counts.get(key)],
+        "counts": [(key, svc.outcome_count_label(key, counts[key], applied=applied), counts[key])
+                   for key in svc.Outcome.ALL if counts.get(key)],
         "page": Paginator(groups, CLIENTS_PER_PAGE).get_page(request.GET.get("page")),
         "problems": [_row(e, applied) for e in problems[:PROBLEMS_SHOWN]], "problems_total": len(problems),
         "unmatched_total": len(unmatched),
@@ -136,6 +137,23 @@ def migration_dry_run(request, pk):
 
 @staff_required(Perm.CONNECT_PAYMENTS, owner_or_admin=True)
 def migration_apply(request, pk):
+    """Applying moves clients' saved methods for good: a first POST shows what will move, and only
+    the confirmation's own POST (`confirm=1`) starts the run."""
+    if request.method == "POST" and request.POST.get("confirm") != "1":
+        migration = get_object_or_404(MigrationImport.objects.select_related("target_account").defer("content"),
+                                      pk=pk)
+        if not svc.migration_can_apply(migration):
+            return _start(request, pk, svc.APPLY)  # refused there, with the reason
+        summary = migration.summary or {}
+        counts = summary.get("counts", {})
+        return render(request, "payments/migration_apply_confirm.html", {
+            "migration": migration, "summary": summary,
+            "moving": counts.get(svc.Outcome.REPOINT, 0) + counts.get(svc.Outcome.ADD, 0),
+            "problems": sum(counts.get(key, 0) for key in svc.Outcome.PROBLEMS),
+            "counts": [(key, svc.outcome_count_label(key, counts[key])) for key in svc.Outcome.ALL
+                       if counts.get(key)],
+            "feature_on": saved_methods_enabled(studio=request.studio),
+        })
     return _start(request, pk, svc.APPLY)
 
 

@@ -27,9 +27,13 @@ def payment_refund(request, pk):
     if request.method != "POST" and not request.htmx:
         return redirect(detail_url)
     form = None
+    confirming = False
     if request.method == "POST":
         form = RefundForm(request.POST, payment=payment)
-        if form.is_valid():
+        if form.is_valid() and request.POST.get("confirm") != "1":
+            # First step: say what will happen (amount, destination, what is left) and ask again.
+            confirming = request.POST.get("edit") != "1"
+        elif form.is_valid():
             try:
                 refund = refund_create(studio=request.studio, actor=Actor.from_request(request), payment=payment,
                                        amount=form.cleaned_data["amount"],
@@ -49,6 +53,7 @@ def payment_refund(request, pk):
                 # The whole page changes (refunded total, status badge): reload it, message included.
                 return HttpResponseClientRedirect(detail_url) if request.htmx else redirect(detail_url)
     context = refund_panel_context(request, payment, form)
+    context["confirming"] = confirming and context["refund_form"] is not None
     if request.htmx:
         return render(request, "payments/_refund_panel.html", context)
     return render(request, "payments/payment_detail.html", context)

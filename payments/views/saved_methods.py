@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from payments import gateway
+from payments import gateway, selectors
 from payments.models import SavedPaymentMethod, SetupRequest
 from payments.services import saved_methods as svc
 from payments.services.fees import payment_settings_for
@@ -33,9 +33,13 @@ KINDS = {k.value: k.label for k in SavedPaymentMethod.Kind}
 def feature_settings(request):
     settings_row = payment_settings_for(studio=request.studio)
     error = None
+    confirm_disable = None
     if request.method == "POST":
         actor = Actor.from_request(request)
-        if request.POST.get("action") == "disable":
+        if request.POST.get("action") == "disable" and request.POST.get("confirm") != "1":
+            # Turning off stops every automatic charge on saved methods: say so, with the numbers, first.
+            confirm_disable = selectors.saved_methods_in_use(studio=request.studio)
+        elif request.POST.get("action") == "disable":
             svc.saved_methods_disable(studio=request.studio, actor=actor)
             messages.success(request, _("Saved payment methods are turned off."))
             return redirect("payments-saved-methods-settings", studio_slug=request.studio.slug)
@@ -49,6 +53,7 @@ def feature_settings(request):
                                         "use them."))
             return redirect("role-list", studio_slug=request.studio.slug)
     return render(request, "payments/saved_methods_settings.html", {"settings_row": settings_row, "error": error,
+                                                                     "confirm_disable": confirm_disable,
                                                                      "tab": "saved-methods"})
 
 

@@ -16,10 +16,20 @@ from payments.models import EscrowPayoutRequest, Payment, PaymentSettings, Refun
 from payments.models.settings import Channel, ItemKind
 from payments.services import escrow as escrow_services
 from studio.models import Client, Location, Studio
-from studio.money import MoneyField, to_major
+from studio.money import MoneyField, PercentField, to_major
+from studio.templatetags.money import money
+
+#: The most one credit adjustment may add, in minor units (10 000.00 in a two-decimal currency): a
+#: typo of a few extra digits is refused instead of giving a client a fortune in credit.
+CREDIT_ADJUST_MAX = 1_000_000
 
 
 class RefundForm(forms.Form):
+    """A refund, in two steps: this form, then a confirmation stating the amount and where it goes.
+
+    The amount is never pre-filled: a click on "Refund" must not give everything back by default.
+    """
+
     amount = MoneyField(label=_("Amount to refund"))
     destination = forms.ChoiceField(label=_("Refund to"), choices=Refund.Destination.choices,
                                     widget=forms.RadioSelect)
@@ -31,10 +41,10 @@ class RefundForm(forms.Form):
         self.payment = payment
         # What was already refunded when the form was shown: a double submit is refused, not repeated.
         self.initial.setdefault("seen_refunded", payment.amount_refunded)
-        self.fields["amount"] = MoneyField(label=_("Amount to refund"), currency=payment.currency,
-                                           help_text=_("Up to the refundable amount; less for a partial refund."))
-        self.fields["amount"].widget.attrs["max"] = str(to_major(payment.refundable, payment.currency))
-        self.initial.setdefault("amount", to_major(payment.refundable, payment.currency))
+        self.fields["amount"] = MoneyField(
+            label=_("Amount to refund"), currency=payment.currency, max_amount=max(payment.refundable, 1),
+            help_text=_("At most %(amount)s (what is left to refund); less for a partial refund.")
+            % {"amount": money(payment.refundable, payment.currency)})
         choices = list(Refund.Destination.choices)
         if payment.client_id is None:
             choices = [c for c in choices if c[0] != Refund.Destination.CREDIT]
@@ -46,15 +56,32 @@ class RefundForm(forms.Form):
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         if amount > self.payment.refundable:
-            from studio.templatetags.money import money
-
             raise ValidationError(_("At most %(amount)s can be refunded.")
                                   % {"amount": money(self.payment.refundable, self.payment.currency)},
                                   code="too_much")
         return amount
 
+    def consequence(self) -> str:
+        """What confirming will do, in words: said on the confirmation step (valid form only)."""
+        data = self.cleaned_data
+        amount = money(data["amount"], self.payment.currency)
+        left = money(self.payment.refundable - data["amount"], self.payment.currency)
+        if data["destination"] == Refund.Destination.CREDIT:
+            done = _("%(amount)s will be added to %(client)s's studio credit; the card is not refunded.") % {
+                "amount": amount, "client": self.payment.client.full_name if self.payment.client else ""}
+        elif self.payment.method == Payment.Method.CASH:
+            done = _("Hand %(amount)s back to the client in cash: the payment was made in cash.") % {"amount": amount}
+        else:
+            done = _("%(amount)s will be sent back to the payment method the client paid with, through Stripe; it "
+                     "usually reaches them within 5 to 10 business days.") % {"amount": amount}
+        rest = (_("The payment will be fully refunded.") if data["amount"] == self.payment.refundable
+                else _("%(left)s will remain refundable.") % {"left": left})
+        return " ".join(str(part) for part in (done, rest, _("A refund cannot be undone.")))
+
 
 class CreditAdjustForm(forms.Form):
+    """Add or remove studio credit, with a reason; one adjustment is bounded (`CREDIT_ADJUST_MAX`)."""
+
     ADD, REMOVE = "add", "remove"
     direction = forms.ChoiceField(label=_("Change"), choices=[(ADD, _("Add credit")), (REMOVE, _("Remove credit"))],
                                   widget=forms.RadioSelect, initial=ADD)
@@ -64,7 +91,9 @@ class CreditAdjustForm(forms.Form):
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["amount"] = MoneyField(label=_("Amount"), currency=currency)
+        self.fields["amount"] = MoneyField(
+            label=_("Amount"), currency=currency, max_amount=CREDIT_ADJUST_MAX,
+            help_text=_("At most %(amount)s at a time.") % {"amount": money(CREDIT_ADJUST_MAX, currency)})
 
     @property
     def signed_amount(self) -> int:
@@ -99,8 +128,6 @@ class EscrowPayoutForm(forms.Form):
     def clean_amount(self):
         amount = self.cleaned_data["amount"]
         if amount > self.balance:
-            from studio.templatetags.money import money
-
             raise ValidationError(_("At most %(amount)s is held in escrow.")
                                   % {"amount": money(self.balance, self.currency)}, code="too_much")
         return amount
@@ -126,8 +153,8 @@ class EscrowPayoutForm(forms.Form):
 class CardFeeForm(forms.Form):
     card_fee_mode = forms.ChoiceField(label=_("Card fees"), choices=PaymentSettings.FeeMode.choices,
                                       widget=forms.RadioSelect)
-    card_fee_percent = forms.DecimalField(label=_("Card fee (%)"), min_value=Decimal(0), max_value=Decimal(10),
-                                          max_digits=5, decimal_places=3)
+    card_fee_percent = PercentField(label=_("Card fee (%)"), min_value=Decimal(0), max_value=Decimal(10),
+                                    max_digits=5, decimal_places=3)
     card_fee_fixed = MoneyField(label=_("Card fee, fixed part"), allow_zero=True)
 
     def __init__(self, *args, settings: PaymentSettings, currency: str, **kwargs):
@@ -141,6 +168,7 @@ class CardFeeForm(forms.Form):
 
 
 class TaxRateForm(forms.ModelForm):
+    rate = PercentField(label=_("Rate (%)"), max_digits=6, decimal_places=3)
     item_kinds = forms.MultipleChoiceField(label=_("Applies to"), choices=ItemKind.choices,
                                            widget=forms.CheckboxSelectMultiple, required=False)
 
