@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 
 from django import forms
@@ -10,6 +11,12 @@ from django.core.exceptions import ValidationError
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from studio.inputs import (
+    EMAIL_MAX_LENGTH,
+    BoundedDateField,
+    BoundedEmailField,
+    BoundedInputsMixin,
+)
 from studio.models import Client, FamilyLink, Location, Role, Room, StaffMember, Studio, User
 from studio.models.studios import RESERVED_SLUGS, Currency
 from studio.permissions import Perm, RoleKind
@@ -17,6 +24,21 @@ from studio.tenancy import tenant_formfield_callback
 
 TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
 LANGUAGE_CHOICES = [("fr", _("French")), ("en", _("English"))]
+PASSWORD_MAX_LENGTH = 256  # generous for password managers, small enough that hashing stays cheap
+BIRTHDAY_MIN = dt.date(1900, 1, 1)
+
+
+ROOM_MAX_CAPACITY = 1000  # a room holding more is a typo; the scheduling app bounds classes too
+LATE_CANCEL_WINDOW_MAX_MINUTES = 7 * 24 * 60  # a week
+
+
+def _bound_integer(field: forms.IntegerField, maximum: int) -> None:
+    """A sane maximum on an integer field the model leaves open, said in the form and the input."""
+    from django.core.validators import MaxValueValidator
+
+    field.max_value = maximum
+    field.validators.append(MaxValueValidator(maximum))
+    field.widget.attrs["max"] = str(maximum)
 
 
 def country_code(value: str) -> str:
@@ -27,7 +49,7 @@ def country_code(value: str) -> str:
     return value
 
 
-class TenantModelForm(forms.ModelForm):
+class TenantModelForm(BoundedInputsMixin, forms.ModelForm):
     """ModelForm whose relations to tenant models are filled in by `__init__`, per studio."""
 
     class Meta:
@@ -35,14 +57,18 @@ class TenantModelForm(forms.ModelForm):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True,
-                                                                                "autocomplete": "email"}))
+    # Bounded before authenticate() runs: axes records the username in a 255-character column.
+    username = BoundedEmailField(label=_("Email"), widget=forms.EmailInput(attrs={
+        "autofocus": True, "autocomplete": "email", "maxlength": EMAIL_MAX_LENGTH}))
+    password = forms.CharField(label=_("Password"), strip=False, max_length=PASSWORD_MAX_LENGTH,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
-class OwnerSignupForm(forms.Form):
+class OwnerSignupForm(BoundedInputsMixin, forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150)
-    email = forms.EmailField(label=_("Email"))
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    email = BoundedEmailField(label=_("Email"))
+    password = forms.CharField(label=_("Password"), max_length=PASSWORD_MAX_LENGTH,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     studio_name = forms.CharField(label=_("Studio name"), max_length=120)
     slug = forms.SlugField(label=_("Web address"), max_length=50, required=False,
                            help_text=_("Your public pages will be at /<address>/. Leave empty to derive it."))
@@ -78,7 +104,7 @@ class OwnerSignupForm(forms.Form):
                 ("full_name", "email", "password", "studio_name", "slug", "currency", "time_zone", "language")}
 
 
-class StudioSettingsForm(forms.ModelForm):
+class StudioSettingsForm(BoundedInputsMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
 
     class Meta:
@@ -87,11 +113,15 @@ class StudioSettingsForm(forms.ModelForm):
                   "late_cancel_window_minutes"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bound_integer(self.fields["late_cancel_window_minutes"], LATE_CANCEL_WINDOW_MAX_MINUTES)
+
     def clean_country(self):
         return country_code(self.cleaned_data["country"])
 
 
-class BrandingForm(forms.ModelForm):
+class BrandingForm(BoundedInputsMixin, forms.ModelForm):
     class Meta:
         model = Studio
         fields = ["logo", "brand_primary", "brand_accent", "brand_font", "checkout_text"]
@@ -108,7 +138,7 @@ class BrandingForm(forms.ModelForm):
         return logo
 
 
-class LocationForm(forms.ModelForm):
+class LocationForm(BoundedInputsMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
 
     class Meta:
@@ -133,7 +163,7 @@ class LocationForm(forms.ModelForm):
         return country_code(self.cleaned_data["country"])
 
 
-class RoomForm(forms.ModelForm):
+class RoomForm(BoundedInputsMixin, forms.ModelForm):
     class Meta:
         model = Room
         fields = ["name", "capacity"]
@@ -141,6 +171,7 @@ class RoomForm(forms.ModelForm):
     def __init__(self, *args, location: Location, **kwargs):
         super().__init__(*args, **kwargs)
         self.location = location
+        _bound_integer(self.fields["capacity"], ROOM_MAX_CAPACITY)
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -151,6 +182,9 @@ class RoomForm(forms.ModelForm):
 
 
 class ClientForm(TenantModelForm):
+    # A birthday lies before the studio calendar: it keeps its own range (clean_birthday).
+    bound_inputs_skip = ("birthday",)
+
     class Meta(TenantModelForm.Meta):
         model = Client
         fields = ["first_name", "last_name", "email", "phone", "birthday", "language", "home_location", "notes"]
@@ -178,10 +212,12 @@ class ClientForm(TenantModelForm):
         birthday = self.cleaned_data.get("birthday")
         if birthday and birthday > timezone.localdate():
             raise ValidationError(_("A birthday cannot be in the future."))
+        if birthday and birthday < BIRTHDAY_MIN:
+            raise ValidationError(_("Enter a birthday after 1900."))
         return birthday
 
 
-class FamilyLinkForm(forms.Form):
+class FamilyLinkForm(BoundedInputsMixin, forms.Form):
     dependant = forms.ModelChoiceField(label=_("Dependant"), queryset=None)
     relationship = forms.ChoiceField(label=_("Relationship"), choices=FamilyLink.Relationship.choices)
 
@@ -193,7 +229,7 @@ class FamilyLinkForm(forms.Form):
         )
 
 
-class RoleForm(forms.ModelForm):
+class RoleForm(BoundedInputsMixin, forms.ModelForm):
     permissions = forms.MultipleChoiceField(label=_("Permissions"), choices=Perm.choices,
                                             widget=forms.CheckboxSelectMultiple, required=False)
 
@@ -215,8 +251,8 @@ class RoleForm(forms.ModelForm):
         return name
 
 
-class InviteStaffForm(forms.Form):
-    email = forms.EmailField(label=_("Email"))
+class InviteStaffForm(BoundedInputsMixin, forms.Form):
+    email = BoundedEmailField(label=_("Email"))
     role = forms.ModelChoiceField(label=_("Role"), queryset=None)
 
     def __init__(self, *args, studio: Studio, can_grant_owner: bool, **kwargs):
@@ -240,13 +276,14 @@ class StaffEditForm(TenantModelForm):
         self.fields["role"].queryset = roles
 
 
-class PersonSignupForm(forms.Form):
+class PersonSignupForm(BoundedInputsMixin, forms.Form):
     """Name + email + password for someone joining (invited staff, or a studio's client)."""
 
     first_name = forms.CharField(label=_("First name"), max_length=80)
     last_name = forms.CharField(label=_("Last name"), max_length=80)
-    email = forms.EmailField(label=_("Email"))
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    email = BoundedEmailField(label=_("Email"))
+    password = forms.CharField(label=_("Password"), max_length=PASSWORD_MAX_LENGTH,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -277,14 +314,17 @@ class ClientSignupForm(PersonSignupForm):
         self.initial.setdefault("language", studio.language)
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(BoundedInputsMixin, forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.ModelChoiceField(label=_("By"), queryset=None, required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = BoundedDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, studio: Studio, actions: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("All actions"))] + [(a, a) for a in actions]
+        from studio.registries.audit import action_sentence
+
+        in_words = sorted(((a, action_sentence(a)) for a in actions), key=lambda choice: choice[1])
+        self.fields["action"].choices = [("", _("All actions")), *in_words]
         self.fields["actor"].queryset = User.objects.filter(
             staff_memberships__studio=studio).order_by("full_name").distinct()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from studio.models import AuditLog, Client, Invitation, Location, Role, StaffMember, Studio, User
@@ -89,5 +88,6 @@ def audit_actions(*, studio: Studio) -> list[str]:
 
 
 def pending_invitations(*, studio: Studio) -> QuerySet[Invitation]:
-    return (Invitation.objects.filter(studio=studio, accepted_at__isnull=True, expires_at__gt=timezone.now())
+    """Open invitations (neither accepted nor revoked), lapsed ones included so they can be resent."""
+    return (Invitation.objects.filter(studio=studio, accepted_at__isnull=True, revoked_at__isnull=True)
             .select_related("role").order_by("-id"))

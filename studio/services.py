@@ -13,11 +13,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
@@ -47,8 +45,11 @@ class Actor:
 
     @classmethod
     def from_request(cls, request) -> Actor:
+        from studio.access import client_ip_address
+
         user = request.user if request.user.is_authenticated else None
-        return cls(user=user, ip_address=request.META.get("REMOTE_ADDR"))
+        # The same address the sign-in throttle sees (behind a proxy: its trusted header).
+        return cls(user=user, ip_address=client_ip_address(request))
 
 
 SYSTEM = Actor(user=None)
@@ -70,18 +71,27 @@ def audit_record(*, studio: Studio, actor: Actor, action: str, obj: Any = None,
 
 
 def field_changes(instance, fields: list[str], before: dict) -> dict:
-    """{field: [old, new]} for the fields that changed since `before` (a `snapshot`), for the audit log."""
+    """{field: {"from": old, "to": new}} for the fields that changed since `before` (a `snapshot`).
+
+    Values are stored as data (a related record by its id), never as text in someone's
+    language: the audit log renders them in the reader's (studio.registries.audit).
+    """
     out = {}
     for name in fields:
         old, new = before.get(name), getattr(instance, name)
         if old != new:
-            out[name] = [_jsonable(old), _jsonable(new)]
+            out[name] = change(_jsonable(old), _jsonable(new))
     return out
+
+
+def change(old, new) -> dict:
+    """One audited change of a value."""
+    return {"from": old, "to": new}
 
 
 def _jsonable(value):
     if hasattr(value, "pk"):
-        return str(value)
+        return value.pk
     if isinstance(value, (str, int, bool)) or value is None:
         return value
     return str(value)
@@ -207,7 +217,7 @@ def role_save(*, studio: Studio, actor: Actor, role: Role) -> Role:
     with transaction.atomic():
         role.save()
         audit_record(studio=studio, actor=actor, action="role.created" if creating else "role.changed", obj=role,
-                     changes={"permissions": [sorted(before), sorted(role.permissions)]})
+                     changes={"permissions": change(sorted(before), sorted(role.permissions))})
     return role
 
 
@@ -224,7 +234,7 @@ def staff_set_role(*, studio: Studio, actor: Actor, member: StaffMember, role: R
         member.role = role
         member.save(update_fields=["role"])
         audit_record(studio=studio, actor=actor, action="staff.role_changed", obj=member,
-                     changes={"role": [str(old), str(role)]})
+                     changes={"role": change(old.pk, role.pk)})
     return member
 
 
@@ -252,7 +262,7 @@ def staff_update(*, studio: Studio, actor: Actor, member: StaffMember, display_n
             member.display_name = display_name
             member.save(update_fields=["display_name"])
             audit_record(studio=studio, actor=actor, action="staff.renamed", obj=member,
-                         changes={"display_name": [old_name, display_name]})
+                         changes={"display_name": change(old_name, display_name)})
         if role.pk != member.role_id:
             staff_set_role(studio=studio, actor=actor, member=member, role=role)
         if active != member.is_active:
@@ -261,18 +271,70 @@ def staff_update(*, studio: Studio, actor: Actor, member: StaffMember, display_n
 
 
 def staff_invite(*, studio: Studio, actor: Actor, email: str, role: Role) -> Invitation:
-    """Create an invitation and email its link (after commit)."""
+    """Invite a person to the staff and email the link (after commit).
+
+    A person has at most one open invitation (a constraint): inviting the same email again
+    refreshes that invitation — new role, new link, new validity — and sends it again.
+    """
     email = email.strip().lower()
     if StaffMember.objects.filter(studio=studio, user__email__iexact=email).exists():
         raise ValidationError({"email": _("This person is already on your staff.")})
+    try:
+        with transaction.atomic():
+            invitation = (Invitation.objects.select_for_update()
+                          .filter(studio=studio, email__iexact=email, accepted_at__isnull=True,
+                                  revoked_at__isnull=True).first())
+            if invitation is None:
+                invitation = Invitation.objects.create(
+                    studio=studio, email=email, role=role, token=secrets.token_urlsafe(32), invited_by=actor.user,
+                    expires_at=timezone.now() + INVITATION_VALIDITY,
+                )
+                action = "staff.invited"
+            else:
+                invitation.role = role
+                _invitation_refresh(invitation, actor=actor)
+                action = "staff.invitation_resent"
+            audit_record(studio=studio, actor=actor, action=action, obj=invitation,
+                         changes={"email": email, "role": role.pk})
+            _send_invitation(invitation)
+    except IntegrityError as exc:
+        # Two invitations to one email at the same instant: the other one won.
+        raise ValidationError({"email": _("An invitation to this email was just sent.")}) from exc
+    return invitation
+
+
+def _invitation_refresh(invitation: Invitation, *, actor: Actor) -> None:
+    # A new token: the link in any earlier email stops working, so only the latest email counts.
+    invitation.token = secrets.token_urlsafe(32)
+    invitation.expires_at = timezone.now() + INVITATION_VALIDITY
+    if actor.user is not None:
+        invitation.invited_by = actor.user
+    invitation.save(update_fields=["role", "token", "expires_at", "invited_by"])
+
+
+def invitation_resend(*, studio: Studio, actor: Actor, invitation: Invitation) -> Invitation:
+    """Send an open invitation again, with a new link valid for another week."""
     with transaction.atomic():
-        invitation = Invitation.objects.create(
-            studio=studio, email=email, role=role, token=secrets.token_urlsafe(32), invited_by=actor.user,
-            expires_at=timezone.now() + INVITATION_VALIDITY,
-        )
-        audit_record(studio=studio, actor=actor, action="staff.invited", obj=invitation,
-                     changes={"email": email, "role": str(role)})
-        transaction.on_commit(lambda: _send_invitation(invitation))
+        invitation = Invitation.objects.select_for_update().get(studio=studio, pk=invitation.pk)
+        if not invitation.is_open:
+            raise ValidationError(_("This invitation was already accepted or revoked."))
+        _invitation_refresh(invitation, actor=actor)
+        audit_record(studio=studio, actor=actor, action="staff.invitation_resent", obj=invitation,
+                     changes={"email": invitation.email, "role": invitation.role_id})
+        _send_invitation(invitation)
+    return invitation
+
+
+def invitation_revoke(*, studio: Studio, actor: Actor, invitation: Invitation) -> Invitation:
+    """Withdraw an open invitation: its link stops working at once."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(studio=studio, pk=invitation.pk)
+        if not invitation.is_open:
+            raise ValidationError(_("This invitation was already accepted or revoked."))
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(studio=studio, actor=actor, action="staff.invitation_revoked", obj=invitation,
+                     changes={"email": invitation.email})
     return invitation
 
 
@@ -282,27 +344,49 @@ def invitation_url(invitation: Invitation) -> str:
 
 
 def _send_invitation(invitation: Invitation) -> None:
+    """Record the invitation email in the invitation's transaction; the worker sends it after commit.
+
+    The invitee has no account yet: they are written to in the studio's language.
+    """
+    from studio.notifications.services import Addressee, notification_send
+
     studio = invitation.studio
-    with translation.override(studio.language):
-        context = {"studio": studio, "invitation": invitation, "url": invitation_url(invitation)}
-        subject = _("You are invited to join %(studio)s on Atelier") % {"studio": studio.name}
-        body = render_to_string("studio/email/invitation.txt", context)
-    send_mail(subject, body, None, [invitation.email])
+    notification_send(studio=studio, recipient=Addressee(email=invitation.email, language=studio.language),
+                      template="studio/invitation",
+                      context={"invitation": invitation, "url": invitation_url(invitation)})
 
 
 def invitation_accept(*, studio: Studio, invitation: Invitation, user: User) -> StaffMember:
-    """The invited person (signed in, or just signed up) joins the staff with the invited role."""
+    """The invited person (signed in) joins the staff with the invited role."""
     with transaction.atomic():
-        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-        if not invitation.is_usable:
-            raise ValidationError(_("This invitation has expired or was already used."))
-        member = StaffMember.objects.filter(studio=studio, user=user).first()
-        if member is None:
-            member = StaffMember.objects.create(studio=studio, user=user, role=invitation.role,
-                                                display_name=user.full_name)
-        invitation.accepted_at = timezone.now()
-        invitation.save(update_fields=["accepted_at"])
-        audit_record(studio=studio, actor=Actor(user=user), action="staff.joined", obj=member)
+        return _invitation_accept_locked(studio=studio, invitation=invitation, user=user)
+
+
+def invitation_accept_with_signup(*, studio: Studio, invitation: Invitation, email: str, password: str,
+                                  full_name: str, language: str) -> tuple[User, StaffMember]:
+    """A new person creates their login and joins the staff, in one transaction.
+
+    If the invitation lapsed or was revoked meanwhile, nothing is created: no login without a
+    studio is ever left behind.
+    """
+    with transaction.atomic():
+        user = User.objects.create_user(email=email.strip().lower(), password=password, full_name=full_name,
+                                        language=language)
+        member = _invitation_accept_locked(studio=studio, invitation=invitation, user=user)
+    return user, member
+
+
+def _invitation_accept_locked(*, studio: Studio, invitation: Invitation, user: User) -> StaffMember:
+    invitation = Invitation.objects.select_for_update().get(studio=studio, pk=invitation.pk)
+    if not invitation.is_usable:
+        raise ValidationError(_("This invitation has expired or was already used."))
+    member = StaffMember.objects.filter(studio=studio, user=user).first()
+    if member is None:
+        member = StaffMember.objects.create(studio=studio, user=user, role=invitation.role,
+                                            display_name=user.full_name)
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    audit_record(studio=studio, actor=Actor(user=user), action="staff.joined", obj=member)
     return member
 
 

@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from studio.notifications import views as notification_views
 from studio.views import auth, health
 
 urlpatterns = [
@@ -17,6 +18,9 @@ urlpatterns = [
     path("reset/done/", auth.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     path("i18n/setlang/", auth.set_language, name="set_language"),
     path("admin/", admin.site.urls),
+    path("outbox/", notification_views.platform_outbox, name="platform-outbox"),
+    path("outbox/<str:kind>/<int:pk>/", notification_views.platform_outbox_detail,
+         name="platform-outbox-detail"),
     path("webhooks/", include("payments.urls_webhooks")),
     path("<slug:studio_slug>/", include("studio.urls_tenant")),
 ]

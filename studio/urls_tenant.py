@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from studio.documents import views as document_views
+from studio.notifications import views as notification_views
 from studio.views import account, audit, clients, dashboard, locations, public, settings, staff
 
 urlpatterns = [
@@ -27,6 +29,8 @@ urlpatterns = [
     path("manage/staff/", staff.staff_list, name="staff-list"),
     path("manage/staff/invite/", staff.staff_invite, name="staff-invite"),
     path("manage/staff/<int:pk>/", staff.staff_edit, name="staff-edit"),
+    path("manage/staff/invitations/<int:pk>/resend/", staff.invitation_resend, name="invitation-resend"),
+    path("manage/staff/invitations/<int:pk>/revoke/", staff.invitation_revoke, name="invitation-revoke"),
     path("manage/roles/", staff.role_list, name="role-list"),
     path("manage/roles/new/", staff.role_create, name="role-create"),
     path("manage/roles/<int:pk>/", staff.role_edit, name="role-edit"),
@@ -37,6 +41,9 @@ urlpatterns = [
     path("manage/clients/<int:pk>/family/", clients.family_add, name="client-family-add"),
     path("manage/clients/<int:pk>/family/<int:link_pk>/remove/", clients.family_remove, name="client-family-remove"),
     path("manage/audit/", audit.audit_log, name="audit-log"),
+    path("manage/messages/", notification_views.message_list, name="message-list"),
+    path("manage/messages/<int:pk>/", notification_views.message_detail, name="message-detail"),
+    path("manage/documents/<int:pk>/", document_views.document_download, name="document-download"),
     # Apps
     path("", include("scheduling.urls")),
     path("", include("payments.urls")),

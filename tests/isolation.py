@@ -56,13 +56,46 @@ def _family_link(studio):
     return {"pk": link.guardian_id, "link_pk": link.pk}
 
 
+_counter = iter(range(1, 10**9))
+
+
+def _next() -> int:
+    return next(_counter)
+
+
 def _invitation(studio):
     with scopes_disabled():
         invitation = Invitation.objects.create(
-            studio=studio, email=f"new@{studio.slug}.test", role=role_of(studio, RoleKind.TEACHER),
-            token=f"token-{studio.slug}", invited_by=owner_of(studio).user, expires_at=timezone.now() + timezone.timedelta(days=1),
+            studio=studio, email=f"new-{_next()}@{studio.slug}.test", role=role_of(studio, RoleKind.TEACHER),
+            token=f"token-{studio.slug}-{_next()}", invited_by=owner_of(studio).user, expires_at=timezone.now() + timezone.timedelta(days=1),
         )
     return {"token": invitation.token}
+
+
+def _invitation_pk(studio):
+    with scopes_disabled():
+        return {"pk": Invitation.objects.get(token=_invitation(studio)["token"], studio=studio).pk}
+
+
+def _message(studio):
+    from studio.models import Message
+
+    with scopes_disabled():
+        message = Message.objects.create(
+            studio=studio, template="studio/invitation", to_email="x@example.test", language="en", subject="Hello"
+        )
+    return {"pk": message.pk}
+
+
+def _document(studio):
+    from studio.models import StoredDocument
+
+    with scopes_disabled():
+        document = StoredDocument.objects.create(
+            studio=studio, title="Receipt", template="t", language="en", content=b"%PDF-1.7", size=8,
+            permission="view_clients",
+        )
+    return {"pk": document.pk}
 
 
 CASES: dict[str, Callable] = {
@@ -79,6 +112,10 @@ CASES: dict[str, Callable] = {
     "client-family-add": _client,
     "client-family-remove": _family_link,
     "invitation-accept": _invitation,
+    "message-detail": _message,
+    "document-download": _document,
+    "invitation-resend": _invitation_pk,
+    "invitation-revoke": _invitation_pk,
 }
 
 for _app in settings.INSTALLED_APPS:

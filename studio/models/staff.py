@@ -82,13 +82,31 @@ class Invitation(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
         ordering = ["-created_at"]
-        constraints = [models.UniqueConstraint(fields=["studio", "token"], name="invitation_token_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "token"], name="invitation_token_unique"),
+            # One open invitation per person: inviting again refreshes it (services.staff_invite).
+            models.UniqueConstraint(fields=["studio", "email"], name="invitation_one_open_per_email",
+                                    condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked (it may have lapsed: it can then be resent)."""
+        return self.accepted_at is None and self.revoked_at is None
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
 
     @property
     def is_usable(self) -> bool:
-        return self.accepted_at is None and self.expires_at > timezone.now()
+        return self.is_open and not self.is_expired

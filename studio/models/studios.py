@@ -17,7 +17,7 @@ hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour such as #1f6
 
 RESERVED_SLUGS = frozenset(
     {"admin", "login", "logout", "signup", "webhooks", "healthz", "static", "media", "i18n", "invite",
-     "password-reset", "reset", "api", "account", "accounts", "manage", "www", "help", "studios"}
+     "password-reset", "reset", "outbox", "api", "account", "accounts", "manage", "www", "help", "studios"}
 )
 
 

@@ -22,10 +22,11 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
+
+from studio.formats import date_format  # French: "1er décembre"
 
 Renderer = Callable[[Any, "Context"], str]
 
@@ -66,6 +67,14 @@ _DEFAULT_REPR = re.compile(r"^\w+ object \((\w+)\)$")
 def register_actions(sentences: dict[str, Any]) -> None:
     """Register {action code: translated sentence}; a later registration of a code wins."""
     ACTIONS.update(sentences)
+
+
+RECORDS: dict[str, Callable[[Any], str | None]] = {}
+
+
+def register_record(object_type: str, label: Callable[[Any], str | None]) -> None:
+    """How a record of `object_type` is named in the reader's language: label(entry) -> str | None."""
+    RECORDS[object_type] = label
 
 
 def register_fields(fields: dict[str, Field]) -> None:
@@ -149,6 +158,10 @@ def action_sentence(code: str) -> str:
 
 def record_label(entry) -> str:
     """The record by name: its stored text, or "Refund #2" where only Django's default was stored."""
+    if entry.object_type in RECORDS:
+        label = RECORDS[entry.object_type](entry)
+        if label:
+            return label
     model = _model_for(entry.object_type)
     stored = entry.object_repr or ""
     match = _DEFAULT_REPR.match(stored)
@@ -273,3 +286,15 @@ def entry_in_words(entry, *, studio) -> EntryInWords:
     """An audit entry as a reader sees it, in the active language."""
     return EntryInWords(entry=entry, sentence=action_sentence(entry.action), record=record_label(entry),
                         details=detail_lines(entry, studio=studio))
+
+
+def _role_label(entry) -> str | None:
+    # Built-in roles are named in the reader's language; the stored name is the writer's.
+    from studio.models import Role
+
+    role = Role.objects.filter(pk=entry.object_id).first() if entry.object_id.isascii() \
+        and entry.object_id.isdigit() else None
+    return role.display_name if role is not None else None
+
+
+register_record("role", _role_label)

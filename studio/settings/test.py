@@ -3,6 +3,7 @@ from .base import *  # noqa: F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; tests never ship
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+NOTIFICATIONS_KEEP_SECRET_BODIES = True
 CELERY_TASK_ALWAYS_EAGER = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

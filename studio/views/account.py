@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from studio import services
 from studio.access import client_required
 from studio.forms import ClientSignupForm, EmailAuthenticationForm
-from studio.profile_sections import account_sections_for
+from studio.registries.profile_panels import account_sections_for
 
 
 @client_required

@@ -5,6 +5,7 @@ from studio import selectors
 from studio.access import staff_required
 from studio.forms import AuditFilterForm
 from studio.permissions import Perm
+from studio.registries import audit as audit_terms
 
 
 @staff_required(Perm.VIEW_AUDIT_LOG)
@@ -20,5 +21,6 @@ def audit_log(request):
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    rows = [audit_terms.entry_in_words(entry, studio=request.studio) for entry in page.object_list]
     template = "studio/_audit_table.html" if request.htmx else "studio/audit_log.html"
-    return render(request, template, {"form": form, "page": page, "query": query.urlencode()})
+    return render(request, template, {"form": form, "page": page, "rows": rows, "query": query.urlencode()})

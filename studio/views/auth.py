@@ -11,6 +11,7 @@ from django.views.i18n import set_language as django_set_language
 
 from studio import selectors, services
 from studio.forms import EmailAuthenticationForm, OwnerSignupForm
+from studio.notifications.forms import NotifiedPasswordResetForm
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -47,6 +48,7 @@ def signup(request):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = NotifiedPasswordResetForm  # sends through notification_send (platform mail)
     template_name = "registration/password_reset.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"

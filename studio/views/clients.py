@@ -13,7 +13,13 @@ from studio.inputs import parse_int_param
 from studio.models import Client, FamilyLink
 from studio.permissions import Perm
 from studio.registries.home_change import home_change_warnings
-from studio.registries.profile_panels import profile_client_queryset, profile_panels_for, profile_sections
+from studio.registries.profile_panels import (
+    choice_labels,
+    profile_client_queryset,
+    profile_panels_for,
+    profile_sections,
+    row_url,
+)
 
 PAGE_SIZE = 25
 
@@ -40,14 +46,33 @@ def client_detail(request, pk):
     client = get_object_or_404(profile_client_queryset(
         panels=panels, queryset=Client.objects.select_related("home_location")), pk=pk)
     client.studio = request.studio  # the scope's studio: panels read its zone and currency without a join
-    links = list(FamilyLink.objects.filter(Q(dependant=client) | Q(guardian=client))
-                 .select_related("guardian", "dependant").order_by("created_at", "id"))
+    guardians, dependants = _family_rows(client, slug=request.studio.slug)
     return render(request, "studio/client_detail.html", {
         "client": client,
-        "guardians": [link for link in links if link.dependant_id == client.pk],
-        "dependants": [link for link in links if link.guardian_id == client.pk],
+        "guardians": guardians,
+        "dependants": dependants,
         "profile_sections": profile_sections(request=request, client=client, panels=panels),
     })
+
+
+def _family_rows(client: Client, *, slug: str) -> tuple[list[dict], list[dict]]:
+    """The client's guardians and dependants for the family card, both directions in one query,
+    read as the few values the card shows (a link, a name, a relationship), not two Client rows each."""
+    relationships = choice_labels(FamilyLink.Relationship.choices)
+    open_url = row_url("client-detail", studio_slug=slug)
+    remove_url = row_url("client-family-remove", key="link_pk", studio_slug=slug, pk=client.pk)
+    guardians, dependants = [], []
+    for pk, guardian_id, relationship, *names in (
+            FamilyLink.objects.filter(Q(dependant=client) | Q(guardian=client)).order_by("created_at", "id")
+            .values_list("id", "guardian_id", "relationship", "guardian__first_name", "guardian__last_name",
+                         "dependant_id", "dependant__first_name", "dependant__last_name")):
+        mine = guardian_id == client.pk  # the client is the guardian: the other end is a dependant
+        other_id, first, last = names[2:] if mine else (guardian_id, *names[:2])
+        (dependants if mine else guardians).append({
+            "name": f"{first} {last}".strip(),  # as Client.full_name
+            "relationship": relationships.get(relationship, relationship),
+            "open_url": open_url(other_id), "remove_url": remove_url(pk)})
+    return guardians, dependants
 
 
 def _home_change_warnings(request, client: Client | None, form) -> list[str]:

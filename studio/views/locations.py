@@ -21,7 +21,7 @@ def location_list(request):
 def location_detail(request, pk):
     location = get_object_or_404(Location, pk=pk)
     rooms = location.rooms.order_by("archived_at", "name")
-    from studio.profile_sections import location_facts_for
+    from studio.registries.location_facts import location_facts_for
 
     return render(request, "studio/location_detail.html", {"location": location, "rooms": rooms,
                                                             "location_facts": location_facts_for(location=location)})

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from studio import selectors, services
 from studio.access import staff_required
 from studio.forms import InviteStaffForm, PersonSignupForm, RoleForm, StaffEditForm
-from studio.models import Invitation, Role, StaffMember, User
+from studio.models import Invitation, Role, StaffMember
 from studio.permissions import Perm, RoleKind
 
 
@@ -97,6 +97,36 @@ def role_edit(request, pk):
     return _role_form(request, get_object_or_404(Role, pk=pk))
 
 
+@staff_required(Perm.MANAGE_STAFF)
+def invitation_resend(request, pk):
+    """Confirm, then send an open invitation again with a new link."""
+    return _invitation_action(request, pk, action="resend")
+
+
+@staff_required(Perm.MANAGE_STAFF)
+def invitation_revoke(request, pk):
+    """Confirm, then withdraw an open invitation."""
+    return _invitation_action(request, pk, action="revoke")
+
+
+def _invitation_action(request, pk, *, action: str):
+    invitation = get_object_or_404(Invitation.objects.select_related("role"), pk=pk,
+                                   accepted_at__isnull=True, revoked_at__isnull=True)
+    if request.method == "POST":
+        service = services.invitation_resend if action == "resend" else services.invitation_revoke
+        try:
+            service(studio=request.studio, actor=services.Actor.from_request(request), invitation=invitation)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            if action == "resend":
+                messages.success(request, _("Invitation sent again to %(email)s.") % {"email": invitation.email})
+            else:
+                messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
+        return redirect("staff-list", studio_slug=request.studio.slug)
+    return render(request, "studio/invitation_confirm.html", {"invitation": invitation, "action": action})
+
+
 def invitation_accept(request, token):
     """The link in an invitation email: sign in (or create a login), then join the staff."""
     invitation = get_object_or_404(Invitation.objects.select_related("role"), token=token)
@@ -116,10 +146,12 @@ def invitation_accept(request, token):
         signup_form = PersonSignupForm(request.POST or None, initial={"email": invitation.email})
         if request.method == "POST" and signup_form.is_valid():
             data = signup_form.cleaned_data
-            user = User.objects.create_user(email=data["email"], password=data["password"],
-                                            full_name=f"{data['first_name']} {data['last_name']}",
-                                            language=request.LANGUAGE_CODE[:2])
-            services.invitation_accept(studio=request.studio, invitation=invitation, user=user)
+            try:
+                user, _member = services.invitation_accept_with_signup(
+                    studio=request.studio, invitation=invitation, email=data["email"], password=data["password"],
+                    full_name=f"{data['first_name']} {data['last_name']}", language=request.LANGUAGE_CODE[:2])
+            except ValidationError:
+                return render(request, "studio/invitation_invalid.html", status=410)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to %(studio)s.") % {"studio": request.studio.name})
             return redirect("dashboard", studio_slug=request.studio.slug)
