@@ -1,15 +1,14 @@
 """Panels payments hangs on the client profile, the client's account page and the location page.
 
 The profile panels follow studio/registries/profile_panels.py: each declares the permissions
-that open it, puts its single values (totals, balance, recent refunds and credit movements) on
-the one query that reads the client, and reads each list in one bounded query.
+that open it and reads its lists in bounded queries whose cost does not grow with the history;
+the money panel's totals and balance ride on its lists as window sums (see `client_money_recent`).
 """
 
 from __future__ import annotations
 
-from django.contrib.postgres.expressions import ArraySubquery
-from django.db.models import Exists, F, IntegerField, JSONField, Model, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models import BigIntegerField, CharField, Exists, OuterRef, Q, Sum, Value, Window
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from payments.models import MAX_SAVED_METHODS, CreditEntry, Payment, PaymentSettings, Refund
 from payments.services import saved_methods as svc
 from studio.permissions import Perm
-from studio.registries.profile_panels import ProfilePanel, Section
+from studio.registries.profile_panels import ProfilePanel, Section, choice_labels, row_url
 
 RECENT = 10  # rows of each list on the profile; the full history is one link away
 
@@ -74,67 +73,100 @@ SAVED_METHODS_PANEL = ProfilePanel(
 # --- staff profile: payments, refunds and studio credit (PAY-4, PAY-7) ----------------------------
 
 
-def _sum_of(queryset, column: str):
-    """A correlated SUM as a single value of the client's row (0 when there is nothing)."""
-    total = queryset.order_by().values("client_id").annotate(total=Sum(column)).values("total")
-    return Coalesce(Subquery(total, output_field=IntegerField()), Value(0))
+# A refund row and a credit row share these columns in the one query that reads both lists.
+_REFUND_COLUMNS = ("id", "created_at", "amount", "payment__currency", "payment__description", "destination",
+                   "status", "balance", "is_refund")
+_CREDIT_COLUMNS = ("id", "created_at", "amount", "currency", "kind", "note", "no_status", "balance", "is_refund")
 
 
-def _recent_json(queryset, **fields):
-    """The newest rows of a child list, as JSON objects on the client's row (one query for all)."""
-    return ArraySubquery(queryset.order_by("-created_at", "-id").values(row=JSONObject(**fields))[:RECENT])
+def client_money_recent(*, client, limit: int = RECENT) -> dict:
+    """The money panel's figures and lists, in two queries whatever the history's length.
 
-
-def _hydrate(model: type[Model], rows: list[dict]) -> list[Model]:
-    """Model instances (unsaved, read-only) from the JSON rows, so templates keep `get_…_display`."""
-    out = []
-    for row in rows or []:
-        values = {name: model._meta.get_field(name).to_python(value) for name, value in row.items()
-                  if not name.startswith("x_")}
-        instance = model(**values)
-        instance.extra = {name[2:]: value for name, value in row.items() if name.startswith("x_")}
-        out.append(instance)
-    return out
-
-
-def _money_annotations() -> dict:
-    mine = {"studio_id": OuterRef("studio_id"), "client_id": OuterRef("pk")}
-    totals = (Payment.objects.filter(**mine, status=Payment.Status.SUCCEEDED).order_by().values("client_id")
-              .annotate(totals=JSONObject(paid=Sum("amount"), refunded=Sum("amount_refunded"))).values("totals"))
+    - the newest payments, each row carrying the client's totals as window sums over all their
+      succeeded payments (computed before the LIMIT, so the totals cover the whole history);
+    - the newest refunds and credit movements, one UNION ALL, the credit rows carrying the
+      balance as a window sum over every movement.
+    Rows are read as tuples: the panel shows a few columns, and model instances cost more than
+    the query. The payments stay `Payment` instances (only the shown columns) for the shared
+    status badge template."""
+    succeeded = Q(status=Payment.Status.SUCCEEDED)
+    payments = list(Payment.objects.filter(studio_id=client.studio_id, client_id=client.pk)
+                    .only("id", "studio_id", "created_at", "description", "amount", "currency", "status",
+                          "amount_refunded", "outcome_unknown", "is_escrow")
+                    .annotate(total_paid=Window(Sum("amount", filter=succeeded)),
+                              total_refunded=Window(Sum("amount_refunded", filter=succeeded)))
+                    .order_by("-created_at", "-id")[:limit])
+    refunds = (Refund.objects.filter(studio_id=client.studio_id, payment__client_id=client.pk)
+               .annotate(balance=Value(None, output_field=BigIntegerField()), is_refund=Value(True))
+               .order_by("-created_at", "-id").values_list(*_REFUND_COLUMNS)[:limit])
+    credit = (CreditEntry.objects.filter(studio_id=client.studio_id, client_id=client.pk)
+              .annotate(no_status=Value("", output_field=CharField()), balance=Window(Sum("amount")),
+                        is_refund=Value(False))
+              .order_by("-created_at", "-id").values_list(*_CREDIT_COLUMNS)[:limit])
+    destinations, refund_statuses = choice_labels(Refund.Destination.choices), choice_labels(Refund.Status.choices)
+    kinds = choice_labels(CreditEntry.Kind.choices)
+    refund_rows, credit_rows, balance = [], [], 0
+    for pk, created_at, amount, currency, text, code, status, row_balance, is_refund in refunds.union(credit, all=True):
+        if is_refund:
+            refund_rows.append({"id": pk, "created_at": created_at, "amount": amount, "currency": currency,
+                                "description": text, "destination": destinations.get(code, code),
+                                "status": refund_statuses.get(status, status)})
+        else:
+            balance = row_balance
+            credit_rows.append({"id": pk, "created_at": created_at, "amount": amount, "currency": currency,
+                                "kind": kinds.get(text, text), "note": code})
+    # UNION ALL keeps no order of its own: each list is put back newest first.
+    refund_rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
+    credit_rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
+    first = payments[0] if payments else None
     return {
-        "pay_totals": Subquery(totals, output_field=JSONField()),
-        "pay_credit_balance": _sum_of(CreditEntry.objects.filter(**mine), "amount"),
-        "pay_recent_refunds": _recent_json(
-            Refund.objects.filter(studio_id=OuterRef("studio_id"), payment__client_id=OuterRef("pk")),
-            id="id", amount="amount", destination="destination", status="status", created_at="created_at",
-            x_description=F("payment__description"), x_currency=F("payment__currency")),
-        "pay_recent_credit": _recent_json(
-            CreditEntry.objects.filter(**mine), id="id", amount="amount", currency="currency", kind="kind",
-            note="note", created_at="created_at"),
+        "payments": payments,
+        "refunds": refund_rows,
+        "credit_entries": credit_rows,
+        "credit_balance": int(balance or 0),
+        "total_paid": int(first.total_paid or 0) if first else 0,
+        "total_refunded": int(first.total_refunded or 0) if first else 0,
     }
+
+
+def _status_state(payment: Payment) -> tuple:
+    """Everything payments/_payment_status.html reads of a payment (keep the two in step)."""
+    refunded = payment.amount_refunded
+    return (payment.status, bool(refunded), bool(refunded and refunded >= payment.amount),
+            payment.outcome_unknown, payment.is_escrow)
+
+
+def payment_status_cells(payments: list[Payment]) -> None:
+    """Set `status_html` on each payment: the ledger's status badges, rendered once per state.
+
+    A client's payments share a handful of states (succeeded, partly refunded…); including the
+    badge template once per row cost a fifth of the profile's render for identical markup."""
+    template = get_template("payments/_payment_status.html")
+    rendered: dict[tuple, str] = {}
+    for payment in payments:
+        state = _status_state(payment)
+        if state not in rendered:
+            rendered[state] = template.render({"payment": payment})
+        payment.status_html = rendered[state]
 
 
 def _money_load(*, request, client) -> dict:
-    payments = list(Payment.objects.filter(studio_id=client.studio_id, client_id=client.pk)
-                    .order_by("-created_at", "-id")[:RECENT])
-    return {
-        "client": client,
-        "can_open_payment": request.staff.has_perm(Perm.VIEW_REPORTS),  # the payment page's permission
-        "currency": request.studio.currency,
-        "payments": payments,
-        "refunds": _hydrate(Refund, client.pay_recent_refunds),
-        "credit_entries": _hydrate(CreditEntry, client.pay_recent_credit),
-        "credit_balance": client.pay_credit_balance,
-        "total_paid": int((client.pay_totals or {}).get("paid") or 0),
-        "total_refunded": int((client.pay_totals or {}).get("refunded") or 0),
-    }
+    slug = request.studio.slug
+    can_open = request.staff.has_perm(Perm.VIEW_REPORTS)  # the payment page's permission
+    context = client_money_recent(client=client)
+    payment_url = row_url("payments-payment-detail", studio_slug=slug) if can_open else None
+    payment_status_cells(context["payments"])
+    # Rows as dicts, like the other lists: the template engine reads a key at its first try.
+    rows = [{"url": payment_url(p.pk) if payment_url else None, "created_at": p.created_at,
+             "description": p.description, "amount": p.amount, "currency": p.currency,
+             "status_html": p.status_html} for p in context["payments"]]
+    return {**context, "payments": rows, "client": client, "currency": request.studio.currency}
 
 
 # Selling, refunding and reporting are the payments jobs: a teacher holds none and sees no money.
 MONEY_PANEL = ProfilePanel(
     key="money", title=gettext_lazy("Payments and credit"), template="payments/_client_money.html",
-    perms=frozenset({Perm.VIEW_REPORTS, Perm.REFUND, Perm.SELL_POS}), annotations=_money_annotations,
-    load=_money_load, order=50)
+    perms=frozenset({Perm.VIEW_REPORTS, Perm.REFUND, Perm.SELL_POS}), load=_money_load, order=50)
 
 
 # --- the client's own account page ----------------------------------------------------------------

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -131,10 +131,54 @@ def test_upcoming_and_history_are_cut_and_ordered_in_one_query(studio, a_client,
     cancelled_ahead = BookingFactory(studio=studio, client=a_client, status="cancelled",
                                      session=ClassSessionFactory(studio=studio, template=template,
                                                                                  starts_in=dt.timedelta(days=5)))
+    # Checked in to a class still running: an upcoming row, and counted as attended all the same.
+    running = BookingFactory(studio=studio, client=a_client, status="checked_in", session=ClassSessionFactory(
+        studio=studio, template=template, starts_in=-dt.timedelta(minutes=10)))
     with scope(studio=studio), django_assert_num_queries(1):
-        upcoming, history = client_bookings_recent(client=a_client, now=timezone.now(), upcoming=2, history=3)
-    assert upcoming == [ahead[1], ahead[2]]  # soonest first, cut at 2
-    assert history == [cancelled_ahead, past[1], past[0]]  # newest first; a cancelled class is history
+        upcoming, history, counts = client_bookings_recent(client=a_client, now=timezone.now(), upcoming=2,
+                                                           history=3)
+    assert [b["id"] for b in upcoming] == [running.pk, ahead[1].pk]  # soonest first, cut at 2
+    # The counts cover every booking of both groups, not only the rows cut for display.
+    assert counts == {"checked_in": 4, "no_show": 0, "late_cancelled": 0}
+    # Newest first; a cancelled class is history.
+    assert [b["id"] for b in history] == [cancelled_ahead.pk, past[1].pk, past[0].pk]
+    # The rows carry what the model would have said: the worded status, its badge, the local start.
+    assert (history[1]["status_label"], history[1]["badge"]) == ("Checked in", "ok")
+    assert (history[0]["status_label"], history[0]["badge"]) == ("Cancelled", "")
+    session, first = ahead[1].session, upcoming[1]
+    assert first["start"] == session.local_start and first["start"].utcoffset() == session.local_start.utcoffset()
+    assert first["place"] == session.place and first["name"] == session.template.name
+
+
+def test_money_lists_and_totals_are_two_queries_newest_first(studio, a_client, django_assert_num_queries):
+    from payments.panels import client_money_recent
+
+    fill(studio, a_client, 12)
+    with scope(studio=studio), django_assert_num_queries(2):
+        money = client_money_recent(client=a_client, limit=10)
+    # The totals cover the whole history, not only the ten rows shown.
+    assert (money["total_paid"], money["total_refunded"], money["credit_balance"]) == (12066, 1200, 1200)
+    assert [p.description for p in money["payments"]][:2] == ["Payment number 11", "Payment number 10"]
+    assert [r["description"] for r in money["refunds"]][:2] == ["Payment number 11", "Payment number 10"]
+    assert [e["note"] for e in money["credit_entries"]] == [f"Credit note {i}" for i in range(11, 1, -1)]
+    assert (money["refunds"][0]["destination"], money["refunds"][0]["status"]) == ("Studio credit", "Succeeded")
+    assert money["credit_entries"][0]["kind"] == "Refund as credit"
+
+
+def test_money_panel_of_a_client_without_history_shows_zeros(studio, a_client):
+    from payments.panels import client_money_recent
+
+    with scope(studio=studio):
+        money = client_money_recent(client=a_client)
+    assert money == {"payments": [], "refunds": [], "credit_entries": [], "credit_balance": 0, "total_paid": 0,
+                     "total_refunded": 0}
+
+
+def test_row_url_matches_reverse(studio):
+    url = profile_panels.row_url("client-family-remove", key="link_pk", studio_slug=studio.slug, pk=7)
+    assert url(42) == reverse("client-family-remove", kwargs={"studio_slug": studio.slug, "pk": 7, "link_pk": 42})
+    with pytest.raises(NoReverseMatch):
+        profile_panels.row_url("client-list", studio_slug=studio.slug)
 
 
 def test_a_panel_must_declare_its_permission():
@@ -164,3 +208,30 @@ def test_add_a_dependant_form_loads_on_demand(owner_client, studio, a_client, ot
     assert "Léo" in fragment and "<html" not in fragment and 'for="id_relationship"' in fragment
     page = owner_client.get(url)
     assert page.status_code == 200 and "<html" in page.content.decode()
+
+
+def test_status_cells_match_the_ledger_badge_template_row_by_row(studio, a_client):
+    """The money panel renders the shared badge template once per state: every state must read
+    exactly as the template would have written that row."""
+    from django.template.loader import render_to_string
+
+    from payments.models import ConnectedAccount, Payment
+    from payments.panels import payment_status_cells
+
+    states = [("succeeded", 0, False, False), ("succeeded", 400, False, False), ("succeeded", 1000, False, False),
+              ("succeeded", 0, False, True), ("failed", 0, False, False), ("canceled", 0, False, False),
+              ("pending", 0, True, False), ("processing", 0, False, True), ("succeeded", 400, False, False)]
+    with scope(studio=studio):
+        account = ConnectedAccount.objects.create(studio=studio, display_name="Main", creation_key="k-badges",
+                                                  stripe_account_id="acct_badges", charges_enabled=True)
+        payments = [Payment.objects.create(
+            studio=studio, client=a_client, amount=1000, currency="CAD", account=account,
+            stripe_account_id="acct_badges", routing_rule="default", routing_reason="", channel="online",
+            item_kind="membership", description=f"Badge {i}", idempotency_key=f"badge-{i}", status=status,
+            amount_refunded=refunded, outcome_unknown=unknown, is_escrow=escrow)
+            for i, (status, refunded, unknown, escrow) in enumerate(states)]
+        payment_status_cells(payments)
+        for payment in payments:
+            assert payment.status_html == render_to_string("payments/_payment_status.html", {"payment": payment})
+    assert "Partly refunded" in payments[1].status_html and "Refunded" in payments[2].status_html
+    assert "Escrow" in payments[3].status_html and "outcome unknown" in payments[6].status_html
