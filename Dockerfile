@@ -11,9 +11,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
-COPY pyproject.toml ./
+# Exactly the pinned, hashed versions (`make lock` writes the file); then the project, resolving nothing.
+COPY pyproject.toml requirements-prod.lock ./
+RUN pip install --require-hashes --no-deps -r requirements-prod.lock
 COPY . .
-RUN pip install . \
+RUN pip install --no-deps --no-build-isolation . \
  && DJANGO_SECRET_KEY=build-only DATABASE_URL=postgresql://build@localhost/build REDIS_URL=redis://localhost \
     DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \
  && DJANGO_SECRET_KEY=build-only DATABASE_URL=postgresql://build@localhost/build REDIS_URL=redis://localhost \

@@ -7,16 +7,31 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup lint messages bench clean chromium gettext
+.PHONY: run test setup lint format lock messages bench clean chromium gettext
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
+# Installs exactly requirements.lock (versions and hashes; `make lock` writes it from pyproject.toml),
+# then the project itself without resolving anything (its build backend, setuptools, is in the lock).
+$(STAMP): requirements.lock pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+
+# Re-resolve requirements.lock after editing the dependencies in pyproject.toml; pins already in the
+# lock are kept unless asked: `make lock LOCK_ARGS=--upgrade` (everything) or
+# `LOCK_ARGS="--upgrade-package stripe"` (one).
+# requirements-prod.lock (the Docker image: no dev tools) is the same resolution without the dev
+# extras, constrained by requirements.lock so both pin the same versions.
+UV_COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+	--no-config --quiet --custom-compile-command "make lock"
+
+lock: $(STAMP)
+	$(UV_COMPILE) --extra dev -o requirements.lock $(LOCK_ARGS)
+	$(UV_COMPILE) -c requirements.lock -o requirements-prod.lock
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 
 # Debian's chromium for the browser tests (Playwright cannot download browsers here).
 chromium:
@@ -47,11 +62,18 @@ run: setup
 # Two workers: the machines have two cores; each worker gets its own test database.
 TEST_WORKERS ?= 2
 
+# The formatter's check first: a second, cheaper than the suite, and CI runs this same target.
 test: setup chromium
+	$(VENV)/bin/ruff format --check --quiet .
 	$(PY) -m studio.launcher test -n $(TEST_WORKERS) $(ARGS)
 
 lint: $(STAMP)
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+
+# Formats the tree (line length 110, pyproject.toml); `make lint` and `make test` check it.
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=stripe_sandbox --ignore=bench --ignore=tests --ignore="*/tests/*" --no-obsolete --no-fuzzy-matching

@@ -10,6 +10,9 @@ class SchedulingConfig(AppConfig):
     def ready(self) -> None:
         from celery.schedules import crontab
 
+        # The mail templates register when their module is imported: only the worker imported
+        # it (through the tasks), so the web's outbox showed template codes instead of names.
+        import scheduling.emails  # noqa: F401 - registers the mail templates
         from scheduling import panels
         from studio import beat, checklist, navigation
         from studio.navigation import NavEntry

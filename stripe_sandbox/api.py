@@ -23,7 +23,7 @@ from .http import Headers, Response
 from .router import router
 
 if TYPE_CHECKING:
-    from .core import Sandbox
+    from .host import Host
 
 log = logging.getLogger("stripe_sandbox")
 
@@ -55,7 +55,7 @@ def check_api_key(api_key: str | None) -> None:
         raise errors.authentication(f"Invalid API Key provided: {shown}")
 
 
-def handle_api(sandbox: Sandbox, method: str, path: str, query: str, headers: Headers,
+def handle_api(sandbox: Host, method: str, path: str, query: str, headers: Headers,
                body: bytes, *, inject_faults: bool = True) -> Response:
     method = method.upper()
     request_id = "req_" + sandbox.ids.token(14)
@@ -95,7 +95,7 @@ def handle_api(sandbox: Sandbox, method: str, path: str, query: str, headers: He
     return response
 
 
-def _execute(sandbox: Sandbox, method: str, path: str, query: str, body: bytes, account: str | None,
+def _execute(sandbox: Host, method: str, path: str, query: str, body: bytes, account: str | None,
              api_key: str, idem_key: str | None, request_id: str, base_headers: dict[str, str],
              events: list[dict[str, Any]], error_response: Any) -> Response:
     store = sandbox.store
@@ -159,7 +159,7 @@ def _execute(sandbox: Sandbox, method: str, path: str, query: str, body: bytes, 
     return response
 
 
-def _is_connected_account(sandbox: Sandbox, account: str) -> bool:
+def _is_connected_account(sandbox: Host, account: str) -> bool:
     obj = sandbox.store.get(sandbox.store.platform_account, account)
     return bool(obj and obj.get("object") == "account" and not obj.get("deleted"))
 
@@ -170,7 +170,7 @@ def _prune(table: dict[str, Any], now: int) -> None:
         del table[key]
 
 
-def internal_call(sandbox: Sandbox, method: str, path: str, values: dict[str, Any] | None = None, *,
+def internal_call(sandbox: Host, method: str, path: str, values: dict[str, Any] | None = None, *,
                   account: str | None = None, idempotency_key: str | None = None) -> tuple[int, Any]:
     """Run an API request on behalf of a hosted page or the Stripe.js stand-in.
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from . import errors
 
 if TYPE_CHECKING:
-    from .core import Sandbox
+    from .host import Host
 
 # How Stripe names each object type in "No such ...: 'id'" messages.
 MISSING_LABELS = {
@@ -35,7 +35,7 @@ MISSING_LABELS = {
 class Ctx:
     """One request: its scope, validated params, path arguments and request identity."""
 
-    def __init__(self, sandbox: Sandbox, *, account: str | None, params: dict[str, Any],
+    def __init__(self, sandbox: Host, *, account: str | None, params: dict[str, Any],
                  path_args: dict[str, str] | None = None, request_id: str | None = None,
                  idempotency_key: str | None = None, api_key: str = "sk_test_sandbox",
                  origin: str = "api"):

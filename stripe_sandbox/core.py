@@ -18,8 +18,12 @@ from .api import handle_api, internal_call
 from .context import Ctx
 from .events import EventLog
 from .faults import Faults
+from .hosted import checkout_page
+from .hosted.app import handle_page
 from .http import Headers, Response
+from .resources import challenge
 from .state import Ids, Store
+from .transport import make_client
 from .webhooks import Deliver, WebhookEndpoint, Webhooks
 
 Clock = Callable[[], float]
@@ -88,8 +92,6 @@ class Sandbox:
         hdrs = headers if isinstance(headers, Headers) else Headers(headers or {})
         if path.startswith("/v1/"):
             return handle_api(self, method, path, query, hdrs, body)
-        from .hosted.app import handle_page
-
         return handle_page(self, method, path, query, hdrs, body)
 
     def call(self, method: str, path: str, params: dict[str, Any] | None = None, *,
@@ -99,8 +101,6 @@ class Sandbox:
 
     def client(self, api_key: str = "sk_test_sandbox", **kwargs: Any) -> Any:
         """A real `stripe.StripeClient` wired to this sandbox in-process (no sockets)."""
-        from .transport import make_client
-
         return make_client(self, api_key=api_key, **kwargs)
 
     def present(self, ctx: Ctx, obj: Any) -> Any:
@@ -152,14 +152,12 @@ class Sandbox:
 
     def authenticate(self, intent_id: str, *, account: str | None = None, success: bool = True) -> dict[str, Any]:
         """Complete (or fail) the 3D Secure step of an intent in `requires_action`."""
-        return self._helper(lambda ctx: resources.authentication.finish(ctx, intent_id, success=success),
+        return self._helper(lambda ctx: challenge.finish(ctx, intent_id, success=success),
                             account=account)
 
     def complete_checkout(self, session_id: str, *, card_number: str = "4242424242424242",
                           account: str | None = None, email: str | None = None) -> str:
         """Pay a Checkout Session as a customer would on the hosted page; returns the redirect URL."""
-        from .hosted import checkout_page
-
         return checkout_page.submit(self, session_id, account=account, number=card_number,
                                     exp="12/34", cvc="123", email=email)
 

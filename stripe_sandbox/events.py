@@ -12,13 +12,13 @@ import stripe
 
 if TYPE_CHECKING:
     from .context import Ctx
-    from .core import Sandbox
+    from .host import Host
 
 API_VERSION: str = stripe.api_version
 
 
 class EventLog:
-    def __init__(self, sandbox: Sandbox):
+    def __init__(self, sandbox: Host):
         self.sandbox = sandbox
 
     def record(self, ctx: Ctx, event_type: str, snapshot: dict[str, Any],

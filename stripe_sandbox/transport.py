@@ -1,4 +1,4 @@
-"""In-process transport: the SDK's `HTTPClient` interface answered by a `Sandbox`, no sockets.
+"""In-process transport: the SDK's `HTTPClient` interface answered by a sandbox, no sockets.
 
 Everything above the HTTP client stays the SDK's own code — request encoding, headers,
 idempotency keys, retries, response parsing and error mapping — so a test passing here exercises
@@ -7,7 +7,7 @@ the same client path as production.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import stripe
@@ -18,7 +18,15 @@ from .http import Headers
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from .core import Sandbox
+    from .http import Response
+
+
+class Answers(Protocol):
+    """Anything that answers an HTTP request as Stripe would (`core.Sandbox`); named here so the
+    transport, which sits above the sandbox, never needs to import it."""
+
+    def handle(self, method: str, path: str, query: str = "", headers: Any = None,
+               body: bytes = b"") -> Response: ...
 
 
 class SandboxHTTPClient(stripe.HTTPClient):
@@ -26,7 +34,7 @@ class SandboxHTTPClient(stripe.HTTPClient):
 
     name = "stripe-sandbox"
 
-    def __init__(self, sandbox: Sandbox):
+    def __init__(self, sandbox: Answers):
         super().__init__()
         self.sandbox = sandbox
 
@@ -75,7 +83,7 @@ class SandboxHTTPClient(stripe.HTTPClient):
         pass
 
 
-def make_client(sandbox: Sandbox, api_key: str = "sk_test_sandbox", *, stripe_account: str | None = None,
+def make_client(sandbox: Answers, api_key: str = "sk_test_sandbox", *, stripe_account: str | None = None,
                 max_network_retries: int = 0, **kwargs: Any) -> stripe.StripeClient:
     """A `StripeClient` bound to `sandbox` in-process; extra kwargs go to `StripeClient`."""
     return stripe.StripeClient(api_key, http_client=SandboxHTTPClient(sandbox), stripe_account=stripe_account,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .core import Sandbox
+    from .host import Host
 
 Deliver = Callable[[str, dict[str, str], bytes], int]
 
@@ -68,7 +68,7 @@ def _as_endpoint(value: WebhookEndpoint | tuple[Any, ...]) -> WebhookEndpoint:
 class Webhooks:
     """Delivery queue and attempt log. Deliveries run outside the sandbox's request lock."""
 
-    def __init__(self, sandbox: Sandbox, endpoints: Iterable[WebhookEndpoint | tuple[Any, ...]] = (), *,
+    def __init__(self, sandbox: Host, endpoints: Iterable[WebhookEndpoint | tuple[Any, ...]] = (), *,
                  mode: str = "immediate", duplicate: bool = False, shuffle: bool = False,
                  seed: int | None = None, deliver: Deliver | None = None):
         if mode not in MODES:

@@ -9,6 +9,12 @@ class StudioConfig(AppConfig):
     verbose_name = _("Studios")
     default_auto_field = "django.db.models.BigAutoField"
 
+    def ready(self) -> None:
+        from studio import beat
+
+        # Mail the broker lost at commit time, or the server refused, is sent again.
+        beat.register("notifications-sweep", task="studio.notifications.tasks.sweep_undelivered", schedule=300.0)
+
 
 class PlatformAdminConfig(admin_apps.AdminConfig):
     default = False

@@ -4,20 +4,17 @@ inside that studio's scope.
 `TenantModel` gives a model its non-null `studio` FK and a django-scopes manager: a query
 made without `scope(studio=...)` active raises `ScopeError` instead of quietly reading every
 studio's rows. The middleware opens the scope for `/<studio_slug>/…` requests; tasks open it
-with `studio_scope(studio_id)`. Unscoped access (`scopes_disabled()`) is allowed only in the
+with `@studio_task` (studio/tasking.py). Unscoped access (`scopes_disabled()`) is allowed only in the
 short list of places named in docs/architecture.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_scopes import ScopedManager, scope, scopes_disabled
 
-__all__ = ["TenantModel", "scope", "scopes_disabled", "studio_scope", "tenant_models"]
+__all__ = ["TenantModel", "scope", "scopes_disabled", "tenant_models"]
 
 
 class TenantModel(models.Model):
@@ -31,13 +28,6 @@ class TenantModel(models.Model):
 
     class Meta:
         abstract = True
-
-
-@contextmanager
-def studio_scope(studio_id: int) -> Iterator[None]:
-    """Re-enter one studio's scope (Celery tasks, management commands)."""
-    with scope(studio=studio_id):
-        yield
 
 
 def tenant_models() -> list[type[models.Model]]:

@@ -18,7 +18,7 @@ from ..resources import terminal
 from .html import form_data, page
 
 if TYPE_CHECKING:
-    from ..core import Sandbox
+    from ..host import Host
 
 
 def _payload(body: bytes, content_type: str) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def _back_or_json(is_form: bool, payload: Any) -> Response:
     return Response.redirect("/_sandbox/") if is_form else Response.json(200, payload)
 
 
-def faults(sandbox: Sandbox, method: str, body: bytes, content_type: str) -> Response:
+def faults(sandbox: Host, method: str, body: bytes, content_type: str) -> Response:
     if method == "GET":
         return Response.json(200, {"armed": [vars(f) for f in sandbox.faults.armed],
                                    "fired": [list(f) for f in sandbox.faults.fired]})
@@ -47,17 +47,17 @@ def faults(sandbox: Sandbox, method: str, body: bytes, content_type: str) -> Res
     return _back_or_json("json" not in content_type, {"armed": vars(fault)})
 
 
-def reset(sandbox: Sandbox, content_type: str) -> Response:
+def reset(sandbox: Host, content_type: str) -> Response:
     sandbox.reset()
     return _back_or_json("json" not in content_type, {"reset": True})
 
 
-def deliver(sandbox: Sandbox, content_type: str) -> Response:
+def deliver(sandbox: Host, content_type: str) -> Response:
     attempts = sandbox.deliver_pending()
     return _back_or_json("json" not in content_type, {"attempts": attempts})
 
 
-def present_card(sandbox: Sandbox, reader_id: str, body: bytes) -> Response:
+def present_card(sandbox: Host, reader_id: str, body: bytes) -> Response:
     number = form_data(body).get("number") or "4242424242424242"
     account = sandbox.locate(reader_id)
 
@@ -73,7 +73,7 @@ def present_card(sandbox: Sandbox, reader_id: str, body: bytes) -> Response:
     return Response.redirect("/_sandbox/")
 
 
-def dashboard(sandbox: Sandbox) -> Response:
+def dashboard(sandbox: Host) -> Response:
     with sandbox.lock:
         scopes = list(sandbox.store.objects.items())
         deliveries = list(sandbox.webhooks.deliveries[-15:])
@@ -124,7 +124,7 @@ placeholder="/v1/payment_intents"></div><div><label for="count">Count</label>
     return Response.html(page("Stripe sandbox", body, wide=True))
 
 
-def receipt(sandbox: Sandbox, charge_id: str) -> Response:
+def receipt(sandbox: Host, charge_id: str) -> Response:
     account = sandbox.locate(charge_id)
     charge = sandbox.get(charge_id, account)
     if charge is None or charge.get("object") != "charge":

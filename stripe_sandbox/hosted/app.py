@@ -11,12 +11,12 @@ from ..http import Headers, Response
 from . import admin, checkout_page, js_api, onboarding, stripe_js, threeds
 
 if TYPE_CHECKING:
-    from ..core import Sandbox
+    from ..host import Host
 
 Page = Callable[..., Response]
 
 
-def handle_page(sandbox: Sandbox, method: str, path: str, query: str, headers: Headers, body: bytes,
+def handle_page(sandbox: Host, method: str, path: str, query: str, headers: Headers, body: bytes,
                 remote_addr: str = "") -> Response:
     method = method.upper()
     args = {k: v[-1] for k, v in parse_qs(query).items()}

@@ -15,10 +15,10 @@ from ..resources import checkout
 from .html import error_box, field, form_data, money, page
 
 if TYPE_CHECKING:
-    from ..core import Sandbox
+    from ..host import Host
 
 
-def _session(sandbox: Sandbox, session_id: str) -> tuple[str | None, dict[str, Any] | None]:
+def _session(sandbox: Host, session_id: str) -> tuple[str | None, dict[str, Any] | None]:
     account = sandbox.locate(session_id)
     return account, sandbox.get(session_id, account)
 
@@ -37,7 +37,7 @@ def _parse_exp(value: str) -> tuple[int, int]:
     return month_n, year_n + 2000 if year_n < 100 else year_n
 
 
-def submit(sandbox: Sandbox, session_id: str, *, account: str | None, number: str, exp: str, cvc: str | None,
+def submit(sandbox: Host, session_id: str, *, account: str | None, number: str, exp: str, cvc: str | None,
            email: str | None, name: str | None = None) -> str:
     """Pay the session; returns where the browser goes next. Raises StripeError on a decline."""
     account = account or sandbox.locate(session_id)
@@ -57,7 +57,7 @@ def submit(sandbox: Sandbox, session_id: str, *, account: str | None, number: st
     return checkout.success_redirect(session) or f"{sandbox.public_url}/_sandbox/checkout/{session_id}"
 
 
-def get(sandbox: Sandbox, session_id: str, error: str | None = None) -> Response:
+def get(sandbox: Host, session_id: str, error: str | None = None) -> Response:
     account, session = _session(sandbox, session_id)
     if session is None:
         return Response.html(page("Not found", "<h1>Unknown checkout session</h1>"), status=404)
@@ -86,7 +86,7 @@ def get(sandbox: Sandbox, session_id: str, error: str | None = None) -> Response
     return Response.html(page("Checkout", _form(sandbox, session, account, error)))
 
 
-def _form(sandbox: Sandbox, session: dict[str, Any], account: str | None, error: str | None) -> str:
+def _form(sandbox: Host, session: dict[str, Any], account: str | None, error: str | None) -> str:
     with sandbox.lock:
         items = sandbox.store.private(session["id"]).get("line_items", [])
     rows = "".join(f"<tr><td>{escape(i['description'] or '')} × {i['quantity']}</td>"
@@ -111,7 +111,7 @@ def _form(sandbox: Sandbox, session: dict[str, Any], account: str | None, error:
 4000 0027 6000 3184 asks for authentication.</p>"""
 
 
-def post(sandbox: Sandbox, session_id: str, body: bytes) -> Response:
+def post(sandbox: Host, session_id: str, body: bytes) -> Response:
     form = form_data(body)
     account, session = _session(sandbox, session_id)
     if session is None:

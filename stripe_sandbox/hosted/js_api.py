@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 from .. import errors
 from ..context import Ctx
 from ..http import Headers, Response
-from ..resources import authentication, payment_intents, payment_methods, setup_intents
+from ..resources import challenge, payment_intents, payment_methods, setup_intents
 
 if TYPE_CHECKING:
-    from ..core import Sandbox
+    from ..host import Host
 
 CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
         "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"}
@@ -72,7 +72,7 @@ def _mandate(headers: Headers, remote_addr: str) -> dict[str, Any]:
         "ip_address": remote_addr or "127.0.0.1", "user_agent": headers.get("User-Agent", "stripe-sandbox")}}}
 
 
-def handle(sandbox: Sandbox, action: str, body: bytes, headers: Headers, remote_addr: str = "") -> Response:
+def handle(sandbox: Host, action: str, body: bytes, headers: Headers, remote_addr: str = "") -> Response:
     try:
         payload = json.loads(body or b"{}")
     except ValueError:
@@ -121,7 +121,7 @@ def _confirm(ctx: Ctx, payload: dict[str, Any], headers: Headers, remote_addr: s
 def _authenticate(ctx: Ctx, payload: dict[str, Any], headers: Headers, remote_addr: str) -> dict[str, Any]:
     intent = _intent(ctx, payload.get("client_secret"))
     success = payload.get("outcome") == "complete"
-    intent = authentication.finish(ctx, intent["id"], success=success)
+    intent = challenge.finish(ctx, intent["id"], success=success)
     if success:
         return {"intent": intent}
     setup = intent["object"] == "setup_intent"

@@ -15,15 +15,15 @@ from ..resources import accounts
 from .html import field, form_data, page
 
 if TYPE_CHECKING:
-    from ..core import Sandbox
+    from ..host import Host
 
 
-def _link(sandbox: Sandbox, token: str) -> dict | None:
+def _link(sandbox: Host, token: str) -> dict | None:
     with sandbox.lock:
         return sandbox.store.table("account_links").get(token)
 
 
-def _stale(sandbox: Sandbox, link: dict) -> Response | None:
+def _stale(sandbox: Host, link: dict) -> Response | None:
     if link["used"] or sandbox.now() > link["expires_at"]:
         if link.get("refresh_url"):
             return Response.redirect(link["refresh_url"])
@@ -32,7 +32,7 @@ def _stale(sandbox: Sandbox, link: dict) -> Response | None:
     return None
 
 
-def get(sandbox: Sandbox, token: str) -> Response:
+def get(sandbox: Host, token: str) -> Response:
     link = _link(sandbox, token)
     if link is None:
         return Response.html(page("Not found", "<h1>Unknown onboarding link</h1>"), status=404)
@@ -61,7 +61,7 @@ def get(sandbox: Sandbox, token: str) -> Response:
     return Response.html(page("Onboarding", body))
 
 
-def post(sandbox: Sandbox, token: str, body: bytes) -> Response:
+def post(sandbox: Host, token: str, body: bytes) -> Response:
     link = _link(sandbox, token)
     if link is None:
         return Response.html(page("Not found", "<h1>Unknown onboarding link</h1>"), status=404)

@@ -8,14 +8,14 @@ from urllib.parse import urlencode
 
 from .. import errors
 from ..http import Response
-from ..resources import authentication
+from ..resources import challenge
 from .html import error_box, form_data, page
 
 if TYPE_CHECKING:
-    from ..core import Sandbox
+    from ..host import Host
 
 
-def get(sandbox: Sandbox, intent_id: str, query: dict[str, str]) -> Response:
+def get(sandbox: Host, intent_id: str, query: dict[str, str]) -> Response:
     account = sandbox.locate(intent_id)
     intent = sandbox.get(intent_id, account)
     if intent is None:
@@ -36,12 +36,12 @@ def get(sandbox: Sandbox, intent_id: str, query: dict[str, str]) -> Response:
     return Response.html(page("3D Secure", body))
 
 
-def post(sandbox: Sandbox, intent_id: str, body: bytes) -> Response:
+def post(sandbox: Host, intent_id: str, body: bytes) -> Response:
     form = form_data(body)
     account = sandbox.locate(intent_id)
     success = form.get("outcome") == "complete"
     try:
-        intent = sandbox.run(lambda ctx: authentication.finish(ctx, intent_id, success=success), account=account)
+        intent = sandbox.run(lambda ctx: challenge.finish(ctx, intent_id, success=success), account=account)
     except errors.StripeError as exc:
         return Response.html(page("Error", error_box(exc.message)), status=exc.status)
     if form.get("return_to"):

@@ -3,6 +3,7 @@
 from . import (
     accounts,
     authentication,
+    challenge,
     charges,
     checkout,
     customers,
@@ -17,6 +18,7 @@ from . import (
 __all__ = [
     "accounts",
     "authentication",
+    "challenge",
     "charges",
     "checkout",
     "customers",

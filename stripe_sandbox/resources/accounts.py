@@ -17,7 +17,7 @@ from ..listing import created_filter, paginate
 from ..router import router
 
 if TYPE_CHECKING:
-    from ..core import Sandbox
+    from ..host import Host
 
 REQUIREMENTS = (
     "business_profile.mcc",
@@ -111,7 +111,7 @@ def build_account(ctx: Ctx, account_id: str, params: dict[str, Any]) -> dict[str
     }
 
 
-def ensure_platform_account(sandbox: Sandbox) -> None:
+def ensure_platform_account(sandbox: Host) -> None:
     """The platform's own account object, answered by `GET /v1/account` without `Stripe-Account`."""
     store = sandbox.store
     if store.get(store.platform_account, store.platform_account):

@@ -1,7 +1,7 @@
 """What a payment method does when used: approve, decline, ask for 3D Secure, or go `processing`.
 
-Both intents ask `evaluate()`; `finish()` completes (or fails) a pending 3D Secure challenge,
-which is what the hosted 3DS page, the Stripe.js stand-in and `Sandbox.authenticate()` call.
+Both intents ask `evaluate()`; completing a challenge is `challenge.finish()`, one layer up,
+because it hands the intent back to the intent modules that import this one.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .. import cards, errors
+from .. import cards
 from ..context import Ctx
 
 AUTH_REQUIRED = ("authentication_required", "authentication_required",
@@ -49,17 +49,3 @@ def next_action(ctx: Ctx, intent: dict[str, Any], return_url: str | None) -> dic
     return {"type": "use_stripe_sdk",
             "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": url,
                                "source": "src_" + intent["id"].split("_", 1)[1]}}
-
-
-def finish(ctx: Ctx, intent_id: str, *, success: bool) -> dict[str, Any]:
-    """Complete the challenge of an intent in `requires_action`, as the cardholder would."""
-    from . import payment_intents, setup_intents
-
-    obj = ctx.maybe(intent_id)
-    if obj is None or obj.get("object") not in ("payment_intent", "setup_intent"):
-        raise errors.missing("intent", intent_id)
-    if obj["status"] != "requires_action":
-        raise errors.unexpected_state(f"This intent is not awaiting authentication (status: {obj['status']}).")
-    if obj["object"] == "payment_intent":
-        return payment_intents.after_authentication(ctx, obj, success=success)
-    return setup_intents.after_authentication(ctx, obj, success=success)

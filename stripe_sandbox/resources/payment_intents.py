@@ -8,7 +8,7 @@ and why the idempotency layer saves and replays it.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import errors
 from ..context import Ctx, apply_metadata, merge
@@ -16,6 +16,9 @@ from ..listing import created_filter, paginate
 from ..router import router
 from . import charges, payment_methods
 from .authentication import evaluate, next_action
+
+if TYPE_CHECKING:
+    from ..host import Host
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
 CANCELABLE = ("requires_payment_method", "requires_capture", "requires_confirmation", "requires_action",
@@ -256,16 +259,14 @@ def _start_processing(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any]) -> dict[
     return pi
 
 
-def settle_processing(sandbox: Any, *, force: bool = False) -> list[dict[str, Any]]:
+def settle_processing(sandbox: Host, *, force: bool = False) -> list[dict[str, Any]]:
     """Bank debits leave `processing` after a few (sandbox-clock) seconds: succeed, or fail for the
     documented failing test account numbers. Returns the events emitted."""
-    from ..context import Ctx as _Ctx
-
     emitted: list[dict[str, Any]] = []
     store = sandbox.store
     for scope in list(store.objects):
         account = None if scope == store.platform_account else scope
-        ctx = _Ctx(sandbox, account=account, params={}, origin="clock")
+        ctx = Ctx(sandbox, account=account, params={}, origin="clock")
         for pi in ctx.find("payment_intent", lambda p: p["status"] == "processing"):
             if not force and ctx.now - ctx.private(pi["id"]).get("processing_since", 0) < BANK_SETTLE_SECONDS:
                 continue
