@@ -57,7 +57,7 @@ STRIPE_READERS = 4  # concurrent Stripe reads per run: Stripe's latency, not our
 STALE_AFTER = timedelta(minutes=5)  # a run whose heartbeat is older may be started again
 
 __all__ = ["COLUMNS", "MAX_UPLOAD_BYTES", "Outcome", "entry_method", "migration_apply", "migration_columns",
-           "migration_dry_run", "migration_start", "migration_upload"]
+           "migration_dry_run", "migration_has_work", "migration_start", "migration_upload"]
 
 # --- upload -------------------------------------------------------------------------------------
 
@@ -136,8 +136,16 @@ def migration_can_apply(migration: MigrationImport) -> bool:
         return False
     phase = (migration.summary or {}).get("phase")
     if migration.status == MigrationImport.Status.CHECKED:
-        return True
+        # A dry run that found nothing to do must not offer "Yes, move 0 methods".
+        return migration_has_work(migration)
     return migration.status in (MigrationImport.Status.FAILED, MigrationImport.Status.APPLYING) and phase == APPLY
+
+
+def migration_has_work(migration: MigrationImport) -> bool:
+    """After a dry run: would applying change anything (a method to move or a default to set)?"""
+    summary = migration.summary or {}
+    counts = summary.get("counts") or {}
+    return bool(counts.get(Outcome.REPOINT, 0) + counts.get(Outcome.ADD, 0) or summary.get("defaults"))
 
 
 def migration_start(*, migration: MigrationImport, actor: Actor, mode: str) -> MigrationImport:
@@ -150,8 +158,12 @@ def migration_start(*, migration: MigrationImport, actor: Actor, mode: str) -> M
         row = MigrationImport.objects.select_for_update().defer("content", "report").get(pk=migration.pk)
         allowed = migration_can_dry_run(row) if mode == DRY_RUN else migration_can_apply(row)
         if not allowed:
-            raise ValidationError(_("This import is running already.") if migration_is_running(row)
-                                  else _("Run a dry run before applying."))
+            if migration_is_running(row):
+                raise ValidationError(_("This import is running already."))
+            if row.status == MigrationImport.Status.CHECKED:
+                raise ValidationError(_("Nothing to apply: no row of this file moves a saved method or sets a "
+                                        "default. Correct the file and upload it again."))
+            raise ValidationError(_("Run a dry run before applying."))
         run = uuid.uuid4().hex
         now = timezone.now()
         row.status = MigrationImport.Status.CHECKING if mode == DRY_RUN else MigrationImport.Status.APPLYING

@@ -83,7 +83,18 @@ EVENT_TYPE_LABELS = {
     "refund.updated": gettext_lazy("Refund updated"),
     "refund.created": gettext_lazy("Refund created"),
     "refund.failed": gettext_lazy("Refund failed"),
+    "setup_intent.created": gettext_lazy("Saving a payment method started"),
+    "setup_intent.canceled": gettext_lazy("Saving a payment method canceled"),
     "setup_intent.succeeded": gettext_lazy("Payment method saved"),
+    "payment_method.attached": gettext_lazy("Payment method added to a Stripe customer"),
+    "payment_method.detached": gettext_lazy("Payment method removed from a Stripe customer"),
+    "payment_method.updated": gettext_lazy("Payment method updated"),
+    "customer.created": gettext_lazy("Stripe customer created"),
+    "customer.updated": gettext_lazy("Stripe customer updated"),
+    "customer.deleted": gettext_lazy("Stripe customer deleted"),
+    "payment_intent.created": gettext_lazy("Payment started"),
+    "charge.succeeded": gettext_lazy("Card charged"),
+    "charge.failed": gettext_lazy("Card charge failed"),
     "setup_intent.setup_failed": gettext_lazy("Saving a payment method failed"),
     "checkout.session.completed": gettext_lazy("Online checkout completed"),
     "checkout.session.expired": gettext_lazy("Online checkout expired"),
@@ -94,8 +105,10 @@ EVENT_TYPE_LABELS = {
 
 @register.filter
 def event_type_label(event_type: str) -> str:
-    """A Stripe event type in words; an unknown type is shown as Stripe names it."""
-    return str(EVENT_TYPE_LABELS.get(event_type, event_type))
+    """A Stripe event type in words. The page shows the type itself beside it, so an unknown type
+    reads "Other Stripe event" rather than the code twice."""
+    label = EVENT_TYPE_LABELS.get(event_type)
+    return str(label) if label is not None else _("Other Stripe event")
 
 
 @register.filter

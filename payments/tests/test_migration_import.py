@@ -519,3 +519,28 @@ def test_report_entries_keep_no_stripe_objects(world):
     for entry in migration.report:
         assert set(entry) <= allowed, entry
     assert copy.deepcopy(migration.report) == json.loads(json.dumps(migration.report))
+
+
+def test_a_dry_run_with_nothing_to_move_offers_no_apply_and_says_why(world, owner_client):
+    """Second walk: a file matching no client offered "Apply", then "Yes, move 0 methods"."""
+    studio = world["studio"]
+    lines = SAMPLE.read_text().splitlines()
+    nobody = "\n".join([lines[0], *[line for line in lines if "Ghost" in line or "Nobody" in line]]) + "\n"
+    migration = upload(world, content=nobody.encode())
+    with scope(studio=studio):
+        migration = svc.migration_dry_run(migration=migration)
+    assert migration.status == MigrationImport.Status.CHECKED
+    assert not svc.migration_has_work(migration) and not svc.migration_can_apply(migration)
+    page = owner_client.get(url("payments-migration-detail", studio, pk=migration.pk)).content.decode()
+    assert 'data-testid="nothing-to-apply"' in page
+    assert url("payments-migration-apply", studio, pk=migration.pk) not in page
+    refused = owner_client.post(url("payments-migration-apply", studio, pk=migration.pk), follow=True)
+    body = refused.content.decode()
+    assert 'data-testid="apply-confirm"' not in body and "Nothing to apply" in body
+    with scopes_disabled():
+        assert MigrationImport.objects.get(pk=migration.pk).status == MigrationImport.Status.CHECKED
+    # The sample file, which does move methods, still offers it.
+    full = upload(world)
+    with scope(studio=studio):
+        full = svc.migration_dry_run(migration=full)
+    assert svc.migration_has_work(full) and svc.migration_can_apply(full)
