@@ -56,7 +56,14 @@ class HostileInputMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _request_has_nul(request):
-            response = render(request, "studio/bad_request.html", status=400)
+            if request.headers.get("HX-Request") == "true":
+                # htmx would drop a 4xx silently: the refusal goes to the page's alert region
+                # (templates/base.html, which also tells htmx to swap a 400).
+                response = render(request, "studio/_bad_request_alert.html", status=400)
+                response["HX-Retarget"] = "#live-alerts"
+                response["HX-Reswap"] = "innerHTML"
+            else:
+                response = render(request, "studio/bad_request.html", status=400)
             add_never_cache_headers(response)
             return response
         return self.get_response(request)
