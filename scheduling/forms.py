@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import formats
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from scheduling import selectors
@@ -19,8 +19,16 @@ from scheduling.models import (
 )
 from scheduling.models.classes import MAX_CAPACITY, MAX_DURATION_MINUTES, WEEKDAYS
 from scheduling.timeutils import local_datetime
+from studio.formats import date_format  # French: "1er décembre"
 from studio.forms import TenantModelForm
-from studio.inputs import BoundedDateField, BoundedEmailField, BoundedInputsMixin, parse_date_param
+from studio.inputs import (
+    MAX_DATE,
+    MIN_DATE,
+    BoundedDateField,
+    BoundedEmailField,
+    BoundedInputsMixin,
+    parse_date_param,
+)
 from studio.models import Client, Location, Studio
 from studio.money import MoneyField
 
@@ -49,19 +57,24 @@ class ClassTemplateForm(BoundedInputsMixin, forms.ModelForm):
 
 
 def state_bounds(form: forms.Form, *, duration: str = "duration_minutes", capacity: str = "capacity") -> None:
-    """Give the duration and capacity inputs their limits, and say them in the help text."""
-    if duration in form.fields:
-        field = form.fields[duration]
-        field.min_value, field.max_value = 5, MAX_DURATION_MINUTES
-        field.widget.attrs.update(min=5, max=MAX_DURATION_MINUTES)
-        field.help_text = " ".join(filter(None, [str(field.help_text or ""), str(
-            _("From 5 to %(max)s minutes.") % {"max": MAX_DURATION_MINUTES})]))
-    if capacity in form.fields:
-        field = form.fields[capacity]
-        field.min_value, field.max_value = 1, MAX_CAPACITY
-        field.widget.attrs.update(min=1, max=MAX_CAPACITY)
-        field.help_text = " ".join(filter(None, [str(field.help_text or ""), str(
-            _("From 1 to %(max)s people.") % {"max": MAX_CAPACITY})]))
+    """Give the duration and capacity inputs their limits, and say them in the help text.
+
+    A form field builds its validators from min_value/max_value when it is created: setting the
+    attributes afterwards changed nothing but the help text, and a session's duration (a form
+    field with no model field behind it) took 1440 minutes. The bounds are enforced here, in
+    place of whatever the field was built with.
+    """
+    bounds = [(duration, 5, MAX_DURATION_MINUTES, _("From 5 to %(max)s minutes.")),
+              (capacity, 1, MAX_CAPACITY, _("From 1 to %(max)s people."))]
+    for name, low, high, help_text in bounds:
+        if name not in form.fields:
+            continue
+        field = form.fields[name]
+        field.min_value, field.max_value = low, high
+        field.validators = [v for v in field.validators if not isinstance(v, (MinValueValidator, MaxValueValidator))]
+        field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+        field.widget.attrs.update(min=low, max=high)
+        field.help_text = " ".join(filter(None, [str(field.help_text or ""), str(help_text % {"max": high})]))
 
 
 def confirm_over_room_field() -> forms.BooleanField:
@@ -140,7 +153,7 @@ class ClassSeriesForm(PlaceMixin, TenantModelForm):
         starts_on = data.get("starts_on", getattr(self.instance, "starts_on", None))
         if starts_on and data.get("ends_on") and data["ends_on"] < starts_on:
             self.add_error("ends_on", _("The last date comes after the first (%(date)s).")
-                           % {"date": formats.date_format(starts_on, "DATE_FORMAT")})
+                           % {"date": date_format(starts_on, "DATE_FORMAT")})
         self._warn_over_room(data, data.get("capacity") or (template.capacity if template else None))
         return data
 
@@ -260,6 +273,12 @@ class AppointmentServiceForm(BoundedInputsMixin, forms.ModelForm):
         self.fields["price_amount"] = MoneyField(label=_("Price"), required=False, allow_zero=True,
                                                  currency=studio.currency, initial=self.initial.get("price_amount"))
         self.fields["price_amount"].help_text = _("In %(currency)s.") % {"currency": studio.currency}
+        # The model refuses what is out of these bounds; the form says them before anyone tries.
+        for name, low, high in (("duration_minutes", 5, 8 * 60), ("buffer_before_minutes", 0, 240),
+                                ("buffer_after_minutes", 0, 240)):
+            field = self.fields[name]
+            field.widget.attrs.update(min=low, max=high)
+            field.help_text = _("From %(min)s to %(max)s minutes.") % {"min": low, "max": high}
 
     def clean_price_amount(self):
         return self.cleaned_data.get("price_amount") or 0  # empty means free
@@ -304,6 +323,13 @@ class AvailabilityForm(forms.ModelForm):
         model = Availability
         fields = ["weekday", "start_time", "end_time"]
         widgets = {"start_time": TIME, "end_time": TIME}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The calendar page shows these three inputs on one line, without visible labels: each
+        # names itself to screen readers (an unnamed select is a critical accessibility fault).
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = str(field.label)
 
     def clean(self):
         data = super().clean()
@@ -364,3 +390,13 @@ def parse_day(value: str | None, default: date) -> date:
     """A ?date=YYYY-MM-DD parameter within the studio calendar, or `default` when missing,
     malformed or out of range."""
     return parse_date_param(value, default)
+
+
+def day_refused_notice(value: str | None) -> str:
+    """Why a given ?date= was not shown ("" when none was given or it was shown): a calendar
+    that silently showed today for 9999-12-31 left the person guessing. The input itself is not
+    repeated (it may be anything)."""
+    if not value or parse_date_param(value, None) is not None:
+        return ""
+    return str(_("That date cannot be shown: the calendar runs from %(min)s to %(max)s. Here is today.") % {
+        "min": date_format(MIN_DATE, "DATE_FORMAT"), "max": date_format(MAX_DATE, "DATE_FORMAT")})

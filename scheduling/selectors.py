@@ -3,6 +3,7 @@ pages that show many sessions or bookings cost the same at 5 rows as at 300 (Q-3
 
 from __future__ import annotations
 
+import unicodedata
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -71,6 +72,9 @@ class SessionCard:
     is_cancelled: bool
     my_bookings: list = field(default_factory=list)  # the signed-in client's family's, on hosted pages
     start_label: str = ""  # the local start time as the page's language writes it (see label_start_times)
+    # The city of the location's zone when it is not the studio's: a week mixing zones lists
+    # classes in time order, and "10:00" after "12:15" needs its "(Vancouver)".
+    zone: str = ""
 
     @property
     def spots_left(self) -> int:
@@ -124,7 +128,8 @@ def sessions_between(*, studio: Studio, first: date, last: date, location_id: in
             pk=pk, starts_at=starts, ends_at=ends, local_start=local_start, local_end=ends.astimezone(zone),
             name=name, colour=colour, teacher=teachers[teacher_id], place=place_label(location or "", room or "", online),
             room=room or "", capacity=capacity, booked_count=booked, waitlist_count=waiting,
-            is_cancelled=status == SessionStatus.CANCELLED))
+            is_cancelled=status == SessionStatus.CANCELLED,
+            zone="" if tz == studio.time_zone else tz.rsplit("/", 1)[-1].replace("_", " ")))
     return list(days.values())
 
 
@@ -147,13 +152,21 @@ def session_detail(*, session_id: int) -> ClassSession:
         "template", "series", "teacher__user", "location", "room", "studio")).get(pk=session_id)
 
 
+def name_sort_key(name: str) -> tuple[str, str]:
+    """A name as a roster sorts it: accents aside first ("Bélanger" before "Bergeron", where code
+    points put "é" after "z"), then with them, so "Côté" and "Cote" keep one order."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in folded if not unicodedata.combining(c)), name.casefold()
+
+
 def session_roster(*, session: ClassSession) -> dict[str, list[Booking]]:
     """The session's bookings: who is in the class, the waitlist in order, and the cancelled."""
     rows = list(Booking.objects.filter(session=session).select_related("client", "booked_by")
                 .order_by("waitlisted_at", "created_at", "id"))
     return {
         "in_class": sorted((b for b in rows if b.status in OCCUPYING_STATUSES),
-                           key=lambda b: (b.client.last_name.lower(), b.client.first_name.lower(), b.pk)),
+                           key=lambda b: (name_sort_key(b.client.last_name), name_sort_key(b.client.first_name),
+                                          b.pk)),
         "waitlist": [b for b in rows if b.status == BookingStatus.WAITLISTED],
         "cancelled": [b for b in rows if b.status in (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)],
     }

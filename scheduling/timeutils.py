@@ -42,3 +42,11 @@ def local_when_label(moment: datetime, tz: str) -> str:
     """An instant at a location, as the reader's language writes its date and time."""
     local = moment.astimezone(zoneinfo.ZoneInfo(tz))
     return f"{typography.date_format(local, 'DATE_FORMAT')} {formats.time_format(local, 'TIME_FORMAT')}"
+
+
+def weekday_label(weekday: int, *, short: bool = False) -> str:
+    """Monday = 0 as a sentence writes it: "Tuesday"/"mardi", or "Tue"/"mar." when `short`.
+    The weekday choices' labels are capitalised in French ("Mardi", right on a checkbox, wrong
+    in "celle du Mardi")."""
+    a_monday = date(2024, 1, 1)
+    return typography.date_format(a_monday + timedelta(days=weekday), "D" if short else "l")

@@ -17,6 +17,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from scheduling.timeutils import weekday_label
 from studio.models.studios import hex_colour
 from studio.tenancy import TenantModel
 
@@ -108,8 +109,9 @@ class ClassSeries(TenantModel):
 
     @property
     def weekday_labels(self) -> str:
-        names = dict(WEEKDAYS)
-        return ", ".join(str(names[d])[:3] for d in sorted(self.weekdays))
+        """The days as the date filter abbreviates them ("Mon", "lun."): cutting the full names to
+        three letters gave "Lun" in French, capitalised and without its period."""
+        return ", ".join(weekday_label(d, short=True) for d in sorted(self.weekdays))
 
     @property
     def time_zone(self) -> str:

@@ -25,7 +25,7 @@ from scheduling.models import (
     BookedBy,
     CalendarService,
 )
-from scheduling.timeutils import local_date_label, local_today
+from scheduling.timeutils import local_date_label, local_today, weekday_label
 from studio.models import Client, Studio
 from studio.services import Actor, audit_record, field_changes, snapshot
 
@@ -82,7 +82,7 @@ def availability_add(*, studio: Studio, actor: Actor, availability: Availability
         if clash is not None:
             raise ValidationError(_("This overlaps the opening of %(day)s from %(start)s to %(end)s. Remove it "
                                     "first, or add only the hours it does not cover.") % {
-                "day": clash.get_weekday_display(), "start": formats.time_format(clash.start_time, "TIME_FORMAT"),
+                "day": weekday_label(clash.weekday), "start": formats.time_format(clash.start_time, "TIME_FORMAT"),
                 "end": formats.time_format(clash.end_time, "TIME_FORMAT")})
         availability.save()
         audit_record(studio=studio, actor=actor, action="availability.added", obj=availability.calendar,

@@ -82,16 +82,29 @@ def _refuse_clashes(sessions: QuerySet[ClassSession], *, now: datetime) -> None:
     if clash is None:
         return
     when = local_when_label(clash.starts_at, clash.time_zone)
+    # When the other class starts at another time (a long class running into the next one), its
+    # own time is said too: "taken on 2 December 17:30" alone pointed at the class being edited.
     if clash.room_clash is not None:
-        other = ClassSession.objects.select_related("template").get(pk=clash.room_clash)
-        raise ValidationError(_("%(room)s is taken on %(when)s by “%(other)s”. Choose another room or another "
-                                "time.") % {"room": clash.room.name, "when": when, "other": other.template.name},
-                              code="room_taken")
+        other = ClassSession.objects.select_related("template", "location", "studio").get(pk=clash.room_clash)
+        params = {"room": clash.room.name, "when": when, "other": other.template.name,
+                  "other_when": local_when_label(other.starts_at, other.time_zone)}
+        if other.starts_at == clash.starts_at:
+            message = _("%(room)s is taken on %(when)s by “%(other)s”. Choose another room or another time.")
+        else:
+            message = _("%(room)s is taken on %(other_when)s by “%(other)s”, which overlaps this class "
+                        "(%(when)s). Choose another room or another time.")
+        raise ValidationError(message % params, code="room_taken")
     if clash.teacher_clash is not None:
-        other = ClassSession.objects.select_related("template").get(pk=clash.teacher_clash)
-        raise ValidationError(_("%(teacher)s already teaches “%(other)s” on %(when)s. Choose another teacher or "
-                                "another time.") % {"teacher": clash.teacher, "when": when,
-                                                    "other": other.template.name}, code="teacher_taken")
+        other = ClassSession.objects.select_related("template", "location", "studio").get(pk=clash.teacher_clash)
+        params = {"teacher": clash.teacher, "when": when, "other": other.template.name,
+                  "other_when": local_when_label(other.starts_at, other.time_zone)}
+        if other.starts_at == clash.starts_at:
+            message = _("%(teacher)s already teaches “%(other)s” on %(when)s. Choose another teacher or another "
+                        "time.")
+        else:
+            message = _("%(teacher)s already teaches “%(other)s” on %(other_when)s, which overlaps this class "
+                        "(%(when)s). Choose another teacher or another time.")
+        raise ValidationError(message % params, code="teacher_taken")
     raise ValidationError(_("%(teacher)s has an appointment on %(when)s. Choose another teacher or another time.")
                           % {"teacher": clash.teacher, "when": when}, code="teacher_taken")
 
@@ -403,6 +416,12 @@ def session_update(*, studio: Studio, actor: Actor, session: ClassSession, notif
         changes = field_changes(session, SESSION_FIELDS, snapshot(current, SESSION_FIELDS))
         if not changes:
             return current
+        # A class that has ended keeps its record (attendance, and pay to come, rest on it): a
+        # 700-minute duration typed on last week's class turned it into one still running. The
+        # teacher stays correctable, for the substitute nobody recorded.
+        if current.ends_at <= now and changes.keys() - {"teacher"}:
+            raise ValidationError(_("This class has ended: its time, place and capacity can no longer change. "
+                                    "Only its teacher can still be corrected."))
         if "starts_at" in changes and session.starts_at <= now:
             raise ValidationError({"date": _("The new time (%(when)s) is in the past. Choose a date and time from "
                                              "now on.")

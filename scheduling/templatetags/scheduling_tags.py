@@ -23,10 +23,16 @@ def staff_card(card, base_url: str, end_label: str = ""):
         count += f" · {gettext('Cancelled')}"
     time_label = f"{card.start_label}–{end_label}" if end_label else card.start_label
     return format_html(
-        '<a class="session{}" style="--c:{}" href="{}{}/"><span class="time">{}</span> <strong>{}</strong>'
+        '<a class="session{}" style="--c:{}" href="{}{}/"><span class="time">{}{}</span> <strong>{}</strong>'
         '<span class="meta">{} · {}</span><span class="count">{}</span></a>',
-        " cancelled" if card.is_cancelled else "", card.colour, base_url, card.pk, time_label, card.name,
-        card.teacher, card.place, count)
+        " cancelled" if card.is_cancelled else "", card.colour, base_url, card.pk, time_label, zone_note(card),
+        card.name, card.teacher, card.place, count)
+
+
+def zone_note(card) -> str:
+    """The zone's city, "(Vancouver)", after the time of a class whose location keeps another
+    zone than the studio's; small, so that it fits a week column at 1024 px."""
+    return format_html(' <small class="zone">({})</small>', card.zone) if card.zone else ""
 
 
 @register.simple_tag
@@ -52,10 +58,10 @@ def public_card_state(card, now) -> str:
 def public_card(card, base_url: str, now):
     """One class on the public week."""
     return format_html(
-        '<li class="public-session{}" style="--c:{}"><span class="time">{}</span><span class="what">'
+        '<li class="public-session{}" style="--c:{}"><span class="time">{}{}</span><span class="what">'
         '<a href="{}{}/">{}</a><small>{} · {}</small></span><span class="state">{}</span></li>',
-        " cancelled" if card.is_cancelled else "", card.colour, card.start_label, base_url, card.pk, card.name,
-        card.teacher, card.place, public_card_state(card, now))
+        " cancelled" if card.is_cancelled else "", card.colour, card.start_label, zone_note(card), base_url, card.pk,
+        card.name, card.teacher, card.place, public_card_state(card, now))
 
 
 

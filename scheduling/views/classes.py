@@ -21,6 +21,7 @@ from scheduling.forms import (
     SeriesEndForm,
     SessionCancelForm,
     SessionForm,
+    day_refused_notice,
     parse_day,
 )
 from scheduling.models import ClassSeries, ClassSession, ClassTemplate
@@ -60,6 +61,7 @@ def calendar(request):
         "columns": _room_columns(days[0].sessions, rooms) if mode == "day" else None,
         "session_count": sum(len(d.sessions) for d in days),
         "session_url": session_url_prefix("class-session-detail", studio),
+        "date_notice": day_refused_notice(request.GET.get("date")),
     }
     template = "scheduling/_calendar_grid.html" if request.htmx else "scheduling/calendar.html"
     return render(request, template, context)

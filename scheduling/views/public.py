@@ -15,7 +15,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from scheduling import ics, selectors, services
-from scheduling.forms import FamilyBookingForm, parse_day
+from scheduling.forms import FamilyBookingForm, day_refused_notice, parse_day
 from scheduling.models import (
     Appointment,
     AppointmentCalendar,
@@ -75,6 +75,7 @@ def schedule(request):
         "locations": selectors.active_locations(studio=studio), "teachers": selectors.teaching_staff(studio=studio),
         "templates": selectors.active_templates(studio=studio),
         "location_id": location_id, "teacher_id": teacher_id, "template_id": template_id,
+        "date_notice": day_refused_notice(request.GET.get("week")),
     }
     template = "scheduling/public/_week.html" if request.htmx else "scheduling/public/schedule.html"
     return render(request, template, context)
@@ -96,6 +97,9 @@ def session(request, pk):
         booked_ids = {b.client_id for b in context["my_bookings"]}
         free = [c for c in family if c.pk not in booked_ids]
         context["form"] = FamilyBookingForm(family=free) if free else None
+        # One person of a family left to book: the button says who, or it reads as booking the
+        # person just booked again.
+        context["only_free"] = free[0] if len(free) == 1 and len(family) > 1 else None
     return render(request, "scheduling/public/session.html", context)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import get_language_info
 from django_scopes import scopes_disabled
 
 from studio.models import Client, Studio
@@ -35,6 +36,15 @@ def message_body_visible(*, message: Message, perms: frozenset[str]) -> bool:
     """
     template = registry.find(message.template)
     return template is None or template.reveal_perm is None or template.reveal_perm in perms
+
+
+def language_label(code: str) -> str:
+    """A message's language in its own name ("français", "English"), not its code; an unknown
+    code is shown as it is."""
+    try:
+        return str(get_language_info(code)["name_local"])
+    except KeyError:
+        return code
 
 
 def template_label(name: str) -> str:

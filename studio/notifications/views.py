@@ -36,6 +36,7 @@ def _detail_context(message, *, body_visible: bool) -> dict:
         "preview_html": html,
         "links": list(dict.fromkeys(links)),
         "template_label": selectors.template_label(message.template),
+        "language_label": selectors.language_label(message.language),
     }
 
 
