@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from scheduling import ics, selectors, services
 from scheduling.forms import FamilyBookingForm, day_refused_notice, parse_day
@@ -38,11 +39,6 @@ from scheduling.views.common import (
 from studio.access import client_required
 from studio.money import format_money
 from studio.services import Actor
-
-
-def _login_redirect(request):
-    login_url = reverse("account-login", kwargs={"studio_slug": request.studio.slug})
-    return redirect(f"{login_url}?next={request.get_full_path()}")
 
 
 def _host(request) -> str:
@@ -103,12 +99,10 @@ def session(request, pk):
     return render(request, "scheduling/public/session.html", context)
 
 
+@require_POST
+@client_required
 def book(request, pk):
     session = get_object_or_404(ClassSession, pk=pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if request.client_profile is None:
-        return _login_redirect(request)
     family = selectors.family_of(client=request.client_profile)
     form = FamilyBookingForm(request.POST, family=family)
     if form.is_valid():
@@ -141,14 +135,12 @@ def _own(request, obj, client_id: int):
 PUBLIC_BASE = "studio/public/base.html"
 
 
+@require_POST
+@client_required
 def booking_cancel(request, pk):
     """The client cancels a booking (or leaves a waitlist), after a page that says what it costs."""
     booking = get_object_or_404(Booking.objects.select_related("session__template", "session__location",
                                                                "session__studio", "client"), pk=pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if request.client_profile is None:
-        return _login_redirect(request)
     _own(request, booking, booking.client_id)
     account = reverse("account-home", kwargs={"studio_slug": request.studio.slug})
     if not is_confirmed(request):
@@ -184,12 +176,11 @@ def _minutes_label(minutes: int) -> str:
     return ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes}
 
 
+@client_required
 def booking_ics(request, pk):
     booking = get_object_or_404(Booking.objects.select_related(
         "studio", "session__template", "session__location", "session__room", "session__teacher__user",
         "session__studio"), pk=pk)
-    if request.client_profile is None:
-        return _login_redirect(request)
     _own(request, booking, booking.client_id)
     body = ics.calendar([ics.booking_event(booking, host=_host(request))], name=request.studio.name)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -289,12 +280,10 @@ def appointment_book(request):
     return redirect("account-home", studio_slug=request.studio.slug)
 
 
+@require_POST
+@client_required
 def appointment_cancel(request, pk):
     appointment = get_object_or_404(Appointment.objects.select_related("service", "calendar__location"), pk=pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if request.client_profile is None:
-        return _login_redirect(request)
     _own(request, appointment, appointment.client_id)
     account = reverse("account-home", kwargs={"studio_slug": request.studio.slug})
     if not is_confirmed(request):
