@@ -143,8 +143,24 @@ BARE_TEMPLATE = """<!doctype html>
 </body>
 </html>"""
 
-NAV = ["dashboard", "schedule", "classes", "appointments", "kiosk", "payments", "payment accounts", "stripe events",
-       "clients", "locations", "staff", "roles", "settings", "audit log", "messages sent", "public pages"]
+NAV = [
+    "dashboard",
+    "schedule",
+    "classes",
+    "appointments",
+    "kiosk",
+    "payments",
+    "payment accounts",
+    "stripe events",
+    "clients",
+    "locations",
+    "staff",
+    "roles",
+    "settings",
+    "audit log",
+    "messages sent",
+    "public pages",
+]
 
 
 def bare_view(request):
@@ -155,16 +171,47 @@ def bare_view(request):
 
     template = engines["django"].from_string(BARE_TEMPLATE)
     at = dt.datetime(2026, 6, 1, 9, 30, tzinfo=dt.UTC)
-    row = [{"id": i + 1, "name": "Hatha flow", "start": at + dt.timedelta(days=i), "place": "Plateau · Salle 1",
-            "teacher": "Teacher 1", "last4": f"{4240 + i}", "default": i == 0, "at": at,
-            "description": f"Payment number {i + 30}", "amount": "$10.00", "small": "$1.00",
-            "note": f"Credit note {i + 30}"} for i in range(15)]
+    row = [
+        {
+            "id": i + 1,
+            "name": "Hatha flow",
+            "start": at + dt.timedelta(days=i),
+            "place": "Plateau · Salle 1",
+            "teacher": "Teacher 1",
+            "last4": f"{4240 + i}",
+            "default": i == 0,
+            "at": at,
+            "description": f"Payment number {i + 30}",
+            "amount": "$10.00",
+            "small": "$1.00",
+            "note": f"Credit note {i + 30}",
+        }
+        for i in range(15)
+    ]
     family = [{"id": 202 + i, "name": f"Kid{i} Tremblay"} for i in range(6)]
-    return HttpResponse(template.render({
-        "name": "Camille Tremblay", "email": "camille@bench.test", "notes": "Knee surgery in 2024.",
-        "token": get_token(request), "nav": NAV, "family": family, "attended": ROWS // 2, "upcoming": row[:10],
-        "appointments": row[:10], "history": row[:15], "methods": row[:5], "credit": "$40.00", "paid": "$400.00",
-        "payments": row[:10], "refunds": row[:10], "credit_rows": row[:10]}, request))
+    return HttpResponse(
+        template.render(
+            {
+                "name": "Camille Tremblay",
+                "email": "camille@bench.test",
+                "notes": "Knee surgery in 2024.",
+                "token": get_token(request),
+                "nav": NAV,
+                "family": family,
+                "attended": ROWS // 2,
+                "upcoming": row[:10],
+                "appointments": row[:10],
+                "history": row[:15],
+                "methods": row[:5],
+                "credit": "$40.00",
+                "paid": "$400.00",
+                "payments": row[:10],
+                "refunds": row[:10],
+                "credit_rows": row[:10],
+            },
+            request,
+        )
+    )
 
 
 def build(slug: str, rows: int):
@@ -197,54 +244,170 @@ def build(slug: str, rows: int):
         studio = services.studio_create(name=f"Bench {slug}", slug=slug, owner=owner, language="en")
         location = Location.objects.create(studio=studio, name="Plateau", time_zone="America/Toronto")
         room = Room.objects.create(studio=studio, location=location, name="Salle 1")
-        teacher = StaffMember.objects.create(studio=studio, role=Role.objects.get(studio=studio, kind=RoleKind.TEACHER),
-                                             display_name="Teacher 1",
-                                             user=User.objects.create_user(email=f"t@{slug}.test"))
-        client = Client.objects.create(studio=studio, first_name="Camille", last_name="Tremblay",
-                                       email=f"camille@{slug}.test", home_location=location,
-                                       notes="Knee surgery in 2024.")
-        Client.objects.bulk_create([Client(studio=studio, first_name=f"Client{i}", last_name="Bench",
-                                           email=f"c{i}@{slug}.test") for i in range(200)])
+        teacher = StaffMember.objects.create(
+            studio=studio,
+            role=Role.objects.get(studio=studio, kind=RoleKind.TEACHER),
+            display_name="Teacher 1",
+            user=User.objects.create_user(email=f"t@{slug}.test"),
+        )
+        client = Client.objects.create(
+            studio=studio,
+            first_name="Camille",
+            last_name="Tremblay",
+            email=f"camille@{slug}.test",
+            home_location=location,
+            notes="Knee surgery in 2024.",
+        )
+        Client.objects.bulk_create(
+            [
+                Client(studio=studio, first_name=f"Client{i}", last_name="Bench", email=f"c{i}@{slug}.test")
+                for i in range(200)
+            ]
+        )
         PaymentSettings.objects.update_or_create(studio=studio, defaults={"saved_methods_enabled": True})
-        account = ConnectedAccount.objects.create(studio=studio, display_name="Main", creation_key="k",
-                                                  stripe_account_id=f"acct_{slug}", charges_enabled=True)
-        customer = StripeCustomer.objects.create(studio=studio, client=client, account=account,
-                                                 stripe_customer_id=f"cus_{slug}", idempotency_key="c")
-        SavedPaymentMethod.objects.bulk_create([SavedPaymentMethod(
-            studio=studio, client=client, account=account, customer=customer, stripe_payment_method_id=f"pm_{i}",
-            kind="card", brand="visa", last4=f"{4240 + i}", exp_month=1, exp_year=2030, is_default=i == 0,
-            source="staff") for i in range(min(rows, 5))])
-        payments = Payment.objects.bulk_create([Payment(
-            studio=studio, client=client, amount=1000, amount_refunded=100, currency="CAD", account=account,
-            stripe_account_id=account.stripe_account_id, routing_rule="default", routing_reason="", channel="online",
-            item_kind="membership", description=f"Payment number {i}", idempotency_key=f"p{i}",
-            status="succeeded") for i in range(rows)])
-        refunds = Refund.objects.bulk_create([Refund(studio=studio, payment=p, amount=100, destination="credit",
-                                                     status="succeeded", idempotency_key=f"r{p.pk}")
-                                              for p in payments])
-        CreditEntry.objects.bulk_create([CreditEntry(studio=studio, client=client, amount=100, currency="CAD",
-                                                     kind="refund", refund=r, note=f"Credit note {r.pk}")
-                                         for r in refunds])
+        account = ConnectedAccount.objects.create(
+            studio=studio,
+            display_name="Main",
+            creation_key="k",
+            stripe_account_id=f"acct_{slug}",
+            charges_enabled=True,
+        )
+        customer = StripeCustomer.objects.create(
+            studio=studio,
+            client=client,
+            account=account,
+            stripe_customer_id=f"cus_{slug}",
+            idempotency_key="c",
+        )
+        SavedPaymentMethod.objects.bulk_create(
+            [
+                SavedPaymentMethod(
+                    studio=studio,
+                    client=client,
+                    account=account,
+                    customer=customer,
+                    stripe_payment_method_id=f"pm_{i}",
+                    kind="card",
+                    brand="visa",
+                    last4=f"{4240 + i}",
+                    exp_month=1,
+                    exp_year=2030,
+                    is_default=i == 0,
+                    source="staff",
+                )
+                for i in range(min(rows, 5))
+            ]
+        )
+        payments = Payment.objects.bulk_create(
+            [
+                Payment(
+                    studio=studio,
+                    client=client,
+                    amount=1000,
+                    amount_refunded=100,
+                    currency="CAD",
+                    account=account,
+                    stripe_account_id=account.stripe_account_id,
+                    routing_rule="default",
+                    routing_reason="",
+                    channel="online",
+                    item_kind="membership",
+                    description=f"Payment number {i}",
+                    idempotency_key=f"p{i}",
+                    status="succeeded",
+                )
+                for i in range(rows)
+            ]
+        )
+        refunds = Refund.objects.bulk_create(
+            [
+                Refund(
+                    studio=studio,
+                    payment=p,
+                    amount=100,
+                    destination="credit",
+                    status="succeeded",
+                    idempotency_key=f"r{p.pk}",
+                )
+                for p in payments
+            ]
+        )
+        CreditEntry.objects.bulk_create(
+            [
+                CreditEntry(
+                    studio=studio,
+                    client=client,
+                    amount=100,
+                    currency="CAD",
+                    kind="refund",
+                    refund=r,
+                    note=f"Credit note {r.pk}",
+                )
+                for r in refunds
+            ]
+        )
         template = ClassTemplate.objects.create(studio=studio, name="Hatha flow", capacity=20)
         now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
-        sessions = ClassSession.objects.bulk_create([ClassSession(
-            studio=studio, template=template, teacher=teacher, location=location, room=room,
-            starts_at=(s := now + dt.timedelta(days=i - rows // 2, hours=1)), ends_at=s + dt.timedelta(hours=1),
-            occurrence_date=s.date(), capacity=20) for i in range(max(rows, 1) * 3 // 2)])
-        Booking.objects.bulk_create([Booking(studio=studio, session=s, client=client, booked_by_kind="staff",
-                                             status="booked" if s.starts_at > now else "checked_in")
-                                     for s in sessions])
-        service = AppointmentService.objects.create(studio=studio, name="Massage", duration_minutes=60,
-                                                    price_amount=9000)
+        sessions = ClassSession.objects.bulk_create(
+            [
+                ClassSession(
+                    studio=studio,
+                    template=template,
+                    teacher=teacher,
+                    location=location,
+                    room=room,
+                    starts_at=(s := now + dt.timedelta(days=i - rows // 2, hours=1)),
+                    ends_at=s + dt.timedelta(hours=1),
+                    occurrence_date=s.date(),
+                    capacity=20,
+                )
+                for i in range(max(rows, 1) * 3 // 2)
+            ]
+        )
+        Booking.objects.bulk_create(
+            [
+                Booking(
+                    studio=studio,
+                    session=s,
+                    client=client,
+                    booked_by_kind="staff",
+                    status="booked" if s.starts_at > now else "checked_in",
+                )
+                for s in sessions
+            ]
+        )
+        service = AppointmentService.objects.create(
+            studio=studio, name="Massage", duration_minutes=60, price_amount=9000
+        )
         calendar = AppointmentCalendar.objects.create(studio=studio, location=location, teacher=teacher)
-        Appointment.objects.bulk_create([Appointment(
-            studio=studio, calendar=calendar, service=service, client=client, currency="CAD", booked_by_kind="staff",
-            starts_at=(s := now + dt.timedelta(days=2, hours=i)), ends_at=s + dt.timedelta(hours=1))
-            for i in range(min(rows, 12))])
-        FamilyLink.objects.bulk_create([FamilyLink(studio=studio, guardian=client, relationship="parent",
-                                                   dependant=Client.objects.create(studio=studio, first_name=f"Kid{i}",
-                                                                                   last_name="Tremblay"))
-                                        for i in range(min(rows, 6))])
+        Appointment.objects.bulk_create(
+            [
+                Appointment(
+                    studio=studio,
+                    calendar=calendar,
+                    service=service,
+                    client=client,
+                    currency="CAD",
+                    booked_by_kind="staff",
+                    starts_at=(s := now + dt.timedelta(days=2, hours=i)),
+                    ends_at=s + dt.timedelta(hours=1),
+                )
+                for i in range(min(rows, 12))
+            ]
+        )
+        FamilyLink.objects.bulk_create(
+            [
+                FamilyLink(
+                    studio=studio,
+                    guardian=client,
+                    relationship="parent",
+                    dependant=Client.objects.create(
+                        studio=studio, first_name=f"Kid{i}", last_name="Tremblay"
+                    ),
+                )
+                for i in range(min(rows, 6))
+            ]
+        )
     return studio, owner, teacher.user, client
 
 
@@ -273,7 +436,12 @@ def run(Client, reverse) -> int:
         http.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
         return http
 
-    staff, teacher, staff_small, public = logged_in(owner), logged_in(teacher_user), logged_in(small_owner), Client()
+    staff, teacher, staff_small, public = (
+        logged_in(owner),
+        logged_in(teacher_user),
+        logged_in(small_owner),
+        Client(),
+    )
 
     def profile(studio, client):
         return reverse("client-detail", kwargs={"studio_slug": studio.slug, "pk": client.pk})
@@ -286,6 +454,7 @@ def run(Client, reverse) -> int:
         def call():
             with mock.patch("studio.views.clients.profile_panels_for", return_value=[]):
                 return request()
+
         return call
 
     cases = [
@@ -293,26 +462,47 @@ def run(Client, reverse) -> int:
         ("client profile, owner", lambda: staff.get(profile(big, person)), str(ROWS)),
         ("client profile, teacher", lambda: teacher.get(profile(big, person)), str(ROWS)),
         ("client profile, owner, one row each", lambda: staff_small.get(profile(small, small_person)), "1"),
-        ("client list /manage/clients/", lambda: staff.get(reverse("client-list", kwargs={"studio_slug": big.slug})),
-         "25"),
-        ("client profile, owner, no panel (the floor)", no_panel(lambda: staff.get(profile(big, person))), "—"),
+        (
+            "client list /manage/clients/",
+            lambda: staff.get(reverse("client-list", kwargs={"studio_slug": big.slug})),
+            "25",
+        ),
+        (
+            "client profile, owner, no panel (the floor)",
+            no_panel(lambda: staff.get(profile(big, person))),
+            "—",
+        ),
     ]
     # Several rounds in one run: on a shared machine one round's p95 is luck; the spread is the figure.
     rounds = [harness.measure(cases, runs=RUNS) for _ in range(ROUNDS)]
     for number, pages in enumerate(rounds, 1):
-        harness.print_table(f"Round {number}/{ROUNDS}. Client profile, every panel full ({ROWS} rows behind each "
-                            "list; targets ≤ 12 queries and p95 ≤ 2.5× bare)", pages, baseline=pages[0])
+        harness.print_table(
+            f"Round {number}/{ROUNDS}. Client profile, every panel full ({ROWS} rows behind each "
+            "list; targets ≤ 12 queries and p95 ≤ 2.5× bare)",
+            pages,
+            baseline=pages[0],
+        )
     bare, owner_page, one_row, floor = rounds[-1][0], rounds[-1][1], rounds[-1][3], rounds[-1][5]
-    print(f"\nsizes: profile {owner_page.size_kb:.1f} KiB, bare page {bare.size_kb:.1f} KiB; "
-          f"queries, one row vs {ROWS} rows: {one_row.queries} vs {owner_page.queries}")
-    print(f"the panels' own CPU (profile − floor): {owner_page.cpu_p50_ms - floor.cpu_p50_ms:.1f} ms for "
-          f"{owner_page.size_kb - floor.size_kb:.1f} KiB; the floor alone: "
-          f"{floor.cpu_p50_ms / bare.cpu_p50_ms:.2f}× the bare page's CPU at {floor.size_kb:.1f} KiB")
-    for label, ratio in (("p50", lambda m, b: m.p50_ms / b.p50_ms), ("p95", lambda m, b: m.p95_ms / b.p95_ms),
-                         ("cpu p50", lambda m, b: m.cpu_p50_ms / b.cpu_p50_ms)):
+    print(
+        f"\nsizes: profile {owner_page.size_kb:.1f} KiB, bare page {bare.size_kb:.1f} KiB; "
+        f"queries, one row vs {ROWS} rows: {one_row.queries} vs {owner_page.queries}"
+    )
+    print(
+        f"the panels' own CPU (profile − floor): {owner_page.cpu_p50_ms - floor.cpu_p50_ms:.1f} ms for "
+        f"{owner_page.size_kb - floor.size_kb:.1f} KiB; the floor alone: "
+        f"{floor.cpu_p50_ms / bare.cpu_p50_ms:.2f}× the bare page's CPU at {floor.size_kb:.1f} KiB"
+    )
+    for label, ratio in (
+        ("p50", lambda m, b: m.p50_ms / b.p50_ms),
+        ("p95", lambda m, b: m.p95_ms / b.p95_ms),
+        ("cpu p50", lambda m, b: m.cpu_p50_ms / b.cpu_p50_ms),
+    ):
         figures = sorted(ratio(pages[1], pages[0]) for pages in rounds)
-        print(f"profile owner / bare, {label:<7}: " + ", ".join(f"{f:.2f}×" for f in figures)
-              + f"  (spread {figures[0]:.2f}–{figures[-1]:.2f}×)")
+        print(
+            f"profile owner / bare, {label:<7}: "
+            + ", ".join(f"{f:.2f}×" for f in figures)
+            + f"  (spread {figures[0]:.2f}–{figures[-1]:.2f}×)"
+        )
     return 0
 
 

@@ -76,8 +76,9 @@ class Measure:
     rows: str = ""
 
 
-def measure(cases: list[tuple[str, Callable[[], object], str]], *, runs: int = 60,
-            warmup: int = 5) -> list[Measure]:
+def measure(
+    cases: list[tuple[str, Callable[[], object], str]], *, runs: int = 60, warmup: int = 5
+) -> list[Measure]:
     """Time each case's `request()` (a Django test-client call: the whole server side, in-process).
 
     Cases are timed in turns (one request of each, `runs` times), so that a busy machine slows
@@ -108,8 +109,11 @@ def measure(cases: list[tuple[str, Callable[[], object], str]], *, runs: int = 6
     for i, (label, _request, rows) in enumerate(cases):
         timings = sorted(wall[i])
         p95 = timings[min(len(timings) - 1, round(0.95 * len(timings)) - 1)]
-        out.append(Measure(label, statistics.median(timings), p95, statistics.median(cpu[i]), queries[i], sizes[i],
-                           rows))
+        out.append(
+            Measure(
+                label, statistics.median(timings), p95, statistics.median(cpu[i]), queries[i], sizes[i], rows
+            )
+        )
     return out
 
 
@@ -121,8 +125,10 @@ def print_table(title: str, rows: list[Measure], *, baseline: Measure | None = N
     print(header)
     print("-" * len(header))
     for m in rows:
-        line = (f"{m.label:<44}{m.rows:>8}{m.p50_ms:>9.1f}{m.p95_ms:>9.1f}{m.cpu_p50_ms:>9.1f}{m.queries:>9}"
-                f"{m.size_kb:>8.0f}")
+        line = (
+            f"{m.label:<44}{m.rows:>8}{m.p50_ms:>9.1f}{m.p95_ms:>9.1f}{m.cpu_p50_ms:>9.1f}{m.queries:>9}"
+            f"{m.size_kb:>8.0f}"
+        )
         if baseline:
             line += f"{m.p95_ms / baseline.p95_ms:>11.2f}×"
         print(line)

@@ -44,13 +44,21 @@ def _account(sandbox, studio, name: str, *, default: bool):
     from payments import gateway
     from payments.models import ConnectedAccount, StripeAccountDirectory
 
-    created = gateway.account_create(idempotency_key=f"bench:{name}", country="CA", email=None, business_name=name,
-                                     metadata={})
+    created = gateway.account_create(
+        idempotency_key=f"bench:{name}", country="CA", email=None, business_name=name, metadata={}
+    )
     sandbox.complete_onboarding(created.id)
     account = ConnectedAccount.objects.create(
-        studio=studio, display_name=name, stripe_account_id=created.id, creation_key=f"bench:{name}",
-        is_default=default, charges_enabled=True, payouts_enabled=True, details_submitted=True,
-        state=ConnectedAccount.State.READY)
+        studio=studio,
+        display_name=name,
+        stripe_account_id=created.id,
+        creation_key=f"bench:{name}",
+        is_default=default,
+        charges_enabled=True,
+        payouts_enabled=True,
+        details_submitted=True,
+        state=ConnectedAccount.State.READY,
+    )
     StripeAccountDirectory.objects.create(stripe_account_id=created.id, studio_id=studio.pk)
     return account
 
@@ -61,8 +69,9 @@ def seed_sandbox(sandbox, account: str) -> None:
     client = sandbox.client()
     options = {"stripe_account": account}
     template_customer = client.v1.customers.create({"email": "template@bench.test"}, options=options).id
-    template_card = client.v1.payment_methods.create({"type": "card", "card": {"token": "tok_visa"}},
-                                                     options=options).id
+    template_card = client.v1.payment_methods.create(
+        {"type": "card", "card": {"token": "tok_visa"}}, options=options
+    ).id
     with sandbox.lock:
         store = sandbox.store
         customer = store.objects[account].pop(template_customer)
@@ -96,24 +105,63 @@ def seed_database(studio, location, old_account) -> None:
     from payments.models import SavedPaymentMethod, StripeCustomer
     from studio.models import Client
 
-    clients = Client.objects.bulk_create([
-        Client(studio=studio, first_name=f"Client{n}", last_name="Bench", email=f"client{n}@bench.test",
-               home_location=location) for n in range(CLIENTS)], batch_size=2000)
+    clients = Client.objects.bulk_create(
+        [
+            Client(
+                studio=studio,
+                first_name=f"Client{n}",
+                last_name="Bench",
+                email=f"client{n}@bench.test",
+                home_location=location,
+            )
+            for n in range(CLIENTS)
+        ],
+        batch_size=2000,
+    )
     known = [(n, c) for n, c in enumerate(clients) if n % KNOWN_SHARE == 0]
-    customers = StripeCustomer.objects.bulk_create([
-        StripeCustomer(studio=studio, client=c, account=old_account, stripe_customer_id=customer_id(n),
-                       idempotency_key=f"bench:{c.pk}") for n, c in known], batch_size=2000)
-    SavedPaymentMethod.objects.bulk_create([
-        SavedPaymentMethod(studio=studio, client=c, account=old_account, customer=customer,
-                           stripe_payment_method_id=old_pm(n, k), kind="card", brand="visa", last4="4242",
-                           exp_month=12, exp_year=2031, is_default=k == 0, source="staff")
-        for (n, c), customer in zip(known, customers, strict=True) for k in range(METHODS_EACH)], batch_size=2000)
+    customers = StripeCustomer.objects.bulk_create(
+        [
+            StripeCustomer(
+                studio=studio,
+                client=c,
+                account=old_account,
+                stripe_customer_id=customer_id(n),
+                idempotency_key=f"bench:{c.pk}",
+            )
+            for n, c in known
+        ],
+        batch_size=2000,
+    )
+    SavedPaymentMethod.objects.bulk_create(
+        [
+            SavedPaymentMethod(
+                studio=studio,
+                client=c,
+                account=old_account,
+                customer=customer,
+                stripe_payment_method_id=old_pm(n, k),
+                kind="card",
+                brand="visa",
+                last4="4242",
+                exp_month=12,
+                exp_year=2031,
+                is_default=k == 0,
+                source="staff",
+            )
+            for (n, c), customer in zip(known, customers, strict=True)
+            for k in range(METHODS_EACH)
+        ],
+        batch_size=2000,
+    )
 
 
 def mapping_file() -> bytes:
     lines = ["customer_id_old,customer_id_new,source_id_old,source_id_new"]
-    lines += [f"{customer_id(n)},{customer_id(n)},{old_pm(n, k)},{new_pm(n, k)}"
-              for n in range(CLIENTS) for k in range(METHODS_EACH)]
+    lines += [
+        f"{customer_id(n)},{customer_id(n)},{old_pm(n, k)},{new_pm(n, k)}"
+        for n in range(CLIENTS)
+        for k in range(METHODS_EACH)
+    ]
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -149,7 +197,8 @@ class ProgressWatcher(threading.Thread):
                 while not self.stop.wait(1.0):
                     self.rss_peak = max(self.rss_peak, rss_mib())
                     done, status = MigrationImport.objects.values_list("progress_done", "status").get(
-                        pk=self.migration_id)
+                        pk=self.migration_id
+                    )
                     self.samples.append((time.perf_counter() - self.started_at, done, status))
         finally:
             connection.close()
@@ -188,16 +237,26 @@ def measured(label: str, migration, mode: str, actor) -> dict:
     counts = {k: v for k, v in row.summary.get("counts", {}).items() if v}
     rows = row.progress_total
     traced = f", tracemalloc peak {peak / 2**20:.1f} MiB" if peak else ""
-    print(f"\n{label}: {row.status} in {seconds:.1f} s, {rows / seconds:,.0f} rows/s; RSS {watcher.rss_start:.0f} → "
-          f"peak {rss_peak:.0f} MiB (+{rss_peak - watcher.rss_start:.0f}){traced}")
-    print(f"  outcomes: {counts}; clients {row.summary.get('clients')}, defaults {row.summary.get('defaults')}")
+    print(
+        f"\n{label}: {row.status} in {seconds:.1f} s, {rows / seconds:,.0f} rows/s; RSS {watcher.rss_start:.0f} → "
+        f"peak {rss_peak:.0f} MiB (+{rss_peak - watcher.rss_start:.0f}){traced}"
+    )
+    print(
+        f"  outcomes: {counts}; clients {row.summary.get('clients')}, defaults {row.summary.get('defaults')}"
+    )
     moving = [s for s in watcher.samples if s[2] in ("checking", "applying")]
     shown = ", ".join(f"{t:.0f}s:{done}" for t, done, _status in moving[:: max(1, len(moving) // 12)])
     print(f"  progress seen by a second connection ({len(moving)} samples while running): {shown}")
     if row.error:
         print(f"  error: {row.error}")
-    return {"seconds": seconds, "peak": peak, "status": row.status, "samples": moving, "rss_peak": rss_peak,
-            "rss_start": watcher.rss_start}
+    return {
+        "seconds": seconds,
+        "peak": peak,
+        "status": row.status,
+        "samples": moving,
+        "rss_peak": rss_peak,
+        "rss_start": watcher.rss_start,
+    }
 
 
 def maxrss_mib() -> float:
@@ -227,8 +286,9 @@ def run() -> int:
         started = time.perf_counter()
         owner = User.objects.create_user(email="owner@bench-migration.test", password="bench-password-123")
         with scopes_disabled():
-            studio = services.studio_create(name="Bench migration", slug="bench-migration", owner=owner,
-                                            language="en")
+            studio = services.studio_create(
+                name="Bench migration", slug="bench-migration", owner=owner, language="en"
+            )
         with scope(studio=studio):
             location = Location.objects.create(studio=studio, name="Plateau", time_zone="America/Toronto")
             old = _account(sandbox, studio, "Old account", default=False)
@@ -238,18 +298,23 @@ def run() -> int:
             seed_database(studio, location, old)
         seed_sandbox(sandbox, new.stripe_account_id)
         data = mapping_file()
-        print(f"Set-up: {CLIENTS:,} clients, {CLIENTS * METHODS_EACH:,} copied cards on the sandbox, "
-              f"{CLIENTS // KNOWN_SHARE * METHODS_EACH:,} known on the old account; mapping file "
-              f"{len(data) / 2**20:.1f} MiB; {time.perf_counter() - started:.1f} s; maxrss {maxrss_mib():.0f} MiB")
+        print(
+            f"Set-up: {CLIENTS:,} clients, {CLIENTS * METHODS_EACH:,} copied cards on the sandbox, "
+            f"{CLIENTS // KNOWN_SHARE * METHODS_EACH:,} known on the old account; mapping file "
+            f"{len(data) / 2**20:.1f} MiB; {time.perf_counter() - started:.1f} s; maxrss {maxrss_mib():.0f} MiB"
+        )
 
         actor = Actor(user=owner)
         upload_started = time.perf_counter()
         with scope(studio=studio):
-            migration = svc.migration_upload(studio=studio, actor=actor, target_account=new,
-                                             file=SimpleUploadedFile("copy.csv", data))
+            migration = svc.migration_upload(
+                studio=studio, actor=actor, target_account=new, file=SimpleUploadedFile("copy.csv", data)
+            )
         del data
-        print(f"Upload (checks, {migration.progress_total:,} rows counted, stored): "
-              f"{time.perf_counter() - upload_started:.2f} s")
+        print(
+            f"Upload (checks, {migration.progress_total:,} rows counted, stored): "
+            f"{time.perf_counter() - upload_started:.2f} s"
+        )
 
         rss_before = rss_mib()
         dry = measured("Dry run", migration, svc.DRY_RUN, actor)
@@ -257,20 +322,26 @@ def run() -> int:
         again_started = time.perf_counter()
         with scope(studio=studio):
             again = svc.migration_apply(migration=migration, actor=actor)
-        print(f"\nApply again (idempotent): {again.status} in {time.perf_counter() - again_started:.1f} s; "
-              f"outcomes {({k: v for k, v in again.summary['counts'].items() if v})}")
+        print(
+            f"\nApply again (idempotent): {again.status} in {time.perf_counter() - again_started:.1f} s; "
+            f"outcomes { ({k: v for k, v in again.summary['counts'].items() if v}) }"
+        )
 
         with scope(studio=studio):
             on_new = SavedPaymentMethod.objects.filter(account=new).count()
             defaults = SavedPaymentMethod.objects.filter(account=new, is_default=True).count()
-        print(f"\nSaved methods on the new account: {on_new:,}; defaults there: {defaults:,} "
-              f"(one per client: {defaults == CLIENTS})")
+        print(
+            f"\nSaved methods on the new account: {on_new:,}; defaults there: {defaults:,} "
+            f"(one per client: {defaults == CLIENTS})"
+        )
         total = dry["seconds"] + applied["seconds"]
         growth = max(dry["rss_peak"], applied["rss_peak"]) - rss_before
-        print(f"Dry run + apply: {total:.1f} s (target < 120 s). Memory: RSS before the runs {rss_before:.0f} MiB "
-              f"(Django, this studio's data and the sandbox's {CLIENTS * (1 + METHODS_EACH):,} Stripe objects, "
-              f"which a real worker does not hold); the runs added at most {growth:.0f} MiB; process maxrss "
-              f"{maxrss_mib():.0f} MiB (target < 300 MB in the worker)")
+        print(
+            f"Dry run + apply: {total:.1f} s (target < 120 s). Memory: RSS before the runs {rss_before:.0f} MiB "
+            f"(Django, this studio's data and the sandbox's {CLIENTS * (1 + METHODS_EACH):,} Stripe objects, "
+            f"which a real worker does not hold); the runs added at most {growth:.0f} MiB; process maxrss "
+            f"{maxrss_mib():.0f} MiB (target < 300 MB in the worker)"
+        )
         ok = (dry["status"], applied["status"], again.status) == ("checked", "applied", "applied")
         ok = ok and not again.summary["counts"]["add"] and not again.summary["counts"]["repoint"]
         return 0 if ok and on_new == CLIENTS * METHODS_EACH else 1

@@ -63,14 +63,33 @@ class StatusChangeInline(ReadOnlyInline):
 class RefundInline(ReadOnlyInline):
     model = Refund
     fk_name = "payment"
-    fields = ["created_at", "amount", "destination", "status", "stripe_refund_id", "reason", "failure_message"]
+    fields = [
+        "created_at",
+        "amount",
+        "destination",
+        "status",
+        "stripe_refund_id",
+        "reason",
+        "failure_message",
+    ]
     readonly_fields = fields
 
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "studio", "description", "amount", "currency", "status", "is_escrow",
-                    "stripe_account_id", "routing_rule", "amount_refunded"]
+    list_display = [
+        "id",
+        "created_at",
+        "studio",
+        "description",
+        "amount",
+        "currency",
+        "status",
+        "is_escrow",
+        "stripe_account_id",
+        "routing_rule",
+        "amount_refunded",
+    ]
     list_filter = ["status", "is_escrow", "channel", "item_kind", "studio"]
     list_select_related = ["studio"]
     search_fields = ["idempotency_key", "stripe_payment_intent_id", "stripe_charge_id", "description"]
@@ -80,7 +99,16 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdmin):
-    list_display = ["id", "created_at", "studio", "payment", "amount", "destination", "status", "stripe_refund_id"]
+    list_display = [
+        "id",
+        "created_at",
+        "studio",
+        "payment",
+        "amount",
+        "destination",
+        "status",
+        "stripe_refund_id",
+    ]
     list_filter = ["status", "destination", "studio"]
     list_select_related = ["studio", "payment"]
     search_fields = ["idempotency_key", "stripe_refund_id"]
@@ -99,13 +127,35 @@ class MarkPaidForm(forms.Form):
 
 @admin.register(EscrowPayoutRequest)
 class EscrowPayoutRequestAdmin(admin.ModelAdmin):
-    list_display = ["id", "requested_at", "studio", "amount", "currency", "legal_name", "status", "paid_at",
-                    "paid_reference"]
+    list_display = [
+        "id",
+        "requested_at",
+        "studio",
+        "amount",
+        "currency",
+        "legal_name",
+        "status",
+        "paid_at",
+        "paid_reference",
+    ]
     list_filter = ["status", "studio"]
     list_select_related = ["studio"]
-    readonly_fields = ["studio", "amount", "currency", "legal_name", "account_type", "routing_number",
-                       "account_number", "bic", "address", "status", "requested_by", "requested_at", "paid_at",
-                       "paid_reference"]
+    readonly_fields = [
+        "studio",
+        "amount",
+        "currency",
+        "legal_name",
+        "account_type",
+        "routing_number",
+        "account_number",
+        "bic",
+        "address",
+        "status",
+        "requested_by",
+        "requested_at",
+        "paid_at",
+        "paid_reference",
+    ]
     actions = ["mark_paid", "reject"]
 
     def has_add_permission(self, request):
@@ -122,19 +172,36 @@ class EscrowPayoutRequestAdmin(admin.ModelAdmin):
             paid = 0
             for payout in queryset:
                 try:
-                    escrow_payout_mark_paid(payout=payout, actor=actor, reference=form.cleaned_data["reference"])
+                    escrow_payout_mark_paid(
+                        payout=payout, actor=actor, reference=form.cleaned_data["reference"]
+                    )
                     paid += 1
                 except ValidationError as exc:
                     self.message_user(request, f"#{payout.pk}: {' '.join(exc.messages)}", messages.ERROR)
-            self.message_user(request, ngettext("%(count)d payout request marked as paid.",
-                                                 "%(count)d payout requests marked as paid.", paid) % {"count": paid},
-                              messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d payout request marked as paid.",
+                    "%(count)d payout requests marked as paid.",
+                    paid,
+                )
+                % {"count": paid},
+                messages.SUCCESS,
+            )
             return None
-        return TemplateResponse(request, "payments/admin_escrow_mark_paid.html", {
-            **self.admin_site.each_context(request), "title": _("Mark payout requests as paid"),
-            "form": form, "payouts": list(queryset), "action": "mark_paid",
-            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME, "opts": self.model._meta,
-        })
+        return TemplateResponse(
+            request,
+            "payments/admin_escrow_mark_paid.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Mark payout requests as paid"),
+                "form": form,
+                "payouts": list(queryset),
+                "action": "mark_paid",
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
 
     @admin.action(description=_("Reject (the amount returns to the studio's escrow balance)"))
     def reject(self, request, queryset):
@@ -150,12 +217,32 @@ class EscrowPayoutRequestAdmin(admin.ModelAdmin):
 class PaymentSettingsAdmin(admin.ModelAdmin):
     """The platform fee is set here, per studio; studios only see it (fees page)."""
 
-    list_display = ["studio", "application_fee_percent", "application_fee_fixed", "card_fee_mode",
-                    "card_fee_percent", "card_fee_fixed", "saved_methods_enabled"]
+    list_display = [
+        "studio",
+        "application_fee_percent",
+        "application_fee_fixed",
+        "card_fee_mode",
+        "card_fee_percent",
+        "card_fee_fixed",
+        "saved_methods_enabled",
+    ]
     list_select_related = ["studio"]
-    fields = ["studio", "application_fee_percent", "application_fee_fixed", "card_fee_mode", "card_fee_percent",
-              "card_fee_fixed", "saved_methods_enabled"]
-    readonly_fields = ["studio", "card_fee_mode", "card_fee_percent", "card_fee_fixed", "saved_methods_enabled"]
+    fields = [
+        "studio",
+        "application_fee_percent",
+        "application_fee_fixed",
+        "card_fee_mode",
+        "card_fee_percent",
+        "card_fee_fixed",
+        "saved_methods_enabled",
+    ]
+    readonly_fields = [
+        "studio",
+        "card_fee_mode",
+        "card_fee_percent",
+        "card_fee_fixed",
+        "saved_methods_enabled",
+    ]
     # The platform fee is typed like every other rate: "1,25" in French, "1.25" in English.
     formfield_overrides = {models.DecimalField: {"form_class": PercentField}}
 
@@ -175,8 +262,16 @@ class TaxRateAdmin(ReadOnlyAdmin):
 
 @admin.register(ConnectedAccount)
 class ConnectedAccountAdmin(ReadOnlyAdmin):
-    list_display = ["display_name", "studio", "stripe_account_id", "state", "is_default", "charges_enabled",
-                    "payouts_enabled", "synced_at"]
+    list_display = [
+        "display_name",
+        "studio",
+        "stripe_account_id",
+        "state",
+        "is_default",
+        "charges_enabled",
+        "payouts_enabled",
+        "synced_at",
+    ]
     list_filter = ["state", "charges_enabled", "studio"]
     list_select_related = ["studio"]
     search_fields = ["stripe_account_id", "display_name"]
@@ -184,7 +279,16 @@ class ConnectedAccountAdmin(ReadOnlyAdmin):
 
 @admin.register(StripeEvent)
 class StripeEventAdmin(ReadOnlyAdmin):
-    list_display = ["received_at", "type", "event_id", "account", "studio_id", "processed_at", "attempts", "outcome"]
+    list_display = [
+        "received_at",
+        "type",
+        "event_id",
+        "account",
+        "studio_id",
+        "processed_at",
+        "attempts",
+        "outcome",
+    ]
     list_filter = ["type"]
     search_fields = ["event_id", "account"]
     date_hierarchy = "received_at"

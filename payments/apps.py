@@ -18,15 +18,30 @@ class PaymentsConfig(AppConfig):
         beat.register("payments-outcomes-sweep", task="payments.sweep_outcomes", schedule=120.0)
         beat.register("payments-stripe-events-sweep", task="payments.sweep_stripe_events", schedule=300.0)
 
-        navigation.add_manage(navigation.NavEntry(_("Payments"), "payments-ledger", perm=Perm.VIEW_REPORTS, order=55))
-        navigation.add_manage(navigation.NavEntry(_("Payment accounts"), "payments-accounts",
-                                                  perm=Perm.CONNECT_PAYMENTS, order=60))
-        navigation.add_manage(navigation.NavEntry(_("Stripe events"), "payments-events",
-                                                  perm=Perm.CONNECT_PAYMENTS, order=62))
-        navigation.add_settings_tab(navigation.NavEntry(_("Fees and taxes"), "payments-fees",
-                                                        perm=Perm.MANAGE_SETTINGS, settings_tab="payments-fees"))
-        navigation.add_settings_tab(navigation.NavEntry(_("Saved payment methods"), "payments-saved-methods-settings",
-                                                        perm=Perm.MANAGE_SETTINGS, settings_tab="saved-methods"))
+        navigation.add_manage(
+            navigation.NavEntry(_("Payments"), "payments-ledger", perm=Perm.VIEW_REPORTS, order=55)
+        )
+        navigation.add_manage(
+            navigation.NavEntry(
+                _("Payment accounts"), "payments-accounts", perm=Perm.CONNECT_PAYMENTS, order=60
+            )
+        )
+        navigation.add_manage(
+            navigation.NavEntry(_("Stripe events"), "payments-events", perm=Perm.CONNECT_PAYMENTS, order=62)
+        )
+        navigation.add_settings_tab(
+            navigation.NavEntry(
+                _("Fees and taxes"), "payments-fees", perm=Perm.MANAGE_SETTINGS, settings_tab="payments-fees"
+            )
+        )
+        navigation.add_settings_tab(
+            navigation.NavEntry(
+                _("Saved payment methods"),
+                "payments-saved-methods-settings",
+                perm=Perm.MANAGE_SETTINGS,
+                settings_tab="saved-methods",
+            )
+        )
         checklist.CHECKS["stripe"] = _stripe_connected
         location_facts.register_location_fact(_location_account)
 
@@ -42,7 +57,11 @@ class PaymentsConfig(AppConfig):
 def _stripe_connected(studio) -> bool:
     from payments.models import ConnectedAccount
 
-    return ConnectedAccount.objects.filter(studio=studio, charges_enabled=True).exclude(stripe_account_id="").exists()
+    return (
+        ConnectedAccount.objects.filter(studio=studio, charges_enabled=True)
+        .exclude(stripe_account_id="")
+        .exists()
+    )
 
 
 def _location_account(location):
@@ -61,40 +80,44 @@ def _register_audit_terms() -> None:
     """How payments' audit codes and details read in the audit log (studio.registries.audit)."""
     from studio.registries import audit
 
-    audit.register_actions({
-        "payment.created": _("Payment started"),
-        "payment.tendered": _("Payment recorded (cash or credit)"),
-        "refund.created": _("Refund requested"),
-        "refund.succeeded": _("Refund completed"),
-        "refund.failed": _("Refund failed"),
-        "credit.granted": _("Studio credit added"),
-        "credit.spent": _("Studio credit used"),
-        "tax_rate.created": _("Tax added"),
-        "tax_rate.updated": _("Tax changed"),
-        "tax_rate.archived": _("Tax archived"),
-        "tax_rate.restored": _("Tax restored"),
-        "escrow.payout_requested": _("Payout of held funds requested"),
-        "escrow.payout_paid": _("Payout of held funds paid"),
-        "escrow.payout_rejected": _("Payout of held funds rejected"),
-        "payments.account_started": _("Payment account created"),
-        "payments.account_created": _("Payment account opened at Stripe"),
-        "payments.account_status": _("Payment account status updated by Stripe"),
-        "payments.account_changed": _("Payment account changed"),
-        "payments.fees_updated": _("Card fees changed"),
-        "payments.saved_methods_enabled": _("Saved payment methods turned on"),
-        "payments.saved_methods_disabled": _("Saved payment methods turned off"),
-        "payments.saved_method_added": _("Payment method saved"),
-        "payments.saved_method_default": _("Default payment method changed"),
-        "payments.saved_method_deleted": _("Saved payment method removed"),
-        "payments.saved_method_migrated": _("Payment method imported"),
-        "payments.migration_uploaded": _("Payment method import uploaded"),
-        "payments.migration_dry_run": _("Payment method import checked for a row"),
-        "payments.migration_applied": _("Payment method import applied"),
-        "payments.migration_apply": _("Payment method import started for a row"),
-    })
-    audit.register_fields({
-        "amount": audit.Field(_("Amount"), audit.money),
-        "fee": audit.Field(_("Fee"), audit.money),
-        "payment": audit.Field(_("Payment"), lambda value, ctx: _("Payment #%(id)s") % {"id": value}),
-        "last4": audit.Field(_("Card ending in")),
-    })
+    audit.register_actions(
+        {
+            "payment.created": _("Payment started"),
+            "payment.tendered": _("Payment recorded (cash or credit)"),
+            "refund.created": _("Refund requested"),
+            "refund.succeeded": _("Refund completed"),
+            "refund.failed": _("Refund failed"),
+            "credit.granted": _("Studio credit added"),
+            "credit.spent": _("Studio credit used"),
+            "tax_rate.created": _("Tax added"),
+            "tax_rate.updated": _("Tax changed"),
+            "tax_rate.archived": _("Tax archived"),
+            "tax_rate.restored": _("Tax restored"),
+            "escrow.payout_requested": _("Payout of held funds requested"),
+            "escrow.payout_paid": _("Payout of held funds paid"),
+            "escrow.payout_rejected": _("Payout of held funds rejected"),
+            "payments.account_started": _("Payment account created"),
+            "payments.account_created": _("Payment account opened at Stripe"),
+            "payments.account_status": _("Payment account status updated by Stripe"),
+            "payments.account_changed": _("Payment account changed"),
+            "payments.fees_updated": _("Card fees changed"),
+            "payments.saved_methods_enabled": _("Saved payment methods turned on"),
+            "payments.saved_methods_disabled": _("Saved payment methods turned off"),
+            "payments.saved_method_added": _("Payment method saved"),
+            "payments.saved_method_default": _("Default payment method changed"),
+            "payments.saved_method_deleted": _("Saved payment method removed"),
+            "payments.saved_method_migrated": _("Payment method imported"),
+            "payments.migration_uploaded": _("Payment method import uploaded"),
+            "payments.migration_dry_run": _("Payment method import checked for a row"),
+            "payments.migration_applied": _("Payment method import applied"),
+            "payments.migration_apply": _("Payment method import started for a row"),
+        }
+    )
+    audit.register_fields(
+        {
+            "amount": audit.Field(_("Amount"), audit.money),
+            "fee": audit.Field(_("Fee"), audit.money),
+            "payment": audit.Field(_("Payment"), lambda value, ctx: _("Payment #%(id)s") % {"id": value}),
+            "last4": audit.Field(_("Card ending in")),
+        }
+    )

@@ -23,22 +23,33 @@ def _ensure_account(studio: Studio, name: str, location_name: str, default: bool
     account = ConnectedAccount.objects.filter(studio=studio, creation_key=key).first()
     if account is None:
         with transaction.atomic():
-            account = ConnectedAccount.objects.create(studio=studio, display_name=name, creation_key=key,
-                                                      is_default=default)
+            account = ConnectedAccount.objects.create(
+                studio=studio, display_name=name, creation_key=key, is_default=default
+            )
             location = Location.objects.get(studio=studio, name=location_name)
             ConnectedAccountLocation.objects.create(studio=studio, account=account, location=location)
     if not account.stripe_account_id:
-        created = gateway.account_create(idempotency_key=key, country=studio.country, email=None,
-                                         business_name=name, metadata={"atelier_studio": str(studio.pk)})
+        created = gateway.account_create(
+            idempotency_key=key,
+            country=studio.country,
+            email=None,
+            business_name=name,
+            metadata={"atelier_studio": str(studio.pk)},
+        )
         with transaction.atomic():
-            StripeAccountDirectory.objects.get_or_create(stripe_account_id=created.id,
-                                                         defaults={"studio_id": studio.pk})
-            ConnectedAccount.objects.filter(pk=account.pk).update(stripe_account_id=created.id,
-                                                                  state=ConnectedAccount.State.ONBOARDING)
+            StripeAccountDirectory.objects.get_or_create(
+                stripe_account_id=created.id, defaults={"studio_id": studio.pk}
+            )
+            ConnectedAccount.objects.filter(pk=account.pk).update(
+                stripe_account_id=created.id, state=ConnectedAccount.State.ONBOARDING
+            )
         account.refresh_from_db()
     if not account.charges_enabled:
-        gateway.account_fill_test_details(account_id=account.stripe_account_id, idempotency_key=f"{key}:details",
-                                          business_url=f"{settings.SITE_URL}/{studio.slug}/")
+        gateway.account_fill_test_details(
+            account_id=account.stripe_account_id,
+            idempotency_key=f"{key}:details",
+            business_url=f"{settings.SITE_URL}/{studio.slug}/",
+        )
         account = connected_account_sync(account=account)
     return account
 
@@ -58,12 +69,23 @@ def _seed_saved_methods(studio: Studio) -> None:
     from studio.services import SYSTEM, Actor
 
     if not svc.saved_methods_enabled(studio=studio):
-        owner = StaffMember.objects.filter(studio=studio, role__kind=RoleKind.OWNER).select_related("user").first()
-        svc.saved_methods_enable(studio=studio, actor=Actor(user=owner.user if owner else None), accept_terms=True)
-    extra = list(Client.objects.filter(studio=studio, user__isnull=True, email__endswith="@example.test")
-                 .order_by("id")[:6])
-    plan = DEMO_CARDS + [(c.email, ("pm_card_mastercard", "pm_card_amex", "pm_card_visa")[i % 3], True)
-                         for i, c in enumerate(extra)]
+        owner = (
+            StaffMember.objects.filter(studio=studio, role__kind=RoleKind.OWNER)
+            .select_related("user")
+            .first()
+        )
+        svc.saved_methods_enable(
+            studio=studio, actor=Actor(user=owner.user if owner else None), accept_terms=True
+        )
+    extra = list(
+        Client.objects.filter(studio=studio, user__isnull=True, email__endswith="@example.test").order_by(
+            "id"
+        )[:6]
+    )
+    plan = DEMO_CARDS + [
+        (c.email, ("pm_card_mastercard", "pm_card_amex", "pm_card_visa")[i % 3], True)
+        for i, c in enumerate(extra)
+    ]
     for email, method, default in plan:
         client = Client.objects.filter(studio=studio, email__iexact=email).first()
         if client is None:
@@ -71,22 +93,36 @@ def _seed_saved_methods(studio: Studio) -> None:
         kind = "acss_debit" if method == "acss" else "card"
         if SavedPaymentMethod.objects.filter(client=client, kind=kind).exists():
             continue
-        request = svc.setup_start(studio=studio, actor=SYSTEM, client=client, kind=kind, source="staff",
-                                  make_default=default)
+        request = svc.setup_start(
+            studio=studio, actor=SYSTEM, client=client, kind=kind, source="staff", make_default=default
+        )
         if kind == "card":
-            gateway.setup_intent_confirm_for_demo(account=request.account.stripe_account_id,
-                                                  setup_intent_id=request.stripe_setup_intent_id,
-                                                  idempotency_key=f"demo-confirm:{request.pk}",
-                                                  payment_method_id=method)
+            gateway.setup_intent_confirm_for_demo(
+                account=request.account.stripe_account_id,
+                setup_intent_id=request.stripe_setup_intent_id,
+                idempotency_key=f"demo-confirm:{request.pk}",
+                payment_method_id=method,
+            )
         else:
             gateway.setup_intent_confirm_for_demo(
-                account=request.account.stripe_account_id, setup_intent_id=request.stripe_setup_intent_id,
+                account=request.account.stripe_account_id,
+                setup_intent_id=request.stripe_setup_intent_id,
                 idempotency_key=f"demo-confirm:{request.pk}",
-                payment_method_data={"type": "acss_debit", "acss_debit": ACSS_TEST_ACCOUNT,
-                                     "billing_details": {"name": f"{client.first_name} {client.last_name}",
-                                                         "email": client.email}},
-                mandate_data={"customer_acceptance": {"type": "online", "online": {
-                    "ip_address": "127.0.0.1", "user_agent": "Atelier demo seed"}}})
+                payment_method_data={
+                    "type": "acss_debit",
+                    "acss_debit": ACSS_TEST_ACCOUNT,
+                    "billing_details": {
+                        "name": f"{client.first_name} {client.last_name}",
+                        "email": client.email,
+                    },
+                },
+                mandate_data={
+                    "customer_acceptance": {
+                        "type": "online",
+                        "online": {"ip_address": "127.0.0.1", "user_agent": "Atelier demo seed"},
+                    }
+                },
+            )
         svc.setup_complete(studio=studio, actor=SYSTEM, setup_request=request, consent=True)
 
 

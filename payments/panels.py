@@ -34,14 +34,23 @@ def _methods_context(request, client, *, can_add: bool, can_edit: bool, staff: b
     slug = request.studio.slug
     bank_kind = _bank_kind(request.studio)
     if staff:
+
         def add(kind):
-            return reverse("payments-staff-method-add", kwargs={"studio_slug": slug, "pk": client.pk, "kind": kind})
+            return reverse(
+                "payments-staff-method-add", kwargs={"studio_slug": slug, "pk": client.pk, "kind": kind}
+            )
     else:
+
         def add(kind):
             return reverse("payments-client-method-add", kwargs={"studio_slug": slug, "kind": kind})
+
     return {
-        "client": client, "methods": methods, "can_add": can_add, "can_edit": can_edit,
-        "room_left": len(methods) < MAX_SAVED_METHODS, "add_card_url": add("card"),
+        "client": client,
+        "methods": methods,
+        "can_add": can_add,
+        "can_edit": can_edit,
+        "room_left": len(methods) < MAX_SAVED_METHODS,
+        "add_card_url": add("card"),
         "add_bank_url": add(bank_kind) if bank_kind and client.email else None,
         "default_url": "payments-staff-method-default" if staff else "payments-client-method-default",
         "delete_url": "payments-staff-method-delete" if staff else "payments-client-method-delete",
@@ -52,31 +61,65 @@ def _methods_context(request, client, *, can_add: bool, can_edit: bool, staff: b
 
 
 def _saved_methods_annotations() -> dict:
-    return {"pay_saved_methods_on": Exists(PaymentSettings.objects.filter(studio_id=OuterRef("studio_id"),
-                                                                          saved_methods_enabled=True))}
+    return {
+        "pay_saved_methods_on": Exists(
+            PaymentSettings.objects.filter(studio_id=OuterRef("studio_id"), saved_methods_enabled=True)
+        )
+    }
 
 
 def _saved_methods_load(*, request, client) -> dict | None:
     if not client.pay_saved_methods_on:
         return None
     staff = request.staff
-    return _methods_context(request, client, can_add=staff.has_perm(Perm.ADD_SAVED_PAYMENT_METHOD),
-                            can_edit=staff.has_perm(Perm.EDIT_SAVED_PAYMENT_METHOD), staff=True)
+    return _methods_context(
+        request,
+        client,
+        can_add=staff.has_perm(Perm.ADD_SAVED_PAYMENT_METHOD),
+        can_edit=staff.has_perm(Perm.EDIT_SAVED_PAYMENT_METHOD),
+        staff=True,
+    )
 
 
 SAVED_METHODS_PANEL = ProfilePanel(
-    key="saved-methods", title=gettext_lazy("Saved payment methods"), template="payments/_saved_methods_panel.html",
-    perms=frozenset({Perm.ADD_SAVED_PAYMENT_METHOD, Perm.EDIT_SAVED_PAYMENT_METHOD, Perm.USE_SAVED_PAYMENT_METHOD}),
-    annotations=_saved_methods_annotations, load=_saved_methods_load, order=20)
+    key="saved-methods",
+    title=gettext_lazy("Saved payment methods"),
+    template="payments/_saved_methods_panel.html",
+    perms=frozenset(
+        {Perm.ADD_SAVED_PAYMENT_METHOD, Perm.EDIT_SAVED_PAYMENT_METHOD, Perm.USE_SAVED_PAYMENT_METHOD}
+    ),
+    annotations=_saved_methods_annotations,
+    load=_saved_methods_load,
+    order=20,
+)
 
 
 # --- staff profile: payments, refunds and studio credit (PAY-4, PAY-7) ----------------------------
 
 
 # A refund row and a credit row share these columns in the one query that reads both lists.
-_REFUND_COLUMNS = ("id", "created_at", "amount", "payment__currency", "payment__description", "destination",
-                   "status", "balance", "is_refund")
-_CREDIT_COLUMNS = ("id", "created_at", "amount", "currency", "kind", "note", "no_status", "balance", "is_refund")
+_REFUND_COLUMNS = (
+    "id",
+    "created_at",
+    "amount",
+    "payment__currency",
+    "payment__description",
+    "destination",
+    "status",
+    "balance",
+    "is_refund",
+)
+_CREDIT_COLUMNS = (
+    "id",
+    "created_at",
+    "amount",
+    "currency",
+    "kind",
+    "note",
+    "no_status",
+    "balance",
+    "is_refund",
+)
 
 
 def client_money_recent(*, client, limit: int = RECENT) -> dict:
@@ -90,31 +133,75 @@ def client_money_recent(*, client, limit: int = RECENT) -> dict:
     the query. The payments stay `Payment` instances (only the shown columns) for the shared
     status badge template."""
     succeeded = Q(status=Payment.Status.SUCCEEDED)
-    payments = list(Payment.objects.filter(studio_id=client.studio_id, client_id=client.pk)
-                    .only("id", "studio_id", "created_at", "description", "amount", "currency", "status",
-                          "amount_refunded", "outcome_unknown", "is_escrow")
-                    .annotate(total_paid=Window(Sum("amount", filter=succeeded)),
-                              total_refunded=Window(Sum("amount_refunded", filter=succeeded)))
-                    .order_by("-created_at", "-id")[:limit])
-    refunds = (Refund.objects.filter(studio_id=client.studio_id, payment__client_id=client.pk)
-               .annotate(balance=Value(None, output_field=BigIntegerField()), is_refund=Value(True))
-               .order_by("-created_at", "-id").values_list(*_REFUND_COLUMNS)[:limit])
-    credit = (CreditEntry.objects.filter(studio_id=client.studio_id, client_id=client.pk)
-              .annotate(no_status=Value("", output_field=CharField()), balance=Window(Sum("amount")),
-                        is_refund=Value(False))
-              .order_by("-created_at", "-id").values_list(*_CREDIT_COLUMNS)[:limit])
-    destinations, refund_statuses = choice_labels(Refund.Destination.choices), choice_labels(Refund.Status.choices)
+    payments = list(
+        Payment.objects.filter(studio_id=client.studio_id, client_id=client.pk)
+        .only(
+            "id",
+            "studio_id",
+            "created_at",
+            "description",
+            "amount",
+            "currency",
+            "status",
+            "amount_refunded",
+            "outcome_unknown",
+            "is_escrow",
+        )
+        .annotate(
+            total_paid=Window(Sum("amount", filter=succeeded)),
+            total_refunded=Window(Sum("amount_refunded", filter=succeeded)),
+        )
+        .order_by("-created_at", "-id")[:limit]
+    )
+    refunds = (
+        Refund.objects.filter(studio_id=client.studio_id, payment__client_id=client.pk)
+        .annotate(balance=Value(None, output_field=BigIntegerField()), is_refund=Value(True))
+        .order_by("-created_at", "-id")
+        .values_list(*_REFUND_COLUMNS)[:limit]
+    )
+    credit = (
+        CreditEntry.objects.filter(studio_id=client.studio_id, client_id=client.pk)
+        .annotate(
+            no_status=Value("", output_field=CharField()),
+            balance=Window(Sum("amount")),
+            is_refund=Value(False),
+        )
+        .order_by("-created_at", "-id")
+        .values_list(*_CREDIT_COLUMNS)[:limit]
+    )
+    destinations, refund_statuses = (
+        choice_labels(Refund.Destination.choices),
+        choice_labels(Refund.Status.choices),
+    )
     kinds = choice_labels(CreditEntry.Kind.choices)
     refund_rows, credit_rows, balance = [], [], 0
-    for pk, created_at, amount, currency, text, code, status, row_balance, is_refund in refunds.union(credit, all=True):
+    for pk, created_at, amount, currency, text, code, status, row_balance, is_refund in refunds.union(
+        credit, all=True
+    ):
         if is_refund:
-            refund_rows.append({"id": pk, "created_at": created_at, "amount": amount, "currency": currency,
-                                "description": text, "destination": destinations.get(code, code),
-                                "status": refund_statuses.get(status, status)})
+            refund_rows.append(
+                {
+                    "id": pk,
+                    "created_at": created_at,
+                    "amount": amount,
+                    "currency": currency,
+                    "description": text,
+                    "destination": destinations.get(code, code),
+                    "status": refund_statuses.get(status, status),
+                }
+            )
         else:
             balance = row_balance
-            credit_rows.append({"id": pk, "created_at": created_at, "amount": amount, "currency": currency,
-                                "kind": kinds.get(text, text), "note": code})
+            credit_rows.append(
+                {
+                    "id": pk,
+                    "created_at": created_at,
+                    "amount": amount,
+                    "currency": currency,
+                    "kind": kinds.get(text, text),
+                    "note": code,
+                }
+            )
     # UNION ALL keeps no order of its own: each list is put back newest first.
     refund_rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
     credit_rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
@@ -132,8 +219,13 @@ def client_money_recent(*, client, limit: int = RECENT) -> dict:
 def _status_state(payment: Payment) -> tuple:
     """Everything payments/_payment_status.html reads of a payment (keep the two in step)."""
     refunded = payment.amount_refunded
-    return (payment.status, bool(refunded), bool(refunded and refunded >= payment.amount),
-            payment.outcome_unknown, payment.is_escrow)
+    return (
+        payment.status,
+        bool(refunded),
+        bool(refunded and refunded >= payment.amount),
+        payment.outcome_unknown,
+        payment.is_escrow,
+    )
 
 
 def payment_status_cells(payments: list[Payment]) -> None:
@@ -157,16 +249,29 @@ def _money_load(*, request, client) -> dict:
     payment_url = row_url("payments-payment-detail", studio_slug=slug) if can_open else None
     payment_status_cells(context["payments"])
     # Rows as dicts, like the other lists: the template engine reads a key at its first try.
-    rows = [{"url": payment_url(p.pk) if payment_url else None, "created_at": p.created_at,
-             "description": p.description, "amount": p.amount, "currency": p.currency,
-             "status_html": p.status_html} for p in context["payments"]]
+    rows = [
+        {
+            "url": payment_url(p.pk) if payment_url else None,
+            "created_at": p.created_at,
+            "description": p.description,
+            "amount": p.amount,
+            "currency": p.currency,
+            "status_html": p.status_html,
+        }
+        for p in context["payments"]
+    ]
     return {**context, "payments": rows, "client": client, "currency": request.studio.currency}
 
 
 # Selling, refunding and reporting are the payments jobs: a teacher holds none and sees no money.
 MONEY_PANEL = ProfilePanel(
-    key="money", title=gettext_lazy("Payments and credit"), template="payments/_client_money.html",
-    perms=frozenset({Perm.VIEW_REPORTS, Perm.REFUND, Perm.SELL_POS}), load=_money_load, order=50)
+    key="money",
+    title=gettext_lazy("Payments and credit"),
+    template="payments/_client_money.html",
+    perms=frozenset({Perm.VIEW_REPORTS, Perm.REFUND, Perm.SELL_POS}),
+    load=_money_load,
+    order=50,
+)
 
 
 # --- the client's own account page ----------------------------------------------------------------
@@ -176,14 +281,22 @@ def client_saved_methods(request, client) -> Section | None:
     if not svc.saved_methods_enabled(studio=request.studio):
         return None
     context = _methods_context(request, client, can_add=True, can_edit=True, staff=False)
-    return Section(title=_("My payment methods"), template="payments/_saved_methods_panel.html", context=context,
-                   order=20, key="saved-methods")
+    return Section(
+        title=_("My payment methods"),
+        template="payments/_saved_methods_panel.html",
+        context=context,
+        order=20,
+        key="saved-methods",
+    )
 
 
 def home_change_check(client, new_location) -> list[str]:
     methods = svc.home_location_change_impact(client=client, new_location=new_location)
-    return [_("%(label)s •••• %(last4)s is saved on “%(account)s” and will no longer be offered for this "
-              "client's online purchases and renewals.") % {"label": m.label, "last4": m.last4,
-                                                            "account": m.account.display_name}
-            for m in methods]
-
+    return [
+        _(
+            "%(label)s •••• %(last4)s is saved on “%(account)s” and will no longer be offered for this "
+            "client's online purchases and renewals."
+        )
+        % {"label": m.label, "last4": m.last4, "account": m.account.display_name}
+        for m in methods
+    ]

@@ -33,8 +33,15 @@ ESCROW_FILTER = "escrow"
 # --- the ledger -------------------------------------------------------------------------------
 
 
-def payment_list(*, studio: Studio, status: str = "", account: str = "", search: str = "",
-                 date_from: date | None = None, date_to: date | None = None) -> QuerySet[Payment]:
+def payment_list(
+    *,
+    studio: Studio,
+    status: str = "",
+    account: str = "",
+    search: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Payment]:
     """Every payment attempt, newest first, with what the list shows joined in (constant query count).
 
     `account` is a ConnectedAccount id or "escrow"; `search` matches the client's name or email,
@@ -48,8 +55,12 @@ def payment_list(*, studio: Studio, status: str = "", account: str = "", search:
     elif account.isdigit():
         qs = qs.filter(account_id=int(account))
     for term in search.split():
-        qs = qs.filter(Q(client__first_name__icontains=term) | Q(client__last_name__icontains=term)
-                       | Q(client__email__icontains=term) | Q(description__icontains=term))
+        qs = qs.filter(
+            Q(client__first_name__icontains=term)
+            | Q(client__last_name__icontains=term)
+            | Q(client__email__icontains=term)
+            | Q(description__icontains=term)
+        )
     if date_from:
         qs = qs.filter(created_at__date__gte=date_from)
     if date_to:
@@ -79,8 +90,11 @@ class PaymentDetail:
 
 def payment_detail(*, studio: Studio, payment: Payment) -> PaymentDetail:
     history = list(PaymentStatusChange.objects.filter(studio=studio, payment=payment).order_by("at", "id"))
-    refunds = list(Refund.objects.filter(studio=studio, payment=payment).select_related("created_by")
-                   .order_by("-created_at", "-id"))
+    refunds = list(
+        Refund.objects.filter(studio=studio, payment=payment)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
+    )
     credit = list(CreditEntry.objects.filter(studio=studio, payment=payment).order_by("-created_at", "-id"))
     return PaymentDetail(payment=payment, history=history, refunds=refunds, credit_entries=credit)
 
@@ -95,12 +109,19 @@ def client_money_context(*, client: Client, limit: int = 10) -> dict:
     """
     payments_qs = Payment.objects.filter(studio_id=client.studio_id, client=client)
     payments = list(payments_qs.select_related("account").order_by("-created_at", "-id")[:limit])
-    totals = payments_qs.filter(status=Payment.Status.SUCCEEDED).aggregate(paid=Sum("amount"),
-                                                                           refunded=Sum("amount_refunded"))
-    refunds = list(Refund.objects.filter(studio_id=client.studio_id, payment__client=client)
-                   .select_related("payment").order_by("-created_at", "-id")[:limit])
-    entries = list(CreditEntry.objects.filter(studio_id=client.studio_id, client=client)
-                   .order_by("-created_at", "-id")[:limit])
+    totals = payments_qs.filter(status=Payment.Status.SUCCEEDED).aggregate(
+        paid=Sum("amount"), refunded=Sum("amount_refunded")
+    )
+    refunds = list(
+        Refund.objects.filter(studio_id=client.studio_id, payment__client=client)
+        .select_related("payment")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    entries = list(
+        CreditEntry.objects.filter(studio_id=client.studio_id, client=client).order_by("-created_at", "-id")[
+            :limit
+        ]
+    )
     currency = Studio.objects.only("currency").get(pk=client.studio_id).currency
     return {
         "client": client,
@@ -115,8 +136,11 @@ def client_money_context(*, client: Client, limit: int = 10) -> dict:
 
 
 def client_credit_entries(*, client: Client) -> QuerySet[CreditEntry]:
-    return (CreditEntry.objects.filter(studio_id=client.studio_id, client=client)
-            .select_related("created_by", "payment").order_by("-created_at", "-id"))
+    return (
+        CreditEntry.objects.filter(studio_id=client.studio_id, client=client)
+        .select_related("created_by", "payment")
+        .order_by("-created_at", "-id")
+    )
 
 
 # --- escrow ----------------------------------------------------------------------------------
@@ -124,9 +148,13 @@ def client_credit_entries(*, client: Client) -> QuerySet[CreditEntry]:
 
 def escrow_overview(*, studio: Studio) -> dict:
     taken = Payment.objects.filter(studio=studio, is_escrow=True, status=Payment.Status.SUCCEEDED).aggregate(
-        amount=Sum("amount"), refunded=Sum("amount_refunded"))
-    requests = list(EscrowPayoutRequest.objects.filter(studio=studio).select_related("requested_by")
-                    .order_by("-requested_at", "-id"))
+        amount=Sum("amount"), refunded=Sum("amount_refunded")
+    )
+    requests = list(
+        EscrowPayoutRequest.objects.filter(studio=studio)
+        .select_related("requested_by")
+        .order_by("-requested_at", "-id")
+    )
     return {
         "balance": escrow_balance(studio=studio),
         "taken": int(taken["amount"] or 0),
@@ -134,8 +162,11 @@ def escrow_overview(*, studio: Studio) -> dict:
         "requested": sum(r.amount for r in requests if r.status == EscrowPayoutRequest.Status.REQUESTED),
         "paid": sum(r.amount for r in requests if r.status == EscrowPayoutRequest.Status.PAID),
         "requests": requests,
-        "payments": list(Payment.objects.filter(studio=studio, is_escrow=True).select_related("client")
-                         .order_by("-created_at", "-id")[:20]),
+        "payments": list(
+            Payment.objects.filter(studio=studio, is_escrow=True)
+            .select_related("client")
+            .order_by("-created_at", "-id")[:20]
+        ),
     }
 
 
@@ -179,23 +210,31 @@ def _account_words(location: Location, by_location: dict[int, ConnectedAccount])
         return False, _("%(location)s has no payment account of its own.") % {"location": location.name}
     if not account.can_charge:
         return False, _("%(location)s's account “%(account)s” cannot take payments yet.") % {
-            "location": location.name, "account": account.display_name}
+            "location": location.name,
+            "account": account.display_name,
+        }
     return True, _("%(location)s's account “%(account)s” can take payments.") % {
-        "location": location.name, "account": account.display_name}
+        "location": location.name,
+        "account": account.display_name,
+    }
 
 
 def routing_explain(*, studio: Studio, purchase: Purchase) -> RoutingAnswer:
     """The routing service's answer, plus each PAY-3 rule in order: did it apply, and why (not)."""
     by_location, default = _location_accounts(studio)
     route = route_with(purchase=purchase, by_location=by_location, default=default)
-    kind_label = ItemKind(purchase.item_kind).label if purchase.item_kind in ItemKind.values else purchase.item_kind
+    kind_label = (
+        ItemKind(purchase.item_kind).label if purchase.item_kind in ItemKind.values else purchase.item_kind
+    )
     steps: list[RoutingStep] = []
     decided = False
 
     def add(number: int, title: str, applies: bool, detail: str, location: Location | None = None) -> None:
         nonlocal decided
         if decided:
-            steps.append(RoutingStep(number, title, "not_reached", _("Not reached: an earlier rule decided.")))
+            steps.append(
+                RoutingStep(number, title, "not_reached", _("Not reached: an earlier rule decided."))
+            )
             return
         if not applies:
             steps.append(RoutingStep(number, title, "skipped", detail))
@@ -217,8 +256,13 @@ def routing_explain(*, studio: Studio, purchase: Purchase) -> RoutingAnswer:
     elif purchase.pos_location is None:
         add(1, title1, True, _("No location was chosen for the sale."))
     else:
-        add(1, title1, True, _("Sold at %(location)s.") % {"location": purchase.pos_location.name},
-            purchase.pos_location)
+        add(
+            1,
+            title1,
+            True,
+            _("Sold at %(location)s.") % {"location": purchase.pos_location.name},
+            purchase.pos_location,
+        )
 
     title2 = _("Online class, instalment, appointment or product at a home location → that location")
     item = purchase.item_location
@@ -232,8 +276,14 @@ def routing_explain(*, studio: Studio, purchase: Purchase) -> RoutingAnswer:
     elif not item.is_home_location:
         add(2, title2, False, _("%(location)s is not a home location.") % {"location": item.name})
     else:
-        add(2, title2, True, _("The %(kind)s takes place at %(location)s.")
-            % {"kind": kind_label.lower(), "location": item.name}, item)
+        add(
+            2,
+            title2,
+            True,
+            _("The %(kind)s takes place at %(location)s.")
+            % {"kind": kind_label.lower(), "location": item.name},
+            item,
+        )
     rule2_applied = not pos and bound and item is not None and item.is_home_location
 
     title3 = _("Any other online purchase (memberships, renewals…) → the client's home location")
@@ -253,14 +303,33 @@ def routing_explain(*, studio: Studio, purchase: Purchase) -> RoutingAnswer:
     elif default is None:
         steps.append(RoutingStep(4, title4, "passed_over", _("The studio has no default account.")))
     elif not default.can_charge:
-        steps.append(RoutingStep(4, title4, "passed_over", _("The default account “%(account)s” cannot take "
-                                                             "payments yet.") % {"account": default.display_name}))
+        steps.append(
+            RoutingStep(
+                4,
+                title4,
+                "passed_over",
+                _("The default account “%(account)s” cannot take payments yet.")
+                % {"account": default.display_name},
+            )
+        )
     else:
-        steps.append(RoutingStep(4, title4, "chosen", _("The default account is “%(account)s”.")
-                                 % {"account": default.display_name}))
+        steps.append(
+            RoutingStep(
+                4,
+                title4,
+                "chosen",
+                _("The default account is “%(account)s”.") % {"account": default.display_name},
+            )
+        )
     if route.rule == Rule.ESCROW:
-        steps.append(RoutingStep(5, _("No account can take payments → escrow"), "chosen",
-                                 _("The platform holds the money until the studio can be paid (PAY-6).")))
+        steps.append(
+            RoutingStep(
+                5,
+                _("No account can take payments → escrow"),
+                "chosen",
+                _("The platform holds the money until the studio can be paid (PAY-6)."),
+            )
+        )
     return RoutingAnswer(route=route, steps=steps, purchase=purchase)
 
 
@@ -358,7 +427,8 @@ def account_requirements(*, account: ConnectedAccount, now=None) -> list[Require
 def saved_methods_in_use(*, studio: Studio) -> dict:
     """How many saved methods, and of how many clients, turning the feature off would idle."""
     totals = SavedPaymentMethod.objects.filter(studio=studio).aggregate(
-        methods=Count("id"), clients=Count("client", distinct=True))
+        methods=Count("id"), clients=Count("client", distinct=True)
+    )
     return {"methods": totals["methods"] or 0, "clients": totals["clients"] or 0}
 
 
@@ -374,14 +444,17 @@ class StrandedClient:
 MOVE_IMPACT_SHOWN = 50
 
 
-def account_change_impact(*, studio: Studio, account: ConnectedAccount, locations: list[Location],
-                          is_default: bool) -> tuple[list[StrandedClient], int]:
+def account_change_impact(
+    *, studio: Studio, account: ConnectedAccount, locations: list[Location], is_default: bool
+) -> tuple[list[StrandedClient], int]:
     """Before an account's locations (or the default) change: the clients whose renewals and online
     purchases would route to another account, with the methods saved elsewhere that stop being
     usable (SPM-4) — the same rule as a client's own home-location change. Returns the first
     `MOVE_IMPACT_SHOWN` clients and how many there are in all. Three queries plus the clients'."""
-    links = {link.location_id: link.account for link in
-             ConnectedAccountLocation.objects.filter(studio=studio).select_related("account")}
+    links = {
+        link.location_id: link.account
+        for link in ConnectedAccountLocation.objects.filter(studio=studio).select_related("account")
+    }
     default = ConnectedAccount.objects.filter(studio=studio, is_default=True).first()
     after = {loc_id: acct for loc_id, acct in links.items() if acct.pk != account.pk}
     after.update({loc.pk: account for loc in locations})
@@ -389,9 +462,15 @@ def account_change_impact(*, studio: Studio, account: ConnectedAccount, location
     homes = {loc.pk: loc for loc in Location.objects.filter(studio=studio, is_home_location=True)}
 
     def routed(location_id, by_location, fallback):
-        route = route_with(purchase=Purchase(channel=Channel.ONLINE, item_kind=ItemKind.MEMBERSHIP,
-                                             client_home_location=homes.get(location_id)),
-                           by_location=by_location, default=fallback)
+        route = route_with(
+            purchase=Purchase(
+                channel=Channel.ONLINE,
+                item_kind=ItemKind.MEMBERSHIP,
+                client_home_location=homes.get(location_id),
+            ),
+            by_location=by_location,
+            default=fallback,
+        )
         return route.account
 
     changed: dict[int | None, ConnectedAccount | None] = {}
@@ -404,9 +483,11 @@ def account_change_impact(*, studio: Studio, account: ConnectedAccount, location
     home_filter = Q(client__home_location_id__in=[pk for pk in changed if pk is not None])
     if None in changed:
         home_filter |= Q(client__home_location__isnull=True)
-    methods = (SavedPaymentMethod.objects.filter(home_filter, studio=studio)
-               .select_related("client", "client__home_location", "account").order_by("client__last_name",
-                                                                                     "client__first_name", "id"))
+    methods = (
+        SavedPaymentMethod.objects.filter(home_filter, studio=studio)
+        .select_related("client", "client__home_location", "account")
+        .order_by("client__last_name", "client__first_name", "id")
+    )
     by_client: dict[int, StrandedClient] = {}
     for method in methods:
         new_account = changed[method.client.home_location_id]
@@ -414,8 +495,9 @@ def account_change_impact(*, studio: Studio, account: ConnectedAccount, location
             continue  # already on the account the client's payments move to
         entry = by_client.get(method.client_id)
         if entry is None:
-            entry = by_client[method.client_id] = StrandedClient(client=method.client,
-                                                                 location=method.client.home_location, methods=[])
+            entry = by_client[method.client_id] = StrandedClient(
+                client=method.client, location=method.client.home_location, methods=[]
+            )
         entry.methods.append(method)
     stranded = list(by_client.values())
     return stranded[:MOVE_IMPACT_SHOWN], len(stranded)

@@ -20,7 +20,9 @@ class SchedulingConfig(AppConfig):
         from studio.registries import profile_panels
 
         navigation.add_manage(NavEntry(_("Schedule"), "schedule-calendar", order=10))
-        navigation.add_manage(NavEntry(_("Classes"), "class-template-list", perm=Perm.MANAGE_SCHEDULE, order=11))
+        navigation.add_manage(
+            NavEntry(_("Classes"), "class-template-list", perm=Perm.MANAGE_SCHEDULE, order=11)
+        )
         navigation.add_manage(NavEntry(_("Appointments"), "appointment-overview", order=12))
         navigation.add_manage(NavEntry(_("Kiosk"), "kiosk", perm=Perm.CHECK_IN, order=13))
         navigation.add_public(NavEntry(_("Schedule"), "public-schedule", order=10))
@@ -31,8 +33,11 @@ class SchedulingConfig(AppConfig):
         _register_audit_terms()
         # Hourly: cheap when nothing is due, and a new day's sessions appear soon after midnight
         # in every time zone.
-        beat.register("scheduling-extend-series", task="scheduling.extend_series_all_studios",
-                      schedule=crontab(minute=7))
+        beat.register(
+            "scheduling-extend-series",
+            task="scheduling.extend_series_all_studios",
+            schedule=crontab(minute=7),
+        )
         beat.register("scheduling-mark-no-shows", task="scheduling.mark_no_shows_all_studios", schedule=300.0)
 
 
@@ -40,37 +45,39 @@ def _register_audit_terms() -> None:
     """How scheduling's audit codes read in the audit log (studio.registries.audit)."""
     from studio.registries import audit
 
-    audit.register_actions({
-        "booking.booked": _("Client booked into a class"),
-        "booking.waitlisted": _("Client put on a class waitlist"),
-        "booking.cancelled": _("Class booking cancelled"),
-        "booking.late_cancelled": _("Class booking cancelled late"),
-        "booking.checked_in": _("Client checked in to a class"),
-        "booking.no_show": _("Client marked absent from a class"),
-        "booking.attendance_changed": _("Class attendance corrected"),
-        "appointment.booked": _("Appointment booked"),
-        "appointment.cancelled": _("Appointment cancelled"),
-        "appointment.late_cancelled": _("Appointment cancelled late"),
-        "appointment.checked_in": _("Client checked in to an appointment"),
-        "appointment.no_show": _("Client marked absent from an appointment"),
-        "class_template.created": _("Class created"),
-        "class_template.changed": _("Class changed"),
-        "class_template.archived": _("Class archived"),
-        "class_template.restored": _("Class restored"),
-        "class_series.created": _("Recurring series scheduled"),
-        "class_series.changed": _("Recurring series changed"),
-        "class_series.ended": _("Recurring series ended"),
-        "class_session.created": _("Single class scheduled"),
-        "class_session.changed": _("Class session changed"),
-        "class_session.cancelled": _("Class session cancelled"),
-        "appointment_service.created": _("Appointment type created"),
-        "appointment_service.changed": _("Appointment type changed"),
-        "appointment_calendar.created": _("Appointment calendar created"),
-        "appointment_calendar.changed": _("Appointment calendar changed"),
-        "availability.added": _("Availability added"),
-        "availability.removed": _("Availability removed"),
-        "availability.exception_added": _("Time off added"),
-        "availability.exception_removed": _("Time off removed"),
-        "kiosk.opened": _("Kiosk opened"),
-        "kiosk.closed": _("Kiosk closed"),
-    })
+    audit.register_actions(
+        {
+            "booking.booked": _("Client booked into a class"),
+            "booking.waitlisted": _("Client put on a class waitlist"),
+            "booking.cancelled": _("Class booking cancelled"),
+            "booking.late_cancelled": _("Class booking cancelled late"),
+            "booking.checked_in": _("Client checked in to a class"),
+            "booking.no_show": _("Client marked absent from a class"),
+            "booking.attendance_changed": _("Class attendance corrected"),
+            "appointment.booked": _("Appointment booked"),
+            "appointment.cancelled": _("Appointment cancelled"),
+            "appointment.late_cancelled": _("Appointment cancelled late"),
+            "appointment.checked_in": _("Client checked in to an appointment"),
+            "appointment.no_show": _("Client marked absent from an appointment"),
+            "class_template.created": _("Class created"),
+            "class_template.changed": _("Class changed"),
+            "class_template.archived": _("Class archived"),
+            "class_template.restored": _("Class restored"),
+            "class_series.created": _("Recurring series scheduled"),
+            "class_series.changed": _("Recurring series changed"),
+            "class_series.ended": _("Recurring series ended"),
+            "class_session.created": _("Single class scheduled"),
+            "class_session.changed": _("Class session changed"),
+            "class_session.cancelled": _("Class session cancelled"),
+            "appointment_service.created": _("Appointment type created"),
+            "appointment_service.changed": _("Appointment type changed"),
+            "appointment_calendar.created": _("Appointment calendar created"),
+            "appointment_calendar.changed": _("Appointment calendar changed"),
+            "availability.added": _("Availability added"),
+            "availability.removed": _("Availability removed"),
+            "availability.exception_added": _("Time off added"),
+            "availability.exception_removed": _("Time off removed"),
+            "kiosk.opened": _("Kiosk opened"),
+            "kiosk.closed": _("Kiosk closed"),
+        }
+    )

@@ -40,8 +40,10 @@ class ClassTemplateForm(BoundedInputsMixin, forms.ModelForm):
     class Meta:
         model = ClassTemplate
         fields = ["name", "description", "default_duration_minutes", "capacity", "colour", "online_allowed"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
-                   "colour": forms.TextInput(attrs={"type": "color"})}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "colour": forms.TextInput(attrs={"type": "color"}),
+        }
 
     def __init__(self, *args, studio: Studio, **kwargs):
         super().__init__(*args, **kwargs)
@@ -50,7 +52,9 @@ class ClassTemplateForm(BoundedInputsMixin, forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        clash = ClassTemplate.objects.filter(studio=self.studio, name__iexact=name).exclude(pk=self.instance.pk)
+        clash = ClassTemplate.objects.filter(studio=self.studio, name__iexact=name).exclude(
+            pk=self.instance.pk
+        )
         if clash.exists():
             raise ValidationError(_("Another class template already has this name."))
         return name
@@ -64,14 +68,18 @@ def state_bounds(form: forms.Form, *, duration: str = "duration_minutes", capaci
     field with no model field behind it) took 1440 minutes. The bounds are enforced here, in
     place of whatever the field was built with.
     """
-    bounds = [(duration, 5, MAX_DURATION_MINUTES, _("From 5 to %(max)s minutes.")),
-              (capacity, 1, MAX_CAPACITY, _("From 1 to %(max)s people."))]
+    bounds = [
+        (duration, 5, MAX_DURATION_MINUTES, _("From 5 to %(max)s minutes.")),
+        (capacity, 1, MAX_CAPACITY, _("From 1 to %(max)s people.")),
+    ]
     for name, low, high, help_text in bounds:
         if name not in form.fields:
             continue
         field = form.fields[name]
         field.min_value, field.max_value = low, high
-        field.validators = [v for v in field.validators if not isinstance(v, (MinValueValidator, MaxValueValidator))]
+        field.validators = [
+            v for v in field.validators if not isinstance(v, (MinValueValidator, MaxValueValidator))
+        ]
         field.validators += [MinValueValidator(low), MaxValueValidator(high)]
         field.widget.attrs.update(min=low, max=high)
         field.help_text = " ".join(filter(None, [str(field.help_text or ""), str(help_text % {"max": high})]))
@@ -79,13 +87,18 @@ def state_bounds(form: forms.Form, *, duration: str = "duration_minutes", capaci
 
 def confirm_over_room_field() -> forms.BooleanField:
     """Hidden until the capacity is above the room's: then the person ticks it to go ahead."""
-    return forms.BooleanField(label=_("Yes, take more people than the room holds"), required=False,
-                              widget=forms.HiddenInput)
+    return forms.BooleanField(
+        label=_("Yes, take more people than the room holds"), required=False, widget=forms.HiddenInput
+    )
 
 
 def online_url_field() -> forms.URLField:
-    return forms.URLField(label=_("Online link"), required=False, assume_scheme="https",
-                          help_text=_("For a class taught online (no location needed)."))
+    return forms.URLField(
+        label=_("Online link"),
+        required=False,
+        assume_scheme="https",
+        help_text=_("For a class taught online (no location needed)."),
+    )
 
 
 class PlaceMixin:
@@ -108,9 +121,14 @@ class PlaceMixin:
         if data.get("confirm_over_room"):
             return
         self.fields["confirm_over_room"].widget = forms.CheckboxInput()
-        self.add_error("confirm_over_room", _(
-            "%(room)s holds %(room_capacity)s people and this class takes %(capacity)s. Tick the box to confirm, "
-            "or lower the capacity.") % {"room": room.name, "room_capacity": room.capacity, "capacity": capacity})
+        self.add_error(
+            "confirm_over_room",
+            _(
+                "%(room)s holds %(room_capacity)s people and this class takes %(capacity)s. Tick the box to confirm, "
+                "or lower the capacity."
+            )
+            % {"room": room.name, "room_capacity": room.capacity, "capacity": capacity},
+        )
 
     def _clean_place(self, data: dict, template: ClassTemplate | None) -> None:
         location, room, online = data.get("location"), data.get("room"), data.get("online_url")
@@ -123,18 +141,33 @@ class PlaceMixin:
 
 
 class ClassSeriesForm(PlaceMixin, TenantModelForm):
-    weekdays = forms.TypedMultipleChoiceField(label=_("Days of the week"), choices=WEEKDAYS, coerce=int,
-                                              widget=forms.CheckboxSelectMultiple)
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Days of the week"), choices=WEEKDAYS, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
     online_url = online_url_field()
     starts_on = BoundedDateField(label=_("First date"), widget=DATE)
-    ends_on = BoundedDateField(label=_("Last date"), widget=DATE, required=False,
-                               help_text=_("Leave empty to keep it going."))
+    ends_on = BoundedDateField(
+        label=_("Last date"), widget=DATE, required=False, help_text=_("Leave empty to keep it going.")
+    )
     confirm_over_room = confirm_over_room_field()
 
     class Meta(TenantModelForm.Meta):
         model = ClassSeries
-        fields = ["template", "weekdays", "start_time", "duration_minutes", "teacher", "location", "room",
-                  "online_url", "capacity", "confirm_over_room", "starts_on", "ends_on", "weeks_ahead"]
+        fields = [
+            "template",
+            "weekdays",
+            "start_time",
+            "duration_minutes",
+            "teacher",
+            "location",
+            "room",
+            "online_url",
+            "capacity",
+            "confirm_over_room",
+            "starts_on",
+            "ends_on",
+            "weeks_ahead",
+        ]
         widgets = {"start_time": TIME}
 
     def __init__(self, *args, studio: Studio, **kwargs):
@@ -152,8 +185,11 @@ class ClassSeriesForm(PlaceMixin, TenantModelForm):
         self._clean_place(data, template)
         starts_on = data.get("starts_on", getattr(self.instance, "starts_on", None))
         if starts_on and data.get("ends_on") and data["ends_on"] < starts_on:
-            self.add_error("ends_on", _("The last date comes after the first (%(date)s).")
-                           % {"date": date_format(starts_on, "DATE_FORMAT")})
+            self.add_error(
+                "ends_on",
+                _("The last date comes after the first (%(date)s).")
+                % {"date": date_format(starts_on, "DATE_FORMAT")},
+            )
         self._warn_over_room(data, data.get("capacity") or (template.capacity if template else None))
         return data
 
@@ -161,13 +197,27 @@ class ClassSeriesForm(PlaceMixin, TenantModelForm):
 class SeriesEditForm(ClassSeriesForm):
     """Edit a series from one date on ("this and following")."""
 
-    apply_from = BoundedDateField(label=_("Apply to sessions from"), widget=DATE,
-                                  help_text=_("Earlier sessions keep their current details."))
+    apply_from = BoundedDateField(
+        label=_("Apply to sessions from"),
+        widget=DATE,
+        help_text=_("Earlier sessions keep their current details."),
+    )
     starts_on = None  # the first date of an existing series does not change
 
     class Meta(ClassSeriesForm.Meta):
-        fields = ["weekdays", "start_time", "duration_minutes", "teacher", "location", "room", "online_url",
-                  "capacity", "confirm_over_room", "ends_on", "weeks_ahead"]
+        fields = [
+            "weekdays",
+            "start_time",
+            "duration_minutes",
+            "teacher",
+            "location",
+            "room",
+            "online_url",
+            "capacity",
+            "confirm_over_room",
+            "ends_on",
+            "weeks_ahead",
+        ]
 
 
 class SeriesEndForm(forms.Form):
@@ -179,8 +229,9 @@ class SessionForm(PlaceMixin, TenantModelForm):
 
     date = BoundedDateField(label=_("Date"), widget=DATE)
     start_time = forms.TimeField(label=_("Start time"), widget=TIME)
-    duration_minutes = forms.IntegerField(label=_("Duration (minutes)"), required=False,
-                                          help_text=_("Leave empty to use the template's."))
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"), required=False, help_text=_("Leave empty to use the template's.")
+    )
     online_url = online_url_field()
     confirm_over_room = confirm_over_room_field()
 
@@ -198,14 +249,27 @@ class SessionForm(PlaceMixin, TenantModelForm):
         if self.instance.pk:
             del self.fields["template"]
             local = self.instance.local_start
-            self.initial.update(date=local.date(), start_time=local.time().replace(second=0, microsecond=0),
-                                duration_minutes=self.instance.duration_minutes)
+            self.initial.update(
+                date=local.date(),
+                start_time=local.time().replace(second=0, microsecond=0),
+                duration_minutes=self.instance.duration_minutes,
+            )
             self.fields["duration_minutes"].required = True
             self.fields["duration_minutes"].help_text = ""
         state_bounds(self)
         # Fields in the order a person fills them.
-        order = ["template", "date", "start_time", "duration_minutes", "teacher", "location", "room", "online_url",
-                 "capacity", "confirm_over_room"]
+        order = [
+            "template",
+            "date",
+            "start_time",
+            "duration_minutes",
+            "teacher",
+            "location",
+            "room",
+            "online_url",
+            "capacity",
+            "confirm_over_room",
+        ]
         self.order_fields([f for f in order if f in self.fields])
 
     def clean(self):
@@ -214,7 +278,11 @@ class SessionForm(PlaceMixin, TenantModelForm):
         self._clean_place(data, template)
         if template is not None and not data.get("capacity") and "capacity" not in self.errors:
             data["capacity"] = template.capacity
-        if template is not None and not data.get("duration_minutes") and "duration_minutes" not in self.errors:
+        if (
+            template is not None
+            and not data.get("duration_minutes")
+            and "duration_minutes" not in self.errors
+        ):
             data["duration_minutes"] = template.default_duration_minutes
         self._warn_over_room(data, data.get("capacity"))
         return data
@@ -230,8 +298,12 @@ class SessionForm(PlaceMixin, TenantModelForm):
 
 
 class SessionCancelForm(forms.Form):
-    note = forms.CharField(label=_("Message to the booked clients"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}), max_length=1000)
+    note = forms.CharField(
+        label=_("Message to the booked clients"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+    )
 
 
 class StaffBookingForm(forms.Form):
@@ -245,8 +317,9 @@ class StaffBookingForm(forms.Form):
 class FamilyBookingForm(forms.Form):
     """A client books for themselves or one of their dependants."""
 
-    client = forms.ModelChoiceField(label=_("Who is coming?"), queryset=None, empty_label=None,
-                                    widget=forms.RadioSelect)
+    client = forms.ModelChoiceField(
+        label=_("Who is coming?"), queryset=None, empty_label=None, widget=forms.RadioSelect
+    )
 
     def __init__(self, *args, family: list[Client], **kwargs):
         super().__init__(*args, **kwargs)
@@ -263,19 +336,33 @@ class AppointmentServiceForm(BoundedInputsMixin, forms.ModelForm):
 
     class Meta:
         model = AppointmentService
-        fields = ["name", "description", "duration_minutes", "price_amount", "buffer_before_minutes",
-                  "buffer_after_minutes"]
+        fields = [
+            "name",
+            "description",
+            "duration_minutes",
+            "price_amount",
+            "buffer_before_minutes",
+            "buffer_after_minutes",
+        ]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, studio: Studio, **kwargs):
         super().__init__(*args, **kwargs)
         self.studio = studio
-        self.fields["price_amount"] = MoneyField(label=_("Price"), required=False, allow_zero=True,
-                                                 currency=studio.currency, initial=self.initial.get("price_amount"))
+        self.fields["price_amount"] = MoneyField(
+            label=_("Price"),
+            required=False,
+            allow_zero=True,
+            currency=studio.currency,
+            initial=self.initial.get("price_amount"),
+        )
         self.fields["price_amount"].help_text = _("In %(currency)s.") % {"currency": studio.currency}
         # The model refuses what is out of these bounds; the form says them before anyone tries.
-        for name, low, high in (("duration_minutes", 5, 8 * 60), ("buffer_before_minutes", 0, 240),
-                                ("buffer_after_minutes", 0, 240)):
+        for name, low, high in (
+            ("duration_minutes", 5, 8 * 60),
+            ("buffer_before_minutes", 0, 240),
+            ("buffer_after_minutes", 0, 240),
+        ):
             field = self.fields[name]
             field.widget.attrs.update(min=low, max=high)
             field.help_text = _("From %(min)s to %(max)s minutes.") % {"min": low, "max": high}
@@ -285,15 +372,18 @@ class AppointmentServiceForm(BoundedInputsMixin, forms.ModelForm):
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
-        clash = AppointmentService.objects.filter(studio=self.studio, name__iexact=name).exclude(pk=self.instance.pk)
+        clash = AppointmentService.objects.filter(studio=self.studio, name__iexact=name).exclude(
+            pk=self.instance.pk
+        )
         if clash.exists():
             raise ValidationError(_("Another service already has this name."))
         return name
 
 
 class AppointmentCalendarForm(TenantModelForm):
-    services = forms.ModelMultipleChoiceField(label=_("Services offered"), queryset=None, required=False,
-                                              widget=forms.CheckboxSelectMultiple)
+    services = forms.ModelMultipleChoiceField(
+        label=_("Services offered"), queryset=None, required=False, widget=forms.CheckboxSelectMultiple
+    )
 
     class Meta(TenantModelForm.Meta):
         model = AppointmentCalendar
@@ -398,5 +488,7 @@ def day_refused_notice(value: str | None) -> str:
     repeated (it may be anything)."""
     if not value or parse_date_param(value, None) is not None:
         return ""
-    return str(_("That date cannot be shown: the calendar runs from %(min)s to %(max)s. Here is today.") % {
-        "min": date_format(MIN_DATE, "DATE_FORMAT"), "max": date_format(MAX_DATE, "DATE_FORMAT")})
+    return str(
+        _("That date cannot be shown: the calendar runs from %(min)s to %(max)s. Here is today.")
+        % {"min": date_format(MIN_DATE, "DATE_FORMAT"), "max": date_format(MAX_DATE, "DATE_FORMAT")}
+    )

@@ -25,8 +25,13 @@ class Event:
 
 
 def _escape(text: str) -> str:
-    return (text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-            .replace("\r\n", "\\n").replace("\n", "\\n"))
+    return (
+        text.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+    )
 
 
 def _fold(line: str) -> str:
@@ -50,11 +55,23 @@ def _stamp(value: datetime) -> str:
 
 def calendar(events: Iterable[Event], *, name: str) -> str:
     now = _stamp(timezone.now())
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Atelier//Scheduling//EN", "CALSCALE:GREGORIAN",
-             "METHOD:PUBLISH", f"X-WR-CALNAME:{_escape(name)}"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Atelier//Scheduling//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"X-WR-CALNAME:{_escape(name)}",
+    ]
     for event in events:
-        lines += ["BEGIN:VEVENT", f"UID:{event.uid}", f"DTSTAMP:{now}", f"DTSTART:{_stamp(event.start)}",
-                  f"DTEND:{_stamp(event.end)}", f"SUMMARY:{_escape(event.summary)}"]
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{event.uid}",
+            f"DTSTAMP:{now}",
+            f"DTSTART:{_stamp(event.start)}",
+            f"DTEND:{_stamp(event.end)}",
+            f"SUMMARY:{_escape(event.summary)}",
+        ]
         if event.location:
             lines.append(f"LOCATION:{_escape(event.location)}")
         if event.description:
@@ -73,9 +90,13 @@ def booking_event(booking, *, host: str) -> Event:
     if session.location_id and session.location.address_line:
         place = f"{place}, {session.location.address_line}, {session.location.city}".rstrip(", ")
     return Event(
-        uid=f"booking-{booking.pk}@{booking.studio.slug}.{host}", start=session.starts_at, end=session.ends_at,
-        summary=f"{session.template.name} · {booking.studio.name}", location=place,
-        description=str(session.teacher), url=session.online_url,
+        uid=f"booking-{booking.pk}@{booking.studio.slug}.{host}",
+        start=session.starts_at,
+        end=session.ends_at,
+        summary=f"{session.template.name} · {booking.studio.name}",
+        location=place,
+        description=str(session.teacher),
+        url=session.online_url,
         cancelled=session.is_cancelled or not booking.is_active,
     )
 
@@ -83,8 +104,11 @@ def booking_event(booking, *, host: str) -> Event:
 def appointment_event(appointment, *, host: str) -> Event:
     location = appointment.calendar.location
     return Event(
-        uid=f"appointment-{appointment.pk}@{appointment.studio.slug}.{host}", start=appointment.starts_at,
-        end=appointment.ends_at, summary=f"{appointment.service.name} · {appointment.studio.name}",
+        uid=f"appointment-{appointment.pk}@{appointment.studio.slug}.{host}",
+        start=appointment.starts_at,
+        end=appointment.ends_at,
+        summary=f"{appointment.service.name} · {appointment.studio.name}",
         location=", ".join(p for p in (location.name, location.address_line, location.city) if p),
-        description=str(appointment.calendar.teacher), cancelled=not appointment.is_active,
+        description=str(appointment.calendar.teacher),
+        cancelled=not appointment.is_active,
     )

@@ -32,13 +32,25 @@ COUNTED = (BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW, BookingStatus.LATE_C
 
 
 def classes_step_done(studio: Studio) -> bool:
-    return ClassSeries.objects.filter(studio=studio).exists() or ClassSession.objects.filter(studio=studio).exists()
+    return (
+        ClassSeries.objects.filter(studio=studio).exists()
+        or ClassSession.objects.filter(studio=studio).exists()
+    )
 
 
 # The columns a booking row of the profile shows, read as tuples: no model instance per row.
-_BOOKING_COLUMNS = ("id", "status", "session_id", "session__starts_at", "session__online_url",
-                    "session__location_id", "session__template__name", "session__location__name",
-                    "session__location__time_zone", "session__room__name")
+_BOOKING_COLUMNS = (
+    "id",
+    "status",
+    "session_id",
+    "session__starts_at",
+    "session__online_url",
+    "session__location_id",
+    "session__template__name",
+    "session__location__name",
+    "session__location__time_zone",
+    "session__room__name",
+)
 
 
 class BookingRow(TypedDict):
@@ -70,8 +82,9 @@ class RecentBookings(NamedTuple):
     counts: dict[str, int]  # attended / no-show / late-cancel counts over every booking of the client
 
 
-def client_bookings_recent(*, client, now: datetime, upcoming: int = 10, history: int = 15,
-                           url: Callable[[int], str] | None = None) -> RecentBookings:
+def client_bookings_recent(
+    *, client, now: datetime, upcoming: int = 10, history: int = 15, url: Callable[[int], str] | None = None
+) -> RecentBookings:
     """The client's next `upcoming` active bookings (soonest first), last `history` others
     (newest first) and attendance counts, in one query: two cut, ordered selects joined by UNION ALL.
 
@@ -84,46 +97,92 @@ def client_bookings_recent(*, client, now: datetime, upcoming: int = 10, history
     ahead = Q(session__ends_at__gt=now, status__in=ACTIVE_STATUSES)
     mine = Booking.objects.filter(studio_id=client.studio_id, client_id=client.pk)
     counted = {f"n_{status}": Window(Count("id", filter=Q(status=status))) for status in COUNTED}
-    soonest = (mine.filter(ahead).annotate(ahead=Value(True), **counted).order_by("session__starts_at", "id")
-               .values_list(*_BOOKING_COLUMNS, "ahead", *counted)[:upcoming])
-    newest = (mine.filter(~ahead).annotate(ahead=Value(False), **counted).order_by("-session__starts_at", "-id")
-              .values_list(*_BOOKING_COLUMNS, "ahead", *counted)[:history])
+    soonest = (
+        mine.filter(ahead)
+        .annotate(ahead=Value(True), **counted)
+        .order_by("session__starts_at", "id")
+        .values_list(*_BOOKING_COLUMNS, "ahead", *counted)[:upcoming]
+    )
+    newest = (
+        mine.filter(~ahead)
+        .annotate(ahead=Value(False), **counted)
+        .order_by("-session__starts_at", "-id")
+        .values_list(*_BOOKING_COLUMNS, "ahead", *counted)[:history]
+    )
     labels, studio_zone = choice_labels(BookingStatus.choices), client.studio.time_zone
     # The badge each status wears, from the model's own rule, asked once per status.
     badges = {status: Booking(status=status).status_badge for status in BookingStatus.values}
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     soon, past = [], []
     group_counts: dict[bool, tuple[int, ...]] = {}
-    for (pk, status, session_id, starts_at, online_url, location_id, name, location, zone, room,
-         is_ahead, *row_counts) in soonest.union(newest, all=True):
+    for (
+        pk,
+        status,
+        session_id,
+        starts_at,
+        online_url,
+        location_id,
+        name,
+        location,
+        zone,
+        room,
+        is_ahead,
+        *row_counts,
+    ) in soonest.union(newest, all=True):
         group_counts[is_ahead] = row_counts
         zone = zone if location_id else studio_zone  # an online class shows in the studio's zone
         tz = zones.get(zone) or zones.setdefault(zone, zoneinfo.ZoneInfo(zone))
-        row = BookingRow(id=pk, session_id=session_id, name=name, start=starts_at.astimezone(tz),
-                         place=place_label(location or "", room or "", online_url), status=status,
-                         status_label=labels.get(status, status), badge=badges.get(status, ""),
-                         url=url(session_id) if url else None)
+        row = BookingRow(
+            id=pk,
+            session_id=session_id,
+            name=name,
+            start=starts_at.astimezone(tz),
+            place=place_label(location or "", room or "", online_url),
+            status=status,
+            status_label=labels.get(status, status),
+            badge=badges.get(status, ""),
+            url=url(session_id) if url else None,
+        )
         (soon if is_ahead else past).append(row)
     # UNION ALL keeps no order of its own: each group is put back in the order its select cut it.
     soon.sort(key=lambda r: (r["start"], r["id"]))
     past.sort(key=lambda r: (r["start"], r["id"]), reverse=True)
-    counts = {status.value: sum(group[i] for group in group_counts.values()) for i, status in enumerate(COUNTED)}
+    counts = {
+        status.value: sum(group[i] for group in group_counts.values()) for i, status in enumerate(COUNTED)
+    }
     return RecentBookings(soon, past, counts)
 
 
-def client_appointments_next(*, client, now: datetime, limit: int = 10,
-                             url: Callable[[int], str] | None = None) -> list[AppointmentRow]:
+def client_appointments_next(
+    *, client, now: datetime, limit: int = 10, url: Callable[[int], str] | None = None
+) -> list[AppointmentRow]:
     """The client's next booked appointments, soonest first: one query, only the shown columns."""
-    rows = (Appointment.objects.filter(studio_id=client.studio_id, client_id=client.pk, ends_at__gt=now,
-                                       status=AppointmentStatus.BOOKED)
-            .order_by("starts_at", "id")
-            .values_list("id", "starts_at", "service__name", "calendar__location__time_zone",
-                         "calendar__teacher__display_name", "calendar__teacher__user__full_name",
-                         "calendar__teacher__user__email")[:limit])
+    rows = (
+        Appointment.objects.filter(
+            studio_id=client.studio_id, client_id=client.pk, ends_at__gt=now, status=AppointmentStatus.BOOKED
+        )
+        .order_by("starts_at", "id")
+        .values_list(
+            "id",
+            "starts_at",
+            "service__name",
+            "calendar__location__time_zone",
+            "calendar__teacher__display_name",
+            "calendar__teacher__user__full_name",
+            "calendar__teacher__user__email",
+        )[:limit]
+    )
     # The teacher as StaffMember.__str__ names them: the shown name, else the login's name or email.
-    return [AppointmentRow(id=pk, name=name, start=starts_at.astimezone(zoneinfo.ZoneInfo(zone)),
-                           teacher=shown or full_name or email or "", url=url(pk) if url else None)
-            for pk, starts_at, name, zone, shown, full_name, email in rows]
+    return [
+        AppointmentRow(
+            id=pk,
+            name=name,
+            start=starts_at.astimezone(zoneinfo.ZoneInfo(zone)),
+            teacher=shown or full_name or email or "",
+            url=url(pk) if url else None,
+        )
+        for pk, starts_at, name, zone, shown, full_name, email in rows
+    ]
 
 
 def _client_bookings_load(*, request, client) -> dict:
@@ -142,17 +201,30 @@ def _client_bookings_load(*, request, client) -> dict:
 
 # Whoever may open a profile may see the client's classes: attendance is the studio's daily work.
 BOOKINGS_PANEL = ProfilePanel(
-    key="bookings", title=_("Classes and appointments"), template="scheduling/panels/client_bookings.html",
-    perms=frozenset({Perm.VIEW_CLIENTS}), load=_client_bookings_load, order=20)
+    key="bookings",
+    title=_("Classes and appointments"),
+    template="scheduling/panels/client_bookings.html",
+    perms=frozenset({Perm.VIEW_CLIENTS}),
+    load=_client_bookings_load,
+    order=20,
+)
 
 
 def account_bookings_panel(request, client) -> Section:
     now = timezone.now()
     family = selectors.family_of(client=client)
     feed = CalendarFeed.objects.filter(client=client).first()
-    return Section(title=_("My bookings"), template="scheduling/panels/account_bookings.html", order=10, context={
-        "upcoming": selectors.client_bookings(clients=family, upcoming=True, now=now),
-        "history": selectors.client_bookings(clients=family, upcoming=False, now=now, limit=10),
-        "appointments": selectors.client_appointments(clients=family, upcoming=True, now=now),
-        "feed": feed, "now": now, "family_size": len(family),
-    }, key="bookings")
+    return Section(
+        title=_("My bookings"),
+        template="scheduling/panels/account_bookings.html",
+        order=10,
+        context={
+            "upcoming": selectors.client_bookings(clients=family, upcoming=True, now=now),
+            "history": selectors.client_bookings(clients=family, upcoming=False, now=now, limit=10),
+            "appointments": selectors.client_appointments(clients=family, upcoming=True, now=now),
+            "feed": feed,
+            "now": now,
+            "family_size": len(family),
+        },
+        key="bookings",
+    )

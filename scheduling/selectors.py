@@ -45,7 +45,8 @@ def _with_counts(qs: QuerySet[ClassSession]) -> QuerySet[ClassSession]:
 
 def _sessions(studio_id: int) -> QuerySet[ClassSession]:
     return ClassSession.objects.filter(studio_id=studio_id).select_related(
-        "template", "teacher__user", "location", "room", "studio")
+        "template", "teacher__user", "location", "room", "studio"
+    )
 
 
 @dataclass(slots=True)
@@ -87,16 +88,27 @@ class Day:
     sessions: list[SessionCard] = field(default_factory=list)
 
 
-def sessions_between(*, studio: Studio, first: date, last: date, location_id: int | None = None,
-                     room_id: int | None = None, teacher_id: int | None = None, template_id: int | None = None,
-                     include_cancelled: bool = True) -> list[Day]:
+def sessions_between(
+    *,
+    studio: Studio,
+    first: date,
+    last: date,
+    location_id: int | None = None,
+    room_id: int | None = None,
+    teacher_id: int | None = None,
+    template_id: int | None = None,
+    include_cancelled: bool = True,
+) -> list[Day]:
     """Sessions dated first…last (each by its own location's calendar) as cards grouped by day,
     with booked and waitlist counts. Two queries, however many sessions."""
     # A day in any zone lies within ±14 h of the same UTC day; trim precisely below.
     start, _end = local_day_bounds(first, "UTC")
     _start, end = local_day_bounds(last, "UTC")
-    qs = _with_counts(ClassSession.objects.filter(studio=studio, starts_at__gte=start - timedelta(hours=14),
-                                                  starts_at__lt=end + timedelta(hours=14)))
+    qs = _with_counts(
+        ClassSession.objects.filter(
+            studio=studio, starts_at__gte=start - timedelta(hours=14), starts_at__lt=end + timedelta(hours=14)
+        )
+    )
     if location_id:
         qs = qs.filter(location_id=location_id)
     if room_id:
@@ -109,27 +121,71 @@ def sessions_between(*, studio: Studio, first: date, last: date, location_id: in
         qs = qs.exclude(status=SessionStatus.CANCELLED)
     # Names come with the rows (joined columns, not model instances); teachers' display names
     # follow StaffMember.__str__, so they come from one query of their own.
-    rows = list(qs.order_by("starts_at", "id").values_list(
-        "id", "starts_at", "ends_at", "template__name", "template__colour", "teacher_id", "location__name",
-        "location__time_zone", "room__name", "online_url", "capacity", "status", "booked_count", "waitlist_count"))
-    teachers = {m.pk: str(m) for m in StaffMember.objects.filter(pk__in={row[5] for row in rows})
-                .select_related("user")}
+    rows = list(
+        qs.order_by("starts_at", "id").values_list(
+            "id",
+            "starts_at",
+            "ends_at",
+            "template__name",
+            "template__colour",
+            "teacher_id",
+            "location__name",
+            "location__time_zone",
+            "room__name",
+            "online_url",
+            "capacity",
+            "status",
+            "booked_count",
+            "waitlist_count",
+        )
+    )
+    teachers = {
+        m.pk: str(m)
+        for m in StaffMember.objects.filter(pk__in={row[5] for row in rows}).select_related("user")
+    }
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     days = {first + timedelta(days=i): Day(first + timedelta(days=i)) for i in range((last - first).days + 1)}
-    for (pk, starts, ends, name, colour, teacher_id, location, tz, room, online, capacity, status, booked,
-         waiting) in rows:
+    for (
+        pk,
+        starts,
+        ends,
+        name,
+        colour,
+        teacher_id,
+        location,
+        tz,
+        room,
+        online,
+        capacity,
+        status,
+        booked,
+        waiting,
+    ) in rows:
         tz = tz or studio.time_zone
         zone = zones.get(tz) or zones.setdefault(tz, zoneinfo.ZoneInfo(tz))
         local_start = starts.astimezone(zone)
         day = days.get(local_start.date())
         if day is None:
             continue
-        day.sessions.append(SessionCard(
-            pk=pk, starts_at=starts, ends_at=ends, local_start=local_start, local_end=ends.astimezone(zone),
-            name=name, colour=colour, teacher=teachers[teacher_id], place=place_label(location or "", room or "", online),
-            room=room or "", capacity=capacity, booked_count=booked, waitlist_count=waiting,
-            is_cancelled=status == SessionStatus.CANCELLED,
-            zone="" if tz == studio.time_zone else tz.rsplit("/", 1)[-1].replace("_", " ")))
+        day.sessions.append(
+            SessionCard(
+                pk=pk,
+                starts_at=starts,
+                ends_at=ends,
+                local_start=local_start,
+                local_end=ends.astimezone(zone),
+                name=name,
+                colour=colour,
+                teacher=teachers[teacher_id],
+                place=place_label(location or "", room or "", online),
+                room=room or "",
+                capacity=capacity,
+                booked_count=booked,
+                waitlist_count=waiting,
+                is_cancelled=status == SessionStatus.CANCELLED,
+                zone="" if tz == studio.time_zone else tz.rsplit("/", 1)[-1].replace("_", " "),
+            )
+        )
     return list(days.values())
 
 
@@ -148,8 +204,11 @@ def label_start_times(days: list[Day]) -> None:
 
 def session_detail(*, session_id: int) -> ClassSession:
     """One session with its counts (raises DoesNotExist outside the studio's scope)."""
-    return _with_counts(ClassSession.objects.select_related(
-        "template", "series", "teacher__user", "location", "room", "studio")).get(pk=session_id)
+    return _with_counts(
+        ClassSession.objects.select_related(
+            "template", "series", "teacher__user", "location", "room", "studio"
+        )
+    ).get(pk=session_id)
 
 
 def name_sort_key(name: str) -> tuple[str, str]:
@@ -161,39 +220,49 @@ def name_sort_key(name: str) -> tuple[str, str]:
 
 def session_roster(*, session: ClassSession) -> dict[str, list[Booking]]:
     """The session's bookings: who is in the class, the waitlist in order, and the cancelled."""
-    rows = list(Booking.objects.filter(session=session).select_related("client", "booked_by")
-                .order_by("waitlisted_at", "created_at", "id"))
+    rows = list(
+        Booking.objects.filter(session=session)
+        .select_related("client", "booked_by")
+        .order_by("waitlisted_at", "created_at", "id")
+    )
     return {
-        "in_class": sorted((b for b in rows if b.status in OCCUPYING_STATUSES),
-                           key=lambda b: (name_sort_key(b.client.last_name), name_sort_key(b.client.first_name),
-                                          b.pk)),
+        "in_class": sorted(
+            (b for b in rows if b.status in OCCUPYING_STATUSES),
+            key=lambda b: (name_sort_key(b.client.last_name), name_sort_key(b.client.first_name), b.pk),
+        ),
         "waitlist": [b for b in rows if b.status == BookingStatus.WAITLISTED],
         "cancelled": [b for b in rows if b.status in (BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED)],
     }
 
 
 def class_template_list(*, studio: Studio, include_archived: bool = False) -> QuerySet[ClassTemplate]:
-    qs = ClassTemplate.objects.filter(studio=studio).annotate(
-        series_count=Count("series", distinct=True))
+    qs = ClassTemplate.objects.filter(studio=studio).annotate(series_count=Count("series", distinct=True))
     if not include_archived:
         qs = qs.filter(archived_at__isnull=True)
     return qs.order_by("archived_at", "name")
 
 
 def series_for_template(*, template: ClassTemplate) -> QuerySet[ClassSeries]:
-    return (ClassSeries.objects.filter(template=template)
-            .select_related("template", "teacher__user", "location", "room", "studio")
-            .order_by("-ends_on", "start_time", "id"))
+    return (
+        ClassSeries.objects.filter(template=template)
+        .select_related("template", "teacher__user", "location", "room", "studio")
+        .order_by("-ends_on", "start_time", "id")
+    )
 
 
 def series_upcoming_sessions(*, series: ClassSeries, now: datetime, limit: int = 12) -> list[ClassSession]:
-    qs = _with_counts(_sessions(series.studio_id).filter(series=series, ends_at__gt=now)).order_by("starts_at")
+    qs = _with_counts(_sessions(series.studio_id).filter(series=series, ends_at__gt=now)).order_by(
+        "starts_at"
+    )
     return list(qs[:limit])
 
 
 def teachers(*, studio: Studio) -> QuerySet[StaffMember]:
-    return StaffMember.objects.filter(studio=studio, is_active=True).select_related("user").order_by(
-        "display_name", "id")
+    return (
+        StaffMember.objects.filter(studio=studio, is_active=True)
+        .select_related("user")
+        .order_by("display_name", "id")
+    )
 
 
 def teaching_staff(*, studio: Studio, now: datetime | None = None) -> QuerySet[StaffMember]:
@@ -201,13 +270,21 @@ def teaching_staff(*, studio: Studio, now: datetime | None = None) -> QuerySet[S
     class from today on or a series still running — never the front desk as such. One query."""
     now = now or timezone.now()
     since = now - timedelta(days=1)
-    teaches = (Exists(ClassSession.objects.filter(teacher_id=OuterRef("pk"), status=SessionStatus.SCHEDULED,
-                                                  ends_at__gte=since))
-               | Exists(ClassSeries.objects.filter(teacher_id=OuterRef("pk")).filter(
-                   Q(ends_on__isnull=True) | Q(ends_on__gte=since.date()))))
-    return (StaffMember.objects.filter(studio=studio, is_active=True)
-            .filter(Q(role__kind=RoleKind.TEACHER) | teaches)
-            .select_related("user").order_by("display_name", "id"))
+    teaches = Exists(
+        ClassSession.objects.filter(
+            teacher_id=OuterRef("pk"), status=SessionStatus.SCHEDULED, ends_at__gte=since
+        )
+    ) | Exists(
+        ClassSeries.objects.filter(teacher_id=OuterRef("pk")).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gte=since.date())
+        )
+    )
+    return (
+        StaffMember.objects.filter(studio=studio, is_active=True)
+        .filter(Q(role__kind=RoleKind.TEACHER) | teaches)
+        .select_related("user")
+        .order_by("display_name", "id")
+    )
 
 
 def active_locations(*, studio: Studio) -> QuerySet[Location]:
@@ -230,8 +307,12 @@ def active_templates(*, studio: Studio) -> QuerySet[ClassTemplate]:
 
 def family_of(*, client: Client) -> list[Client]:
     """The client and their dependants: whom they can book for."""
-    dependants = [link.dependant for link in FamilyLink.objects.filter(guardian=client).select_related("dependant")
-                  .order_by("dependant__first_name")]
+    dependants = [
+        link.dependant
+        for link in FamilyLink.objects.filter(guardian=client)
+        .select_related("dependant")
+        .order_by("dependant__first_name")
+    ]
     return [client, *dependants]
 
 
@@ -240,23 +321,34 @@ def bookings_by_session(*, clients: list[Client], session_ids: list[int]) -> dic
     out: dict[int, list[Booking]] = defaultdict(list)
     if not clients or not session_ids:
         return out
-    for booking in Booking.objects.filter(client__in=clients, session_id__in=session_ids,
-                                          status__in=ACTIVE_STATUSES).select_related("client"):
+    for booking in Booking.objects.filter(
+        client__in=clients, session_id__in=session_ids, status__in=ACTIVE_STATUSES
+    ).select_related("client"):
         out[booking.session_id].append(booking)
     return out
 
 
-def client_bookings(*, clients: list[Client], upcoming: bool, now: datetime | None = None,
-                    limit: int = 50) -> list[Booking]:
+def client_bookings(
+    *, clients: list[Client], upcoming: bool, now: datetime | None = None, limit: int = 50
+) -> list[Booking]:
     """Bookings of these clients: upcoming ones (active) soonest first, or past ones newest first."""
     now = now or timezone.now()
     qs = Booking.objects.filter(client__in=clients).select_related(
-        "client", "session__template", "session__location", "session__room", "session__teacher__user", "session__studio")
+        "client",
+        "session__template",
+        "session__location",
+        "session__room",
+        "session__teacher__user",
+        "session__studio",
+    )
     if upcoming:
-        qs = qs.filter(session__ends_at__gt=now, status__in=ACTIVE_STATUSES).order_by("session__starts_at", "id")
+        qs = qs.filter(session__ends_at__gt=now, status__in=ACTIVE_STATUSES).order_by(
+            "session__starts_at", "id"
+        )
     else:
         qs = qs.filter(Q(session__ends_at__lte=now) | ~Q(status__in=ACTIVE_STATUSES)).order_by(
-            "-session__starts_at", "-id")
+            "-session__starts_at", "-id"
+        )
     return list(qs[:limit])
 
 
@@ -265,11 +357,13 @@ def client_attendance_counts(*, client: Client) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
-def client_appointments(*, clients: list[Client], upcoming: bool, now: datetime | None = None,
-                        limit: int = 50) -> list[Appointment]:
+def client_appointments(
+    *, clients: list[Client], upcoming: bool, now: datetime | None = None, limit: int = 50
+) -> list[Appointment]:
     now = now or timezone.now()
     qs = Appointment.objects.filter(client__in=clients).select_related(
-        "client", "service", "calendar__location", "calendar__teacher__user", "studio")
+        "client", "service", "calendar__location", "calendar__teacher__user", "studio"
+    )
     if upcoming:
         qs = qs.filter(ends_at__gt=now, status=AppointmentStatus.BOOKED).order_by("starts_at")
     else:
@@ -283,24 +377,32 @@ def client_appointments(*, clients: list[Client], upcoming: bool, now: datetime 
 def kiosk_sessions(*, location: Location, day: date) -> list[ClassSession]:
     """Today's classes at the kiosk's location, with their counts."""
     start, end = local_day_bounds(day, location.time_zone)
-    qs = _with_counts(_sessions(location.studio_id).filter(location=location, starts_at__gte=start, starts_at__lt=end,
-                                                         status=SessionStatus.SCHEDULED))
+    qs = _with_counts(
+        _sessions(location.studio_id).filter(
+            location=location, starts_at__gte=start, starts_at__lt=end, status=SessionStatus.SCHEDULED
+        )
+    )
     return list(qs.order_by("starts_at", "id"))
 
 
 def kiosk_roster(*, session: ClassSession) -> list[Booking]:
-    return list(Booking.objects.filter(session=session, status__in=OCCUPYING_STATUSES).select_related("client")
-                .order_by("client__first_name", "client__last_name", "id"))
+    return list(
+        Booking.objects.filter(session=session, status__in=OCCUPYING_STATUSES)
+        .select_related("client")
+        .order_by("client__first_name", "client__last_name", "id")
+    )
 
 
 # --- appointments ---------------------------------------------------------------------------
 
 
 def calendar_list(*, studio: Studio) -> QuerySet[AppointmentCalendar]:
-    return (AppointmentCalendar.objects.filter(studio=studio, archived_at__isnull=True)
-            .select_related("teacher__user", "location").prefetch_related(
-                Prefetch("services", queryset=AppointmentService.objects.order_by("name")))
-            .order_by("location__name", "teacher__display_name"))
+    return (
+        AppointmentCalendar.objects.filter(studio=studio, archived_at__isnull=True)
+        .select_related("teacher__user", "location")
+        .prefetch_related(Prefetch("services", queryset=AppointmentService.objects.order_by("name")))
+        .order_by("location__name", "teacher__display_name")
+    )
 
 
 def service_list(*, studio: Studio, include_archived: bool = False) -> QuerySet[AppointmentService]:
@@ -312,8 +414,11 @@ def service_list(*, studio: Studio, include_archived: bool = False) -> QuerySet[
 
 def calendars_offering(*, service: AppointmentService) -> QuerySet[AppointmentCalendar]:
     ids = CalendarService.objects.filter(service=service).values("calendar_id")
-    return (AppointmentCalendar.objects.filter(pk__in=ids, archived_at__isnull=True)
-            .select_related("teacher__user", "location").order_by("location__name", "teacher__display_name"))
+    return (
+        AppointmentCalendar.objects.filter(pk__in=ids, archived_at__isnull=True)
+        .select_related("teacher__user", "location")
+        .order_by("location__name", "teacher__display_name")
+    )
 
 
 def _busy(calendar: AppointmentCalendar, start: datetime, end: datetime) -> list[slotting.Interval]:
@@ -321,45 +426,62 @@ def _busy(calendar: AppointmentCalendar, start: datetime, end: datetime) -> list
     their buffers) on any of their calendars, and the classes they teach."""
     margin = timedelta(hours=5)
     busy = [
-        slotting.Interval(a.starts_at - timedelta(minutes=a.buffer_before_minutes),
-                          a.ends_at + timedelta(minutes=a.buffer_after_minutes))
+        slotting.Interval(
+            a.starts_at - timedelta(minutes=a.buffer_before_minutes),
+            a.ends_at + timedelta(minutes=a.buffer_after_minutes),
+        )
         for a in Appointment.objects.filter(
-            calendar__teacher_id=calendar.teacher_id, starts_at__lt=end + margin, ends_at__gt=start - margin,
+            calendar__teacher_id=calendar.teacher_id,
+            starts_at__lt=end + margin,
+            ends_at__gt=start - margin,
             status__in=(AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN),
         ).only("starts_at", "ends_at", "buffer_before_minutes", "buffer_after_minutes")
     ]
     busy += [
         slotting.Interval(s.starts_at, s.ends_at)
-        for s in ClassSession.objects.filter(teacher_id=calendar.teacher_id, status=SessionStatus.SCHEDULED,
-                                             starts_at__lt=end, ends_at__gt=start).only("starts_at", "ends_at")
+        for s in ClassSession.objects.filter(
+            teacher_id=calendar.teacher_id,
+            status=SessionStatus.SCHEDULED,
+            starts_at__lt=end,
+            ends_at__gt=start,
+        ).only("starts_at", "ends_at")
     ]
     return busy
 
 
-def appointment_slots(*, calendar: AppointmentCalendar, service: AppointmentService, day: date,
-                      now: datetime | None = None) -> list[datetime]:
+def appointment_slots(
+    *, calendar: AppointmentCalendar, service: AppointmentService, day: date, now: datetime | None = None
+) -> list[datetime]:
     """Bookable start times (UTC) for `service` on `calendar` on the location's local `day`."""
     now = now or timezone.now()
     tz = calendar.location.time_zone
-    openings = [slotting.Opening(a.weekday, a.start_time, a.end_time)
-                for a in Availability.objects.filter(calendar=calendar, weekday=day.weekday())]
-    changes = [slotting.Change(e.date, e.start_time, e.end_time, e.is_available)
-               for e in AvailabilityException.objects.filter(calendar=calendar, date=day)]
+    openings = [
+        slotting.Opening(a.weekday, a.start_time, a.end_time)
+        for a in Availability.objects.filter(calendar=calendar, weekday=day.weekday())
+    ]
+    changes = [
+        slotting.Change(e.date, e.start_time, e.end_time, e.is_available)
+        for e in AvailabilityException.objects.filter(calendar=calendar, date=day)
+    ]
     windows = slotting.open_windows(day=day, tz=tz, openings=openings, changes=changes)
     if not windows:
         return []
     return slotting.bookable_slots(
-        windows=windows, busy=_busy(calendar, windows[0].start, windows[-1].end),
+        windows=windows,
+        busy=_busy(calendar, windows[0].start, windows[-1].end),
         duration=timedelta(minutes=service.duration_minutes),
         buffer_before=timedelta(minutes=service.buffer_before_minutes),
-        buffer_after=timedelta(minutes=service.buffer_after_minutes), not_before=now,
+        buffer_after=timedelta(minutes=service.buffer_after_minutes),
+        not_before=now,
     )
 
 
-def appointments_between(*, studio: Studio, start: datetime, end: datetime,
-                         location_id: int | None = None) -> list[Appointment]:
+def appointments_between(
+    *, studio: Studio, start: datetime, end: datetime, location_id: int | None = None
+) -> list[Appointment]:
     qs = Appointment.objects.filter(studio=studio, starts_at__gte=start, starts_at__lt=end).select_related(
-        "client", "service", "calendar__teacher__user", "calendar__location")
+        "client", "service", "calendar__teacher__user", "calendar__location"
+    )
     if location_id:
         qs = qs.filter(calendar__location_id=location_id)
     return list(qs.order_by("starts_at", "id"))

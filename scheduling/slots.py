@@ -73,7 +73,9 @@ def _subtract(windows: list[Interval], hole: Interval) -> list[Interval]:
     return out
 
 
-def open_windows(*, day: date, tz: str, openings: Iterable[Opening], changes: Iterable[Change]) -> list[Interval]:
+def open_windows(
+    *, day: date, tz: str, openings: Iterable[Opening], changes: Iterable[Change]
+) -> list[Interval]:
     """The calendar's open time on `day`, as UTC intervals."""
 
     def span(start: time | None, end: time | None) -> Interval:
@@ -91,9 +93,16 @@ def open_windows(*, day: date, tz: str, openings: Iterable[Opening], changes: It
     return windows
 
 
-def bookable_slots(*, windows: list[Interval], busy: Iterable[Interval], duration: timedelta,
-                   buffer_before: timedelta = timedelta(0), buffer_after: timedelta = timedelta(0),
-                   step: timedelta = timedelta(minutes=15), not_before: datetime | None = None) -> list[datetime]:
+def bookable_slots(
+    *,
+    windows: list[Interval],
+    busy: Iterable[Interval],
+    duration: timedelta,
+    buffer_before: timedelta = timedelta(0),
+    buffer_after: timedelta = timedelta(0),
+    step: timedelta = timedelta(minutes=15),
+    not_before: datetime | None = None,
+) -> list[datetime]:
     """Start times at which an appointment of `duration` (with its buffers) can be booked.
 
     `busy` intervals are already widened by their own buffers.

@@ -46,9 +46,19 @@ def mark_no_shows(studio_id: int) -> int:
 
 @studio_task(name="scheduling.send_booking_email")
 def send_booking_email(studio_id: int, booking_id: int, kind: str) -> int:
-    booking = (Booking.objects.select_related("client", "studio", "session__template", "session__location",
-                                              "session__room", "session__teacher__user", "session__studio")
-               .filter(pk=booking_id).first())
+    booking = (
+        Booking.objects.select_related(
+            "client",
+            "studio",
+            "session__template",
+            "session__location",
+            "session__room",
+            "session__teacher__user",
+            "session__studio",
+        )
+        .filter(pk=booking_id)
+        .first()
+    )
     if booking is None:
         return 0
     return emails.send_booking_email(booking=booking, kind=kind)
@@ -56,9 +66,13 @@ def send_booking_email(studio_id: int, booking_id: int, kind: str) -> int:
 
 @studio_task(name="scheduling.send_appointment_email")
 def send_appointment_email(studio_id: int, appointment_id: int, kind: str) -> int:
-    appointment = (Appointment.objects.select_related("client", "studio", "service", "calendar__location",
-                                                      "calendar__teacher__user")
-                   .filter(pk=appointment_id).first())
+    appointment = (
+        Appointment.objects.select_related(
+            "client", "studio", "service", "calendar__location", "calendar__teacher__user"
+        )
+        .filter(pk=appointment_id)
+        .first()
+    )
     if appointment is None:
         return 0
     return emails.send_appointment_email(appointment=appointment, kind=kind)

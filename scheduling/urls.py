@@ -11,7 +11,9 @@ urlpatterns = [
     path("manage/schedule/templates/new/", classes.template_create, name="class-template-create"),
     path("manage/schedule/templates/<int:pk>/", classes.template_detail, name="class-template-detail"),
     path("manage/schedule/templates/<int:pk>/edit/", classes.template_edit, name="class-template-edit"),
-    path("manage/schedule/templates/<int:pk>/archive/", classes.template_archive, name="class-template-archive"),
+    path(
+        "manage/schedule/templates/<int:pk>/archive/", classes.template_archive, name="class-template-archive"
+    ),
     path("manage/schedule/series/new/", classes.series_create, name="class-series-create"),
     path("manage/schedule/series/<int:pk>/", classes.series_detail, name="class-series-detail"),
     path("manage/schedule/series/<int:pk>/edit/", classes.series_edit, name="class-series-edit"),
@@ -22,9 +24,17 @@ urlpatterns = [
     path("manage/schedule/sessions/<int:pk>/cancel/", classes.session_cancel, name="class-session-cancel"),
     # Back office: bookings and attendance
     path("manage/schedule/sessions/<int:pk>/book/", bookings.session_book, name="class-session-book"),
-    path("manage/schedule/sessions/<int:pk>/clients/", bookings.client_search, name="class-session-client-search"),
+    path(
+        "manage/schedule/sessions/<int:pk>/clients/",
+        bookings.client_search,
+        name="class-session-client-search",
+    ),
     path("manage/schedule/bookings/<int:pk>/cancel/", bookings.booking_cancel, name="booking-cancel"),
-    path("manage/schedule/bookings/<int:pk>/attendance/", bookings.booking_attendance, name="booking-attendance"),
+    path(
+        "manage/schedule/bookings/<int:pk>/attendance/",
+        bookings.booking_attendance,
+        name="booking-attendance",
+    ),
     # Back office: appointments
     path("manage/appointments/", appointments.overview, name="appointment-overview"),
     path("manage/appointments/book/", appointments.book, name="appointment-book"),
@@ -33,17 +43,37 @@ urlpatterns = [
     path("manage/appointments/<int:pk>/check-in/", appointments.check_in, name="appointment-check-in"),
     path("manage/appointments/services/", appointments.service_list, name="appointment-service-list"),
     path("manage/appointments/services/new/", appointments.service_create, name="appointment-service-create"),
-    path("manage/appointments/services/<int:pk>/", appointments.service_edit, name="appointment-service-edit"),
-    path("manage/appointments/calendars/new/", appointments.calendar_create, name="appointment-calendar-create"),
-    path("manage/appointments/calendars/<int:pk>/", appointments.calendar_detail, name="appointment-calendar-detail"),
-    path("manage/appointments/calendars/<int:pk>/availability/", appointments.availability_add,
-         name="appointment-availability-add"),
-    path("manage/appointments/availability/<int:pk>/remove/", appointments.availability_remove,
-         name="appointment-availability-remove"),
-    path("manage/appointments/calendars/<int:pk>/exceptions/", appointments.exception_add,
-         name="appointment-exception-add"),
-    path("manage/appointments/exceptions/<int:pk>/remove/", appointments.exception_remove,
-         name="appointment-exception-remove"),
+    path(
+        "manage/appointments/services/<int:pk>/", appointments.service_edit, name="appointment-service-edit"
+    ),
+    path(
+        "manage/appointments/calendars/new/", appointments.calendar_create, name="appointment-calendar-create"
+    ),
+    path(
+        "manage/appointments/calendars/<int:pk>/",
+        appointments.calendar_detail,
+        name="appointment-calendar-detail",
+    ),
+    path(
+        "manage/appointments/calendars/<int:pk>/availability/",
+        appointments.availability_add,
+        name="appointment-availability-add",
+    ),
+    path(
+        "manage/appointments/availability/<int:pk>/remove/",
+        appointments.availability_remove,
+        name="appointment-availability-remove",
+    ),
+    path(
+        "manage/appointments/calendars/<int:pk>/exceptions/",
+        appointments.exception_add,
+        name="appointment-exception-add",
+    ),
+    path(
+        "manage/appointments/exceptions/<int:pk>/remove/",
+        appointments.exception_remove,
+        name="appointment-exception-remove",
+    ),
     # Self check-in kiosk (full screen, no way out without a staff login)
     path("kiosk/", kiosk.home, name="kiosk"),
     path("kiosk/open/", kiosk.open_kiosk, name="kiosk-open"),
@@ -60,6 +90,8 @@ urlpatterns = [
     path("appointments/book/", public.appointment_book, name="public-appointment-book"),
     path("account/bookings/<int:pk>/cancel/", public.booking_cancel, name="account-booking-cancel"),
     path("account/bookings/<int:pk>/calendar.ics", public.booking_ics, name="account-booking-ics"),
-    path("account/appointments/<int:pk>/cancel/", public.appointment_cancel, name="account-appointment-cancel"),
+    path(
+        "account/appointments/<int:pk>/cancel/", public.appointment_cancel, name="account-appointment-cancel"
+    ),
     path("account/calendar-feed/", public.feed_reset, name="account-calendar-feed-reset"),
 ]

@@ -21,16 +21,30 @@ def _endpoint(value: str, connect: bool) -> WebhookEndpoint:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m stripe_sandbox", description="A local, stateful Stripe stand-in.")
+    root = argparse.ArgumentParser(
+        prog="python -m stripe_sandbox", description="A local, stateful Stripe stand-in."
+    )
     commands = root.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the API at /v1 and the hosted pages at /_sandbox")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=12111)
     serve.add_argument("--state", metavar="PATH", help="JSON file; loaded at start, saved after every write")
-    serve.add_argument("--webhook", metavar="URL=SECRET", action="append", default=[],
-                       type=lambda v: _endpoint(v, False), help="platform webhook endpoint (repeatable)")
-    serve.add_argument("--connect-webhook", metavar="URL=SECRET", action="append", default=[],
-                       type=lambda v: _endpoint(v, True), help="Connect webhook endpoint (repeatable)")
+    serve.add_argument(
+        "--webhook",
+        metavar="URL=SECRET",
+        action="append",
+        default=[],
+        type=lambda v: _endpoint(v, False),
+        help="platform webhook endpoint (repeatable)",
+    )
+    serve.add_argument(
+        "--connect-webhook",
+        metavar="URL=SECRET",
+        action="append",
+        default=[],
+        type=lambda v: _endpoint(v, True),
+        help="Connect webhook endpoint (repeatable)",
+    )
     serve.add_argument("--duplicate", action="store_true", help="deliver every event twice")
     serve.add_argument("--shuffle", action="store_true", help="deliver pending events in random order")
     serve.add_argument("--seed", type=int, help="seed for ids and shuffling")
@@ -48,9 +62,15 @@ def main(argv: list[str] | None = None) -> int:
             os.unlink(args.state)
         print(f"Stripe sandbox state reset ({args.state})")
         return 0
-    sandbox = Sandbox(state_path=args.state, webhook_endpoints=[*args.webhook, *args.connect_webhook],
-                      delivery="background", duplicate=args.duplicate, shuffle=args.shuffle, seed=args.seed,
-                      public_url=args.public_url or f"http://{args.host}:{args.port}")
+    sandbox = Sandbox(
+        state_path=args.state,
+        webhook_endpoints=[*args.webhook, *args.connect_webhook],
+        delivery="background",
+        duplicate=args.duplicate,
+        shuffle=args.shuffle,
+        seed=args.seed,
+        public_url=args.public_url or f"http://{args.host}:{args.port}",
+    )
     server = SandboxServer(sandbox, args.host, args.port, verbose=args.verbose)
 
     def stop(signum: int, frame: Any) -> None:

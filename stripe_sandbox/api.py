@@ -49,14 +49,23 @@ def check_api_key(api_key: str | None) -> None:
         raise errors.authentication(
             "You did not provide an API key. You need to provide your API key in the Authorization header, "
             "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://docs.stripe.com/api#"
-            "authentication for details, or we can help at https://support.stripe.com/.")
+            "authentication for details, or we can help at https://support.stripe.com/."
+        )
     if not api_key.startswith(ACCEPTED_KEY_PREFIXES):
         shown = api_key[:8] + "*" * max(0, len(api_key) - 12) + api_key[-4:]
         raise errors.authentication(f"Invalid API Key provided: {shown}")
 
 
-def handle_api(sandbox: Host, method: str, path: str, query: str, headers: Headers,
-               body: bytes, *, inject_faults: bool = True) -> Response:
+def handle_api(
+    sandbox: Host,
+    method: str,
+    path: str,
+    query: str,
+    headers: Headers,
+    body: bytes,
+    *,
+    inject_faults: bool = True,
+) -> Response:
     method = method.upper()
     request_id = "req_" + sandbox.ids.token(14)
     base_headers = {"Request-Id": request_id, "Stripe-Version": headers.get("Stripe-Version", API_VERSION)}
@@ -87,17 +96,40 @@ def handle_api(sandbox: Host, method: str, path: str, query: str, headers: Heade
 
     events: list[dict[str, Any]] = []
     with sandbox.lock:
-        response = _execute(sandbox, method, path, query, body, account, api_key, idem_key,
-                            request_id, base_headers, events, error_response)
+        response = _execute(
+            sandbox,
+            method,
+            path,
+            query,
+            body,
+            account,
+            api_key,
+            idem_key,
+            request_id,
+            base_headers,
+            events,
+            error_response,
+        )
     sandbox.webhooks.after_request(events)
     if fault == "lost_response":
         response.drop_connection = True
     return response
 
 
-def _execute(sandbox: Host, method: str, path: str, query: str, body: bytes, account: str | None,
-             api_key: str, idem_key: str | None, request_id: str, base_headers: dict[str, str],
-             events: list[dict[str, Any]], error_response: Any) -> Response:
+def _execute(
+    sandbox: Host,
+    method: str,
+    path: str,
+    query: str,
+    body: bytes,
+    account: str | None,
+    api_key: str,
+    idem_key: str | None,
+    request_id: str,
+    base_headers: dict[str, str],
+    events: list[dict[str, Any]],
+    error_response: Any,
+) -> Response:
     store = sandbox.store
     try:
         if account == store.platform_account:
@@ -113,15 +145,18 @@ def _execute(sandbox: Host, method: str, path: str, query: str, body: bytes, acc
         return error_response(exc)
 
     record_key = f"{api_key}|{account or ''}|{idem_key}" if idem_key else None
-    fingerprint = hashlib.sha256(
-        json.dumps([method, path, raw], sort_keys=True).encode()).hexdigest()
+    fingerprint = hashlib.sha256(json.dumps([method, path, raw], sort_keys=True).encode()).hexdigest()
     if record_key:
         saved = store.table("idempotency").get(record_key)
         if saved and saved["created"] + IDEMPOTENCY_TTL >= sandbox.now():
             if saved["fingerprint"] != fingerprint:
                 return error_response(errors.idempotency_mismatch(idem_key or ""))
-            replay = {**base_headers, **saved["headers"], "Idempotent-Replayed": "true",
-                      "Original-Request": saved["request_id"]}
+            replay = {
+                **base_headers,
+                **saved["headers"],
+                "Idempotent-Replayed": "true",
+                "Original-Request": saved["request_id"],
+            }
             return Response(saved["status"], saved["body"].encode(), Headers(replay))
 
     try:
@@ -129,8 +164,15 @@ def _execute(sandbox: Host, method: str, path: str, query: str, body: bytes, acc
     except errors.StripeError as exc:
         return error_response(exc)  # validation failures are not saved: the endpoint never ran
 
-    ctx = Ctx(sandbox, account=account, params=checked, path_args=path_args, request_id=request_id,
-              idempotency_key=idem_key, api_key=api_key)
+    ctx = Ctx(
+        sandbox,
+        account=account,
+        params=checked,
+        path_args=path_args,
+        request_id=request_id,
+        idempotency_key=idem_key,
+        api_key=api_key,
+    )
     try:
         result = route.handler(ctx)
         payload = sandbox.present(ctx, result)
@@ -150,9 +192,12 @@ def _execute(sandbox: Host, method: str, path: str, query: str, body: bytes, acc
         table = store.table("idempotency")
         _prune(table, sandbox.now())
         table[record_key] = {
-            "fingerprint": fingerprint, "status": response.status, "body": response.body.decode(),
+            "fingerprint": fingerprint,
+            "status": response.status,
+            "body": response.body.decode(),
             "headers": {k: v for k, v in response.headers.items() if k.lower() != "request-id"},
-            "request_id": request_id, "created": sandbox.now(),
+            "request_id": request_id,
+            "created": sandbox.now(),
         }
     if method != "GET":
         sandbox.persist()
@@ -170,8 +215,15 @@ def _prune(table: dict[str, Any], now: int) -> None:
         del table[key]
 
 
-def internal_call(sandbox: Host, method: str, path: str, values: dict[str, Any] | None = None, *,
-                  account: str | None = None, idempotency_key: str | None = None) -> tuple[int, Any]:
+def internal_call(
+    sandbox: Host,
+    method: str,
+    path: str,
+    values: dict[str, Any] | None = None,
+    *,
+    account: str | None = None,
+    idempotency_key: str | None = None,
+) -> tuple[int, Any]:
     """Run an API request on behalf of a hosted page or the Stripe.js stand-in.
 
     It goes through the same pipeline as a client's request (params checked, events emitted,

@@ -31,33 +31,40 @@ EXPIRED = ("expired_card", "expired_card", "Your card has expired.", "exp_month"
 INCORRECT_CVC = ("incorrect_cvc", "incorrect_cvc", "Your card's security code is incorrect.", "cvc")
 LOST = ("card_declined", "lost_card", "Your card was declined.", None)
 STOLEN = ("card_declined", "stolen_card", "Your card was declined.", None)
-PROCESSING = ("processing_error", "processing_error",
-              "An error occurred while processing your card. Try again in a little bit.", None)
+PROCESSING = (
+    "processing_error",
+    "processing_error",
+    "An error occurred while processing your card. Try again in a little bit.",
+    None,
+)
 
-CARDS: dict[str, CardSpec] = {c.number: c for c in (
-    CardSpec("4242424242424242", "visa"),
-    CardSpec("4000056655665556", "visa", funding="debit"),
-    CardSpec("5555555555554444", "mastercard"),
-    CardSpec("2223003122003222", "mastercard"),
-    CardSpec("5200828282828210", "mastercard", funding="debit"),
-    CardSpec("378282246310005", "amex"),
-    CardSpec("371449635398431", "amex"),
-    CardSpec("6011111111111117", "discover"),
-    CardSpec("4000001240000000", "visa", country="CA"),
-    CardSpec("4000002500000003", "visa", country="FR"),
-    CardSpec("4000000000000002", "visa", decline=GENERIC),
-    CardSpec("4000000000009995", "visa", decline=INSUFFICIENT),
-    CardSpec("4000000000009987", "visa", decline=LOST),
-    CardSpec("4000000000009979", "visa", decline=STOLEN),
-    CardSpec("4000000000000069", "visa", decline=EXPIRED),
-    CardSpec("4000000000000127", "visa", decline=INCORRECT_CVC),
-    CardSpec("4000000000000119", "visa", decline=PROCESSING),
-    CardSpec("4000000000000341", "visa", decline=GENERIC, charge_only_decline=True),
-    CardSpec("4000002760003184", "visa", authentication="always"),
-    CardSpec("4000000000003063", "visa", authentication="always"),
-    CardSpec("4000000000003220", "visa", authentication="always"),
-    CardSpec("4000002500003155", "visa", authentication="setup"),
-)}
+CARDS: dict[str, CardSpec] = {
+    c.number: c
+    for c in (
+        CardSpec("4242424242424242", "visa"),
+        CardSpec("4000056655665556", "visa", funding="debit"),
+        CardSpec("5555555555554444", "mastercard"),
+        CardSpec("2223003122003222", "mastercard"),
+        CardSpec("5200828282828210", "mastercard", funding="debit"),
+        CardSpec("378282246310005", "amex"),
+        CardSpec("371449635398431", "amex"),
+        CardSpec("6011111111111117", "discover"),
+        CardSpec("4000001240000000", "visa", country="CA"),
+        CardSpec("4000002500000003", "visa", country="FR"),
+        CardSpec("4000000000000002", "visa", decline=GENERIC),
+        CardSpec("4000000000009995", "visa", decline=INSUFFICIENT),
+        CardSpec("4000000000009987", "visa", decline=LOST),
+        CardSpec("4000000000009979", "visa", decline=STOLEN),
+        CardSpec("4000000000000069", "visa", decline=EXPIRED),
+        CardSpec("4000000000000127", "visa", decline=INCORRECT_CVC),
+        CardSpec("4000000000000119", "visa", decline=PROCESSING),
+        CardSpec("4000000000000341", "visa", decline=GENERIC, charge_only_decline=True),
+        CardSpec("4000002760003184", "visa", authentication="always"),
+        CardSpec("4000000000003063", "visa", authentication="always"),
+        CardSpec("4000000000003220", "visa", authentication="always"),
+        CardSpec("4000002500003155", "visa", authentication="setup"),
+    )
+}
 
 # Stripe's test PaymentMethod ids → the card they stand for.
 TEST_PAYMENT_METHODS: dict[str, str] = {
@@ -83,10 +90,20 @@ TEST_PAYMENT_METHODS: dict[str, str] = {
     "pm_card_authenticationRequiredOnSetup": "4000002500003155",
 }
 # Legacy tokens (`tok_visa`) accepted by `card[token]`.
-TEST_TOKENS = {"tok_" + name[len("pm_card_"):]: number for name, number in TEST_PAYMENT_METHODS.items()}
+TEST_TOKENS = {"tok_" + name[len("pm_card_") :]: number for name, number in TEST_PAYMENT_METHODS.items()}
 
-BRAND_PREFIXES = (("34", "amex"), ("37", "amex"), ("4", "visa"), ("5", "mastercard"), ("2", "mastercard"),
-                  ("6011", "discover"), ("65", "discover"), ("35", "jcb"), ("36", "diners"), ("62", "unionpay"))
+BRAND_PREFIXES = (
+    ("34", "amex"),
+    ("37", "amex"),
+    ("4", "visa"),
+    ("5", "mastercard"),
+    ("2", "mastercard"),
+    ("6011", "discover"),
+    ("65", "discover"),
+    ("35", "jcb"),
+    ("36", "diners"),
+    ("62", "unionpay"),
+)
 
 
 def luhn_ok(number: str) -> bool:

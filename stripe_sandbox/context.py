@@ -35,10 +35,18 @@ MISSING_LABELS = {
 class Ctx:
     """One request: its scope, validated params, path arguments and request identity."""
 
-    def __init__(self, sandbox: Host, *, account: str | None, params: dict[str, Any],
-                 path_args: dict[str, str] | None = None, request_id: str | None = None,
-                 idempotency_key: str | None = None, api_key: str = "sk_test_sandbox",
-                 origin: str = "api"):
+    def __init__(
+        self,
+        sandbox: Host,
+        *,
+        account: str | None,
+        params: dict[str, Any],
+        path_args: dict[str, str] | None = None,
+        request_id: str | None = None,
+        idempotency_key: str | None = None,
+        api_key: str = "sk_test_sandbox",
+        origin: str = "api",
+    ):
         self.sandbox = sandbox
         self.store = sandbox.store
         self.account = account
@@ -83,8 +91,14 @@ class Ctx:
         return self.store.private(object_id)
 
     # --- events ----------------------------------------------------------------------------------
-    def emit(self, event_type: str, obj: dict[str, Any], before: dict[str, Any] | None = None,
-             *, account: str | None = None) -> dict[str, Any] | None:
+    def emit(
+        self,
+        event_type: str,
+        obj: dict[str, Any],
+        before: dict[str, Any] | None = None,
+        *,
+        account: str | None = None,
+    ) -> dict[str, Any] | None:
         """Record an event for a state change; `before` turns it into an `*.updated` with a diff.
 
         `account` overrides the scope for objects owned by the platform but reported to the
@@ -126,11 +140,13 @@ def apply_metadata(obj: dict[str, Any], value: Any) -> None:
         return
     for key, val in value.items():
         if len(key) > 40:
-            raise errors.invalid_request("Metadata keys can have a maximum length of 40 characters.",
-                                         param=f"metadata[{key}]")
+            raise errors.invalid_request(
+                "Metadata keys can have a maximum length of 40 characters.", param=f"metadata[{key}]"
+            )
         if len(str(val)) > 500:
-            raise errors.invalid_request("Metadata values can have a maximum length of 500 characters.",
-                                         param=f"metadata[{key}]")
+            raise errors.invalid_request(
+                "Metadata values can have a maximum length of 500 characters.", param=f"metadata[{key}]"
+            )
     merged = dict(obj.get("metadata") or {})
     for key, val in value.items():
         if val == "":

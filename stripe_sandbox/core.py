@@ -44,11 +44,20 @@ class Sandbox:
         public_url: base URL of the hosted pages (account links, checkout) in returned objects.
     """
 
-    def __init__(self, *, clock: Clock | None = None, state_path: str | None = None,
-                 webhook_endpoints: Iterable[WebhookEndpoint | tuple[Any, ...]] = (),
-                 delivery: str = "immediate", duplicate: bool = False, shuffle: bool = False,
-                 deliver: Deliver | None = None, seed: int | None = None,
-                 public_url: str = "http://127.0.0.1:12111", platform_account: str | None = None):
+    def __init__(
+        self,
+        *,
+        clock: Clock | None = None,
+        state_path: str | None = None,
+        webhook_endpoints: Iterable[WebhookEndpoint | tuple[Any, ...]] = (),
+        delivery: str = "immediate",
+        duplicate: bool = False,
+        shuffle: bool = False,
+        deliver: Deliver | None = None,
+        seed: int | None = None,
+        public_url: str = "http://127.0.0.1:12111",
+        platform_account: str | None = None,
+    ):
         self.clock: Clock = clock or time.time
         self.ids = Ids(seed)
         self.lock = threading.RLock()
@@ -59,8 +68,15 @@ class Sandbox:
         self.store = loaded or Store(platform_account or self.ids.new("acct"))
         self.faults = Faults()
         self.events = EventLog(self)
-        self.webhooks = Webhooks(self, webhook_endpoints, mode=delivery, duplicate=duplicate,
-                                 shuffle=shuffle, seed=seed, deliver=deliver)
+        self.webhooks = Webhooks(
+            self,
+            webhook_endpoints,
+            mode=delivery,
+            duplicate=duplicate,
+            shuffle=shuffle,
+            seed=seed,
+            deliver=deliver,
+        )
         if loaded is None:
             resources.accounts.ensure_platform_account(self)
 
@@ -86,16 +102,29 @@ class Sandbox:
             self.persist()
 
     # --- requests -------------------------------------------------------------------------------------
-    def handle(self, method: str, path: str, query: str = "", headers: dict[str, str] | Headers | None = None,
-               body: bytes = b"") -> Response:
+    def handle(
+        self,
+        method: str,
+        path: str,
+        query: str = "",
+        headers: dict[str, str] | Headers | None = None,
+        body: bytes = b"",
+    ) -> Response:
         """Answer one HTTP request: the API under `/v1/`, hosted pages and Stripe.js under `/_sandbox/`."""
         hdrs = headers if isinstance(headers, Headers) else Headers(headers or {})
         if path.startswith("/v1/"):
             return handle_api(self, method, path, query, hdrs, body)
         return handle_page(self, method, path, query, hdrs, body)
 
-    def call(self, method: str, path: str, params: dict[str, Any] | None = None, *,
-             account: str | None = None, idempotency_key: str | None = None) -> tuple[int, Any]:
+    def call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        account: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> tuple[int, Any]:
         """An API call without the SDK (hosted pages, helpers): returns `(status, json)`; no faults."""
         return internal_call(self, method, path, params, account=account, idempotency_key=idempotency_key)
 
@@ -144,22 +173,34 @@ class Sandbox:
         return ctx_events
 
     # --- test helpers acting like a person in a browser ----------------------------------------------
-    def complete_onboarding(self, account_id: str, *, leave_requirement_due: bool = False,
-                            business_name: str = "Sandbox Studio") -> dict[str, Any]:
+    def complete_onboarding(
+        self, account_id: str, *, leave_requirement_due: bool = False, business_name: str = "Sandbox Studio"
+    ) -> dict[str, Any]:
         """What submitting the hosted onboarding form does; returns the updated account."""
-        return self._helper(lambda ctx: resources.accounts.submit_onboarding(
-            ctx, account_id, leave_requirement_due=leave_requirement_due, business_name=business_name))
+        return self._helper(
+            lambda ctx: resources.accounts.submit_onboarding(
+                ctx, account_id, leave_requirement_due=leave_requirement_due, business_name=business_name
+            )
+        )
 
-    def authenticate(self, intent_id: str, *, account: str | None = None, success: bool = True) -> dict[str, Any]:
+    def authenticate(
+        self, intent_id: str, *, account: str | None = None, success: bool = True
+    ) -> dict[str, Any]:
         """Complete (or fail) the 3D Secure step of an intent in `requires_action`."""
-        return self._helper(lambda ctx: challenge.finish(ctx, intent_id, success=success),
-                            account=account)
+        return self._helper(lambda ctx: challenge.finish(ctx, intent_id, success=success), account=account)
 
-    def complete_checkout(self, session_id: str, *, card_number: str = "4242424242424242",
-                          account: str | None = None, email: str | None = None) -> str:
+    def complete_checkout(
+        self,
+        session_id: str,
+        *,
+        card_number: str = "4242424242424242",
+        account: str | None = None,
+        email: str | None = None,
+    ) -> str:
         """Pay a Checkout Session as a customer would on the hosted page; returns the redirect URL."""
-        return checkout_page.submit(self, session_id, account=account, number=card_number,
-                                    exp="12/34", cvc="123", email=email)
+        return checkout_page.submit(
+            self, session_id, account=account, number=card_number, exp="12/34", cvc="123", email=email
+        )
 
     def run(self, action: Callable[[Ctx], Any], account: str | None = None, origin: str = "hosted") -> Any:
         """Run `action(ctx)` as one request would: under the lock, persisted, webhooks sent after.
@@ -170,7 +211,9 @@ class Sandbox:
         ctx: Ctx | None = None
         try:
             with self.lock:
-                ctx = Ctx(self, account=account, params={}, request_id="req_" + self.ids.token(14), origin=origin)
+                ctx = Ctx(
+                    self, account=account, params={}, request_id="req_" + self.ids.token(14), origin=origin
+                )
                 try:
                     return action(ctx)
                 finally:

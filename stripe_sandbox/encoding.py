@@ -57,7 +57,9 @@ def _insert(root: dict[str, Any], parts: list[str], value: str, raw_key: str) ->
             # `metadata=` followed by `metadata[a]=b` is legal: the empty string only meant "unset".
             existing = [] if want_list else {}
             node[part] = existing
-        elif (want_list and not isinstance(existing, list)) or (not want_list and not isinstance(existing, dict)):
+        elif (want_list and not isinstance(existing, list)) or (
+            not want_list and not isinstance(existing, dict)
+        ):
             raise errors.invalid_request(f"Invalid parameter structure: {raw_key}", param=raw_key)
         node = existing
 

@@ -52,14 +52,16 @@ class StripeError(Exception):
         return {"error": err}
 
 
-def invalid_request(message: str, *, code: str | None = None, param: str | None = None,
-                    status: int = 400, **extra: Any) -> StripeError:
+def invalid_request(
+    message: str, *, code: str | None = None, param: str | None = None, status: int = 400, **extra: Any
+) -> StripeError:
     return StripeError(status, "invalid_request_error", message, code=code, param=param, extra=extra)
 
 
 def missing(kind: str, ident: str, param: str | None = "id") -> StripeError:
-    return StripeError(404, "invalid_request_error", f"No such {kind}: '{ident}'",
-                       code="resource_missing", param=param)
+    return StripeError(
+        404, "invalid_request_error", f"No such {kind}: '{ident}'", code="resource_missing", param=param
+    )
 
 
 def unknown_parameter(param: str) -> StripeError:
@@ -74,13 +76,18 @@ def invalid_value(param: str, message: str, code: str = "parameter_invalid_strin
     return invalid_request(message, code=code, param=param)
 
 
-def unexpected_state(message: str, *, code: str = "payment_intent_unexpected_state", **extra: Any) -> StripeError:
+def unexpected_state(
+    message: str, *, code: str = "payment_intent_unexpected_state", **extra: Any
+) -> StripeError:
     return invalid_request(message, code=code, **extra)
 
 
-def card_error(message: str, *, code: str, decline_code: str | None = None, param: str | None = None,
-               **extra: Any) -> StripeError:
-    return StripeError(402, "card_error", message, code=code, decline_code=decline_code, param=param, extra=extra)
+def card_error(
+    message: str, *, code: str, decline_code: str | None = None, param: str | None = None, **extra: Any
+) -> StripeError:
+    return StripeError(
+        402, "card_error", message, code=code, decline_code=decline_code, param=param, extra=extra
+    )
 
 
 def authentication(message: str) -> StripeError:
@@ -90,7 +97,8 @@ def authentication(message: str) -> StripeError:
 def account_invalid(api_key: str, account: str) -> StripeError:
     shown = api_key[:8] + "*" * 4 + api_key[-4:] if len(api_key) > 12 else api_key
     return StripeError(
-        403, "invalid_request_error",
+        403,
+        "invalid_request_error",
         f"The provided key '{shown}' does not have access to account '{account}' (or that account does not "
         "exist). Application access may have been revoked.",
         code="account_invalid",
@@ -103,7 +111,8 @@ def api_error(message: str = "An unknown error occurred while processing your re
 
 def rate_limit() -> StripeError:
     return StripeError(
-        429, "invalid_request_error",
+        429,
+        "invalid_request_error",
         "Request rate limit exceeded. Learn more about rate limits here https://docs.stripe.com/rate-limits.",
         code="rate_limit",
     )
@@ -111,7 +120,8 @@ def rate_limit() -> StripeError:
 
 def idempotency_mismatch(key: str) -> StripeError:
     return StripeError(
-        400, "idempotency_error",
+        400,
+        "idempotency_error",
         "Keys for idempotent requests can only be used with the same parameters they were first used with. "
         f"Try using a key other than '{key}' if you meant to execute a different request.",
     )
@@ -120,5 +130,6 @@ def idempotency_mismatch(key: str) -> StripeError:
 def unrecognized_url(method: str, path: str) -> StripeError:
     return invalid_request(
         f"Unrecognized request URL ({method.upper()}: {path}). Please see https://docs.stripe.com or we can help "
-        "at https://support.stripe.com/.", status=404,
+        "at https://support.stripe.com/.",
+        status=404,
     )

@@ -21,8 +21,15 @@ class EventLog:
     def __init__(self, sandbox: Host):
         self.sandbox = sandbox
 
-    def record(self, ctx: Ctx, event_type: str, snapshot: dict[str, Any],
-               previous: dict[str, Any] | None, *, account: str | None = None) -> dict[str, Any]:
+    def record(
+        self,
+        ctx: Ctx,
+        event_type: str,
+        snapshot: dict[str, Any],
+        previous: dict[str, Any] | None,
+        *,
+        account: str | None = None,
+    ) -> dict[str, Any]:
         account = account or ctx.account
         data: dict[str, Any] = {"object": snapshot}
         if previous is not None:

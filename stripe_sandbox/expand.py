@@ -22,7 +22,9 @@ def expand(ctx: Ctx, obj: Any, paths: list[str]) -> Any:
         parts = path.split(".")
         if len(parts) > MAX_DEPTH:
             raise errors.invalid_request(
-                f"You cannot expand more than {MAX_DEPTH} levels of a property. Property: {path}", param="expand")
+                f"You cannot expand more than {MAX_DEPTH} levels of a property. Property: {path}",
+                param="expand",
+            )
         _walk(ctx, obj, parts, path)
     return obj
 

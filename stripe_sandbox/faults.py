@@ -38,7 +38,9 @@ class Faults:
         self._lock = threading.Lock()
         self.fired: list[tuple[str, str, str]] = []  # (kind, method, path) — for tests and the demo
 
-    def next(self, kind: str, path_prefix: str | None = None, count: int = 1, method: str | None = None) -> Fault:
+    def next(
+        self, kind: str, path_prefix: str | None = None, count: int = 1, method: str | None = None
+    ) -> Fault:
         """Arm a fault for the next `count` requests whose path starts with `path_prefix`.
 
         `path_prefix` is an API path such as `/v1/payment_intents`; None matches every API call.

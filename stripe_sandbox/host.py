@@ -21,8 +21,15 @@ if TYPE_CHECKING:
 class EventSink(Protocol):
     """`events.EventLog` as the context uses it."""
 
-    def record(self, ctx: Any, event_type: str, snapshot: dict[str, Any], previous: dict[str, Any] | None,
-               *, account: str | None = None) -> dict[str, Any]: ...
+    def record(
+        self,
+        ctx: Any,
+        event_type: str,
+        snapshot: dict[str, Any],
+        previous: dict[str, Any] | None,
+        *,
+        account: str | None = None,
+    ) -> dict[str, Any]: ...
 
 
 class WebhookQueue(Protocol):
@@ -62,8 +69,18 @@ class Host(Protocol):
     def locate(self, object_id: str) -> str | None: ...
     def get(self, object_id: str, account: str | None = None) -> dict[str, Any] | None: ...
     def deliver_pending(self) -> list[dict[str, Any]]: ...
-    def call(self, method: str, path: str, params: dict[str, Any] | None = None, *,
-             account: str | None = None, idempotency_key: str | None = None) -> tuple[int, Any]: ...
-    def run(self, action: Callable[[Any], Any], account: str | None = None, origin: str = "hosted") -> Any: ...
-    def handle(self, method: str, path: str, query: str = "", headers: Any = None,
-               body: bytes = b"") -> Response: ...
+    def call(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None = None,
+        *,
+        account: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> tuple[int, Any]: ...
+    def run(
+        self, action: Callable[[Any], Any], account: str | None = None, origin: str = "hosted"
+    ) -> Any: ...
+    def handle(
+        self, method: str, path: str, query: str = "", headers: Any = None, body: bytes = b""
+    ) -> Response: ...

@@ -20,14 +20,17 @@ def paginate(ctx: Ctx, items: list[dict[str, Any]], url: str) -> dict[str, Any]:
     limit = params.get("limit", 10)
     if not 1 <= limit <= 100:
         raise errors.invalid_request(
-            "This value must be greater than or equal to 1 and less than or equal to 100.", param="limit")
+            "This value must be greater than or equal to 1 and less than or equal to 100.", param="limit"
+        )
     ids = [item["id"] for item in items]
     after, before = params.get("starting_after"), params.get("ending_before")
     if after and before:
-        raise errors.invalid_request("You may only specify one of these parameters: ending_before, starting_after.")
+        raise errors.invalid_request(
+            "You may only specify one of these parameters: ending_before, starting_after."
+        )
     if after:
         index = _cursor(ids, after, "starting_after", ctx)
-        window = items[index + 1:]
+        window = items[index + 1 :]
         page, has_more = window[:limit], len(window) > limit
     elif before:
         index = _cursor(ids, before, "ending_before", ctx)
@@ -44,8 +47,9 @@ def _cursor(ids: list[str], cursor: str, param: str, ctx: Ctx) -> int:
     except ValueError:
         obj = ctx.maybe(cursor)
         label = obj.get("object", "object") if obj else "object"
-        raise errors.invalid_request(f"No such {label}: '{cursor}'", code="resource_missing",
-                                     param=param, status=404) from None
+        raise errors.invalid_request(
+            f"No such {label}: '{cursor}'", code="resource_missing", param=param, status=404
+        ) from None
 
 
 def created_filter(value: Any, field: str = "created"):
@@ -55,8 +59,10 @@ def created_filter(value: Any, field: str = "created"):
     if isinstance(value, int):
         return lambda obj: obj.get(field) == value
     checks = {
-        "gt": lambda a, b: a > b, "gte": lambda a, b: a >= b,
-        "lt": lambda a, b: a < b, "lte": lambda a, b: a <= b,
+        "gt": lambda a, b: a > b,
+        "gte": lambda a, b: a >= b,
+        "lt": lambda a, b: a < b,
+        "lte": lambda a, b: a <= b,
     }
     bounds = [(checks[op], bound) for op, bound in value.items()]
     return lambda obj: all(check(obj.get(field) or 0, bound) for check, bound in bounds)

@@ -51,8 +51,9 @@ class Int(Node):
                 raise ValueError
             return int(value)
         except ValueError:
-            raise errors.invalid_value(path, f"Invalid integer: {_show(value)}",
-                                       code="parameter_invalid_integer") from None
+            raise errors.invalid_value(
+                path, f"Invalid integer: {_show(value)}", code="parameter_invalid_integer"
+            ) from None
 
 
 class Float(Node):
@@ -129,7 +130,9 @@ class Obj(Node):
     @property
     def fields(self) -> dict[str, Node]:
         if self._fields is None:
-            self._fields = {name: compile_type(hint) for name, hint in _hints(self.cls, self.top_level).items()}
+            self._fields = {
+                name: compile_type(hint) for name, hint in _hints(self.cls, self.top_level).items()
+            }
         return self._fields
 
     def coerce(self, value: Any, path: str) -> Any:
@@ -187,8 +190,9 @@ def _unwrap(hint: Any) -> Any:
 def _hints(cls: type, top_level: bool) -> dict[str, Any]:
     # get_type_hints() on the Params class itself fails: RequestOptions has a TYPE_CHECKING-only
     # forward reference. Evaluate just the request's own fields in the module that declares them.
-    annotations = {k: v for k, v in cls.__annotations__.items()
-                   if not (top_level and k in _REQUEST_OPTION_KEYS)}
+    annotations = {
+        k: v for k, v in cls.__annotations__.items() if not (top_level and k in _REQUEST_OPTION_KEYS)
+    }
     holder = type("Holder", (), {"__annotations__": annotations, "__module__": cls.__module__})
     module = sys.modules[cls.__module__]
     hints = te.get_type_hints(holder, globalns=vars(module), include_extras=True)

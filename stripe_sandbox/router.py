@@ -49,6 +49,7 @@ class Router:
         def register(handler: Handler) -> Handler:
             self.routes.append(Route(method.upper(), pattern, params, handler))
             return handler
+
         return register
 
     def get(self, pattern: str, params: str | None) -> Callable[[Handler], Handler]:

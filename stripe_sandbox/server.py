@@ -26,14 +26,21 @@ def make_wsgi_app(sandbox: Sandbox) -> Callable[[dict[str, Any], Callable[..., A
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO") or "/"
         query = environ.get("QUERY_STRING", "")
-        headers = Headers({key[5:].replace("_", "-").title(): value for key, value in environ.items()
-                           if key.startswith("HTTP_")})
+        headers = Headers(
+            {
+                key[5:].replace("_", "-").title(): value
+                for key, value in environ.items()
+                if key.startswith("HTTP_")
+            }
+        )
         if environ.get("CONTENT_TYPE"):
             headers["Content-Type"] = environ["CONTENT_TYPE"]
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         if path.startswith("/_sandbox"):
-            response = handle_page(sandbox, method, path, query, headers, body, environ.get("REMOTE_ADDR", ""))
+            response = handle_page(
+                sandbox, method, path, query, headers, body, environ.get("REMOTE_ADDR", "")
+            )
         else:
             response = sandbox.handle(method, path, query, headers, body)
         if response.drop_connection:
@@ -73,8 +80,9 @@ class _RequestHandler(WSGIRequestHandler):
             return
         if not self.parse_request():
             return
-        handler = _DroppingServerHandler(self.rfile, self.wfile, self.get_stderr(), self.get_environ(),
-                                         multithread=True)
+        handler = _DroppingServerHandler(
+            self.rfile, self.wfile, self.get_stderr(), self.get_environ(), multithread=True
+        )
         handler.request_handler = self  # type: ignore[attr-defined]
         handler.run(self.server.get_app())  # type: ignore[attr-defined]
 
@@ -93,11 +101,18 @@ class ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
 class SandboxServer:
     """A running server: `url`, `stop()`. Webhooks are delivered from a background thread."""
 
-    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 12111, *, verbose: bool = False):
+    def __init__(
+        self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 12111, *, verbose: bool = False
+    ):
         self.sandbox = sandbox
         _RequestHandler.quiet = not verbose
-        self.httpd = make_server(host, port, make_wsgi_app(sandbox), server_class=ThreadingWSGIServer,
-                                 handler_class=_RequestHandler)
+        self.httpd = make_server(
+            host,
+            port,
+            make_wsgi_app(sandbox),
+            server_class=ThreadingWSGIServer,
+            handler_class=_RequestHandler,
+        )
         self.host, self.port = self.httpd.server_address[:2]
         self._thread: threading.Thread | None = None
 
@@ -126,5 +141,9 @@ class SandboxServer:
 
 def print_banner(server: SandboxServer, state_path: str | None) -> None:
     endpoints = len(server.sandbox.webhooks.endpoints)
-    print(f"Stripe sandbox listening on {server.url} (state: {state_path or 'memory'}; "
-          f"webhook endpoints: {endpoints}; dashboard: {server.url}/_sandbox/)", file=sys.stdout, flush=True)
+    print(
+        f"Stripe sandbox listening on {server.url} (state: {state_path or 'memory'}; "
+        f"webhook endpoints: {endpoints}; dashboard: {server.url}/_sandbox/)",
+        file=sys.stdout,
+        flush=True,
+    )

@@ -69,11 +69,15 @@ class Store:
     def delete(self, account: str, object_id: str) -> None:
         self.objects.get(account, {}).pop(object_id, None)
 
-    def find(self, account: str, object_type: str,
-             predicate: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+    def find(
+        self, account: str, object_type: str, predicate: Callable[[dict[str, Any]], bool] | None = None
+    ) -> list[dict[str, Any]]:
         """Objects of one type in a scope, newest first (Stripe's list order)."""
-        found = [o for o in self.objects.get(account, {}).values()
-                 if o.get("object") == object_type and (predicate is None or predicate(o))]
+        found = [
+            o
+            for o in self.objects.get(account, {}).values()
+            if o.get("object") == object_type and (predicate is None or predicate(o))
+        ]
         found.sort(key=lambda o: self.seq.get(o["id"], 0), reverse=True)
         return found
 

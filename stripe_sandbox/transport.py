@@ -25,8 +25,9 @@ class Answers(Protocol):
     """Anything that answers an HTTP request as Stripe would (`core.Sandbox`); named here so the
     transport, which sits above the sandbox, never needs to import it."""
 
-    def handle(self, method: str, path: str, query: str = "", headers: Any = None,
-               body: bytes = b"") -> Response: ...
+    def handle(
+        self, method: str, path: str, query: str = "", headers: Any = None, body: bytes = b""
+    ) -> Response: ...
 
 
 class SandboxHTTPClient(stripe.HTTPClient):
@@ -38,8 +39,15 @@ class SandboxHTTPClient(stripe.HTTPClient):
         super().__init__()
         self.sandbox = sandbox
 
-    def request(self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None,
-                *, _usage: list[str] | None = None) -> tuple[str, int, Mapping[str, str]]:
+    def request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[str, int, Mapping[str, str]]:
         parts = urlsplit(url)
         if isinstance(post_data, str):
             body = post_data.encode()
@@ -59,15 +67,23 @@ class SandboxHTTPClient(stripe.HTTPClient):
             )
         return response.body.decode(), response.status, response.headers
 
-    def request_stream(self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None,
-                       *, _usage: list[str] | None = None) -> tuple[Any, int, Mapping[str, str]]:
+    def request_stream(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        post_data: Any = None,
+        *,
+        _usage: list[str] | None = None,
+    ) -> tuple[Any, int, Mapping[str, str]]:
         import io
 
         body, status, hdrs = self.request(method, url, headers, post_data)
         return io.BytesIO(body.encode()), status, hdrs
 
-    async def request_async(self, method: str, url: str, headers: Mapping[str, str] | None,
-                            post_data: Any = None) -> tuple[bytes, int, Mapping[str, str]]:
+    async def request_async(
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
+    ) -> tuple[bytes, int, Mapping[str, str]]:
         body, status, hdrs = self.request(method, url, headers, post_data)
         return body.encode(), status, hdrs
 
@@ -83,8 +99,19 @@ class SandboxHTTPClient(stripe.HTTPClient):
         pass
 
 
-def make_client(sandbox: Answers, api_key: str = "sk_test_sandbox", *, stripe_account: str | None = None,
-                max_network_retries: int = 0, **kwargs: Any) -> stripe.StripeClient:
+def make_client(
+    sandbox: Answers,
+    api_key: str = "sk_test_sandbox",
+    *,
+    stripe_account: str | None = None,
+    max_network_retries: int = 0,
+    **kwargs: Any,
+) -> stripe.StripeClient:
     """A `StripeClient` bound to `sandbox` in-process; extra kwargs go to `StripeClient`."""
-    return stripe.StripeClient(api_key, http_client=SandboxHTTPClient(sandbox), stripe_account=stripe_account,
-                               max_network_retries=max_network_retries, **kwargs)
+    return stripe.StripeClient(
+        api_key,
+        http_client=SandboxHTTPClient(sandbox),
+        stripe_account=stripe_account,
+        max_network_retries=max_network_retries,
+        **kwargs,
+    )

@@ -40,8 +40,10 @@ class WebhookEndpoint:
     def wants(self, event: dict[str, Any]) -> bool:
         if bool(event.get("account")) != self.connect:
             return False
-        return any(p == "*" or p == event["type"] or (p.endswith(".*") and event["type"].startswith(p[:-1]))
-                   for p in self.enabled_events)
+        return any(
+            p == "*" or p == event["type"] or (p.endswith(".*") and event["type"].startswith(p[:-1]))
+            for p in self.enabled_events
+        )
 
 
 def sign(payload: bytes, secret: str, timestamp: int | None = None) -> str:
@@ -68,9 +70,17 @@ def _as_endpoint(value: WebhookEndpoint | tuple[Any, ...]) -> WebhookEndpoint:
 class Webhooks:
     """Delivery queue and attempt log. Deliveries run outside the sandbox's request lock."""
 
-    def __init__(self, sandbox: Host, endpoints: Iterable[WebhookEndpoint | tuple[Any, ...]] = (), *,
-                 mode: str = "immediate", duplicate: bool = False, shuffle: bool = False,
-                 seed: int | None = None, deliver: Deliver | None = None):
+    def __init__(
+        self,
+        sandbox: Host,
+        endpoints: Iterable[WebhookEndpoint | tuple[Any, ...]] = (),
+        *,
+        mode: str = "immediate",
+        duplicate: bool = False,
+        shuffle: bool = False,
+        seed: int | None = None,
+        deliver: Deliver | None = None,
+    ):
         if mode not in MODES:
             raise ValueError(f"delivery mode must be one of {MODES}")
         self.sandbox = sandbox
@@ -86,8 +96,9 @@ class Webhooks:
         self._stop = threading.Event()
 
     # --- configuration ------------------------------------------------------------------------------
-    def add_endpoint(self, url: str, secret: str, connect: bool = False,
-                     enabled_events: tuple[str, ...] = ("*",)) -> WebhookEndpoint:
+    def add_endpoint(
+        self, url: str, secret: str, connect: bool = False, enabled_events: tuple[str, ...] = ("*",)
+    ) -> WebhookEndpoint:
         endpoint = WebhookEndpoint(url, secret, connect, enabled_events)
         self.endpoints.append(endpoint)
         return endpoint
@@ -102,8 +113,11 @@ class Webhooks:
 
     def attempts(self) -> list[dict[str, Any]]:
         """Flat list of attempts in the order they happened (what the app's endpoint saw)."""
-        flat = [dict(a, delivery=d["id"], event=d["event"], url=d["url"]) for d in self.deliveries
-                for a in d["attempts"]]
+        flat = [
+            dict(a, delivery=d["id"], event=d["event"], url=d["url"])
+            for d in self.deliveries
+            for a in d["attempts"]
+        ]
         return sorted(flat, key=lambda a: a["seq"])
 
     # --- queueing (called under the sandbox lock) -------------------------------------------------
@@ -111,10 +125,16 @@ class Webhooks:
         count = 0
         for endpoint in self.endpoints:
             if endpoint.wants(event):
-                self.deliveries.append({
-                    "id": f"whd_{event['id'][4:]}_{count}", "event": event["id"], "scope": scope,
-                    "url": endpoint.url, "status": "pending", "attempts": [],
-                })
+                self.deliveries.append(
+                    {
+                        "id": f"whd_{event['id'][4:]}_{count}",
+                        "event": event["id"],
+                        "scope": scope,
+                        "url": endpoint.url,
+                        "status": "pending",
+                        "attempts": [],
+                    }
+                )
                 count += 1
         return count
 

@@ -12,8 +12,14 @@ import shutil
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +39,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, locale="en-CA", viewport={"width": 1024, "height": 768})
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-CA", viewport={"width": 1024, "height": 768}
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page
@@ -71,6 +79,8 @@ def describe_violations(violations: list[dict]) -> str:
     lines = []
     for violation in violations:
         for node in violation["nodes"]:
-            lines.append(f"{violation['id']} ({violation['impact']}) {' '.join(map(str, node['target']))}: "
-                         f"{node.get('failureSummary', '').splitlines()[-1] if node.get('failureSummary') else ''}")
+            lines.append(
+                f"{violation['id']} ({violation['impact']}) {' '.join(map(str, node['target']))}: "
+                f"{node.get('failureSummary', '').splitlines()[-1] if node.get('failureSummary') else ''}"
+            )
     return "\n".join(lines)

@@ -52,8 +52,12 @@ def role_of(studio: Studio, kind: str) -> Role:
 
 def owner_of(studio: Studio) -> StaffMember:
     with scopes_disabled():
-        return (StaffMember.objects.select_related("user", "role").filter(studio=studio, role__kind=RoleKind.OWNER)
-                .order_by("id").first())
+        return (
+            StaffMember.objects.select_related("user", "role")
+            .filter(studio=studio, role__kind=RoleKind.OWNER)
+            .order_by("id")
+            .first()
+        )
 
 
 class LocationFactory(UnscopedFactory):

@@ -66,8 +66,12 @@ def _next() -> int:
 def _invitation(studio):
     with scopes_disabled():
         invitation = Invitation.objects.create(
-            studio=studio, email=f"new-{_next()}@{studio.slug}.test", role=role_of(studio, RoleKind.TEACHER),
-            token=f"token-{studio.slug}-{_next()}", invited_by=owner_of(studio).user, expires_at=timezone.now() + timezone.timedelta(days=1),
+            studio=studio,
+            email=f"new-{_next()}@{studio.slug}.test",
+            role=role_of(studio, RoleKind.TEACHER),
+            token=f"token-{studio.slug}-{_next()}",
+            invited_by=owner_of(studio).user,
+            expires_at=timezone.now() + timezone.timedelta(days=1),
         )
     return {"token": invitation.token}
 
@@ -82,7 +86,11 @@ def _message(studio):
 
     with scopes_disabled():
         message = Message.objects.create(
-            studio=studio, template="studio/invitation", to_email="x@example.test", language="en", subject="Hello"
+            studio=studio,
+            template="studio/invitation",
+            to_email="x@example.test",
+            language="en",
+            subject="Hello",
         )
     return {"pk": message.pk}
 
@@ -92,7 +100,12 @@ def _document(studio):
 
     with scopes_disabled():
         document = StoredDocument.objects.create(
-            studio=studio, title="Receipt", template="t", language="en", content=b"%PDF-1.7", size=8,
+            studio=studio,
+            title="Receipt",
+            template="t",
+            language="en",
+            content=b"%PDF-1.7",
+            size=8,
             permission="view_clients",
         )
     return {"pk": document.pk}

@@ -36,11 +36,16 @@ def demo(live_server):
             camille = Client.objects.get(studio=studio, email="client@demo.atelier.test")
             Client.objects.filter(pk=camille.pk).update(notes=f"Allergies: {LONG_WORD}. Knee surgery.")
             longest = Client.objects.filter(studio=studio).exclude(pk=camille.pk).order_by("id").first()
-            Client.objects.filter(pk=longest.pk).update(email=LONG_EMAIL, last_name="Bouchard-Lefebvre-Tremblay")
+            Client.objects.filter(pk=longest.pk).update(
+                email=LONG_EMAIL, last_name="Bouchard-Lefebvre-Tremblay"
+            )
             ConnectedAccount.objects.filter(studio=studio).update(
-                display_name="Atelier Demo — Montréal, Plateau-Mont-Royal et Mile-End")
+                display_name="Atelier Demo — Montréal, Plateau-Mont-Royal et Mile-End"
+            )
             for template in ClassTemplate.objects.filter(studio=studio):
-                ClassTemplate.objects.filter(pk=template.pk).update(name=f"{template.name} et respiration consciente")
+                ClassTemplate.objects.filter(pk=template.pk).update(
+                    name=f"{template.name} et respiration consciente"
+                )
             yield {
                 "studio": studio,
                 "camille": camille,
@@ -91,8 +96,15 @@ def staff_pages(d) -> list[str]:
 
 def public_pages(d) -> list[str]:
     s = f"/{d['studio'].slug}"
-    return [f"{s}/", f"{s}/schedule/", f"{s}/appointments/", f"{s}/account/login/", f"{s}/account/signup/",
-            "/login/", "/signup/"]
+    return [
+        f"{s}/",
+        f"{s}/schedule/",
+        f"{s}/appointments/",
+        f"{s}/account/login/",
+        f"{s}/account/signup/",
+        "/login/",
+        "/signup/",
+    ]
 
 
 def _log_in(page, email: str, *, path: str = "/login/") -> None:
@@ -142,9 +154,17 @@ def test_staff_pages_as_teacher_in_french(page, demo):
         page.wait_for_load_state()
     assert "Tableau de bord" in page.content()
     s = f"/{demo['studio'].slug}/manage"
-    paths = [f"{s}/", f"{s}/clients/", f"{s}/clients/{demo['camille'].pk}/", f"{s}/schedule/",
-             f"{s}/schedule/?view=day", f"{s}/schedule/sessions/{demo['session'].pk}/", f"{s}/appointments/",
-             f"{s}/locations/", f"/{demo['studio'].slug}/kiosk/"]
+    paths = [
+        f"{s}/",
+        f"{s}/clients/",
+        f"{s}/clients/{demo['camille'].pk}/",
+        f"{s}/schedule/",
+        f"{s}/schedule/?view=day",
+        f"{s}/schedule/sessions/{demo['session'].pk}/",
+        f"{s}/appointments/",
+        f"{s}/locations/",
+        f"/{demo['studio'].slug}/kiosk/",
+    ]
     problems = _walk(page, paths, axe_at=1024)
     assert not problems, "\n".join(problems)
     # The teacher sees the client's classes, not their money (issue #10).
@@ -157,7 +177,9 @@ def test_public_pages_and_the_client_account(page, demo):
     problems = _walk(page, public_pages(demo), axe_at=1280)
     slug = demo["studio"].slug
     _log_in(page, "client@demo.atelier.test", path=f"/{slug}/account/login/")
-    problems += _walk(page, [f"/{slug}/account/", f"/{slug}/schedule/", f"/{slug}/appointments/"], axe_at=1024)
+    problems += _walk(
+        page, [f"/{slug}/account/", f"/{slug}/schedule/", f"/{slug}/appointments/"], axe_at=1024
+    )
     assert not problems, "\n".join(problems)
 
 

@@ -17,31 +17,49 @@ CHECKED = ("studio", "payments", "scheduling", "waivers", "memberships", "pos", 
 
 # (module, enclosing function) → why unscoped access is right there.
 SCOPES_DISABLED = {
-    ("studio.admin_site", "PlatformAdminSite.admin_view.unscoped"):
-        "the platform operator's admin sees every studio; its views and rendering run unscoped",
-    ("studio.selectors", "studios_for_user"):
-        "the directory of a person's studios: it has to look across studios to list them",
-    ("studio.notifications.selectors", "platform_outbox"):
-        "the platform operator's outbox lists every studio's messages",
-    ("studio.notifications.selectors", "platform_message"):
-        "one message of the platform operator's outbox, whatever its studio",
-    ("studio.notifications.tasks", "sweep_undelivered"):
-        "beat fan-out: collects (studio_id, message_id) pairs; each delivery re-enters its studio",
-    ("payments.tasks.reconcile", "payments_reconcile_all"):
-        "beat fan-out: which studios have unsettled payments; the per-studio task re-enters the scope",
-    ("payments.tasks.refunds", "refunds_reconcile_all"):
-        "beat fan-out: which studios have pending refunds; the per-studio task re-enters the scope",
-    ("payments.tasks.outcomes", "sweep_outcomes"):
-        "beat fan-out: which studios have undelivered payment outcomes; per-studio task re-enters",
+    (
+        "studio.admin_site",
+        "PlatformAdminSite.admin_view.unscoped",
+    ): "the platform operator's admin sees every studio; its views and rendering run unscoped",
+    (
+        "studio.selectors",
+        "studios_for_user",
+    ): "the directory of a person's studios: it has to look across studios to list them",
+    (
+        "studio.notifications.selectors",
+        "platform_outbox",
+    ): "the platform operator's outbox lists every studio's messages",
+    (
+        "studio.notifications.selectors",
+        "platform_message",
+    ): "one message of the platform operator's outbox, whatever its studio",
+    (
+        "studio.notifications.tasks",
+        "sweep_undelivered",
+    ): "beat fan-out: collects (studio_id, message_id) pairs; each delivery re-enters its studio",
+    (
+        "payments.tasks.reconcile",
+        "payments_reconcile_all",
+    ): "beat fan-out: which studios have unsettled payments; the per-studio task re-enters the scope",
+    (
+        "payments.tasks.refunds",
+        "refunds_reconcile_all",
+    ): "beat fan-out: which studios have pending refunds; the per-studio task re-enters the scope",
+    (
+        "payments.tasks.outcomes",
+        "sweep_outcomes",
+    ): "beat fan-out: which studios have undelivered payment outcomes; per-studio task re-enters",
 }
 
 # (module, enclosing function, kind) → why SQL is written by hand there.
 RAW_SQL = {
-    ("studio.health", "check_database", "cursor"):
-        "/healthz runs SELECT 1: no model involved",
-    ("payments.services.migration_plan.writing", "Writing._repoint", "cursor"):
-        "one UPDATE … FROM (VALUES …) per chunk of the migration import (bulk_update costs seconds); "
-        "the studio is in the WHERE clause",
+    ("studio.health", "check_database", "cursor"): "/healthz runs SELECT 1: no model involved",
+    (
+        "payments.services.migration_plan.writing",
+        "Writing._repoint",
+        "cursor",
+    ): "one UPDATE … FROM (VALUES …) per chunk of the migration import (bulk_update costs seconds); "
+    "the studio is in the WHERE clause",
 }
 
 
@@ -123,7 +141,7 @@ def test_raw_sql_only_where_allowed():
 
 
 def test_the_finder_sees_every_form():
-    source = '''
+    source = """
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django_scopes import scopes_disabled
@@ -140,8 +158,12 @@ class Thing:
         Client.objects.annotate(x=RawSQL("1", []))
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-'''
+"""
     scopes, sql = find_uses(source)
     assert scopes == ["decorated", "Thing.method"]
-    assert sorted(sql) == [("Thing.method", "RawSQL"), ("Thing.method", "cursor"), ("Thing.method", "extra"),
-                           ("Thing.method", "raw")]
+    assert sorted(sql) == [
+        ("Thing.method", "RawSQL"),
+        ("Thing.method", "cursor"),
+        ("Thing.method", "extra"),
+        ("Thing.method", "raw"),
+    ]

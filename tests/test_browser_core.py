@@ -46,7 +46,9 @@ def test_client_search_updates_as_you_type(page, log_in_as, studio, owner, passw
     assert "Durand" in page.inner_text("#client-table")
 
 
-def test_owner_in_french_creates_a_location_and_a_client_fixing_an_error(page, log_in_as, studio, owner, password):
+def test_owner_in_french_creates_a_location_and_a_client_fixing_an_error(
+    page, log_in_as, studio, owner, password
+):
     log_in_as(owner.user.email, password)
     page.goto(f"/{studio.slug}/manage/")
     page.click("button[name=language][value=fr]")

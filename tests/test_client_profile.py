@@ -42,35 +42,93 @@ def fill(studio, client, n: int) -> None:
 
     with scopes_disabled():
         PaymentSettings.objects.update_or_create(studio=studio, defaults={"saved_methods_enabled": True})
-        account = ConnectedAccount.objects.create(studio=studio, display_name="Main", creation_key=f"k{client.pk}",
-                                                  stripe_account_id=f"acct_{client.pk}", charges_enabled=True)
-        customer = StripeCustomer.objects.create(studio=studio, client=client, account=account,
-                                                 stripe_customer_id=f"cus_{client.pk}", idempotency_key=f"c{client.pk}")
+        account = ConnectedAccount.objects.create(
+            studio=studio,
+            display_name="Main",
+            creation_key=f"k{client.pk}",
+            stripe_account_id=f"acct_{client.pk}",
+            charges_enabled=True,
+        )
+        customer = StripeCustomer.objects.create(
+            studio=studio,
+            client=client,
+            account=account,
+            stripe_customer_id=f"cus_{client.pk}",
+            idempotency_key=f"c{client.pk}",
+        )
         for i in range(min(n, 5)):
-            SavedPaymentMethod.objects.create(studio=studio, client=client, account=account, customer=customer,
-                                              stripe_payment_method_id=f"pm_{client.pk}_{i}", kind="card",
-                                              brand="visa", last4=f"{4240 + i}", exp_month=1, exp_year=2030,
-                                              is_default=i == 0, source="staff")
+            SavedPaymentMethod.objects.create(
+                studio=studio,
+                client=client,
+                account=account,
+                customer=customer,
+                stripe_payment_method_id=f"pm_{client.pk}_{i}",
+                kind="card",
+                brand="visa",
+                last4=f"{4240 + i}",
+                exp_month=1,
+                exp_year=2030,
+                is_default=i == 0,
+                source="staff",
+            )
         template = ClassTemplateFactory(studio=studio, name=f"Hatha flow {client.pk}")
         calendar = AppointmentCalendarFactory(location=LocationFactory(studio=studio))
         soon = timezone.now().replace(second=0, microsecond=0)
         for i in range(n):
             payment = Payment.objects.create(
-                studio=studio, client=client, amount=1000 + i, currency="CAD", account=account,
-                stripe_account_id=account.stripe_account_id, routing_rule="default", routing_reason="",
-                channel="online", item_kind="membership", description=f"Payment number {i}",
-                idempotency_key=f"p{client.pk}-{i}", status="succeeded", amount_refunded=100)
-            refund = Refund.objects.create(studio=studio, payment=payment, amount=100, destination="credit",
-                                           status="succeeded", idempotency_key=f"r{client.pk}-{i}")
-            CreditEntry.objects.create(studio=studio, client=client, amount=100, currency="CAD", kind="refund",
-                                       refund=refund, note=f"Credit note {i}")
-            BookingFactory(studio=studio, client=client, session=ClassSessionFactory(
-                studio=studio, template=template, starts_in=dt.timedelta(days=i + 1)))
-            BookingFactory(studio=studio, client=client, status="checked_in", session=ClassSessionFactory(
-                studio=studio, template=template, starts_in=-dt.timedelta(days=i + 1)))
-            AppointmentFactory(calendar=calendar, client=client, starts_at=soon + dt.timedelta(days=2, hours=i))
-            FamilyLinkFactory(studio=studio, guardian=client,
-                              dependant=ClientFactory(studio=studio, first_name=f"Child{i}"))
+                studio=studio,
+                client=client,
+                amount=1000 + i,
+                currency="CAD",
+                account=account,
+                stripe_account_id=account.stripe_account_id,
+                routing_rule="default",
+                routing_reason="",
+                channel="online",
+                item_kind="membership",
+                description=f"Payment number {i}",
+                idempotency_key=f"p{client.pk}-{i}",
+                status="succeeded",
+                amount_refunded=100,
+            )
+            refund = Refund.objects.create(
+                studio=studio,
+                payment=payment,
+                amount=100,
+                destination="credit",
+                status="succeeded",
+                idempotency_key=f"r{client.pk}-{i}",
+            )
+            CreditEntry.objects.create(
+                studio=studio,
+                client=client,
+                amount=100,
+                currency="CAD",
+                kind="refund",
+                refund=refund,
+                note=f"Credit note {i}",
+            )
+            BookingFactory(
+                studio=studio,
+                client=client,
+                session=ClassSessionFactory(
+                    studio=studio, template=template, starts_in=dt.timedelta(days=i + 1)
+                ),
+            )
+            BookingFactory(
+                studio=studio,
+                client=client,
+                status="checked_in",
+                session=ClassSessionFactory(
+                    studio=studio, template=template, starts_in=-dt.timedelta(days=i + 1)
+                ),
+            )
+            AppointmentFactory(
+                calendar=calendar, client=client, starts_at=soon + dt.timedelta(days=2, hours=i)
+            )
+            FamilyLinkFactory(
+                studio=studio, guardian=client, dependant=ClientFactory(studio=studio, first_name=f"Child{i}")
+            )
 
 
 def _profile(studio, client):
@@ -85,8 +143,9 @@ def _count(http, url) -> tuple[int, str]:
     return len(ctx.captured_queries), response.content.decode()
 
 
-def test_profile_query_count_is_within_budget_and_does_not_grow_with_rows(owner_client, studio, other_studio,
-                                                                           location):
+def test_profile_query_count_is_within_budget_and_does_not_grow_with_rows(
+    owner_client, studio, other_studio, location
+):
     few, many = ClientFactory(studio=studio), ClientFactory(studio=studio)
     fill(studio, few, 1)
     fill(studio, many, 12)
@@ -114,7 +173,9 @@ def test_teacher_sees_no_money_and_costs_fewer_queries(login, studio, a_client, 
     assert 'data-panel="bookings"' in html and "Hatha flow" in html
     assert 'data-panel="money"' not in html and 'data-panel="saved-methods"' not in html
     assert "Payment number" not in html and "•••• 4240" not in html and "Credit note" not in html
-    clerk_queries, clerk_html = _count(login(staff_factory(RoleKind.FRONT_DESK).user), _profile(studio, a_client))
+    clerk_queries, clerk_html = _count(
+        login(staff_factory(RoleKind.FRONT_DESK).user), _profile(studio, a_client)
+    )
     assert 'data-panel="money"' in clerk_html and 'data-panel="saved-methods"' in clerk_html
     assert teacher_queries < clerk_queries  # the hidden panels are not even read
 
@@ -124,19 +185,40 @@ def test_upcoming_and_history_are_cut_and_ordered_in_one_query(studio, a_client,
     from scheduling.tests.factories import BookingFactory, ClassSessionFactory, ClassTemplateFactory
 
     template = ClassTemplateFactory(studio=studio)
-    ahead = [BookingFactory(studio=studio, client=a_client, session=ClassSessionFactory(
-        studio=studio, template=template, starts_in=dt.timedelta(days=d))) for d in (3, 1, 2)]
-    past = [BookingFactory(studio=studio, client=a_client, status="checked_in", session=ClassSessionFactory(
-        studio=studio, template=template, starts_in=-dt.timedelta(days=d))) for d in (2, 1, 3)]
-    cancelled_ahead = BookingFactory(studio=studio, client=a_client, status="cancelled",
-                                     session=ClassSessionFactory(studio=studio, template=template,
-                                                                                 starts_in=dt.timedelta(days=5)))
+    ahead = [
+        BookingFactory(
+            studio=studio,
+            client=a_client,
+            session=ClassSessionFactory(studio=studio, template=template, starts_in=dt.timedelta(days=d)),
+        )
+        for d in (3, 1, 2)
+    ]
+    past = [
+        BookingFactory(
+            studio=studio,
+            client=a_client,
+            status="checked_in",
+            session=ClassSessionFactory(studio=studio, template=template, starts_in=-dt.timedelta(days=d)),
+        )
+        for d in (2, 1, 3)
+    ]
+    cancelled_ahead = BookingFactory(
+        studio=studio,
+        client=a_client,
+        status="cancelled",
+        session=ClassSessionFactory(studio=studio, template=template, starts_in=dt.timedelta(days=5)),
+    )
     # Checked in to a class still running: an upcoming row, and counted as attended all the same.
-    running = BookingFactory(studio=studio, client=a_client, status="checked_in", session=ClassSessionFactory(
-        studio=studio, template=template, starts_in=-dt.timedelta(minutes=10)))
+    running = BookingFactory(
+        studio=studio,
+        client=a_client,
+        status="checked_in",
+        session=ClassSessionFactory(studio=studio, template=template, starts_in=-dt.timedelta(minutes=10)),
+    )
     with scope(studio=studio), django_assert_num_queries(1):
-        upcoming, history, counts = client_bookings_recent(client=a_client, now=timezone.now(), upcoming=2,
-                                                           history=3)
+        upcoming, history, counts = client_bookings_recent(
+            client=a_client, now=timezone.now(), upcoming=2, history=3
+        )
     assert [b["id"] for b in upcoming] == [running.pk, ahead[1].pk]  # soonest first, cut at 2
     # The counts cover every booking of both groups, not only the rows cut for display.
     assert counts == {"checked_in": 4, "no_show": 0, "late_cancelled": 0}
@@ -146,7 +228,10 @@ def test_upcoming_and_history_are_cut_and_ordered_in_one_query(studio, a_client,
     assert (history[1]["status_label"], history[1]["badge"]) == ("Checked in", "ok")
     assert (history[0]["status_label"], history[0]["badge"]) == ("Cancelled", "")
     session, first = ahead[1].session, upcoming[1]
-    assert first["start"] == session.local_start and first["start"].utcoffset() == session.local_start.utcoffset()
+    assert (
+        first["start"] == session.local_start
+        and first["start"].utcoffset() == session.local_start.utcoffset()
+    )
     assert first["place"] == session.place and first["name"] == session.template.name
 
 
@@ -161,7 +246,10 @@ def test_money_lists_and_totals_are_two_queries_newest_first(studio, a_client, d
     assert [p.description for p in money["payments"]][:2] == ["Payment number 11", "Payment number 10"]
     assert [r["description"] for r in money["refunds"]][:2] == ["Payment number 11", "Payment number 10"]
     assert [e["note"] for e in money["credit_entries"]] == [f"Credit note {i}" for i in range(11, 1, -1)]
-    assert (money["refunds"][0]["destination"], money["refunds"][0]["status"]) == ("Studio credit", "Succeeded")
+    assert (money["refunds"][0]["destination"], money["refunds"][0]["status"]) == (
+        "Studio credit",
+        "Succeeded",
+    )
     assert money["credit_entries"][0]["kind"] == "Refund as credit"
 
 
@@ -170,33 +258,51 @@ def test_money_panel_of_a_client_without_history_shows_zeros(studio, a_client):
 
     with scope(studio=studio):
         money = client_money_recent(client=a_client)
-    assert money == {"payments": [], "refunds": [], "credit_entries": [], "credit_balance": 0, "total_paid": 0,
-                     "total_refunded": 0}
+    assert money == {
+        "payments": [],
+        "refunds": [],
+        "credit_entries": [],
+        "credit_balance": 0,
+        "total_paid": 0,
+        "total_refunded": 0,
+    }
 
 
 def test_row_url_matches_reverse(studio):
     url = profile_panels.row_url("client-family-remove", key="link_pk", studio_slug=studio.slug, pk=7)
-    assert url(42) == reverse("client-family-remove", kwargs={"studio_slug": studio.slug, "pk": 7, "link_pk": 42})
+    assert url(42) == reverse(
+        "client-family-remove", kwargs={"studio_slug": studio.slug, "pk": 7, "link_pk": 42}
+    )
     with pytest.raises(NoReverseMatch):
         profile_panels.row_url("client-list", studio_slug=studio.slug)
 
 
 def test_a_panel_must_declare_its_permission():
     with pytest.raises(ValueError, match="declares no permission"):
-        profile_panels.register_profile_panel(profile_panels.ProfilePanel(
-            key="nothing", title="Nothing", template="x.html", load=lambda **kw: {}, perms=frozenset()))
+        profile_panels.register_profile_panel(
+            profile_panels.ProfilePanel(
+                key="nothing", title="Nothing", template="x.html", load=lambda **kw: {}, perms=frozenset()
+            )
+        )
 
 
 def test_the_registry_checks_the_permission_before_calling_the_panel(rf, studio, staff_factory):
     called = []
-    panel = profile_panels.ProfilePanel(key="probe", title="Probe", template="x.html",
-                                        load=lambda **kw: called.append(1) or {}, perms=frozenset({Perm.REFUND}))
+    panel = profile_panels.ProfilePanel(
+        key="probe",
+        title="Probe",
+        template="x.html",
+        load=lambda **kw: called.append(1) or {},
+        perms=frozenset({Perm.REFUND}),
+    )
     request = rf.get("/")
     request.staff = staff_factory(RoleKind.TEACHER)
     assert profile_panels.profile_sections(request=request, client=None, panels=[panel]) == []
     assert called == []
     request.staff = staff_factory(RoleKind.MANAGER)
-    assert [s.key for s in profile_panels.profile_sections(request=request, client=None, panels=[panel])] == ["probe"]
+    assert [s.key for s in profile_panels.profile_sections(request=request, client=None, panels=[panel])] == [
+        "probe"
+    ]
 
 
 def test_add_a_dependant_form_loads_on_demand(owner_client, studio, a_client, other_studio):
@@ -218,20 +324,50 @@ def test_status_cells_match_the_ledger_badge_template_row_by_row(studio, a_clien
     from payments.models import ConnectedAccount, Payment
     from payments.panels import payment_status_cells
 
-    states = [("succeeded", 0, False, False), ("succeeded", 400, False, False), ("succeeded", 1000, False, False),
-              ("succeeded", 0, False, True), ("failed", 0, False, False), ("canceled", 0, False, False),
-              ("pending", 0, True, False), ("processing", 0, False, True), ("succeeded", 400, False, False)]
+    states = [
+        ("succeeded", 0, False, False),
+        ("succeeded", 400, False, False),
+        ("succeeded", 1000, False, False),
+        ("succeeded", 0, False, True),
+        ("failed", 0, False, False),
+        ("canceled", 0, False, False),
+        ("pending", 0, True, False),
+        ("processing", 0, False, True),
+        ("succeeded", 400, False, False),
+    ]
     with scope(studio=studio):
-        account = ConnectedAccount.objects.create(studio=studio, display_name="Main", creation_key="k-badges",
-                                                  stripe_account_id="acct_badges", charges_enabled=True)
-        payments = [Payment.objects.create(
-            studio=studio, client=a_client, amount=1000, currency="CAD", account=account,
-            stripe_account_id="acct_badges", routing_rule="default", routing_reason="", channel="online",
-            item_kind="membership", description=f"Badge {i}", idempotency_key=f"badge-{i}", status=status,
-            amount_refunded=refunded, outcome_unknown=unknown, is_escrow=escrow)
-            for i, (status, refunded, unknown, escrow) in enumerate(states)]
+        account = ConnectedAccount.objects.create(
+            studio=studio,
+            display_name="Main",
+            creation_key="k-badges",
+            stripe_account_id="acct_badges",
+            charges_enabled=True,
+        )
+        payments = [
+            Payment.objects.create(
+                studio=studio,
+                client=a_client,
+                amount=1000,
+                currency="CAD",
+                account=account,
+                stripe_account_id="acct_badges",
+                routing_rule="default",
+                routing_reason="",
+                channel="online",
+                item_kind="membership",
+                description=f"Badge {i}",
+                idempotency_key=f"badge-{i}",
+                status=status,
+                amount_refunded=refunded,
+                outcome_unknown=unknown,
+                is_escrow=escrow,
+            )
+            for i, (status, refunded, unknown, escrow) in enumerate(states)
+        ]
         payment_status_cells(payments)
         for payment in payments:
-            assert payment.status_html == render_to_string("payments/_payment_status.html", {"payment": payment})
+            assert payment.status_html == render_to_string(
+                "payments/_payment_status.html", {"payment": payment}
+            )
     assert "Partly refunded" in payments[1].status_html and "Refunded" in payments[2].status_html
     assert "Escrow" in payments[3].status_html and "outcome unknown" in payments[6].status_html

@@ -18,12 +18,20 @@ def test_seed_demo_twice_is_idempotent_and_logins_work():
     with gateway.use_http_client(SandboxHTTPClient(Sandbox(seed=5))):
         call_command("seed_demo")
         with scopes_disabled():
-            counts = (Studio.objects.count(), Location.objects.count(), Client.objects.count(),
-                      StaffMember.objects.count())
+            counts = (
+                Studio.objects.count(),
+                Location.objects.count(),
+                Client.objects.count(),
+                StaffMember.objects.count(),
+            )
         call_command("seed_demo")
     with scopes_disabled():
-        assert counts == (Studio.objects.count(), Location.objects.count(), Client.objects.count(),
-                          StaffMember.objects.count())
+        assert counts == (
+            Studio.objects.count(),
+            Location.objects.count(),
+            Client.objects.count(),
+            StaffMember.objects.count(),
+        )
         from payments.models import ConnectedAccount
 
         accounts = ConnectedAccount.objects.filter(studio__slug="demo")
@@ -37,8 +45,10 @@ def test_seed_demo_twice_is_idempotent_and_logins_work():
 
         demo_payments = Payment.objects.filter(studio__slug="demo")
         assert demo_payments.filter(status="succeeded").count() == 4
-        assert {p.account.display_name for p in demo_payments} == {"Atelier Demo — Montréal",
-                                                                    "Atelier Demo — Laval"}
+        assert {p.account.display_name for p in demo_payments} == {
+            "Atelier Demo — Montréal",
+            "Atelier Demo — Laval",
+        }
         assert Refund.objects.filter(payment__studio__slug="demo", status="succeeded").count() == 2
         assert CreditEntry.objects.filter(studio__slug="demo").count() == 2
         escrow = Payment.objects.get(studio__slug="autre")

@@ -26,7 +26,8 @@ def test_every_tenant_model_is_scoped_and_carries_a_studio():
         with pytest.raises(ScopeError):
             list(model.objects.all())
         assert "ScopedManager" in type(model._default_manager).__qualname__ or hasattr(
-            model._default_manager, "with_scope"), f"{model.__name__} must use the scoped manager"
+            model._default_manager, "with_scope"
+        ), f"{model.__name__} must use the scoped manager"
 
 
 def test_tables_with_a_studio_column_are_tenant_models():
@@ -39,7 +40,9 @@ def test_tables_with_a_studio_column_are_tenant_models():
         if "studio" in names and model.__name__ not in {"Studio"}:
             field = model._meta.get_field("studio")
             if getattr(field, "related_model", None).__name__ == "Studio" and not field.many_to_many:
-                assert issubclass(model, TenantModel), f"{model.__name__} has a studio but is not a TenantModel"
+                assert issubclass(model, TenantModel), (
+                    f"{model.__name__} has a studio but is not a TenantModel"
+                )
 
 
 def test_unique_constraints_and_indexes_begin_with_studio():
@@ -65,7 +68,9 @@ def test_no_float_fields_anywhere():
     for model in apps.get_models():
         if model._meta.app_label in PROJECT_APPS:
             for field in model._meta.get_fields():
-                assert not isinstance(field, models.FloatField), f"{model.__name__}.{field.name} is a FloatField"
+                assert not isinstance(field, models.FloatField), (
+                    f"{model.__name__}.{field.name} is a FloatField"
+                )
 
 
 @pytest.mark.django_db
@@ -96,7 +101,9 @@ def test_another_studios_ids_answer_404(client, method):
     studio_a = make_studio("victim")
     studio_b = make_studio("intruder")
     intruder = owner_of(studio_b).user
-    ClientFactory(studio=studio_b, user=intruder, email=intruder.email)  # also B's client: hosted-page URLs too
+    ClientFactory(
+        studio=studio_b, user=intruder, email=intruder.email
+    )  # also B's client: hosted-page URLs too
     client.force_login(intruder, backend="django.contrib.auth.backends.ModelBackend")
     cases = {url.name: CASES[url.name](studio_a) for url in _urls_with_ids()}
     before = _studio_rows(studio_a)
@@ -126,8 +133,10 @@ def _refused(response) -> bool:
 def _studio_rows(studio) -> dict[str, list]:
     """Every row of every tenant table of one studio, as plain values (to prove nothing changed)."""
     with scopes_disabled():
-        return {model.__name__: sorted(map(repr, model.objects.filter(studio=studio).values_list()))
-                for model in tenant_models()}
+        return {
+            model.__name__: sorted(map(repr, model.objects.filter(studio=studio).values_list()))
+            for model in tenant_models()
+        }
 
 
 def test_a_method_guard_counts_as_a_refusal_but_a_page_does_not():

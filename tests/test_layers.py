@@ -94,8 +94,10 @@ def imports_of(name: str, path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             module = _resolve(name, is_package, node)
             # `from pkg import sub` names the submodule when there is one, else something in pkg.
-            targets = [f"{module}.{alias.name}" if f"{module}.{alias.name}" in MODULES else module
-                       for alias in node.names]
+            targets = [
+                f"{module}.{alias.name}" if f"{module}.{alias.name}" in MODULES else module
+                for alias in node.names
+            ]
         else:
             continue
         for target in targets:
@@ -205,7 +207,8 @@ def test_apps_import_only_the_layers_below_them_through_their_public_surface():
     found = layer_violations()
     new = sorted(found - KNOWN_LAYER_VIOLATIONS)
     assert not new, "imports against the layers of docs/architecture.md:\n" + "\n".join(
-        f"  {a} -> {b}" for a, b in new)
+        f"  {a} -> {b}" for a, b in new
+    )
     stale = sorted(KNOWN_LAYER_VIOLATIONS - found)
     assert not stale, f"fixed, remove from KNOWN_LAYER_VIOLATIONS: {stale}"
 
@@ -224,8 +227,13 @@ def test_known_cycles_are_still_cycles():
 
 
 def test_the_stripe_sandbox_imports_no_app():
-    reached = {(importer, target) for importer, targets in GRAPH.items() if package_of(importer) == SANDBOX
-               for target in targets if package_of(target) != SANDBOX}
+    reached = {
+        (importer, target)
+        for importer, targets in GRAPH.items()
+        if package_of(importer) == SANDBOX
+        for target in targets
+        if package_of(target) != SANDBOX
+    }
     assert not reached
 
 
@@ -242,7 +250,15 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_the_public_surface_is_services_selectors_signals_and_the_models_package():
-    assert _public("payments.services") and _public("payments.services.charges") and _public("payments.selectors")
+    assert (
+        _public("payments.services")
+        and _public("payments.services.charges")
+        and _public("payments.selectors")
+    )
     assert _public("scheduling.signals") and _public("payments.models")
     assert not _public("payments.models.ledger")  # a model's internals
-    assert not _public("payments.tasks") and not _public("scheduling.views.kiosk") and not _public("payments.gateway")
+    assert (
+        not _public("payments.tasks")
+        and not _public("scheduling.views.kiosk")
+        and not _public("payments.gateway")
+    )

@@ -40,14 +40,17 @@ def declared(*, dev: bool = True) -> list[Requirement]:
     return [Requirement(r) for r in names]
 
 
-@pytest.mark.parametrize(("filename", "dev"), [("requirements.lock", True), ("requirements-prod.lock", False)])
+@pytest.mark.parametrize(
+    ("filename", "dev"), [("requirements.lock", True), ("requirements-prod.lock", False)]
+)
 def test_every_declared_dependency_is_locked_at_a_version_it_allows(filename, dev):
     pins = locked(filename)
     for requirement in declared(dev=dev):
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{requirement.name} is not in requirements.lock: run `make lock`"
         assert requirement.specifier.contains(pins[name][0], prereleases=True), (
-            f"requirements.lock has {name}=={pins[name][0]}, pyproject.toml asks {requirement}: run `make lock`")
+            f"requirements.lock has {name}=={pins[name][0]}, pyproject.toml asks {requirement}: run `make lock`"
+        )
 
 
 @pytest.mark.parametrize("filename", ["requirements.lock", "requirements-prod.lock"])
@@ -62,4 +65,3 @@ def test_production_pins_the_versions_development_tests():
     assert set(prod) <= set(dev)
     assert not {name: (prod[name][0], dev[name][0]) for name in prod if prod[name][0] != dev[name][0]}
     assert "pytest" not in prod and "ruff" not in prod  # the image carries no dev tools
-

@@ -23,8 +23,11 @@ def _path(studio, url, kwargs):
 
 def _member_with(studio, permissions):
     with scopes_disabled():
-        role = Role.objects.create(studio=studio, name=f"r{len(permissions)}-{sorted(permissions)[:1]}"[:80],
-                                   permissions=sorted(permissions))
+        role = Role.objects.create(
+            studio=studio,
+            name=f"r{len(permissions)}-{sorted(permissions)[:1]}"[:80],
+            permissions=sorted(permissions),
+        )
     return StaffFactory(studio=studio, role=role)
 
 
@@ -75,8 +78,10 @@ def test_front_desk_cannot_change_roles(login, studio, staff_factory):
     c = login(clerk.user)
     with scopes_disabled():
         role = Role.objects.get(studio=studio, kind=RoleKind.TEACHER)
-    response = c.post(reverse("role-edit", kwargs={"studio_slug": studio.slug, "pk": role.pk}),
-                      {"name": "Teacher", "permissions": ["manage_settings"]})
+    response = c.post(
+        reverse("role-edit", kwargs={"studio_slug": studio.slug, "pk": role.pk}),
+        {"name": "Teacher", "permissions": ["manage_settings"]},
+    )
     assert response.status_code == 403
     role.refresh_from_db()
     assert "manage_settings" not in role.permissions
@@ -84,7 +89,9 @@ def test_front_desk_cannot_change_roles(login, studio, staff_factory):
 
 def test_staff_of_another_studio_is_refused(login, studio, other_studio, staff_factory):
     stranger = staff_factory(RoleKind.OWNER, on=other_studio)
-    assert login(stranger.user).get(reverse("dashboard", kwargs={"studio_slug": studio.slug})).status_code == 403
+    assert (
+        login(stranger.user).get(reverse("dashboard", kwargs={"studio_slug": studio.slug})).status_code == 403
+    )
 
 
 def test_unknown_studio_is_404(owner_client):
@@ -105,7 +112,8 @@ def test_built_in_roles_by_staff_page(client, studio, other_studio, kind):
     wrong = []
     for url in GUARDED:
         allowed = url.view.required_permission in held and (
-            not getattr(url.view, "owner_or_admin", False) or kind in ALL_POWERFUL_KINDS)
+            not getattr(url.view, "owner_or_admin", False) or kind in ALL_POWERFUL_KINDS
+        )
         kwargs = CASES[url.name](studio) if url.params else {}
         status = client.get(_path(studio, url, kwargs)).status_code
         if (status != 403) != allowed:
@@ -144,7 +152,9 @@ def test_built_in_roles_by_profile_panel(client, studio, other_studio, kind):
     person = ClientFactory(studio=studio)
     member = StaffFactory(studio=studio, kind=kind)
     client.force_login(member.user, backend="django.contrib.auth.backends.ModelBackend")
-    html = client.get(reverse("client-detail", kwargs={"studio_slug": studio.slug, "pk": person.pk})).content.decode()
+    html = client.get(
+        reverse("client-detail", kwargs={"studio_slug": studio.slug, "pk": person.pk})
+    ).content.decode()
     held = ALL_PERMISSIONS if kind in ALL_POWERFUL_KINDS else set(BUILT_IN_DEFAULTS.get(kind, []))
     shown = {p.key for p in profile_panels() if f'data-panel="{p.key}"' in html}
     assert shown == {p.key for p in profile_panels() if p.perms & held}

@@ -53,7 +53,9 @@ def unguarded(urls: Iterable[TenantUrl]) -> dict[str, str]:
         if area.startswith(STAFF_AREAS):
             if not getattr(view, "staff_view", False):
                 problems[url.name] = "not a staff view: add @staff_required(Perm.X)"
-            elif not getattr(view, "required_permission", None) and url.name not in OPEN_TO_EVERY_STAFF_MEMBER:
+            elif (
+                not getattr(view, "required_permission", None) and url.name not in OPEN_TO_EVERY_STAFF_MEMBER
+            ):
                 problems[url.name] = "a staff view naming no permission: @staff_required(Perm.X)"
         elif area.startswith(CLIENT_AREA):
             if url.name in ACCOUNT_PAGES_BEFORE_SIGN_IN:
@@ -99,7 +101,9 @@ def test_a_forgotten_guard_is_found():
         TenantUrl("plain-manage", "<slug:studio_slug>/manage/plain/", (), page),
         TenantUrl("plain-pos", "<slug:studio_slug>/pos/plain/", (), page),
         TenantUrl("no-perm", "<slug:studio_slug>/manage/no-perm/", (), staff_required()(page)),
-        TenantUrl("good-staff", "<slug:studio_slug>/manage/good/", (), staff_required(Perm.VIEW_CLIENTS)(page)),
+        TenantUrl(
+            "good-staff", "<slug:studio_slug>/manage/good/", (), staff_required(Perm.VIEW_CLIENTS)(page)
+        ),
         TenantUrl("plain-account", "<slug:studio_slug>/account/plain/", (), page),
         TenantUrl("good-account", "<slug:studio_slug>/account/good/", (), client_required(page)),
         TenantUrl("public", "<slug:studio_slug>/schedule/", (), page),

@@ -45,7 +45,8 @@ def eager():
 
 
 def test_enqueue_by_name_sends_after_commit_inside_the_studio_scope(
-        studio, other_studio, eager, django_capture_on_commit_callbacks):
+    studio, other_studio, eager, django_capture_on_commit_callbacks
+):
     SEEN.clear()
     ClientFactory(studio=studio)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -89,24 +90,37 @@ def worker_view() -> dict:
     import subprocess
     import sys
 
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "studio.settings.test")}
-    out = subprocess.run([sys.executable, "-c", WORKER_VIEW], capture_output=True, text=True, env=env, check=True,
-                         cwd=ROOT)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "studio.settings.test"),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", WORKER_VIEW], capture_output=True, text=True, env=env, check=True, cwd=ROOT
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def test_beat_sees_every_apps_entries_and_each_names_a_registered_task(worker_view):
     beat_seen = worker_view["beat"]
-    assert {"payments-reconcile", "payments-refund-reconcile",
-            "scheduling-extend-series", "scheduling-mark-no-shows"} <= set(beat_seen)
+    assert {
+        "payments-reconcile",
+        "payments-refund-reconcile",
+        "scheduling-extend-series",
+        "scheduling-mark-no-shows",
+    } <= set(beat_seen)
     assert set(beat_seen) >= set(beat.entries())  # every app's registrations, none lost on the way
-    unknown = {name: task for name, task in beat_seen.items()
-               if not name.startswith("celery.") and task not in worker_view["tasks"]}
+    unknown = {
+        name: task
+        for name, task in beat_seen.items()
+        if not name.startswith("celery.") and task not in worker_view["tasks"]
+    }
     assert not unknown, f"beat entries naming no task a worker knows: {unknown}"
 
 
 def test_registering_a_name_for_another_task_is_refused():
-    beat.register("payments-reconcile", task="payments.reconcile_all", schedule=300.0)  # same entry again: fine
+    beat.register(
+        "payments-reconcile", task="payments.reconcile_all", schedule=300.0
+    )  # same entry again: fine
     with pytest.raises(ValueError):
         beat.register("payments-reconcile", task="payments.something_else", schedule=300.0)
 
@@ -122,7 +136,10 @@ def _declared_task_names() -> set[str]:
             if "tests" in path.relative_to(root).parts:
                 continue
             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Call) and getattr(node.func, "id", "") in ("shared_task", "studio_task"):
+                if isinstance(node, ast.Call) and getattr(node.func, "id", "") in (
+                    "shared_task",
+                    "studio_task",
+                ):
                     for keyword in node.keywords:
                         if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
                             names.add(keyword.value.value)
@@ -141,8 +158,11 @@ def test_the_worker_knows_every_task_the_code_declares(worker_view):
 def test_every_sweep_and_fan_out_task_has_a_beat_entry(worker_view):
     # A sweep nobody schedules sweeps nothing: tasks named as sweeps or fan-outs must be in beat.
     scheduled = set(worker_view["beat"].values())
-    sweeps = {name for name in _declared_task_names()
-              if not name.startswith(("celery.", "tests.")) and ("sweep" in name or name.endswith("_all")
-                                                                 or name.endswith("_all_studios"))}
+    sweeps = {
+        name
+        for name in _declared_task_names()
+        if not name.startswith(("celery.", "tests."))
+        and ("sweep" in name or name.endswith("_all") or name.endswith("_all_studios"))
+    }
     assert sweeps, "no sweep task found: is the naming convention gone?"
     assert not sorted(sweeps - scheduled), f"sweep tasks without a beat entry: {sorted(sweeps - scheduled)}"

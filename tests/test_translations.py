@@ -16,7 +16,9 @@ LANGUAGES = ("fr", "en")
 
 def _entries(*flags: str, language: str) -> list[str]:
     po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
-    out = subprocess.run(["msgattrib", *flags, "--no-wrap", str(po)], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["msgattrib", *flags, "--no-wrap", str(po)], capture_output=True, text=True, check=True
+    )
     return [line for line in out.stdout.splitlines() if line.startswith("msgid ") and line != 'msgid ""']
 
 
@@ -83,17 +85,22 @@ def extracted(tmp_path_factory) -> set:
     for entry in ROOT.iterdir():
         if entry.name not in NOT_SCANNED and not entry.name.startswith("."):
             (work / entry.name).symlink_to(entry)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "studio.settings.test")}
-    subprocess.run([sys.executable, "-c", EXTRACT, str(ROOT), str(work), *SCANNED_IGNORES],
-                   check=True, env=env, cwd=work)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "studio.settings.test"),
+    }
+    subprocess.run(
+        [sys.executable, "-c", EXTRACT, str(ROOT), str(work), *SCANNED_IGNORES], check=True, env=env, cwd=work
+    )
     pot = work / "locale" / "django.pot"
     assert pot.exists(), "makemessages wrote no template"
     identity = work / "identity.po"
     # msgen fills every msgstr with its msgid, so msgfmt keeps every extracted entry.
     subprocess.run(["msgen", "--force-po", "-o", str(identity), str(pot)], check=True)
     # The template's header leaves the plural rule blank; any valid one does for listing msgids.
-    text = identity.read_text(encoding="utf-8").replace("nplurals=INTEGER; plural=EXPRESSION;",
-                                                         "nplurals=2; plural=(n != 1);")
+    text = identity.read_text(encoding="utf-8").replace(
+        "nplurals=INTEGER; plural=EXPRESSION;", "nplurals=2; plural=(n != 1);"
+    )
     identity.write_text(text.replace("charset=CHARSET", "charset=UTF-8"), encoding="utf-8")
     keys = _compiled(identity, work / "identity.mo")
     assert len(keys) > 100, "the extraction found almost nothing: is the scan broken?"
@@ -104,6 +111,8 @@ def extracted(tmp_path_factory) -> set:
 def test_every_marked_string_is_in_the_compiled_catalogue(language, extracted, tmp_path):
     po = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
     missing = sorted(key.replace("\x04", " | ") for key in extracted - _compiled(po, tmp_path / "django.mo"))
-    assert not missing, (f"{len(missing)} marked strings have no {language} translation "
-                         f"(helpers: write a PO fragment; the lead merges and runs `make messages`):\n"
-                         + "\n".join(missing[:40]))
+    assert not missing, (
+        f"{len(missing)} marked strings have no {language} translation "
+        f"(helpers: write a PO fragment; the lead merges and runs `make messages`):\n"
+        + "\n".join(missing[:40])
+    )

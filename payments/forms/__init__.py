@@ -18,5 +18,16 @@ from payments.forms.ledger import (
 )
 from payments.forms.migration import MigrationUploadForm
 
-__all__ = ["CREDIT_ADJUST_MAX", "CardFeeForm", "ConnectedAccountEditForm", "ConnectedAccountForm", "CreditAdjustForm", "EscrowPayoutForm",
-           "LedgerFilterForm", "MigrationUploadForm", "RefundForm", "RoutingForm", "TaxRateForm"]
+__all__ = [
+    "CREDIT_ADJUST_MAX",
+    "CardFeeForm",
+    "ConnectedAccountEditForm",
+    "ConnectedAccountForm",
+    "CreditAdjustForm",
+    "EscrowPayoutForm",
+    "LedgerFilterForm",
+    "MigrationUploadForm",
+    "RefundForm",
+    "RoutingForm",
+    "TaxRateForm",
+]

@@ -19,8 +19,20 @@ from payments.gateway.ops import *  # noqa: F403 - the operations are the packag
 from payments.gateway.webhooks import WebhookSignatureError, webhook_event_parse
 
 __all__ = [
-    "API_VERSION", "PLATFORM", "AuthenticationRequired", "CardDeclined", "GatewayError", "IdempotencyConflict",
-    "InvalidRequest", "NotConfigured", "RateLimited", "StripeUnavailable", "TransactionError",
-    "WebhookSignatureError", "assert_outside_transaction", "stripe_client", "use_http_client",
+    "API_VERSION",
+    "PLATFORM",
+    "AuthenticationRequired",
+    "CardDeclined",
+    "GatewayError",
+    "IdempotencyConflict",
+    "InvalidRequest",
+    "NotConfigured",
+    "RateLimited",
+    "StripeUnavailable",
+    "TransactionError",
+    "WebhookSignatureError",
+    "assert_outside_transaction",
+    "stripe_client",
+    "use_http_client",
     "webhook_event_parse",
 ]

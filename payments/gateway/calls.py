@@ -36,8 +36,10 @@ def assert_outside_transaction() -> None:
     connection = transaction.get_connection()
     own_blocks = [block for block in connection.atomic_blocks if not getattr(block, "_from_testcase", False)]
     if own_blocks:
-        raise TransactionError("Stripe calls must not run inside a database transaction: commit a pending row "
-                               "first, call Stripe, then record the result in a new transaction.")
+        raise TransactionError(
+            "Stripe calls must not run inside a database transaction: commit a pending row "
+            "first, call Stripe, then record the result in a new transaction."
+        )
 
 
 def request_options(*, account: str | _Platform, idempotency_key: str | None = None) -> dict[str, Any]:
@@ -60,8 +62,14 @@ def _clean(params: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in params.items() if value is not None}
 
 
-def call(operation: Callable[[stripe.StripeClient], Callable], params: dict[str, Any] | None = None, *,
-         account: str | _Platform, idempotency_key: str | None = None, write: bool) -> dict[str, Any]:
+def call(
+    operation: Callable[[stripe.StripeClient], Callable],
+    params: dict[str, Any] | None = None,
+    *,
+    account: str | _Platform,
+    idempotency_key: str | None = None,
+    write: bool,
+) -> dict[str, Any]:
     """Run one Stripe request. `operation` picks the SDK method from the client."""
     if write and not idempotency_key:
         raise ValueError("every Stripe write needs a deterministic idempotency key stored on our row")
@@ -75,12 +83,23 @@ def call(operation: Callable[[stripe.StripeClient], Callable], params: dict[str,
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
 
-def call_with_id(operation: Callable[[stripe.StripeClient], Callable], object_id: str,
-                 params: dict[str, Any] | None = None, *, account: str | _Platform,
-                 idempotency_key: str | None = None, write: bool) -> dict[str, Any]:
+def call_with_id(
+    operation: Callable[[stripe.StripeClient], Callable],
+    object_id: str,
+    params: dict[str, Any] | None = None,
+    *,
+    account: str | _Platform,
+    idempotency_key: str | None = None,
+    write: bool,
+) -> dict[str, Any]:
     """Like `call`, for SDK methods taking the object's id first (`retrieve`, `capture`…)."""
-    return call(lambda client: _bind_id(operation(client), object_id), params, account=account,
-                idempotency_key=idempotency_key, write=write)
+    return call(
+        lambda client: _bind_id(operation(client), object_id),
+        params,
+        account=account,
+        idempotency_key=idempotency_key,
+        write=write,
+    )
 
 
 def _bind_id(method: Callable, object_id: str) -> Callable:
@@ -100,9 +119,18 @@ def translate(exc: stripe.StripeError) -> errors.GatewayError:
     if isinstance(exc, stripe.CardError):
         intent = body.get("payment_intent") or {}
         setup = body.get("setup_intent") or {}
-        cls = errors.AuthenticationRequired if common["code"] == "authentication_required" else errors.CardDeclined
-        return cls(message, decline_code=body.get("decline_code"), payment_intent_id=intent.get("id"),
-                   setup_intent_id=setup.get("id"), **common)
+        cls = (
+            errors.AuthenticationRequired
+            if common["code"] == "authentication_required"
+            else errors.CardDeclined
+        )
+        return cls(
+            message,
+            decline_code=body.get("decline_code"),
+            payment_intent_id=intent.get("id"),
+            setup_intent_id=setup.get("id"),
+            **common,
+        )
     if isinstance(exc, stripe.IdempotencyError):
         return errors.IdempotencyConflict(message, param=body.get("param"), **common)
     if isinstance(exc, stripe.RateLimitError):

@@ -24,8 +24,16 @@ class GatewayError(Exception):
 class CardDeclined(GatewayError):
     """The card (or bank debit) was refused. `decline_code` says why when Stripe tells us."""
 
-    def __init__(self, message: str = "", *, code: str | None = None, decline_code: str | None = None,
-                 payment_intent_id: str | None = None, setup_intent_id: str | None = None, **kw):
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        code: str | None = None,
+        decline_code: str | None = None,
+        payment_intent_id: str | None = None,
+        setup_intent_id: str | None = None,
+        **kw,
+    ):
         super().__init__(message, code=code, **kw)
         self.decline_code = decline_code
         self.payment_intent_id = payment_intent_id

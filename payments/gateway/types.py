@@ -37,13 +37,18 @@ class Account:
         requirements = data.get("requirements") or {}
         profile = data.get("business_profile") or {}
         return cls(
-            id=data["id"], charges_enabled=bool(data.get("charges_enabled")),
-            payouts_enabled=bool(data.get("payouts_enabled")), details_submitted=bool(data.get("details_submitted")),
+            id=data["id"],
+            charges_enabled=bool(data.get("charges_enabled")),
+            payouts_enabled=bool(data.get("payouts_enabled")),
+            details_submitted=bool(data.get("details_submitted")),
             currently_due=tuple(requirements.get("currently_due") or ()),
             eventually_due=tuple(requirements.get("eventually_due") or ()),
-            past_due=tuple(requirements.get("past_due") or ()), disabled_reason=requirements.get("disabled_reason"),
-            country=data.get("country"), default_currency=data.get("default_currency"),
-            business_name=profile.get("name"), raw=data,
+            past_due=tuple(requirements.get("past_due") or ()),
+            disabled_reason=requirements.get("disabled_reason"),
+            country=data.get("country"),
+            default_currency=data.get("default_currency"),
+            business_name=profile.get("name"),
+            raw=data,
         )
 
 
@@ -63,8 +68,12 @@ class Customer:
     @classmethod
     def from_stripe(cls, data: dict) -> Customer:
         settings = data.get("invoice_settings") or {}
-        return cls(id=data["id"], email=data.get("email"),
-                   default_payment_method=_id(settings.get("default_payment_method")), raw=data)
+        return cls(
+            id=data["id"],
+            email=data.get("email"),
+            default_payment_method=_id(settings.get("default_payment_method")),
+            raw=data,
+        )
 
 
 @dataclass(frozen=True)
@@ -87,9 +96,16 @@ class PaymentMethod:
         billing = data.get("billing_details") or {}
         brand = details.get("brand") or details.get("bank_name")
         return cls(
-            id=data["id"], type=kind, customer=_id(data.get("customer")), brand=brand, last4=details.get("last4"),
-            exp_month=details.get("exp_month"), exp_year=details.get("exp_year"),
-            fingerprint=details.get("fingerprint"), holder_name=billing.get("name"), raw=data,
+            id=data["id"],
+            type=kind,
+            customer=_id(data.get("customer")),
+            brand=brand,
+            last4=details.get("last4"),
+            exp_month=details.get("exp_month"),
+            exp_year=details.get("exp_year"),
+            fingerprint=details.get("fingerprint"),
+            holder_name=billing.get("name"),
+            raw=data,
         )
 
 
@@ -108,10 +124,17 @@ class SetupIntent:
     @classmethod
     def from_stripe(cls, data: dict) -> SetupIntent:
         error = data.get("last_setup_error") or {}
-        return cls(id=data["id"], status=data["status"], client_secret=data.get("client_secret"),
-                   customer=_id(data.get("customer")), payment_method=_id(data.get("payment_method")),
-                   mandate=_id(data.get("mandate")), last_error_code=error.get("decline_code") or error.get("code"),
-                   last_error_message=error.get("message"), raw=data)
+        return cls(
+            id=data["id"],
+            status=data["status"],
+            client_secret=data.get("client_secret"),
+            customer=_id(data.get("customer")),
+            payment_method=_id(data.get("payment_method")),
+            mandate=_id(data.get("mandate")),
+            last_error_code=error.get("decline_code") or error.get("code"),
+            last_error_message=error.get("message"),
+            raw=data,
+        )
 
 
 @dataclass(frozen=True)
@@ -136,13 +159,21 @@ class PaymentIntent:
     def from_stripe(cls, data: dict) -> PaymentIntent:
         error = data.get("last_payment_error") or {}
         return cls(
-            id=data["id"], status=data["status"], amount=int(data.get("amount") or 0),
-            amount_received=int(data.get("amount_received") or 0), currency=data.get("currency", ""),
-            client_secret=data.get("client_secret"), customer=_id(data.get("customer")),
-            payment_method=_id(data.get("payment_method")), latest_charge=_id(data.get("latest_charge")),
-            application_fee_amount=data.get("application_fee_amount"), last_error_code=error.get("code"),
-            last_error_decline_code=error.get("decline_code"), last_error_message=error.get("message"),
-            metadata=dict(data.get("metadata") or {}), raw=data,
+            id=data["id"],
+            status=data["status"],
+            amount=int(data.get("amount") or 0),
+            amount_received=int(data.get("amount_received") or 0),
+            currency=data.get("currency", ""),
+            client_secret=data.get("client_secret"),
+            customer=_id(data.get("customer")),
+            payment_method=_id(data.get("payment_method")),
+            latest_charge=_id(data.get("latest_charge")),
+            application_fee_amount=data.get("application_fee_amount"),
+            last_error_code=error.get("code"),
+            last_error_decline_code=error.get("decline_code"),
+            last_error_message=error.get("message"),
+            metadata=dict(data.get("metadata") or {}),
+            raw=data,
         )
 
     @property
@@ -165,8 +196,13 @@ class Refund:
 
     @classmethod
     def from_stripe(cls, data: dict) -> Refund:
-        return cls(id=data["id"], status=data["status"], amount=int(data["amount"]),
-                   payment_intent=_id(data.get("payment_intent")), raw=data)
+        return cls(
+            id=data["id"],
+            status=data["status"],
+            amount=int(data["amount"]),
+            payment_intent=_id(data.get("payment_intent")),
+            raw=data,
+        )
 
 
 @dataclass(frozen=True)
@@ -180,5 +216,11 @@ class Event:
 
     @classmethod
     def from_stripe(cls, data: dict) -> Event:
-        return cls(id=data["id"], type=data["type"], account=data.get("account"), created=int(data["created"]),
-                   object=(data.get("data") or {}).get("object") or {}, raw=data)
+        return cls(
+            id=data["id"],
+            type=data["type"],
+            account=data.get("account"),
+            created=int(data["created"]),
+            object=(data.get("data") or {}).get("object") or {},
+            raw=data,
+        )

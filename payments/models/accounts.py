@@ -36,7 +36,9 @@ class ConnectedAccount(TenantModel):
     last_error = models.CharField(max_length=300, blank=True)
     link_attempts = models.PositiveIntegerField(default=0)  # numbers each onboarding link's idempotency key
     synced_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -44,10 +46,14 @@ class ConnectedAccount(TenantModel):
         verbose_name_plural = _("connected accounts")
         ordering = ["-is_default", "display_name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["studio", "stripe_account_id"], condition=~models.Q(stripe_account_id=""),
-                                    name="connected_account_unique_per_studio"),
-            models.UniqueConstraint(fields=["studio"], condition=models.Q(is_default=True),
-                                    name="one_default_account_per_studio"),
+            models.UniqueConstraint(
+                fields=["studio", "stripe_account_id"],
+                condition=~models.Q(stripe_account_id=""),
+                name="connected_account_unique_per_studio",
+            ),
+            models.UniqueConstraint(
+                fields=["studio"], condition=models.Q(is_default=True), name="one_default_account_per_studio"
+            ),
             models.UniqueConstraint(fields=["studio", "creation_key"], name="connected_account_creation_key"),
         ]
 
@@ -66,7 +72,9 @@ class ConnectedAccountLocation(TenantModel):
     location = models.ForeignKey("studio.Location", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["studio", "location"], name="one_account_per_location")]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "location"], name="one_account_per_location")
+        ]
 
 
 class StripeAccountDirectory(models.Model):

@@ -23,7 +23,9 @@ class EscrowPayoutRequest(TenantModel):
     currency = models.CharField(max_length=3)
     legal_name = models.CharField(_("legal name of the account holder"), max_length=200)
     account_type = models.CharField(_("account type"), max_length=10, choices=AccountType.choices)
-    routing_number = models.CharField(_("routing / transit and institution number"), max_length=40, blank=True)
+    routing_number = models.CharField(
+        _("routing / transit and institution number"), max_length=40, blank=True
+    )
     account_number = models.CharField(_("account number or IBAN"), max_length=64)
     bic = models.CharField(_("BIC / SWIFT"), max_length=20, blank=True)
     bank_code = models.CharField(_("bank code"), max_length=20, blank=True)
@@ -36,4 +38,6 @@ class EscrowPayoutRequest(TenantModel):
 
     class Meta:
         ordering = ["-requested_at"]
-        constraints = [models.CheckConstraint(condition=models.Q(amount__gt=0), name="escrow_payout_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="escrow_payout_positive")
+        ]

@@ -35,8 +35,9 @@ class Payment(TenantModel):
         CREDIT = "credit", _("Studio credit")
         CASH = "cash", _("Cash")
 
-    client = models.ForeignKey("studio.Client", on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="payments")
+    client = models.ForeignKey(
+        "studio.Client", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
     amount = models.BigIntegerField(_("amount"))  # total charged, minor units
     currency = models.CharField(max_length=3)
     subtotal = models.BigIntegerField(_("subtotal"), default=0)
@@ -44,8 +45,9 @@ class Payment(TenantModel):
     tax_lines = models.JSONField(default=list, blank=True)  # [{"name", "rate", "amount"}]
     card_fee_amount = models.BigIntegerField(_("card fee"), default=0)  # passed on to the client (PAY-8)
     application_fee_amount = models.BigIntegerField(_("platform fee"), default=0)
-    account = models.ForeignKey("payments.ConnectedAccount", on_delete=models.PROTECT, null=True, blank=True,
-                                related_name="payments")
+    account = models.ForeignKey(
+        "payments.ConnectedAccount", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
     stripe_account_id = models.CharField(max_length=64, blank=True)  # "" = the platform (escrow)
     is_escrow = models.BooleanField(_("escrow"), default=False)
     routing_rule = models.CharField(_("routing rule"), max_length=40)
@@ -57,12 +59,17 @@ class Payment(TenantModel):
     item_kind = models.CharField(_("purpose"), max_length=20, choices=ItemKind.choices)
     description = models.CharField(_("description"), max_length=200)
     method = models.CharField(max_length=20, choices=Method.choices, default=Method.CARD)
-    location = models.ForeignKey("studio.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
-    client_home_location = models.ForeignKey("studio.Location", on_delete=models.PROTECT, null=True, blank=True,
-                                             related_name="+")
+    location = models.ForeignKey(
+        "studio.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    client_home_location = models.ForeignKey(
+        "studio.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     idempotency_key = models.CharField(max_length=120)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    outcome_unknown = models.BooleanField(default=False, help_text="Stripe's answer was lost; reconcile settles it")
+    outcome_unknown = models.BooleanField(
+        default=False, help_text="Stripe's answer was lost; reconcile settles it"
+    )
     stripe_payment_intent_id = models.CharField(max_length=64, blank=True)
     stripe_charge_id = models.CharField(max_length=64, blank=True)
     payment_method_id = models.CharField(max_length=64, blank=True)
@@ -74,8 +81,9 @@ class Payment(TenantModel):
     # What was bought: a source kind an app registered (payments.services.sources), and its own id.
     source_type = models.CharField(max_length=40, blank=True)
     source_id = models.CharField(max_length=64, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -84,11 +92,15 @@ class Payment(TenantModel):
         verbose_name_plural = _("payments")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["studio", "idempotency_key"], name="payment_idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["studio", "idempotency_key"], name="payment_idempotency_key_unique"
+            ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive"),
-            models.CheckConstraint(condition=models.Q(amount_refunded__gte=0)
-                                   & models.Q(amount_refunded__lte=models.F("amount")),
-                                   name="payment_refunds_within_amount"),
+            models.CheckConstraint(
+                condition=models.Q(amount_refunded__gte=0)
+                & models.Q(amount_refunded__lte=models.F("amount")),
+                name="payment_refunds_within_amount",
+            ),
         ]
         indexes = [
             models.Index(fields=["studio", "client", "-created_at"]),
@@ -146,13 +158,17 @@ class Refund(TenantModel):
     idempotency_key = models.CharField(max_length=120)
     stripe_refund_id = models.CharField(max_length=64, blank=True)
     failure_message = models.CharField(max_length=300, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["studio", "idempotency_key"], name="refund_idempotency_key_unique"),
+            models.UniqueConstraint(
+                fields=["studio", "idempotency_key"], name="refund_idempotency_key_unique"
+            ),
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="refund_amount_positive"),
         ]
 
@@ -172,7 +188,9 @@ class CreditEntry(TenantModel):
     refund = models.ForeignKey(Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     note = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -211,11 +229,16 @@ class PaymentOutcome(TenantModel):
     class Meta:
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["studio", "payment", "change"], name="payment_outcome_once_per_change"),
+            models.UniqueConstraint(
+                fields=["studio", "payment", "change"], name="payment_outcome_once_per_change"
+            ),
         ]
         indexes = [
-            models.Index(fields=["studio", "created_at"], condition=models.Q(delivered_at__isnull=True),
-                         name="payment_outcome_undelivered"),
+            models.Index(
+                fields=["studio", "created_at"],
+                condition=models.Q(delivered_at__isnull=True),
+                name="payment_outcome_undelivered",
+            ),
         ]
 
     def __str__(self) -> str:

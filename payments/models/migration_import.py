@@ -18,7 +18,9 @@ class MigrationImport(TenantModel):
         APPLIED = "applied", _("Applied")
         FAILED = "failed", _("Failed")
 
-    target_account = models.ForeignKey("payments.ConnectedAccount", on_delete=models.PROTECT, related_name="+")
+    target_account = models.ForeignKey(
+        "payments.ConnectedAccount", on_delete=models.PROTECT, related_name="+"
+    )
     file_name = models.CharField(max_length=200)
     content = models.TextField()  # the uploaded CSV, as text
     columns = models.JSONField(default=dict)  # our field → the file's column name

@@ -18,14 +18,18 @@ MAX_SAVED_METHODS = 5
 
 class StripeCustomer(TenantModel):
     client = models.ForeignKey("studio.Client", on_delete=models.PROTECT, related_name="stripe_customers")
-    account = models.ForeignKey("payments.ConnectedAccount", on_delete=models.PROTECT, related_name="customers")
+    account = models.ForeignKey(
+        "payments.ConnectedAccount", on_delete=models.PROTECT, related_name="customers"
+    )
     stripe_customer_id = models.CharField(max_length=64, blank=True)  # "" until Stripe answered
     idempotency_key = models.CharField(max_length=120)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["studio", "client", "account"], name="one_stripe_customer_per_account"),
+            models.UniqueConstraint(
+                fields=["studio", "client", "account"], name="one_stripe_customer_per_account"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -46,7 +50,9 @@ class SavedPaymentMethod(TenantModel):
         MIGRATION = "migration", _("Migrated from another Stripe account")
 
     client = models.ForeignKey("studio.Client", on_delete=models.PROTECT, related_name="saved_methods")
-    account = models.ForeignKey("payments.ConnectedAccount", on_delete=models.PROTECT, related_name="saved_methods")
+    account = models.ForeignKey(
+        "payments.ConnectedAccount", on_delete=models.PROTECT, related_name="saved_methods"
+    )
     customer = models.ForeignKey(StripeCustomer, on_delete=models.PROTECT, related_name="methods")
     stripe_payment_method_id = models.CharField(max_length=64)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -62,21 +68,29 @@ class SavedPaymentMethod(TenantModel):
     source = models.CharField(max_length=12, choices=Source.choices)
     consent_at = models.DateTimeField(null=True, blank=True)
     mandate_id = models.CharField(max_length=64, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                   related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("saved payment method")
         verbose_name_plural = _("saved payment methods")
         constraints = [
-            models.UniqueConstraint(fields=["studio", "account", "stripe_payment_method_id"],
-                                    name="saved_method_unique_per_account"),
-            models.UniqueConstraint(fields=["studio", "client", "account"], condition=models.Q(is_default=True),
-                                    name="one_default_method_per_client_account"),
+            models.UniqueConstraint(
+                fields=["studio", "account", "stripe_payment_method_id"],
+                name="saved_method_unique_per_account",
+            ),
+            models.UniqueConstraint(
+                fields=["studio", "client", "account"],
+                condition=models.Q(is_default=True),
+                name="one_default_method_per_client_account",
+            ),
         ]
-        indexes = [models.Index(fields=["studio", "client"]),
-                   models.Index(fields=["studio", "account", "fingerprint"])]
+        indexes = [
+            models.Index(fields=["studio", "client"]),
+            models.Index(fields=["studio", "account", "fingerprint"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.label} ••••{self.last4}"
@@ -112,8 +126,12 @@ class SetupRequest(TenantModel):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     failure_message = models.CharField(max_length=300, blank=True)
     make_default = models.BooleanField(default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["studio", "idempotency_key"], name="setup_request_key_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "idempotency_key"], name="setup_request_key_unique")
+        ]

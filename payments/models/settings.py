@@ -36,17 +36,29 @@ class PaymentSettings(TenantModel):
         ABSORB = "absorb", _("The studio absorbs card fees")
         PASS_ON = "pass_on", _("Clients pay the card fee as its own line")
 
-    card_fee_mode = models.CharField(_("card fees"), max_length=10, choices=FeeMode.choices, default=FeeMode.ABSORB)
-    card_fee_percent = models.DecimalField(_("card fee (%)"), max_digits=5, decimal_places=3, default=Decimal("2.900"),
-                                           validators=[MinValueValidator(0), MaxValueValidator(10)])
+    card_fee_mode = models.CharField(
+        _("card fees"), max_length=10, choices=FeeMode.choices, default=FeeMode.ABSORB
+    )
+    card_fee_percent = models.DecimalField(
+        _("card fee (%)"),
+        max_digits=5,
+        decimal_places=3,
+        default=Decimal("2.900"),
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
     card_fee_fixed = models.PositiveIntegerField(_("card fee, fixed part (cents)"), default=30)
-    application_fee_percent = models.DecimalField(_("platform fee (%)"), max_digits=5, decimal_places=3,
-                                                  default=Decimal("0"),
-                                                  validators=[MinValueValidator(0), MaxValueValidator(10)])
+    application_fee_percent = models.DecimalField(
+        _("platform fee (%)"),
+        max_digits=5,
+        decimal_places=3,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(10)],
+    )
     application_fee_fixed = models.PositiveIntegerField(_("platform fee, fixed part (cents)"), default=0)
     saved_methods_enabled = models.BooleanField(_("saved payment methods"), default=False)
-    saved_methods_terms_accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                                        null=True, blank=True, related_name="+")
+    saved_methods_terms_accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     saved_methods_terms_accepted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -55,16 +67,26 @@ class PaymentSettings(TenantModel):
 
 class TaxRate(TenantModel):
     name = models.CharField(_("name"), max_length=60)
-    rate = models.DecimalField(_("rate (%)"), max_digits=6, decimal_places=3,
-                               validators=[MinValueValidator(0), MaxValueValidator(100)])
-    item_kinds = ArrayField(models.CharField(max_length=20, choices=ItemKind.choices), default=list, blank=True,
-                            verbose_name=_("applies to"))
+    rate = models.DecimalField(
+        _("rate (%)"),
+        max_digits=6,
+        decimal_places=3,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    item_kinds = ArrayField(
+        models.CharField(max_length=20, choices=ItemKind.choices),
+        default=list,
+        blank=True,
+        verbose_name=_("applies to"),
+    )
     position = models.PositiveSmallIntegerField(default=0)
     archived_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "id"]
-        constraints = [models.UniqueConstraint(fields=["studio", "name"], name="tax_rate_name_unique_per_studio")]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "name"], name="tax_rate_name_unique_per_studio")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({format_rate(self.rate)})"

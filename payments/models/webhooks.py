@@ -26,8 +26,11 @@ class StripeEvent(models.Model):
         indexes = [
             models.Index(fields=["studio_id", "-received_at"]),
             # The sweep's question: which events are stored but not processed yet.
-            models.Index(fields=["received_at"], condition=models.Q(processed_at__isnull=True),
-                         name="stripe_event_unprocessed"),
+            models.Index(
+                fields=["received_at"],
+                condition=models.Q(processed_at__isnull=True),
+                name="stripe_event_unprocessed",
+            ),
         ]
 
     def __str__(self) -> str:

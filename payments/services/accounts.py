@@ -31,8 +31,11 @@ def _assign_locations(*, studio: Studio, account: ConnectedAccount, locations: l
     for location in locations:
         if not location.is_home_location:
             raise ValidationError(_("Only home locations can have their own payment account."))
-        link = ConnectedAccountLocation.objects.select_related("account").filter(studio=studio,
-                                                                                location=location).first()
+        link = (
+            ConnectedAccountLocation.objects.select_related("account")
+            .filter(studio=studio, location=location)
+            .first()
+        )
         if link is None:
             ConnectedAccountLocation.objects.create(studio=studio, account=account, location=location)
         elif link.account_id != account.pk:
@@ -40,24 +43,39 @@ def _assign_locations(*, studio: Studio, account: ConnectedAccount, locations: l
             link.account = account
             link.save(update_fields=["account"])
     ConnectedAccountLocation.objects.filter(studio=studio, account=account).exclude(
-        location__in=[loc.pk for loc in locations]).delete()
+        location__in=[loc.pk for loc in locations]
+    ).delete()
     return moved
 
 
-def connected_account_start(*, studio: Studio, actor: Actor, display_name: str,
-                            locations: list[Location]) -> ConnectedAccount:
+def connected_account_start(
+    *, studio: Studio, actor: Actor, display_name: str, locations: list[Location]
+) -> ConnectedAccount:
     """Commit a new account row and ask the worker to create it at Stripe."""
     with transaction.atomic():
         Studio.objects.select_for_update().get(pk=studio.pk)  # serialise "first account is the default"
-        is_first = not ConnectedAccount.objects.filter(studio=studio).exclude(
-            state=ConnectedAccount.State.FAILED).exists()
-        account = ConnectedAccount.objects.create(studio=studio, display_name=display_name, is_default=is_first,
-                                                  creation_key="pending", created_by=actor.user)
+        is_first = (
+            not ConnectedAccount.objects.filter(studio=studio)
+            .exclude(state=ConnectedAccount.State.FAILED)
+            .exists()
+        )
+        account = ConnectedAccount.objects.create(
+            studio=studio,
+            display_name=display_name,
+            is_default=is_first,
+            creation_key="pending",
+            created_by=actor.user,
+        )
         account.creation_key = f"connected-account:{account.pk}"
         account.save(update_fields=["creation_key"])
         _assign_locations(studio=studio, account=account, locations=locations)
-        audit_record(studio=studio, actor=actor, action="payments.account_started", obj=account,
-                     changes={"locations": [loc.name for loc in locations]})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="payments.account_started",
+            obj=account,
+            changes={"locations": [loc.name for loc in locations]},
+        )
         enqueue_by_name("payments.connected_account_create", studio.pk, account.pk)
     return account
 
@@ -70,24 +88,35 @@ def connected_account_create_at_stripe(*, account: ConnectedAccount) -> Connecte
     email = account.created_by.email if account.created_by_id else None
     try:
         created = gateway.account_create(
-            idempotency_key=account.creation_key, country=studio.country, email=email,
+            idempotency_key=account.creation_key,
+            country=studio.country,
+            email=email,
             business_name=account.display_name,
-            metadata={"atelier_studio": str(studio.pk), "atelier_account": str(account.pk)})
+            metadata={"atelier_studio": str(studio.pk), "atelier_account": str(account.pk)},
+        )
     except gateway.StripeUnavailable:
         raise  # the task retries with the same key
     except gateway.GatewayError as exc:
         with transaction.atomic():
-            ConnectedAccount.objects.filter(pk=account.pk).update(state=ConnectedAccount.State.FAILED,
-                                                                  last_error=exc.message[:300])
+            ConnectedAccount.objects.filter(pk=account.pk).update(
+                state=ConnectedAccount.State.FAILED, last_error=exc.message[:300]
+            )
         account.refresh_from_db()
         return account
     with transaction.atomic():
-        StripeAccountDirectory.objects.get_or_create(stripe_account_id=created.id,
-                                                     defaults={"studio_id": studio.pk})
-        ConnectedAccount.objects.filter(pk=account.pk).update(stripe_account_id=created.id,
-                                                              state=ConnectedAccount.State.ONBOARDING)
-        audit_record(studio=studio, actor=SYSTEM, action="payments.account_created", obj=account,
-                     changes={"stripe_account": created.id})
+        StripeAccountDirectory.objects.get_or_create(
+            stripe_account_id=created.id, defaults={"studio_id": studio.pk}
+        )
+        ConnectedAccount.objects.filter(pk=account.pk).update(
+            stripe_account_id=created.id, state=ConnectedAccount.State.ONBOARDING
+        )
+        audit_record(
+            studio=studio,
+            actor=SYSTEM,
+            action="payments.account_created",
+            obj=account,
+            changes={"stripe_account": created.id},
+        )
     account.refresh_from_db()
     return _apply_state(account, created)
 
@@ -134,9 +163,17 @@ def _apply_state(account: ConnectedAccount, remote: gateway.types.Account) -> Co
         locked.save()
         after = (locked.charges_enabled, locked.payouts_enabled, locked.details_submitted, locked.state)
         if before != after:
-            audit_record(studio=locked.studio, actor=SYSTEM, action="payments.account_status", obj=locked,
-                         changes={"charges_enabled": locked.charges_enabled,
-                                  "payouts_enabled": locked.payouts_enabled, "state": locked.state})
+            audit_record(
+                studio=locked.studio,
+                actor=SYSTEM,
+                action="payments.account_status",
+                obj=locked,
+                changes={
+                    "charges_enabled": locked.charges_enabled,
+                    "payouts_enabled": locked.payouts_enabled,
+                    "state": locked.state,
+                },
+            )
     return locked
 
 
@@ -159,14 +196,23 @@ def connected_account_onboarding_link(*, account: ConnectedAccount) -> str:
     base = settings.SITE_URL.rstrip("/")
     kwargs = {"studio_slug": studio.slug, "pk": account.pk}
     link = gateway.account_link_create(
-        account_id=account.stripe_account_id, idempotency_key=f"account-link:{account.pk}:{locked.link_attempts}",
+        account_id=account.stripe_account_id,
+        idempotency_key=f"account-link:{account.pk}:{locked.link_attempts}",
         refresh_url=base + reverse("payments-account-onboard", kwargs=kwargs),
-        return_url=base + reverse("payments-account-return", kwargs=kwargs))
+        return_url=base + reverse("payments-account-return", kwargs=kwargs),
+    )
     return link.url
 
 
-def connected_account_update(*, studio: Studio, actor: Actor, account: ConnectedAccount, display_name: str,
-                             is_default: bool, locations: list[Location]) -> list[str]:
+def connected_account_update(
+    *,
+    studio: Studio,
+    actor: Actor,
+    account: ConnectedAccount,
+    display_name: str,
+    is_default: bool,
+    locations: list[Location],
+) -> list[str]:
     """Rename, make default, choose the home locations it serves. Returns locations moved to it."""
     with transaction.atomic():
         if is_default and not account.is_default:
@@ -177,12 +223,20 @@ def connected_account_update(*, studio: Studio, actor: Actor, account: Connected
         account.is_default = is_default
         account.save(update_fields=["display_name", "is_default"])
         moved = _assign_locations(studio=studio, account=account, locations=locations)
-        audit_record(studio=studio, actor=actor, action="payments.account_changed", obj=account,
-                     changes={"default": is_default, "locations": [loc.name for loc in locations]})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="payments.account_changed",
+            obj=account,
+            changes={"default": is_default, "locations": [loc.name for loc in locations]},
+        )
     return moved
 
 
 def account_for_location(*, studio: Studio, location: Location) -> ConnectedAccount | None:
-    link = ConnectedAccountLocation.objects.select_related("account").filter(studio=studio,
-                                                                            location=location).first()
+    link = (
+        ConnectedAccountLocation.objects.select_related("account")
+        .filter(studio=studio, location=location)
+        .first()
+    )
     return link.account if link else None

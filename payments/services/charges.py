@@ -37,8 +37,12 @@ from studio.models import Client, Location, Studio
 from studio.services import Actor, audit_record
 
 _RANK = {
-    Payment.Status.PENDING: 0, Payment.Status.REQUIRES_ACTION: 1, Payment.Status.PROCESSING: 2,
-    Payment.Status.AUTHORIZED: 3, Payment.Status.FAILED: 3, Payment.Status.SUCCEEDED: 5,
+    Payment.Status.PENDING: 0,
+    Payment.Status.REQUIRES_ACTION: 1,
+    Payment.Status.PROCESSING: 2,
+    Payment.Status.AUTHORIZED: 3,
+    Payment.Status.FAILED: 3,
+    Payment.Status.SUCCEEDED: 5,
     Payment.Status.CANCELED: 5,
 }
 
@@ -66,16 +70,30 @@ OFFLINE_METHODS = frozenset({Payment.Method.CASH, Payment.Method.CREDIT})
 
 
 def _history(payment: Payment, status: str, source: str, detail: str = "") -> None:
-    PaymentStatusChange.objects.create(studio_id=payment.studio_id, payment=payment, status=status, source=source,
-                                       detail=detail[:300])
+    PaymentStatusChange.objects.create(
+        studio_id=payment.studio_id, payment=payment, status=status, source=source, detail=detail[:300]
+    )
 
 
-def payment_create(*, studio: Studio, actor: Actor, client: Client | None, subtotal: int, item_kind: str,
-                   channel: str, description: str, method: str = Payment.Method.CARD,
-                   item_location: Location | None = None, pos_location: Location | None = None,
-                   target: ChargeTarget | None = None, idempotency_key: str | None = None,
-                   source_type: str = "", source_id: str = "", quote: Quote | None = None,
-                   route: Route | None = None) -> Payment:
+def payment_create(
+    *,
+    studio: Studio,
+    actor: Actor,
+    client: Client | None,
+    subtotal: int,
+    item_kind: str,
+    channel: str,
+    description: str,
+    method: str = Payment.Method.CARD,
+    item_location: Location | None = None,
+    pos_location: Location | None = None,
+    target: ChargeTarget | None = None,
+    idempotency_key: str | None = None,
+    source_type: str = "",
+    source_id: str = "",
+    quote: Quote | None = None,
+    route: Route | None = None,
+) -> Payment:
     """Commit a PENDING payment: routed (PAY-3), priced (PAY-8/9), keyed. Stripe is not called here.
 
     `source_type`/`source_id` name what is paid for: a kind registered with
@@ -84,11 +102,19 @@ def payment_create(*, studio: Studio, actor: Actor, client: Client | None, subto
     """
     source_validate(source_type=source_type, source_id=str(source_id))
     home = client.home_location if client is not None else None
-    route = route or route_payment(studio=studio, purchase=Purchase(
-        channel=channel, item_kind=item_kind, item_location=item_location, client_home_location=home,
-        pos_location=pos_location))
-    quote = quote or quote_build(studio=studio, subtotal=subtotal, item_kind=item_kind,
-                                 by_card=method not in OFFLINE_METHODS)
+    route = route or route_payment(
+        studio=studio,
+        purchase=Purchase(
+            channel=channel,
+            item_kind=item_kind,
+            item_location=item_location,
+            client_home_location=home,
+            pos_location=pos_location,
+        ),
+    )
+    quote = quote or quote_build(
+        studio=studio, subtotal=subtotal, item_kind=item_kind, by_card=method not in OFFLINE_METHODS
+    )
     offline = method in OFFLINE_METHODS
     if quote.total <= 0:
         raise ValueError("nothing to charge")
@@ -96,26 +122,50 @@ def payment_create(*, studio: Studio, actor: Actor, client: Client | None, subto
     try:
         with transaction.atomic():
             payment = Payment.objects.create(
-                studio=studio, client=client, amount=quote.total, currency=studio.currency, subtotal=quote.subtotal,
-                tax_amount=quote.tax_total, tax_lines=[line.as_json() for line in quote.tax_lines],
+                studio=studio,
+                client=client,
+                amount=quote.total,
+                currency=studio.currency,
+                subtotal=quote.subtotal,
+                tax_amount=quote.tax_total,
+                tax_lines=[line.as_json() for line in quote.tax_lines],
                 card_fee_amount=quote.card_fee,
                 # Money that never reaches Stripe carries no platform fee and is never held in escrow.
                 application_fee_amount=0 if route.is_escrow or offline else quote.application_fee,
-                account=route.account, stripe_account_id=route.account.stripe_account_id if route.account else "",
-                is_escrow=route.is_escrow and not offline, routing_rule=route.rule, routing_params=route.params,
-                channel=channel, item_kind=item_kind, description=description[:200], method=method,
-                location=item_location or pos_location, client_home_location=home,
-                idempotency_key=idempotency_key or "pending", stripe_customer_id=target.customer_id or "",
-                payment_method_id=target.payment_method_id or "", off_session=target.off_session,
-                source_type=source_type, source_id=str(source_id), created_by=actor.user,
+                account=route.account,
+                stripe_account_id=route.account.stripe_account_id if route.account else "",
+                is_escrow=route.is_escrow and not offline,
+                routing_rule=route.rule,
+                routing_params=route.params,
+                channel=channel,
+                item_kind=item_kind,
+                description=description[:200],
+                method=method,
+                location=item_location or pos_location,
+                client_home_location=home,
+                idempotency_key=idempotency_key or "pending",
+                stripe_customer_id=target.customer_id or "",
+                payment_method_id=target.payment_method_id or "",
+                off_session=target.off_session,
+                source_type=source_type,
+                source_id=str(source_id),
+                created_by=actor.user,
             )
             if idempotency_key is None:
                 payment.idempotency_key = f"payment:{payment.pk}"
                 payment.save(update_fields=["idempotency_key"])
             _history(payment, Payment.Status.PENDING, "created")  # the route is shown from its stored params
-            audit_record(studio=studio, actor=actor, action="payment.created", obj=payment,
-                         changes={"amount": payment.amount, "account": payment.stripe_account_id or "escrow",
-                                  "rule": route.rule})
+            audit_record(
+                studio=studio,
+                actor=actor,
+                action="payment.created",
+                obj=payment,
+                changes={
+                    "amount": payment.amount,
+                    "account": payment.stripe_account_id or "escrow",
+                    "rule": route.rule,
+                },
+            )
     except IntegrityError:
         # The caller's key names a payment that already exists (a second click, a retried task).
         existing = Payment.objects.filter(studio=studio, idempotency_key=idempotency_key).first()
@@ -135,17 +185,30 @@ def payment_submit(*, payment: Payment) -> Payment:
     confirm = bool(payment.payment_method_id)
     try:
         intent = gateway.payment_intent_create(
-            account=account_ref(payment), idempotency_key=payment.idempotency_key, amount=payment.amount,
-            currency=payment.currency, metadata=metadata, customer_id=payment.stripe_customer_id or None,
-            payment_method_id=payment.payment_method_id or None, confirm=confirm,
+            account=account_ref(payment),
+            idempotency_key=payment.idempotency_key,
+            amount=payment.amount,
+            currency=payment.currency,
+            metadata=metadata,
+            customer_id=payment.stripe_customer_id or None,
+            payment_method_id=payment.payment_method_id or None,
+            confirm=confirm,
             off_session=payment.off_session and confirm,
             application_fee_amount=payment.application_fee_amount or None,
-            payment_method_types=["card_present"] if payment.method == Payment.Method.CARD_PRESENT else ["card"],
-            capture_method="automatic", description=payment.description,
+            payment_method_types=["card_present"]
+            if payment.method == Payment.Method.CARD_PRESENT
+            else ["card"],
+            capture_method="automatic",
+            description=payment.description,
         )
     except gateway.CardDeclined as exc:
-        return payment_record_failure(payment=payment, code=exc.decline_code or exc.code or "card_declined",
-                                      message=exc.message, intent_id=exc.payment_intent_id, source="api")
+        return payment_record_failure(
+            payment=payment,
+            code=exc.decline_code or exc.code or "card_declined",
+            message=exc.message,
+            intent_id=exc.payment_intent_id,
+            source="api",
+        )
     except gateway.StripeUnavailable as exc:
         return _record_unknown(payment, detail=f"{type(exc).__name__}: {exc.message}")
     return payment_record(payment=payment, intent=intent, source="api")
@@ -161,8 +224,9 @@ def _record_unknown(payment: Payment, *, detail: str) -> Payment:
     return locked
 
 
-def payment_record_failure(*, payment: Payment, code: str, message: str, intent_id: str | None,
-                           source: str) -> Payment:
+def payment_record_failure(
+    *, payment: Payment, code: str, message: str, intent_id: str | None, source: str
+) -> Payment:
     """A definite failure (declined, reader refused): FAILED unless the payment already succeeded."""
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -184,8 +248,12 @@ def payment_record(*, payment: Payment, intent: gateway.types.PaymentIntent, sou
     if intent.status == "requires_payment_method":
         if intent.last_error_code or intent.last_error_decline_code:
             return payment_record_failure(
-                payment=payment, code=intent.last_error_decline_code or intent.last_error_code or "failed",
-                message=intent.last_error_message or "", intent_id=intent.id, source=source)
+                payment=payment,
+                code=intent.last_error_decline_code or intent.last_error_code or "failed",
+                message=intent.last_error_message or "",
+                intent_id=intent.id,
+                source=source,
+            )
         new_status = Payment.Status.PENDING
     else:
         new_status = _FROM_INTENT.get(intent.status, Payment.Status.PENDING)
@@ -202,7 +270,8 @@ def payment_record(*, payment: Payment, intent: gateway.types.PaymentIntent, sou
             locked.outcome_unknown = False
             changed = True
         moves_forward = _RANK[new_status] > _RANK[locked.status] or (
-            locked.status == Payment.Status.FAILED and new_status == Payment.Status.SUCCEEDED)
+            locked.status == Payment.Status.FAILED and new_status == Payment.Status.SUCCEEDED
+        )
         if new_status != locked.status and moves_forward:
             locked.status = new_status
             if new_status == Payment.Status.SUCCEEDED:
@@ -224,12 +293,17 @@ def payment_reconcile(*, payment: Payment, now=None) -> Payment:
     could charge twice, so such payments are left for a person (they show in the ledger).
     """
     now = now or timezone.now()
-    if payment.status not in (Payment.Status.PENDING, Payment.Status.PROCESSING, Payment.Status.REQUIRES_ACTION):
+    if payment.status not in (
+        Payment.Status.PENDING,
+        Payment.Status.PROCESSING,
+        Payment.Status.REQUIRES_ACTION,
+    ):
         return payment
     try:
         if payment.stripe_payment_intent_id:
-            intent = gateway.payment_intent_retrieve(account=account_ref(payment),
-                                                     payment_intent_id=payment.stripe_payment_intent_id)
+            intent = gateway.payment_intent_retrieve(
+                account=account_ref(payment), payment_intent_id=payment.stripe_payment_intent_id
+            )
             return payment_record(payment=payment, intent=intent, source="reconcile")
         if not payment.outcome_unknown:
             return payment  # never sent: the flow that created it will send it
@@ -243,7 +317,12 @@ def payment_reconcile(*, payment: Payment, now=None) -> Payment:
 def payments_needing_reconcile(*, studio: Studio, older_than: timedelta = timedelta(minutes=2), now=None):
     """Unsettled payments old enough that the request which made them has surely finished."""
     now = now or timezone.now()
-    return Payment.objects.filter(
-        studio=studio, created_at__lte=now - older_than,
-        status__in=[Payment.Status.PENDING, Payment.Status.PROCESSING],
-    ).exclude(outcome_unknown=False, stripe_payment_intent_id="").order_by("id")
+    return (
+        Payment.objects.filter(
+            studio=studio,
+            created_at__lte=now - older_than,
+            status__in=[Payment.Status.PENDING, Payment.Status.PROCESSING],
+        )
+        .exclude(outcome_unknown=False, stripe_payment_intent_id="")
+        .order_by("id")
+    )

@@ -25,7 +25,9 @@ from studio.services import Actor, audit_record
 
 def credit_balance(*, client: Client) -> int:
     """The client's credit, in minor units of the studio's currency (never negative)."""
-    total = CreditEntry.objects.filter(studio_id=client.studio_id, client=client).aggregate(total=Sum("amount"))
+    total = CreditEntry.objects.filter(studio_id=client.studio_id, client=client).aggregate(
+        total=Sum("amount")
+    )
     return int(total["total"] or 0)
 
 
@@ -40,21 +42,48 @@ def _lock_client(studio: Studio, client: Client) -> Client:
     return Client.objects.select_for_update().get(pk=client.pk, studio=studio)
 
 
-def credit_grant(*, studio: Studio, actor: Actor, client: Client, amount: int, note: str,
-                 kind: str = CreditEntry.Kind.ADJUSTMENT) -> CreditEntry:
+def credit_grant(
+    *,
+    studio: Studio,
+    actor: Actor,
+    client: Client,
+    amount: int,
+    note: str,
+    kind: str = CreditEntry.Kind.ADJUSTMENT,
+) -> CreditEntry:
     """Add `amount` minor units to the client's credit (a goodwill gesture, a correction…)."""
     _check_amount(amount)
     with transaction.atomic():
         _lock_client(studio, client)
-        entry = CreditEntry.objects.create(studio=studio, client=client, amount=amount, currency=studio.currency,
-                                           kind=kind, note=note[:200], created_by=actor.user)
-        audit_record(studio=studio, actor=actor, action="credit.granted", obj=client,
-                     changes={"amount": amount, "kind": kind, "note": note[:200], "entry": entry.pk})
+        entry = CreditEntry.objects.create(
+            studio=studio,
+            client=client,
+            amount=amount,
+            currency=studio.currency,
+            kind=kind,
+            note=note[:200],
+            created_by=actor.user,
+        )
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="credit.granted",
+            obj=client,
+            changes={"amount": amount, "kind": kind, "note": note[:200], "entry": entry.pk},
+        )
     return entry
 
 
-def credit_spend(*, studio: Studio, actor: Actor, client: Client, amount: int, payment: Payment | None = None,
-                 note: str = "", kind: str = CreditEntry.Kind.SPEND) -> CreditEntry:
+def credit_spend(
+    *,
+    studio: Studio,
+    actor: Actor,
+    client: Client,
+    amount: int,
+    payment: Payment | None = None,
+    note: str = "",
+    kind: str = CreditEntry.Kind.SPEND,
+) -> CreditEntry:
     """Take `amount` minor units from the client's credit; refuses to go below zero.
 
     `payment` links the spend to the sale it paid for. `kind=ADJUSTMENT` is a staff correction.
@@ -69,12 +98,31 @@ def credit_spend(*, studio: Studio, actor: Actor, client: Client, amount: int, p
             raise ValidationError(
                 _("Only %(balance)s of credit is available.")
                 % {"balance": format_money(balance, studio.currency, language=get_language() or "en")},
-                code="insufficient")
-        entry = CreditEntry.objects.create(studio=studio, client=client, amount=-amount, currency=studio.currency,
-                                           kind=kind, payment=payment, note=note[:200], created_by=actor.user)
-        audit_record(studio=studio, actor=actor, action="credit.spent", obj=client,
-                     changes={"amount": -amount, "kind": kind, "note": note[:200], "entry": entry.pk,
-                              "payment": payment.pk if payment else None})
+                code="insufficient",
+            )
+        entry = CreditEntry.objects.create(
+            studio=studio,
+            client=client,
+            amount=-amount,
+            currency=studio.currency,
+            kind=kind,
+            payment=payment,
+            note=note[:200],
+            created_by=actor.user,
+        )
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="credit.spent",
+            obj=client,
+            changes={
+                "amount": -amount,
+                "kind": kind,
+                "note": note[:200],
+                "entry": entry.pk,
+                "payment": payment.pk if payment else None,
+            },
+        )
     return entry
 
 
@@ -86,5 +134,6 @@ def credit_adjust(*, studio: Studio, actor: Actor, client: Client, amount: int, 
         raise ValidationError(_("Enter an amount other than zero."), code="amount")
     if amount > 0:
         return credit_grant(studio=studio, actor=actor, client=client, amount=amount, note=note)
-    return credit_spend(studio=studio, actor=actor, client=client, amount=-amount, note=note,
-                        kind=CreditEntry.Kind.ADJUSTMENT)
+    return credit_spend(
+        studio=studio, actor=actor, client=client, amount=-amount, note=note, kind=CreditEntry.Kind.ADJUSTMENT
+    )

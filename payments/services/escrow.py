@@ -55,7 +55,9 @@ def clean_account_number(value: str) -> str:
             raise ValidationError(_("This IBAN is not valid (check the digits)."), code="iban")
         return compact
     if not compact.isdigit() or not 5 <= len(compact) <= 17:
-        raise ValidationError(_("Enter an account number of 5 to 17 digits, or an IBAN."), code="account_number")
+        raise ValidationError(
+            _("Enter an account number of 5 to 17 digits, or an IBAN."), code="account_number"
+        )
     return compact
 
 
@@ -65,31 +67,52 @@ def clean_routing_number(value: str) -> str:
     if not compact:
         return ""
     if not compact.isdigit() or len(compact) not in (8, 9):
-        raise ValidationError(_("Enter the transit and institution numbers (8 digits, e.g. 12345-003) "
-                                "or a 9-digit routing number."), code="routing_number")
+        raise ValidationError(
+            _(
+                "Enter the transit and institution numbers (8 digits, e.g. 12345-003) "
+                "or a 9-digit routing number."
+            ),
+            code="routing_number",
+        )
     return compact
 
 
 def clean_bic(value: str) -> str:
     compact = _compact(value)
     if compact and not _BIC.match(compact):
-        raise ValidationError(_("A BIC / SWIFT code has 8 or 11 letters and digits (e.g. ROYCCAT2)."), code="bic")
+        raise ValidationError(
+            _("A BIC / SWIFT code has 8 or 11 letters and digits (e.g. ROYCCAT2)."), code="bic"
+        )
     return compact
 
 
 def escrow_balance(*, studio: Studio) -> int:
     """What the platform still holds for the studio, in minor units (never below zero)."""
     taken = Payment.objects.filter(studio=studio, is_escrow=True, status=Payment.Status.SUCCEEDED).aggregate(
-        amount=Sum("amount"), refunded=Sum("amount_refunded"))
-    asked = EscrowPayoutRequest.objects.filter(studio=studio).exclude(
-        status=EscrowPayoutRequest.Status.REJECTED).aggregate(total=Sum("amount"))
+        amount=Sum("amount"), refunded=Sum("amount_refunded")
+    )
+    asked = (
+        EscrowPayoutRequest.objects.filter(studio=studio)
+        .exclude(status=EscrowPayoutRequest.Status.REJECTED)
+        .aggregate(total=Sum("amount"))
+    )
     balance = int(taken["amount"] or 0) - int(taken["refunded"] or 0) - int(asked["total"] or 0)
     return max(balance, 0)
 
 
-def escrow_payout_request(*, studio: Studio, actor: Actor, amount: int, legal_name: str, account_type: str,
-                          routing_number: str, account_number: str, bic: str, address: str,
-                          bank_code: str = "") -> EscrowPayoutRequest:
+def escrow_payout_request(
+    *,
+    studio: Studio,
+    actor: Actor,
+    amount: int,
+    legal_name: str,
+    account_type: str,
+    routing_number: str,
+    account_number: str,
+    bic: str,
+    address: str,
+    bank_code: str = "",
+) -> EscrowPayoutRequest:
     """File a payout request for `amount` minor units of the escrow balance, with seed 000's bank details."""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         raise ValidationError(_("Enter an amount greater than zero."), code="amount")
@@ -101,8 +124,10 @@ def escrow_payout_request(*, studio: Studio, actor: Actor, amount: int, legal_na
     routing_number = clean_routing_number(routing_number)
     bic = clean_bic(bic)
     if not looks_like_iban(account_number) and not routing_number:
-        raise ValidationError(_("A domestic account number needs its transit and institution (routing) number."),
-                              code="routing_required")
+        raise ValidationError(
+            _("A domestic account number needs its transit and institution (routing) number."),
+            code="routing_required",
+        )
     with transaction.atomic():
         Studio.objects.select_for_update().get(pk=studio.pk)
         balance = escrow_balance(studio=studio)
@@ -110,18 +135,34 @@ def escrow_payout_request(*, studio: Studio, actor: Actor, amount: int, legal_na
             raise ValidationError(
                 _("At most %(balance)s is held in escrow for the studio.")
                 % {"balance": format_money(balance, studio.currency, language=get_language() or "en")},
-                code="too_much")
+                code="too_much",
+            )
         payout = EscrowPayoutRequest.objects.create(
-            studio=studio, amount=amount, currency=studio.currency, legal_name=legal_name.strip()[:200],
-            account_type=account_type, routing_number=routing_number, account_number=account_number, bic=bic,
-            bank_code=bank_code.strip()[:20], address=address.strip(), requested_by=actor.user)
-        audit_record(studio=studio, actor=actor, action="escrow.payout_requested", obj=payout,
-                     changes={"amount": amount, "account": "…" + account_number[-4:]})
+            studio=studio,
+            amount=amount,
+            currency=studio.currency,
+            legal_name=legal_name.strip()[:200],
+            account_type=account_type,
+            routing_number=routing_number,
+            account_number=account_number,
+            bic=bic,
+            bank_code=bank_code.strip()[:20],
+            address=address.strip(),
+            requested_by=actor.user,
+        )
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="escrow.payout_requested",
+            obj=payout,
+            changes={"amount": amount, "account": "…" + account_number[-4:]},
+        )
     return payout
 
 
-def escrow_payout_mark_paid(*, payout: EscrowPayoutRequest, actor: Actor, reference: str,
-                            now=None) -> EscrowPayoutRequest:
+def escrow_payout_mark_paid(
+    *, payout: EscrowPayoutRequest, actor: Actor, reference: str, now=None
+) -> EscrowPayoutRequest:
     """The operator sent the transfer: record when and its reference. Idempotent for a paid request."""
     with transaction.atomic():
         locked = EscrowPayoutRequest.objects.select_for_update().select_related("studio").get(pk=payout.pk)
@@ -133,8 +174,13 @@ def escrow_payout_mark_paid(*, payout: EscrowPayoutRequest, actor: Actor, refere
         locked.paid_at = now or timezone.now()
         locked.paid_reference = reference.strip()[:120]
         locked.save(update_fields=["status", "paid_at", "paid_reference"])
-        audit_record(studio=locked.studio, actor=actor, action="escrow.payout_paid", obj=locked,
-                     changes={"amount": locked.amount, "reference": locked.paid_reference})
+        audit_record(
+            studio=locked.studio,
+            actor=actor,
+            action="escrow.payout_paid",
+            obj=locked,
+            changes={"amount": locked.amount, "reference": locked.paid_reference},
+        )
     return locked
 
 
@@ -146,6 +192,11 @@ def escrow_payout_reject(*, payout: EscrowPayoutRequest, actor: Actor, note: str
             raise ValidationError(_("Only a request still waiting can be rejected."), code="status")
         locked.status = EscrowPayoutRequest.Status.REJECTED
         locked.save(update_fields=["status"])
-        audit_record(studio=locked.studio, actor=actor, action="escrow.payout_rejected", obj=locked,
-                     changes={"amount": locked.amount, "note": note[:200]})
+        audit_record(
+            studio=locked.studio,
+            actor=actor,
+            action="escrow.payout_rejected",
+            obj=locked,
+            changes={"amount": locked.amount, "note": note[:200]},
+        )
     return locked

@@ -50,12 +50,22 @@ def payment_settings_for(*, studio: Studio) -> PaymentSettings:
 
 
 def tax_rates_for(*, studio: Studio, item_kind: str) -> list[TaxRate]:
-    return [rate for rate in TaxRate.objects.filter(studio=studio, archived_at__isnull=True)
-            if item_kind in rate.item_kinds]
+    return [
+        rate
+        for rate in TaxRate.objects.filter(studio=studio, archived_at__isnull=True)
+        if item_kind in rate.item_kinds
+    ]
 
 
-def quote_build(*, studio: Studio, subtotal: int, item_kind: str, by_card: bool = True,
-                settings: PaymentSettings | None = None, rates: list[TaxRate] | None = None) -> Quote:
+def quote_build(
+    *,
+    studio: Studio,
+    subtotal: int,
+    item_kind: str,
+    by_card: bool = True,
+    settings: PaymentSettings | None = None,
+    rates: list[TaxRate] | None = None,
+) -> Quote:
     """Price one purchase: taxes for its kind, the card fee if passed on, the platform fee."""
     if not isinstance(subtotal, int) or subtotal < 0:
         raise ValueError("subtotal must be a non-negative integer of minor units")
@@ -69,6 +79,7 @@ def quote_build(*, studio: Studio, subtotal: int, item_kind: str, by_card: bool 
     total = taxed + card_fee
     application_fee = 0
     if total > 0:
-        application_fee = min(total, percent_of(total, settings.application_fee_percent)
-                              + settings.application_fee_fixed)
+        application_fee = min(
+            total, percent_of(total, settings.application_fee_percent) + settings.application_fee_fixed
+        )
     return Quote(subtotal=subtotal, tax_lines=lines, card_fee=card_fee, application_fee=application_fee)

@@ -22,8 +22,9 @@ from studio.services import SYSTEM, Actor, audit_record, snapshot
 MAX_CARD_FEE_FIXED = 1000  # minor units: a fixed part above 10.00 is surely a typo
 
 
-def payment_settings_update(*, studio: Studio, actor: Actor, card_fee_mode: str, card_fee_percent: Decimal,
-                            card_fee_fixed: int) -> PaymentSettings:
+def payment_settings_update(
+    *, studio: Studio, actor: Actor, card_fee_mode: str, card_fee_percent: Decimal, card_fee_fixed: int
+) -> PaymentSettings:
     """Absorb card fees, or pass them on as their own line (percentage of the taxed total + fixed part)."""
     if card_fee_mode not in PaymentSettings.FeeMode.values:
         raise ValidationError(_("Choose who pays the card fees."), code="mode")
@@ -40,9 +41,14 @@ def payment_settings_update(*, studio: Studio, actor: Actor, card_fee_mode: str,
         settings.card_fee_fixed = card_fee_fixed
         settings.save(update_fields=fields)
         settings.refresh_from_db(fields=["card_fee_percent"])
-        changes = {name: [str(before.get(name)), str(getattr(settings, name))] for name in fields
-                   if str(before.get(name)) != str(getattr(settings, name))}
-        audit_record(studio=studio, actor=actor, action="payments.fees_updated", obj=settings, changes=changes)
+        changes = {
+            name: [str(before.get(name)), str(getattr(settings, name))]
+            for name in fields
+            if str(before.get(name)) != str(getattr(settings, name))
+        }
+        audit_record(
+            studio=studio, actor=actor, action="payments.fees_updated", obj=settings, changes=changes
+        )
     return settings
 
 
@@ -59,9 +65,17 @@ def tax_rate_save(*, studio: Studio, actor: Actor, tax_rate: TaxRate) -> TaxRate
     try:
         with transaction.atomic():
             tax_rate.save()
-            audit_record(studio=studio, actor=actor, action="tax_rate.created" if creating else "tax_rate.updated",
-                         obj=tax_rate, changes={"name": tax_rate.name, "rate": str(tax_rate.rate),
-                                                "item_kinds": tax_rate.item_kinds})
+            audit_record(
+                studio=studio,
+                actor=actor,
+                action="tax_rate.created" if creating else "tax_rate.updated",
+                obj=tax_rate,
+                changes={
+                    "name": tax_rate.name,
+                    "rate": str(tax_rate.rate),
+                    "item_kinds": tax_rate.item_kinds,
+                },
+            )
     except IntegrityError as exc:
         raise ValidationError(_("A tax rate with this name already exists."), code="duplicate") from exc
     return tax_rate
@@ -72,8 +86,12 @@ def tax_rate_archive(*, studio: Studio, actor: Actor, tax_rate: TaxRate, archive
     with transaction.atomic():
         tax_rate.archived_at = timezone.now() if archived else None
         tax_rate.save(update_fields=["archived_at"])
-        audit_record(studio=studio, actor=actor, action="tax_rate.archived" if archived else "tax_rate.restored",
-                     obj=tax_rate)
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="tax_rate.archived" if archived else "tax_rate.restored",
+            obj=tax_rate,
+        )
     return tax_rate
 
 
@@ -83,21 +101,32 @@ def seed_taxes_and_fees(*, studio: Studio) -> list[TaxRate]:
     Idempotent: running it again changes nothing. Names follow the studio's language (TPS/TVQ in French).
     """
     french = (studio.language or "").startswith("fr")
-    wanted = [("TPS" if french else "GST", "GST", "TPS", Decimal("5.000"), 0),
-              ("TVQ" if french else "QST", "QST", "TVQ", Decimal("9.975"), 1)]
+    wanted = [
+        ("TPS" if french else "GST", "GST", "TPS", Decimal("5.000"), 0),
+        ("TVQ" if french else "QST", "QST", "TVQ", Decimal("9.975"), 1),
+    ]
     rates = []
     with transaction.atomic():
         for name, english, french_name, rate, position in wanted:
             existing = TaxRate.objects.filter(studio=studio, name__in=[english, french_name]).first()
             if existing is None:
-                existing = TaxRate.objects.create(studio=studio, name=name, rate=rate, item_kinds=list(ItemKind.values),
-                                                  position=position)
-                audit_record(studio=studio, actor=SYSTEM, action="tax_rate.created", obj=existing,
-                             changes={"name": name, "rate": str(rate), "seed": True})
+                existing = TaxRate.objects.create(
+                    studio=studio, name=name, rate=rate, item_kinds=list(ItemKind.values), position=position
+                )
+                audit_record(
+                    studio=studio,
+                    actor=SYSTEM,
+                    action="tax_rate.created",
+                    obj=existing,
+                    changes={"name": name, "rate": str(rate), "seed": True},
+                )
             rates.append(existing)
         settings = payment_settings_for(studio=studio)
         if (settings.card_fee_mode, settings.card_fee_percent, settings.card_fee_fixed) != (
-                PaymentSettings.FeeMode.PASS_ON, Decimal("2.900"), 30):
+            PaymentSettings.FeeMode.PASS_ON,
+            Decimal("2.900"),
+            30,
+        ):
             settings.card_fee_mode = PaymentSettings.FeeMode.PASS_ON
             settings.card_fee_percent = Decimal("2.900")
             settings.card_fee_fixed = 30

@@ -40,8 +40,9 @@ from studio.money import format_money
 from studio.permissions import Perm
 from studio.services import Actor, audit_record
 
-_STRIPE_METHODS = frozenset({Payment.Method.CARD, Payment.Method.CARD_PRESENT, Payment.Method.SAVED_METHOD,
-                             Payment.Method.CHECKOUT})
+_STRIPE_METHODS = frozenset(
+    {Payment.Method.CARD, Payment.Method.CARD_PRESENT, Payment.Method.SAVED_METHOD, Payment.Method.CHECKOUT}
+)
 
 
 def _require_refund_permission(*, studio: Studio, actor: Actor) -> None:
@@ -57,8 +58,16 @@ def refund_goes_to_stripe(*, payment: Payment, destination: str) -> bool:
     return destination == Refund.Destination.ORIGINAL and payment.method in _STRIPE_METHODS
 
 
-def refund_create(*, studio: Studio, actor: Actor, payment: Payment, amount: int, destination: str,
-                  reason: str = "", expected_refunded: int | None = None) -> Refund:
+def refund_create(
+    *,
+    studio: Studio,
+    actor: Actor,
+    payment: Payment,
+    amount: int,
+    destination: str,
+    reason: str = "",
+    expected_refunded: int | None = None,
+) -> Refund:
     """Refund `amount` minor units of `payment` to `destination`; returns the Refund (maybe still pending).
 
     Raises ValidationError when the payment cannot be refunded that much, PermissionDenied when
@@ -82,32 +91,55 @@ def refund_create(*, studio: Studio, actor: Actor, payment: Payment, amount: int
             raise ValidationError(_("This payment has no client to hold studio credit."), code="no_client")
         to_stripe = refund_goes_to_stripe(payment=locked, destination=destination)
         if to_stripe and not locked.stripe_payment_intent_id:
-            raise ValidationError(_("This payment has no Stripe charge to refund; refund it as studio credit."),
-                                  code="no_charge")
+            raise ValidationError(
+                _("This payment has no Stripe charge to refund; refund it as studio credit."),
+                code="no_charge",
+            )
         if expected_refunded is not None and locked.amount_refunded != expected_refunded:
-            raise ValidationError(_("This payment was refunded meanwhile (another click or another person). "
-                                    "Check its refunds before refunding again."), code="stale")
+            raise ValidationError(
+                _(
+                    "This payment was refunded meanwhile (another click or another person). "
+                    "Check its refunds before refunding again."
+                ),
+                code="stale",
+            )
         remaining = locked.amount - locked.amount_refunded
         if amount > remaining:
             raise ValidationError(
                 _("At most %(amount)s can still be refunded on this payment.")
                 % {"amount": format_money(remaining, locked.currency, language=get_language() or "en")},
-                code="too_much")
+                code="too_much",
+            )
         locked.amount_refunded = F("amount_refunded") + amount
         locked.save(update_fields=["amount_refunded", "updated_at"])
         locked.refresh_from_db(fields=["amount_refunded"])
         refund = Refund.objects.create(
-            studio=studio, payment=locked, amount=amount, destination=destination, reason=reason[:200],
-            status=Refund.Status.PENDING, idempotency_key="pending", created_by=actor.user)
+            studio=studio,
+            payment=locked,
+            amount=amount,
+            destination=destination,
+            reason=reason[:200],
+            status=Refund.Status.PENDING,
+            idempotency_key="pending",
+            created_by=actor.user,
+        )
         refund.idempotency_key = f"refund:{refund.pk}"
         fields = ["idempotency_key"]
         # Money that never reaches Stripe is settled now, in the same transaction as the reservation.
         if destination == Refund.Destination.CREDIT or (
-                destination == Refund.Destination.ORIGINAL and locked.method == Payment.Method.CREDIT):
+            destination == Refund.Destination.ORIGINAL and locked.method == Payment.Method.CREDIT
+        ):
             CreditEntry.objects.create(
-                studio=studio, client_id=locked.client_id, amount=amount, currency=locked.currency,
-                kind=CreditEntry.Kind.REFUND, refund=refund, payment=locked, note=reason[:200],
-                created_by=actor.user)
+                studio=studio,
+                client_id=locked.client_id,
+                amount=amount,
+                currency=locked.currency,
+                kind=CreditEntry.Kind.REFUND,
+                refund=refund,
+                payment=locked,
+                note=reason[:200],
+                created_by=actor.user,
+            )
             refund.status = Refund.Status.SUCCEEDED
             fields.append("status")
         elif not to_stripe:  # cash handed back at the counter
@@ -116,9 +148,18 @@ def refund_create(*, studio: Studio, actor: Actor, payment: Payment, amount: int
         refund.save(update_fields=fields)
         if refund.status == Refund.Status.SUCCEEDED:
             outcome_record_refund(payment=locked, refund=refund)
-        audit_record(studio=studio, actor=actor, action="refund.created", obj=refund,
-                     changes={"payment": locked.pk, "amount": amount, "destination": destination,
-                              "reason": reason[:200]})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="refund.created",
+            obj=refund,
+            changes={
+                "payment": locked.pk,
+                "amount": amount,
+                "destination": destination,
+                "reason": reason[:200],
+            },
+        )
     if to_stripe:
         refund = refund_submit(refund=refund)
     return refund
@@ -129,12 +170,19 @@ def refund_submit(*, refund: Refund) -> Refund:
     if refund.status != Refund.Status.PENDING:
         return refund
     payment = refund.payment
-    metadata = {"atelier_refund": str(refund.pk), "atelier_payment": str(payment.pk),
-                "atelier_studio": str(refund.studio_id)}
+    metadata = {
+        "atelier_refund": str(refund.pk),
+        "atelier_payment": str(payment.pk),
+        "atelier_studio": str(refund.studio_id),
+    }
     try:
-        remote = gateway.refund_create(account=account_ref(payment), idempotency_key=refund.idempotency_key,
-                                       payment_intent_id=payment.stripe_payment_intent_id, amount=refund.amount,
-                                       metadata=metadata)
+        remote = gateway.refund_create(
+            account=account_ref(payment),
+            idempotency_key=refund.idempotency_key,
+            payment_intent_id=payment.stripe_payment_intent_id,
+            amount=refund.amount,
+            metadata=metadata,
+        )
     except gateway.StripeUnavailable:
         return refund  # outcome unknown: stays pending and reserved; reconcile settles it
     except (gateway.InvalidRequest, gateway.NotConfigured, gateway.CardDeclined) as exc:
@@ -149,8 +197,11 @@ def refund_record(*, refund: Refund, remote: gateway.types.Refund) -> Refund:
     if remote.status == "succeeded":
         return _refund_settle(refund, succeeded=True, stripe_refund_id=remote.id)
     if remote.status in ("failed", "canceled"):
-        return refund_record_failure(refund=refund, stripe_refund_id=remote.id,
-                                     message=_("Stripe reports the refund %(status)s.") % {"status": remote.status})
+        return refund_record_failure(
+            refund=refund,
+            stripe_refund_id=remote.id,
+            message=_("Stripe reports the refund %(status)s.") % {"status": remote.status},
+        )
     with transaction.atomic():  # pending / requires_action at Stripe: remember its id, settle later
         locked = Refund.objects.select_for_update().get(pk=refund.pk)
         if not locked.stripe_refund_id:
@@ -164,7 +215,9 @@ def refund_record_failure(*, refund: Refund, message: str, stripe_refund_id: str
     return _refund_settle(refund, succeeded=False, stripe_refund_id=stripe_refund_id, message=message)
 
 
-def _refund_settle(refund: Refund, *, succeeded: bool, stripe_refund_id: str = "", message: str = "") -> Refund:
+def _refund_settle(
+    refund: Refund, *, succeeded: bool, stripe_refund_id: str = "", message: str = ""
+) -> Refund:
     with transaction.atomic():
         # Same lock order as refund_create (payment, then refund) so the two never deadlock.
         payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
@@ -180,10 +233,15 @@ def _refund_settle(refund: Refund, *, succeeded: bool, stripe_refund_id: str = "
             outcome_record_refund(payment=payment, refund=locked)
         else:
             Payment.objects.filter(pk=locked.payment_id).update(
-                amount_refunded=F("amount_refunded") - locked.amount, updated_at=timezone.now())
-        audit_record(studio=locked.studio, actor=Actor(user=None),
-                     action="refund.succeeded" if succeeded else "refund.failed", obj=locked,
-                     changes={"stripe_refund_id": locked.stripe_refund_id, "message": message[:300]})
+                amount_refunded=F("amount_refunded") - locked.amount, updated_at=timezone.now()
+            )
+        audit_record(
+            studio=locked.studio,
+            actor=Actor(user=None),
+            action="refund.succeeded" if succeeded else "refund.failed",
+            obj=locked,
+            changes={"stripe_refund_id": locked.stripe_refund_id, "message": message[:300]},
+        )
     return locked
 
 
@@ -195,12 +253,15 @@ def refund_reconcile(*, refund: Refund, now=None) -> Refund:
     Past Stripe's 24-hour key window that could refund twice, so such refunds wait for a person.
     """
     now = now or timezone.now()
-    if refund.status != Refund.Status.PENDING or not refund_goes_to_stripe(payment=refund.payment,
-                                                                           destination=refund.destination):
+    if refund.status != Refund.Status.PENDING or not refund_goes_to_stripe(
+        payment=refund.payment, destination=refund.destination
+    ):
         return refund
     try:
         if refund.stripe_refund_id:
-            remote = gateway.refund_retrieve(account=account_ref(refund.payment), refund_id=refund.stripe_refund_id)
+            remote = gateway.refund_retrieve(
+                account=account_ref(refund.payment), refund_id=refund.stripe_refund_id
+            )
             return refund_record(refund=refund, remote=remote)
         if not may_resubmit(created_at=refund.created_at, now=now):
             return refund
@@ -212,6 +273,13 @@ def refund_reconcile(*, refund: Refund, now=None) -> Refund:
 def refunds_needing_reconcile(*, studio: Studio, older_than: timedelta = timedelta(minutes=2), now=None):
     """Pending Stripe refunds old enough that the request which made them has surely finished."""
     now = now or timezone.now()
-    return (Refund.objects.filter(studio=studio, status=Refund.Status.PENDING,
-                                  destination=Refund.Destination.ORIGINAL, created_at__lte=now - older_than)
-            .select_related("payment").order_by("id"))
+    return (
+        Refund.objects.filter(
+            studio=studio,
+            status=Refund.Status.PENDING,
+            destination=Refund.Destination.ORIGINAL,
+            created_at__lte=now - older_than,
+        )
+        .select_related("payment")
+        .order_by("id")
+    )

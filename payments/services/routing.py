@@ -33,8 +33,9 @@ class Rule:
     ESCROW = "escrow"
 
 
-LOCATION_BOUND_KINDS = frozenset({ItemKind.CLASS_BOOKING, ItemKind.PAYMENT_PLAN, ItemKind.APPOINTMENT,
-                                  ItemKind.PRODUCT})
+LOCATION_BOUND_KINDS = frozenset(
+    {ItemKind.CLASS_BOOKING, ItemKind.PAYMENT_PLAN, ItemKind.APPOINTMENT, ItemKind.PRODUCT}
+)
 
 
 def _why(rule: str) -> str:
@@ -48,7 +49,9 @@ def _why(rule: str) -> str:
 def passed_over_sentence(skipped: dict) -> str:
     """One account passed over because it cannot charge, in the reader's language."""
     return _("%(location)s's account “%(account)s” cannot take payments yet") % {
-        "location": skipped.get("location_name", ""), "account": skipped.get("account_name", "")}
+        "location": skipped.get("location_name", ""),
+        "account": skipped.get("account_name", ""),
+    }
 
 
 def route_reason(*, rule: str, params: dict) -> str:
@@ -56,7 +59,10 @@ def route_reason(*, rule: str, params: dict) -> str:
     passed = [passed_over_sentence(p) for p in params.get("passed_over") or ()]
     if rule in (Rule.POS_LOCATION, Rule.ITEM_LOCATION, Rule.CLIENT_HOME):
         return _("%(location)s — %(why)s (account “%(account)s”)") % {
-            "location": params.get("location_name", ""), "why": _why(rule), "account": params.get("account_name", "")}
+            "location": params.get("location_name", ""),
+            "why": _why(rule),
+            "account": params.get("account_name", ""),
+        }
     if rule == Rule.DEFAULT:
         reason = _("Studio's default account “%(account)s”") % {"account": params.get("account_name", "")}
         return " — ".join([reason, "; ".join(passed)]) if passed else reason
@@ -108,8 +114,9 @@ def route_payment(*, studio: Studio, purchase: Purchase) -> Route:
     return route_with(purchase=purchase, by_location=by_location, default=default)
 
 
-def route_with(*, purchase: Purchase, by_location: dict[int, ConnectedAccount],
-               default: ConnectedAccount | None) -> Route:
+def route_with(
+    *, purchase: Purchase, by_location: dict[int, ConnectedAccount], default: ConnectedAccount | None
+) -> Route:
     """The pure rule engine (no queries): table and property tests drive this directly."""
     candidates: list[tuple[str, Location | None]] = []
     if purchase.channel == Channel.POS:
@@ -117,8 +124,11 @@ def route_with(*, purchase: Purchase, by_location: dict[int, ConnectedAccount],
             candidates.append((Rule.POS_LOCATION, purchase.pos_location))
     else:
         item_location = purchase.item_location
-        if (purchase.item_kind in LOCATION_BOUND_KINDS and item_location is not None
-                and item_location.is_home_location):
+        if (
+            purchase.item_kind in LOCATION_BOUND_KINDS
+            and item_location is not None
+            and item_location.is_home_location
+        ):
             candidates.append((Rule.ITEM_LOCATION, item_location))
         else:
             candidates.append((Rule.CLIENT_HOME, purchase.client_home_location))
@@ -131,11 +141,24 @@ def route_with(*, purchase: Purchase, by_location: dict[int, ConnectedAccount],
         if account is None:
             continue
         if account.can_charge:
-            return Route(account=account, rule=rule, params={
-                "location": location.pk, "location_name": location.name,
-                "account": account.pk, "account_name": account.display_name})
-        passed_over.append({"location": location.pk, "location_name": location.name,
-                            "account": account.pk, "account_name": account.display_name})
+            return Route(
+                account=account,
+                rule=rule,
+                params={
+                    "location": location.pk,
+                    "location_name": location.name,
+                    "account": account.pk,
+                    "account_name": account.display_name,
+                },
+            )
+        passed_over.append(
+            {
+                "location": location.pk,
+                "location_name": location.name,
+                "account": account.pk,
+                "account_name": account.display_name,
+            }
+        )
 
     if default is not None and default.can_charge:
         params = {"account": default.pk, "account_name": default.display_name}

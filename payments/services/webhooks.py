@@ -87,8 +87,14 @@ def webhook_store(*, event: gateway.types.Event) -> tuple[StripeEvent, bool]:
     try:
         with transaction.atomic():
             row = StripeEvent.objects.create(
-                event_id=event.id, type=event.type, account=event.account or "", studio_id=_studio_for(event),
-                livemode=bool(event.raw.get("livemode")), created=event.created, payload=event.raw)
+                event_id=event.id,
+                type=event.type,
+                account=event.account or "",
+                studio_id=_studio_for(event),
+                livemode=bool(event.raw.get("livemode")),
+                created=event.created,
+                payload=event.raw,
+            )
     except IntegrityError:
         return StripeEvent.objects.get(event_id=event.id), False
     return row, True
@@ -106,17 +112,22 @@ def webhook_receive(*, event: gateway.types.Event) -> StripeEvent:
     return row
 
 
-def webhook_events_needing_processing(*, older_than: timedelta = timedelta(minutes=5),
-                                      now: datetime | None = None, limit: int = 500) -> list[int]:
+def webhook_events_needing_processing(
+    *, older_than: timedelta = timedelta(minutes=5), now: datetime | None = None, limit: int = 500
+) -> list[int]:
     """Ids of stored events still unprocessed well after they arrived (for the beat sweep).
 
     The inbox is global (an event may not know its studio yet), so this reads across studios by
     design; each event's processing then enters its own studio's scope.
     """
     now = now or timezone.now()
-    return list(StripeEvent.objects.filter(processed_at__isnull=True, received_at__lte=now - older_than,
-                                           attempts__lt=MAX_EVENT_ATTEMPTS)
-                .order_by("received_at", "id").values_list("pk", flat=True)[:limit])
+    return list(
+        StripeEvent.objects.filter(
+            processed_at__isnull=True, received_at__lte=now - older_than, attempts__lt=MAX_EVENT_ATTEMPTS
+        )
+        .order_by("received_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def webhook_process(*, event_row: StripeEvent) -> str:
@@ -143,12 +154,16 @@ def webhook_process(*, event_row: StripeEvent) -> str:
                 StripeEvent.objects.filter(pk=row.pk).update(last_error=f"retry: {exc.message}"[:2000])
             except Exception as exc:
                 failure = failure or exc
-                logger.exception("webhook %s failed in %s", row.event_id, getattr(handler, "__name__", handler))
+                logger.exception(
+                    "webhook %s failed in %s", row.event_id, getattr(handler, "__name__", handler)
+                )
                 StripeEvent.objects.filter(pk=row.pk).update(last_error=f"{type(exc).__name__}: {exc}"[:2000])
         if failure is not None:
             raise failure  # the task retries the event; every handler is idempotent
         outcome = "; ".join(outcomes)
-    StripeEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now(), last_error="", outcome=outcome[:80])
+    StripeEvent.objects.filter(pk=row.pk).update(
+        processed_at=timezone.now(), last_error="", outcome=outcome[:80]
+    )
     return outcome
 
 
@@ -168,7 +183,9 @@ def _account_changed(event: StripeEvent, studio_id: int) -> str:
 
 
 def _payment_for_intent(studio_id: int, intent: dict) -> Payment | None:
-    payment = Payment.objects.filter(studio_id=studio_id, stripe_payment_intent_id=intent.get("id", "")).first()
+    payment = Payment.objects.filter(
+        studio_id=studio_id, stripe_payment_intent_id=intent.get("id", "")
+    ).first()
     if payment is None:
         own_id = (intent.get("metadata") or {}).get("atelier_payment", "")
         if str(own_id).isdigit():
@@ -182,8 +199,14 @@ def _resync_intent(payment: Payment, intent_id: str) -> str:
     return "recorded"
 
 
-@handles("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled",
-         "payment_intent.processing", "payment_intent.requires_action", "payment_intent.amount_capturable_updated")
+@handles(
+    "payment_intent.succeeded",
+    "payment_intent.payment_failed",
+    "payment_intent.canceled",
+    "payment_intent.processing",
+    "payment_intent.requires_action",
+    "payment_intent.amount_capturable_updated",
+)
 def _intent_changed(event: StripeEvent, studio_id: int) -> str:
     intent = event.payload["data"]["object"]
     payment = _payment_for_intent(studio_id, intent)
@@ -200,7 +223,9 @@ def _checkout_completed(event: StripeEvent, studio_id: int) -> str:
         intent_id = intent_id.get("id")
     if not intent_id:
         return "setup session"  # setup-mode sessions are handled by the saved-methods module
-    own_id = (session.get("metadata") or {}).get("atelier_payment") or session.get("client_reference_id") or ""
+    own_id = (
+        (session.get("metadata") or {}).get("atelier_payment") or session.get("client_reference_id") or ""
+    )
     payment = Payment.objects.filter(studio_id=studio_id, stripe_payment_intent_id=intent_id).first()
     if payment is None and str(own_id).isdigit():
         payment = Payment.objects.filter(studio_id=studio_id, pk=int(own_id)).first()
@@ -222,8 +247,13 @@ def _reader_action(event: StripeEvent, studio_id: int) -> str:
     if payment is None:
         return "no such payment"
     if event.type == "terminal.reader.action_failed":
-        payment_record_failure(payment=payment, code=action.get("failure_code") or "reader_failed",
-                        message=action.get("failure_message") or "", intent_id=intent_id, source="webhook")
+        payment_record_failure(
+            payment=payment,
+            code=action.get("failure_code") or "reader_failed",
+            message=action.get("failure_message") or "",
+            intent_id=intent_id,
+            source="webhook",
+        )
         return "failed"
     return _resync_intent(payment, intent_id)
 
@@ -234,11 +264,14 @@ def _refund_changed(event: StripeEvent, studio_id: int) -> str:
     intent_id = obj.get("payment_intent")
     if isinstance(intent_id, dict):
         intent_id = intent_id.get("id")
-    pending = Refund.objects.filter(studio_id=studio_id, payment__stripe_payment_intent_id=intent_id,
-                                    status=Refund.Status.PENDING).exclude(stripe_refund_id="")
+    pending = Refund.objects.filter(
+        studio_id=studio_id, payment__stripe_payment_intent_id=intent_id, status=Refund.Status.PENDING
+    ).exclude(stripe_refund_id="")
     settled = 0
     for refund in pending.select_related("payment"):
-        remote = gateway.refund_retrieve(account=account_ref(refund.payment), refund_id=refund.stripe_refund_id)
+        remote = gateway.refund_retrieve(
+            account=account_ref(refund.payment), refund_id=refund.stripe_refund_id
+        )
         # The refunds service settles it (audit, released reservation, outcome), as for its own answer.
         if refund_record(refund=refund, remote=remote).status != Refund.Status.PENDING:
             settled += 1
@@ -257,9 +290,15 @@ def recent_events(*, studio_id: int, failures_only: bool = False, limit: int = 1
 def _setup_succeeded(event: StripeEvent, studio_id: int) -> str:
     """A method was saved while our page was closed (or before it called back): record it."""
     intent = event.payload["data"]["object"]
-    request = SetupRequest.objects.filter(studio_id=studio_id, stripe_setup_intent_id=intent.get("id", ""),
-                                          status=SetupRequest.Status.PENDING).select_related("account",
-                                                                                             "customer").first()
+    request = (
+        SetupRequest.objects.filter(
+            studio_id=studio_id,
+            stripe_setup_intent_id=intent.get("id", ""),
+            status=SetupRequest.Status.PENDING,
+        )
+        .select_related("account", "customer")
+        .first()
+    )
     if request is None:
         return "no pending setup"
     try:

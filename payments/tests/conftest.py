@@ -23,17 +23,28 @@ def make_account(sandbox):
     """A connected account on the sandbox, onboarded (or not), recorded for `studio`."""
 
     def make(studio, *, name="Main", default=False, locations=(), ready=True) -> ConnectedAccount:
-        created = gateway.account_create(idempotency_key=f"test-account:{studio.pk}:{name}", country="CA",
-                                         email=None, business_name=name, metadata={})
+        created = gateway.account_create(
+            idempotency_key=f"test-account:{studio.pk}:{name}",
+            country="CA",
+            email=None,
+            business_name=name,
+            metadata={},
+        )
         if ready:
             sandbox.complete_onboarding(created.id)
         account_state = gateway.account_retrieve(account_id=created.id)
         with scopes_disabled():
             account = ConnectedAccount.objects.create(
-                studio=studio, display_name=name, stripe_account_id=created.id, creation_key=f"test:{name}",
-                is_default=default, charges_enabled=account_state.charges_enabled,
-                payouts_enabled=account_state.payouts_enabled, details_submitted=account_state.details_submitted,
-                state=ConnectedAccount.State.READY if ready else ConnectedAccount.State.ONBOARDING)
+                studio=studio,
+                display_name=name,
+                stripe_account_id=created.id,
+                creation_key=f"test:{name}",
+                is_default=default,
+                charges_enabled=account_state.charges_enabled,
+                payouts_enabled=account_state.payouts_enabled,
+                details_submitted=account_state.details_submitted,
+                state=ConnectedAccount.State.READY if ready else ConnectedAccount.State.ONBOARDING,
+            )
             for location in locations:
                 ConnectedAccountLocation.objects.create(studio=studio, account=account, location=location)
             StripeAccountDirectory.objects.create(stripe_account_id=created.id, studio_id=studio.pk)
@@ -48,14 +59,21 @@ def webhooks_to_app(sandbox, client, settings):
 
     def deliver(url: str, headers: dict, body: bytes) -> int:
         path = url.split("127.0.0.1:8000", 1)[-1]
-        response = client.post(path, data=body, content_type="application/json",
-                               HTTP_STRIPE_SIGNATURE=headers.get("Stripe-Signature", ""))
+        response = client.post(
+            path,
+            data=body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=headers.get("Stripe-Signature", ""),
+        )
         return response.status_code
 
     sandbox.webhooks.deliver = deliver
-    sandbox.webhooks.add_endpoint("http://127.0.0.1:8000/webhooks/stripe/", settings.STRIPE_WEBHOOK_SECRET, False)
-    sandbox.webhooks.add_endpoint("http://127.0.0.1:8000/webhooks/stripe/connect/",
-                                  settings.STRIPE_CONNECT_WEBHOOK_SECRET, True)
+    sandbox.webhooks.add_endpoint(
+        "http://127.0.0.1:8000/webhooks/stripe/", settings.STRIPE_WEBHOOK_SECRET, False
+    )
+    sandbox.webhooks.add_endpoint(
+        "http://127.0.0.1:8000/webhooks/stripe/connect/", settings.STRIPE_CONNECT_WEBHOOK_SECRET, True
+    )
     return sandbox
 
 

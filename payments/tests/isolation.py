@@ -10,9 +10,13 @@ from tests.factories import ClientFactory
 
 def _account(studio):
     with scopes_disabled():
-        account = ConnectedAccount.objects.create(studio=studio, display_name=f"Acct {studio.slug}",
-                                                  creation_key=f"iso:{studio.slug}:{ConnectedAccount.objects.count()}",
-                                                  stripe_account_id="", state=ConnectedAccount.State.CREATING)
+        account = ConnectedAccount.objects.create(
+            studio=studio,
+            display_name=f"Acct {studio.slug}",
+            creation_key=f"iso:{studio.slug}:{ConnectedAccount.objects.count()}",
+            stripe_account_id="",
+            state=ConnectedAccount.State.CREATING,
+        )
     return {"pk": account.pk}
 
 
@@ -20,13 +24,33 @@ def _method_objects(studio):
     with scopes_disabled():
         account = ConnectedAccount.objects.get(pk=_account(studio)["pk"])
         client = ClientFactory(studio=studio)
-        customer = StripeCustomer.objects.create(studio=studio, client=client, account=account,
-                                                 stripe_customer_id=f"cus_{studio.slug}", idempotency_key="k")
+        customer = StripeCustomer.objects.create(
+            studio=studio,
+            client=client,
+            account=account,
+            stripe_customer_id=f"cus_{studio.slug}",
+            idempotency_key="k",
+        )
         method = SavedPaymentMethod.objects.create(
-            studio=studio, client=client, account=account, customer=customer, kind="card", brand="visa",
-            last4="4242", stripe_payment_method_id=f"pm_{studio.slug}_{client.pk}", source="staff")
-        setup = SetupRequest.objects.create(studio=studio, client=client, account=account, customer=customer,
-                                            kind="card", source="staff", idempotency_key=f"setup-iso:{client.pk}")
+            studio=studio,
+            client=client,
+            account=account,
+            customer=customer,
+            kind="card",
+            brand="visa",
+            last4="4242",
+            stripe_payment_method_id=f"pm_{studio.slug}_{client.pk}",
+            source="staff",
+        )
+        setup = SetupRequest.objects.create(
+            studio=studio,
+            client=client,
+            account=account,
+            customer=customer,
+            kind="card",
+            source="staff",
+            idempotency_key=f"setup-iso:{client.pk}",
+        )
     return client, method, setup
 
 
@@ -56,9 +80,19 @@ def _payment(studio):
     with scopes_disabled():
         n = Payment.objects.filter(studio=studio).count()
         payment = Payment.objects.create(
-            studio=studio, amount=1000, currency=studio.currency, subtotal=1000, routing_rule="default",
-            routing_reason="test", channel="pos", item_kind="other", description=f"Iso {studio.slug}",
-            method=Payment.Method.CASH, idempotency_key=f"iso:{studio.slug}:{n}", status=Payment.Status.SUCCEEDED)
+            studio=studio,
+            amount=1000,
+            currency=studio.currency,
+            subtotal=1000,
+            routing_rule="default",
+            routing_reason="test",
+            channel="pos",
+            item_kind="other",
+            description=f"Iso {studio.slug}",
+            method=Payment.Method.CASH,
+            idempotency_key=f"iso:{studio.slug}:{n}",
+            status=Payment.Status.SUCCEEDED,
+        )
     return {"pk": payment.pk}
 
 
@@ -85,10 +119,18 @@ def _migration_import(studio):
     with scopes_disabled():
         account = ConnectedAccount.objects.get(pk=_account(studio)["pk"])
         migration = MigrationImport.objects.create(
-            studio=studio, target_account=account, file_name="mapping.csv", progress_total=1,
+            studio=studio,
+            target_account=account,
+            file_name="mapping.csv",
+            progress_total=1,
             content="customer_id_old,source_id_old,source_id_new\ncus_1,pm_1,pm_2\n",
-            columns={"customer_old": "customer_id_old", "source_old": "source_id_old", "source_new": "source_id_new"},
-            created_by=owner_of(studio).user)
+            columns={
+                "customer_old": "customer_id_old",
+                "source_old": "source_id_old",
+                "source_new": "source_id_new",
+            },
+            created_by=owner_of(studio).user,
+        )
     return {"pk": migration.pk}
 
 

@@ -22,17 +22,22 @@ def eager(celery_eager):
     return celery_eager
 
 
-def test_connect_onboard_leave_due_then_resume(sandbox, owner_client, studio, other_studio, location, eager,
-                                               django_capture_on_commit_callbacks):
+def test_connect_onboard_leave_due_then_resume(
+    sandbox, owner_client, studio, other_studio, location, eager, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(url("payments-account-create", studio),
-                                     {"display_name": "Plateau Inc.", "locations": [location.pk]})
+        response = owner_client.post(
+            url("payments-account-create", studio),
+            {"display_name": "Plateau Inc.", "locations": [location.pk]},
+        )
     with scopes_disabled():
         account = ConnectedAccount.objects.get(studio=studio)
     assert response["Location"] == url("payments-account-detail", studio, pk=account.pk)
     assert account.stripe_account_id.startswith("acct_") and account.is_default
     assert account.state == ConnectedAccount.State.ONBOARDING
-    assert StripeAccountDirectory.objects.get(stripe_account_id=account.stripe_account_id).studio_id == studio.pk
+    assert (
+        StripeAccountDirectory.objects.get(stripe_account_id=account.stripe_account_id).studio_id == studio.pk
+    )
     assert sandbox.get(account.stripe_account_id)["controller"]["requirement_collection"] == "stripe"
 
     onboard = owner_client.post(url("payments-account-onboard", studio, pk=account.pk))
@@ -43,22 +48,32 @@ def test_connect_onboard_leave_due_then_resume(sandbox, owner_client, studio, ot
     assert 'data-fact="charges"><span class="badge bad">' in body
     assert "Resume onboarding" in body
 
-    assert owner_client.get(url("payments-account-onboard", studio, pk=account.pk)).status_code == 302  # refresh_url
+    assert (
+        owner_client.get(url("payments-account-onboard", studio, pk=account.pk)).status_code == 302
+    )  # refresh_url
     sandbox.complete_onboarding(account.stripe_account_id)
-    body = owner_client.get(url("payments-account-return", studio, pk=account.pk), follow=True).content.decode()
+    body = owner_client.get(
+        url("payments-account-return", studio, pk=account.pk), follow=True
+    ).content.decode()
     assert "ready to take payments" in body
     with scopes_disabled():
         account.refresh_from_db()
-    assert account.state == ConnectedAccount.State.READY and account.charges_enabled and account.payouts_enabled
+    assert (
+        account.state == ConnectedAccount.State.READY and account.charges_enabled and account.payouts_enabled
+    )
 
 
-def test_second_account_for_another_location_and_default_rules(sandbox, owner_client, studio, location, eager,
-                                                               django_capture_on_commit_callbacks):
+def test_second_account_for_another_location_and_default_rules(
+    sandbox, owner_client, studio, location, eager, django_capture_on_commit_callbacks
+):
     laval = LocationFactory(studio=studio, name="Laval")
     with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(url("payments-account-create", studio), {"display_name": "Main", "locations": [location.pk]})
-        owner_client.post(url("payments-account-create", studio), {"display_name": "Laval Inc.",
-                                                                   "locations": [laval.pk]})
+        owner_client.post(
+            url("payments-account-create", studio), {"display_name": "Main", "locations": [location.pk]}
+        )
+        owner_client.post(
+            url("payments-account-create", studio), {"display_name": "Laval Inc.", "locations": [laval.pk]}
+        )
     with scopes_disabled():
         main, second = ConnectedAccount.objects.filter(studio=studio).order_by("id")
         assert main.is_default and not second.is_default
@@ -66,17 +81,22 @@ def test_second_account_for_another_location_and_default_rules(sandbox, owner_cl
     page = owner_client.get(url("location-detail", studio, pk=laval.pk)).content.decode()
     assert "Laval Inc." in page
     # Making the second account the default un-defaults the first; a studio cannot end with none.
-    owner_client.post(url("payments-account-edit", studio, pk=second.pk),
-                      {"display_name": "Laval Inc.", "is_default": "on", "locations": [laval.pk]})
+    owner_client.post(
+        url("payments-account-edit", studio, pk=second.pk),
+        {"display_name": "Laval Inc.", "is_default": "on", "locations": [laval.pk]},
+    )
     with scopes_disabled():
         assert list(ConnectedAccount.objects.filter(studio=studio, is_default=True)) == [second]
-    response = owner_client.post(url("payments-account-edit", studio, pk=second.pk),
-                                 {"display_name": "Laval Inc.", "locations": [laval.pk]})
+    response = owner_client.post(
+        url("payments-account-edit", studio, pk=second.pk),
+        {"display_name": "Laval Inc.", "locations": [laval.pk]},
+    )
     assert response.status_code == 200 and "another account the default" in response.content.decode()
 
 
-def test_stripe_failure_marks_the_account_failed(sandbox, owner_client, studio, eager,
-                                                 django_capture_on_commit_callbacks):
+def test_stripe_failure_marks_the_account_failed(
+    sandbox, owner_client, studio, eager, django_capture_on_commit_callbacks
+):
     from studio.models import Studio
 
     Studio.objects.filter(pk=studio.pk).update(country="ZZ")  # Stripe refuses unknown countries
@@ -108,10 +128,13 @@ def test_checklist_turns_green_when_an_account_can_charge(sandbox, owner_client,
 
 
 def test_a_new_account_lists_what_stripe_needs_once_in_words_and_not_overdue(
-        sandbox, owner_client, studio, location, eager, django_capture_on_commit_callbacks):
+    sandbox, owner_client, studio, location, eager, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        owner_client.post(url("payments-account-create", studio), {"display_name": "Plateau Inc.",
-                                                                   "locations": [location.pk]})
+        owner_client.post(
+            url("payments-account-create", studio),
+            {"display_name": "Plateau Inc.", "locations": [location.pk]},
+        )
     with scopes_disabled():
         account = ConnectedAccount.objects.get(studio=studio)
     # The sandbox, like Stripe, lists every field as both currently due and past due at creation.
@@ -119,8 +142,12 @@ def test_a_new_account_lists_what_stripe_needs_once_in_words_and_not_overdue(
     assert "business_profile.mcc" in account.requirements_past_due
     body = owner_client.get(url("payments-account-detail", studio, pk=account.pk)).content.decode()
     assert "business_profile" not in body and "tos_acceptance" not in body
-    for words in ("Your business category", "The bank account your payouts go to",
-                  "Acceptance of Stripe&#x27;s terms of service", "Representative: legal name"):
+    for words in (
+        "Your business category",
+        "The bank account your payouts go to",
+        "Acceptance of Stripe&#x27;s terms of service",
+        "Representative: legal name",
+    ):
         assert body.count(words) == 1, words  # each once, though Stripe lists it in two lists (and twice)
     assert "overdue" not in body and "needed before you can take payments" in body
 
@@ -134,13 +161,20 @@ def test_requirements_are_overdue_only_after_onboarding_or_a_passed_deadline(stu
 
     with scopes_disabled():
         account = ConnectedAccount.objects.create(
-            studio=studio, display_name="A", creation_key="req", stripe_account_id="acct_req",
+            studio=studio,
+            display_name="A",
+            creation_key="req",
+            stripe_account_id="acct_req",
             requirements_due=["individual.dob.day", "individual.dob.month", "x.unknown_code"],
-            requirements_past_due=["individual.dob.day"], state=ConnectedAccount.State.ONBOARDING)
+            requirements_past_due=["individual.dob.day"],
+            state=ConnectedAccount.State.ONBOARDING,
+        )
     now = timezone.now()
     fresh = account_requirements(account=account, now=now)
-    assert [r.label for r in fresh] == ["Account holder: date of birth",
-                                        "Other information Stripe asks for (x.unknown_code)"]
+    assert [r.label for r in fresh] == [
+        "Account holder: date of birth",
+        "Other information Stripe asks for (x.unknown_code)",
+    ]
     assert not any(r.overdue for r in fresh) and fresh[0].blocking
     account.details_submitted = True  # went through onboarding, and Stripe still says past due
     assert account_requirements(account=account, now=now)[0].overdue
@@ -160,8 +194,15 @@ def test_stripe_event_results_are_words(owner_client, studio):
     from payments.models import StripeEvent
 
     for n, outcome in enumerate(("recorded", "ignored", "no such payment", "something new")):
-        StripeEvent.objects.create(event_id=f"evt_words_{n}", type="payment_intent.succeeded", studio_id=studio.pk,
-                                   created=0, payload={}, processed_at="2026-11-01T10:00Z", outcome=outcome)
+        StripeEvent.objects.create(
+            event_id=f"evt_words_{n}",
+            type="payment_intent.succeeded",
+            studio_id=studio.pk,
+            created=0,
+            payload={},
+            processed_at="2026-11-01T10:00Z",
+            outcome=outcome,
+        )
     body = owner_client.get(url("payments-events", studio)).content.decode()
     assert ">recorded<" in body and ">not needed<" in body and ">payment not known here<" in body
     assert ">ignored<" not in body and ">something new<" in body  # an unknown result is still shown
@@ -172,7 +213,8 @@ def test_stripe_event_results_are_words(owner_client, studio):
 
 
 def test_moving_a_location_to_another_account_lists_the_clients_whose_cards_stop_working(
-        sandbox, owner_client, studio, location, make_account):
+    sandbox, owner_client, studio, location, make_account
+):
     from payments.models import SavedPaymentMethod, StripeCustomer
     from tests.factories import ClientFactory
 
@@ -183,11 +225,25 @@ def test_moving_a_location_to_another_account_lists_the_clients_whose_cards_stop
     stay = ClientFactory(studio=studio, first_name="Ivo", last_name="Laval", home_location=laval)
     with scopes_disabled():
         for client, account, last4 in ((mover, main, "4242"), (stay, other, "1111")):
-            customer = StripeCustomer.objects.create(studio=studio, client=client, account=account,
-                                                     stripe_customer_id=f"cus_{last4}", idempotency_key=last4)
-            SavedPaymentMethod.objects.create(studio=studio, client=client, account=account, customer=customer,
-                                              stripe_payment_method_id=f"pm_{last4}", kind="card", brand="visa",
-                                              last4=last4, source="staff", is_default=True)
+            customer = StripeCustomer.objects.create(
+                studio=studio,
+                client=client,
+                account=account,
+                stripe_customer_id=f"cus_{last4}",
+                idempotency_key=last4,
+            )
+            SavedPaymentMethod.objects.create(
+                studio=studio,
+                client=client,
+                account=account,
+                customer=customer,
+                stripe_payment_method_id=f"pm_{last4}",
+                kind="card",
+                brand="visa",
+                last4=last4,
+                source="staff",
+                is_default=True,
+            )
     edit = url("payments-account-edit", studio, pk=other.pk)
     data = {"display_name": "Laval Inc.", "locations": [laval.pk, location.pk]}
     warned = owner_client.post(edit, data)
@@ -198,8 +254,12 @@ def test_moving_a_location_to_another_account_lists_the_clients_whose_cards_stop
     with scopes_disabled():
         assert ConnectedAccountLocation.objects.get(location=location).account == main  # nothing saved yet
     # Confirming a different selection than the one warned about warns again.
-    assert 'data-testid="move-warning"' in owner_client.post(
-        edit, {**data, "locations": [laval.pk, location.pk], "confirm": "999:"}).content.decode()
+    assert (
+        'data-testid="move-warning"'
+        in owner_client.post(
+            edit, {**data, "locations": [laval.pk, location.pk], "confirm": "999:"}
+        ).content.decode()
+    )
     signature = f"{','.join(str(pk) for pk in sorted([laval.pk, location.pk]))}:"
     assert f'name="confirm" value="{signature}"' in body
     saved = owner_client.post(edit, {**data, "confirm": signature})
@@ -207,5 +267,9 @@ def test_moving_a_location_to_another_account_lists_the_clients_whose_cards_stop
     with scopes_disabled():
         assert ConnectedAccountLocation.objects.get(location=location).account == other
     # A change that strands nobody saves at once.
-    assert owner_client.post(edit, {"display_name": "Laval Inc. 2", "locations": [laval.pk, location.pk]}
-                             ).status_code == 302
+    assert (
+        owner_client.post(
+            edit, {"display_name": "Laval Inc. 2", "locations": [laval.pk, location.pk]}
+        ).status_code
+        == 302
+    )

@@ -40,7 +40,8 @@ def _wait_path(page, suffix: str, timeout_ms: int = 10_000) -> None:
 
 
 def test_owner_connects_leaves_a_requirement_resumes_and_adds_a_second_account(
-        page, log_in_as, live_sandbox, studio, owner, password, location, celery_eager):
+    page, log_in_as, live_sandbox, studio, owner, password, location, celery_eager
+):
     LocationFactory(studio=studio, name="Laval")
     log_in_as(owner.user.email, password)
     page.goto(f"/{studio.slug}/manage/payments/accounts/")
@@ -48,12 +49,12 @@ def test_owner_connects_leaves_a_requirement_resumes_and_adds_a_second_account(
     page.fill("#id_display_name", "Plateau Inc.")
     page.check("text=Plateau")
     page.click("button[type=submit]")
-    _go(page, "button:has-text(\"Continue to Stripe onboarding\")")
+    _go(page, 'button:has-text("Continue to Stripe onboarding")')
     assert "/_sandbox/onboarding/" in page.url
     page.check("input[name=leave_requirement_due]")
     _go(page, "text=Agree and submit")
     assert "no" in page.inner_text("[data-fact=charges]")
-    _go(page, "button:has-text(\"Resume onboarding\")")
+    _go(page, 'button:has-text("Resume onboarding")')
     assert "/_sandbox/onboarding/" in page.url
     _go(page, "text=Agree and submit")
     assert "ready to take payments" in page.content()
@@ -63,7 +64,7 @@ def test_owner_connects_leaves_a_requirement_resumes_and_adds_a_second_account(
     page.fill("#id_display_name", "Laval Inc.")
     page.check("text=Laval")
     _go(page, "button[type=submit]")
-    _go(page, "button:has-text(\"Continue to Stripe onboarding\")")
+    _go(page, 'button:has-text("Continue to Stripe onboarding")')
     _go(page, "text=Agree and submit")
     with scopes_disabled():
         accounts = {a.display_name: a for a in ConnectedAccount.objects.filter(studio=studio)}
@@ -76,7 +77,8 @@ def test_owner_connects_leaves_a_requirement_resumes_and_adds_a_second_account(
     page.select_option("#id_client_home_location", label="Laval")
     page.wait_for_function(
         "document.querySelector('[data-testid=routing-reason]') && "
-        "document.querySelector('[data-testid=routing-reason]').innerText.includes('Laval')")
+        "document.querySelector('[data-testid=routing-reason]').innerText.includes('Laval')"
+    )
     reason = page.inner_text("[data-testid=routing-reason]")
     assert "Laval Inc." in reason and "home location" in reason
 
@@ -91,20 +93,43 @@ def _save_card_in_browser(page, number=CARD, consent=True):
     page.click("#save-method-form button[type=submit]")
 
 
-def test_staff_and_client_save_cards_and_bank_accounts(page, log_in_as, live_sandbox, live_server, make_account,
-                                                       studio, owner, password, location, user_factory, caplog):
+def test_staff_and_client_save_cards_and_bank_accounts(
+    page,
+    log_in_as,
+    live_sandbox,
+    live_server,
+    make_account,
+    studio,
+    owner,
+    password,
+    location,
+    user_factory,
+    caplog,
+):
     make_account(studio, name="Plateau", default=True, locations=[location])
     with scope(studio=studio):
         svc.saved_methods_enable(studio=studio, actor=Actor(user=owner.user), accept_terms=True)
     from tests.factories import ClientFactory
 
     person = user_factory(email="camille@example.test")
-    camille = ClientFactory(studio=studio, first_name="Camille", last_name="Tremblay", email=person.email,
-                            home_location=location, user=person)
+    camille = ClientFactory(
+        studio=studio,
+        first_name="Camille",
+        last_name="Tremblay",
+        email=person.email,
+        home_location=location,
+        user=person,
+    )
     seen_bodies: list[str] = []
     # Everything the browser sends to *our* server (not to "Stripe"), to prove no card number is in it.
-    page.on("request", lambda request: seen_bodies.append(f"{request.url} {request.post_data or ''}")
-            if request.url.startswith(live_server.url) else None)
+    page.on(
+        "request",
+        lambda request: (
+            seen_bodies.append(f"{request.url} {request.post_data or ''}")
+            if request.url.startswith(live_server.url)
+            else None
+        ),
+    )
 
     log_in_as(owner.user.email, password)
     page.goto(f"/{studio.slug}/manage/clients/{camille.pk}/")
@@ -166,12 +191,14 @@ def test_staff_and_client_save_cards_and_bank_accounts(page, log_in_as, live_san
 def _set_language(page, live_server, language: str) -> None:
     from django.conf import settings
 
-    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    page.context.add_cookies(
+        [{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}]
+    )
 
 
-def test_money_pages_in_french_and_english_with_hostile_input(page, log_in_as, live_sandbox, live_server,
-                                                              make_account, studio, owner, password, location,
-                                                              a_client):
+def test_money_pages_in_french_and_english_with_hostile_input(
+    page, log_in_as, live_sandbox, live_server, make_account, studio, owner, password, location, a_client
+):
     """Issue 10's walk: words instead of codes in each language, confirmations with the amount,
     French decimals, upper bounds, and the warning before a location changes account."""
     from payments.models import Payment, Refund
@@ -189,18 +216,39 @@ def test_money_pages_in_french_and_english_with_hostile_input(page, log_in_as, l
         connected_account_sync(account=unfinished)  # records what Stripe still needs
     with scope(studio=studio):
         svc.saved_methods_enable(studio=studio, actor=Actor(user=owner.user), accept_terms=True)
-        payment = payment_record_tender(studio=studio, actor=Actor(user=owner.user), tender=Payment.Method.CASH,
-                                        client=a_client, subtotal=2500, item_kind=ItemKind.MEMBERSHIP,
-                                        channel=Channel.ONLINE, description="Illimité")
+        payment = payment_record_tender(
+            studio=studio,
+            actor=Actor(user=owner.user),
+            tender=Payment.Method.CASH,
+            client=a_client,
+            subtotal=2500,
+            item_kind=ItemKind.MEMBERSHIP,
+            channel=Channel.ONLINE,
+            description="Illimité",
+        )
     ClientFactory(studio=studio, first_name="Nora", last_name="Laval", home_location=laval)
     with scopes_disabled():
         from payments.models import StripeCustomer
 
-        customer = StripeCustomer.objects.create(studio=studio, client=a_client, account=main,
-                                                 stripe_customer_id="cus_walk", idempotency_key="walk")
-        SavedPaymentMethod.objects.create(studio=studio, client=a_client, account=main, customer=customer,
-                                          stripe_payment_method_id="pm_walk", kind="card", brand="visa",
-                                          last4="4242", source="staff", is_default=True)
+        customer = StripeCustomer.objects.create(
+            studio=studio,
+            client=a_client,
+            account=main,
+            stripe_customer_id="cus_walk",
+            idempotency_key="walk",
+        )
+        SavedPaymentMethod.objects.create(
+            studio=studio,
+            client=a_client,
+            account=main,
+            customer=customer,
+            stripe_payment_method_id="pm_walk",
+            kind="card",
+            brand="visa",
+            last4="4242",
+            source="staff",
+            is_default=True,
+        )
     errors: list[str] = []
     page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 500 else None)
     log_in_as(owner.user.email, password)

@@ -16,9 +16,19 @@ pytestmark = pytest.mark.django_db
 def _payment(studio, client, *, amount=2875):
     with scopes_disabled():
         return Payment.objects.create(
-            studio=studio, client=client, amount=amount, currency="CAD", subtotal=amount, routing_rule="default",
-            channel="online", item_kind="membership", description="Unlimited", method=Payment.Method.CASH,
-            idempotency_key=f"confirm:{Payment.objects.count()}", status=Payment.Status.SUCCEEDED)
+            studio=studio,
+            client=client,
+            amount=amount,
+            currency="CAD",
+            subtotal=amount,
+            routing_rule="default",
+            channel="online",
+            item_kind="membership",
+            description="Unlimited",
+            method=Payment.Method.CASH,
+            idempotency_key=f"confirm:{Payment.objects.count()}",
+            status=Payment.Status.SUCCEEDED,
+        )
 
 
 def _refund_url(studio, payment):
@@ -36,8 +46,11 @@ def test_the_refund_amount_is_not_prefilled_and_the_form_states_its_maximum(stud
 def test_a_refund_asks_for_confirmation_with_amount_and_consequence(owner_client, studio, a_client):
     payment = _payment(studio, a_client)
     url = _refund_url(studio, payment)
-    asked = owner_client.post(url, {"amount": "10.00", "destination": "original", "reason": "<b>Moved</b>",
-                                    "seen_refunded": "0"}, HTTP_HX_REQUEST="true")
+    asked = owner_client.post(
+        url,
+        {"amount": "10.00", "destination": "original", "reason": "<b>Moved</b>", "seen_refunded": "0"},
+        HTTP_HX_REQUEST="true",
+    )
     body = asked.content.decode()
     assert asked.status_code == 200 and 'data-testid="refund-confirm"' in body
     assert "Refund $10.00?" in body and "Yes, refund $10.00" in body
@@ -47,23 +60,29 @@ def test_a_refund_asks_for_confirmation_with_amount_and_consequence(owner_client
     with scopes_disabled():
         assert not Refund.objects.filter(payment=payment).exists()  # nothing moved yet
     # "Change" goes back to the form with what was typed.
-    edit = owner_client.post(url, {"amount": "10.00", "destination": "original", "seen_refunded": "0",
-                                   "edit": "1"}, HTTP_HX_REQUEST="true").content.decode()
+    edit = owner_client.post(
+        url,
+        {"amount": "10.00", "destination": "original", "seen_refunded": "0", "edit": "1"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
     assert 'data-testid="refund-confirm"' not in edit and 'value="10.00"' in edit
-    done = owner_client.post(url, {"amount": "10.00", "destination": "original", "seen_refunded": "0",
-                                   "confirm": "1"})
+    done = owner_client.post(
+        url, {"amount": "10.00", "destination": "original", "seen_refunded": "0", "confirm": "1"}
+    )
     assert done.status_code == 302
     with scopes_disabled():
         assert list(Refund.objects.filter(payment=payment).values_list("amount", flat=True)) == [1000]
-    full = owner_client.post(url, {"amount": "18.75", "destination": "credit", "seen_refunded": "1000"},
-                             HTTP_HX_REQUEST="true").content.decode()
+    full = owner_client.post(
+        url, {"amount": "18.75", "destination": "credit", "seen_refunded": "1000"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
     assert "added to Camille Tremblay" in full and "fully refunded" in full
 
 
 def test_a_refund_above_what_is_left_is_refused_before_any_confirmation(owner_client, studio, a_client):
     payment = _payment(studio, a_client)
-    body = owner_client.post(_refund_url(studio, payment), {"amount": "9999999999", "destination": "original",
-                                                            "confirm": "1"}).content.decode()
+    body = owner_client.post(
+        _refund_url(studio, payment), {"amount": "9999999999", "destination": "original", "confirm": "1"}
+    ).content.decode()
     assert 'data-testid="refund-confirm"' not in body and "$28.75" in body
     with scopes_disabled():
         assert not Refund.objects.filter(payment=payment).exists()

@@ -66,15 +66,25 @@ def test_spend_linked_to_a_payment(studio, a_client):
         credit_grant(studio=studio, actor=SYSTEM, client=a_client, amount=1000, note="gift")
         payment = _cash(studio, a_client, 800, description="Tea", tender=Payment.Method.CREDIT)
         entry = CreditEntry.objects.get(payment=payment)
-        assert entry.payment_id == payment.pk and entry.amount == -800 and entry.kind == CreditEntry.Kind.SPEND
+        assert (
+            entry.payment_id == payment.pk and entry.amount == -800 and entry.kind == CreditEntry.Kind.SPEND
+        )
         assert credit_balance(client=a_client) == 200
         assert payment.status == Payment.Status.SUCCEEDED
 
 
 def _cash(studio, client, subtotal, *, description, tender=Payment.Method.CASH, channel="pos"):
     """A settled offline payment, recorded the way the POS records one (no state forced by hand)."""
-    return payment_record_tender(studio=studio, actor=SYSTEM, tender=tender, client=client, subtotal=subtotal,
-                                 item_kind="product", channel=channel, description=description)
+    return payment_record_tender(
+        studio=studio,
+        actor=SYSTEM,
+        tender=tender,
+        client=client,
+        subtotal=subtotal,
+        item_kind="product",
+        channel=channel,
+        description=description,
+    )
 
 
 def test_credit_is_per_client_and_per_studio(studio, other_studio, a_client):
@@ -127,7 +137,9 @@ def test_owner_adds_and_removes_credit_with_a_reason(owner_client, studio, a_cli
 
 def test_front_desk_cannot_adjust_credit(login, studio, a_client, staff_factory):
     clerk = staff_factory(RoleKind.FRONT_DESK)
-    response = login(clerk.user).post(_url(studio, a_client), {"direction": "add", "amount": "50", "note": "me"})
+    response = login(clerk.user).post(
+        _url(studio, a_client), {"direction": "add", "amount": "50", "note": "me"}
+    )
     assert response.status_code == 403
     assert _balance(studio, a_client) == 0
 
@@ -141,9 +153,16 @@ def test_client_money_panel(studio, a_client, owner):
     request = RequestFactory().get("/")
     request.user = owner.user
     with scope(studio=studio):
-        html = render_to_string("payments/_client_money.html", {
-            "ctx": ctx, "studio": studio, "perms": frozenset({Perm.REFUND, Perm.VIEW_REPORTS}), "Perm": Perm,
-        }, request=request)
+        html = render_to_string(
+            "payments/_client_money.html",
+            {
+                "ctx": ctx,
+                "studio": studio,
+                "perms": frozenset({Perm.REFUND, Perm.VIEW_REPORTS}),
+                "Perm": Perm,
+            },
+            request=request,
+        )
     assert "Unlimited" in html and "$28.75" in html and "$5.00" in html
     assert reverse("payments-client-credit", kwargs={"studio_slug": studio.slug, "pk": a_client.pk}) in html
 

@@ -23,23 +23,40 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-BANK = {"legal_name": "Studio Alpha inc.", "account_type": "business", "routing_number": "12345-003",
-        "account_number": "1234567", "bic": "", "address": "1 rue Saint-Denis, Montréal QC"}
+BANK = {
+    "legal_name": "Studio Alpha inc.",
+    "account_type": "business",
+    "routing_number": "12345-003",
+    "account_number": "1234567",
+    "bic": "",
+    "address": "1 rue Saint-Denis, Montréal QC",
+}
 
 
 def _payment(studio, amount, *, escrow=True, status=Payment.Status.SUCCEEDED, refunded=0):
     with scopes_disabled():
         n = Payment.objects.count()
         return Payment.objects.create(
-            studio=studio, amount=amount, currency="CAD", routing_rule="escrow" if escrow else "default",
-            routing_reason="r", channel="online", item_kind="membership", description=f"P{n}", is_escrow=escrow,
-            idempotency_key=f"esc:{n}", status=status, amount_refunded=refunded)
+            studio=studio,
+            amount=amount,
+            currency="CAD",
+            routing_rule="escrow" if escrow else "default",
+            routing_reason="r",
+            channel="online",
+            item_kind="membership",
+            description=f"P{n}",
+            is_escrow=escrow,
+            idempotency_key=f"esc:{n}",
+            status=status,
+            amount_refunded=refunded,
+        )
 
 
 def _request(studio, owner, amount, **overrides):
     with scope(studio=studio):
-        return escrow_payout_request(studio=studio, actor=Actor(user=owner.user), amount=amount,
-                                     **{**BANK, **overrides})
+        return escrow_payout_request(
+            studio=studio, actor=Actor(user=owner.user), amount=amount, **{**BANK, **overrides}
+        )
 
 
 def _balance(studio):
@@ -77,17 +94,20 @@ def test_request_cannot_exceed_the_balance_or_be_empty(studio, owner):
     assert _balance(studio) == 0
 
 
-@pytest.mark.parametrize(("value", "ok"), [
-    ("GB82 WEST 1234 5698 7654 32", True),
-    ("FR14 2004 1010 0505 0001 3M02 606", True),
-    ("GB82 WEST 1234 5698 7654 33", False),  # wrong check digits
-    ("GB82", False),
-    ("1234567", True),
-    ("12-345-678-901", True),
-    ("1234", False),
-    ("12345678901234567890", False),
-    ("12AB34", False),
-])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("GB82 WEST 1234 5698 7654 32", True),
+        ("FR14 2004 1010 0505 0001 3M02 606", True),
+        ("GB82 WEST 1234 5698 7654 33", False),  # wrong check digits
+        ("GB82", False),
+        ("1234567", True),
+        ("12-345-678-901", True),
+        ("1234", False),
+        ("12345678901234567890", False),
+        ("12AB34", False),
+    ],
+)
 def test_account_number_sanity(value, ok):
     if ok:
         assert escrow_services.clean_account_number(value)
@@ -96,8 +116,17 @@ def test_account_number_sanity(value, ok):
             escrow_services.clean_account_number(value)
 
 
-@pytest.mark.parametrize(("value", "ok"), [("12345-003", True), ("012345678", True), ("021000021", True),
-                                           ("1234", False), ("12345-00A", False), ("", True)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("12345-003", True),
+        ("012345678", True),
+        ("021000021", True),
+        ("1234", False),
+        ("12345-00A", False),
+        ("", True),
+    ],
+)
 def test_routing_number_sanity(value, ok):
     if ok:
         escrow_services.clean_routing_number(value)
@@ -106,8 +135,10 @@ def test_routing_number_sanity(value, ok):
             escrow_services.clean_routing_number(value)
 
 
-@pytest.mark.parametrize(("value", "ok"), [("ROYCCAT2", True), ("royccat2xxx", True), ("ROYC", False),
-                                           ("ROYCCA", False), ("", True)])
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [("ROYCCAT2", True), ("royccat2xxx", True), ("ROYC", False), ("ROYCCA", False), ("", True)],
+)
 def test_bic_sanity(value, ok):
     if ok:
         escrow_services.clean_bic(value)
@@ -120,8 +151,9 @@ def test_domestic_account_needs_a_routing_number_but_iban_does_not(studio, owner
     _payment(studio, 2000)
     with pytest.raises(ValidationError):
         _request(studio, owner, 100, routing_number="")
-    iban = _request(studio, owner, 100, routing_number="", account_number="GB82 WEST 1234 5698 7654 32",
-                    bic="NWBKGB2L")
+    iban = _request(
+        studio, owner, 100, routing_number="", account_number="GB82 WEST 1234 5698 7654 32", bic="NWBKGB2L"
+    )
     assert iban.account_number == "GB82WEST12345698765432"
 
 
@@ -145,9 +177,18 @@ def test_owner_sees_balance_and_files_a_request(owner_client, studio):
     assert _balance(studio) == 1500
 
 
-@pytest.mark.parametrize(("field", "value"), [("amount", "40.01"), ("amount", "0"), ("account_number", "12"),
-                                              ("account_number", "GB00WEST12345698765432"), ("bic", "XX"),
-                                              ("routing_number", ""), ("legal_name", "")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("amount", "40.01"),
+        ("amount", "0"),
+        ("account_number", "12"),
+        ("account_number", "GB00WEST12345698765432"),
+        ("bic", "XX"),
+        ("routing_number", ""),
+        ("legal_name", ""),
+    ],
+)
 def test_invalid_requests_show_errors(owner_client, studio, field, value):
     _payment(studio, 4000)
     response = owner_client.post(_url(studio), {**BANK, "amount": "10", field: value})
@@ -173,8 +214,10 @@ def test_operator_marks_a_request_paid_in_the_admin(client, studio, owner):
     assert client.get(url).status_code == 200
     confirm = client.post(url, {"action": "mark_paid", "_selected_action": [payout.pk]})
     assert confirm.status_code == 200 and "Transfer reference" in confirm.content.decode()
-    done = client.post(url, {"action": "mark_paid", "_selected_action": [payout.pk], "apply": "1",
-                             "reference": "WIRE-2026-001"})
+    done = client.post(
+        url,
+        {"action": "mark_paid", "_selected_action": [payout.pk], "apply": "1", "reference": "WIRE-2026-001"},
+    )
     assert done.status_code == 302
     with scopes_disabled():
         payout.refresh_from_db()
@@ -191,8 +234,10 @@ def test_operator_rejects_a_request_and_the_balance_returns(client, studio, owne
     payout = _request(studio, owner, 1000)
     operator = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(operator, backend="django.contrib.auth.backends.ModelBackend")
-    client.post(reverse("admin:payments_escrowpayoutrequest_changelist"),
-                {"action": "reject", "_selected_action": [payout.pk]})
+    client.post(
+        reverse("admin:payments_escrowpayoutrequest_changelist"),
+        {"action": "reject", "_selected_action": [payout.pk]},
+    )
     with scopes_disabled():
         payout.refresh_from_db()
     assert payout.status == EscrowPayoutRequest.Status.REJECTED

@@ -17,8 +17,11 @@ def test_only_the_gateway_imports_stripe():
     offenders = []
     for path in ROOT.rglob("*.py"):
         rel = path.relative_to(ROOT).as_posix()
-        if rel.startswith((".venv/", "stripe_sandbox/", "payments/gateway/")) or "/tests/" in rel or rel.startswith(
-                "tests/"):
+        if (
+            rel.startswith((".venv/", "stripe_sandbox/", "payments/gateway/"))
+            or "/tests/" in rel
+            or rel.startswith("tests/")
+        ):
             continue
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
@@ -41,22 +44,34 @@ def test_the_account_must_be_named(sandbox):
 
 def test_writes_need_an_idempotency_key(sandbox):
     with pytest.raises(ValueError, match="idempotency key"):
-        gateway.customer_create(account=gateway.PLATFORM, idempotency_key="", email=None, name="x", metadata={})
+        gateway.customer_create(
+            account=gateway.PLATFORM, idempotency_key="", email=None, name="x", metadata={}
+        )
 
 
 @pytest.mark.django_db
 def test_no_stripe_call_inside_a_transaction(sandbox):
     with pytest.raises(gateway.TransactionError), transaction.atomic():
-        gateway.customer_create(account=gateway.PLATFORM, idempotency_key="in-tx", email=None, name="x", metadata={})
+        gateway.customer_create(
+            account=gateway.PLATFORM, idempotency_key="in-tx", email=None, name="x", metadata={}
+        )
 
 
 @pytest.mark.django_db
 def test_connected_account_isolation_and_error_mapping(sandbox, make_account, studio):
     account = make_account(studio, name="A")
     other = make_account(studio, name="B")
-    customer = gateway.customer_create(account=account.stripe_account_id, idempotency_key="cus-1",
-                                       email="c@example.test", name="C", metadata={"client": "1"})
-    assert gateway.customer_retrieve(account=account.stripe_account_id, customer_id=customer.id).id == customer.id
+    customer = gateway.customer_create(
+        account=account.stripe_account_id,
+        idempotency_key="cus-1",
+        email="c@example.test",
+        name="C",
+        metadata={"client": "1"},
+    )
+    assert (
+        gateway.customer_retrieve(account=account.stripe_account_id, customer_id=customer.id).id
+        == customer.id
+    )
     with pytest.raises(gateway.InvalidRequest):
         gateway.customer_retrieve(account=other.stripe_account_id, customer_id=customer.id)
     with pytest.raises(gateway.InvalidRequest):
@@ -67,17 +82,32 @@ def test_connected_account_isolation_and_error_mapping(sandbox, make_account, st
 def test_declines_and_authentication_map_to_our_errors(sandbox, make_account, studio):
     acct = make_account(studio).stripe_account_id
     with pytest.raises(gateway.CardDeclined) as declined:
-        gateway.payment_intent_create(account=acct, idempotency_key="pi-decline", amount=1000, currency="CAD",
-                                      metadata={}, payment_method_id="pm_card_chargeDeclinedInsufficientFunds",
-                                      confirm=True)
+        gateway.payment_intent_create(
+            account=acct,
+            idempotency_key="pi-decline",
+            amount=1000,
+            currency="CAD",
+            metadata={},
+            payment_method_id="pm_card_chargeDeclinedInsufficientFunds",
+            confirm=True,
+        )
     assert declined.value.decline_code == "insufficient_funds"
     assert declined.value.payment_intent_id.startswith("pi_")
-    customer = gateway.customer_create(account=acct, idempotency_key="cus-3ds", email=None, name="x", metadata={})
+    customer = gateway.customer_create(
+        account=acct, idempotency_key="cus-3ds", email=None, name="x", metadata={}
+    )
     with pytest.raises(gateway.AuthenticationRequired):
-        gateway.payment_intent_create(account=acct, idempotency_key="pi-3ds", amount=1000, currency="CAD",
-                                      metadata={}, customer_id=customer.id,
-                                      payment_method_id="pm_card_authenticationRequired", confirm=True,
-                                      off_session=True)
+        gateway.payment_intent_create(
+            account=acct,
+            idempotency_key="pi-3ds",
+            amount=1000,
+            currency="CAD",
+            metadata={},
+            customer_id=customer.id,
+            payment_method_id="pm_card_authenticationRequired",
+            confirm=True,
+            off_session=True,
+        )
 
 
 @pytest.mark.django_db

@@ -35,9 +35,12 @@ SAMPLE = Path(__file__).parent / "data" / "stripe_copy_customers_mapping.csv"
 
 #: What Stripe's copy created on the new account for the sample file: customer → email, new method → kind.
 CUSTOMERS = {
-    "cus_MigAlice0001": "alice@example.test", "cus_MigBruno0001": "bruno@example.test",
-    "cus_MigChloe0001": "chloe@example.test", "cus_MigDavid0001": "david@example.test",
-    "cus_MigGhost0001": "ghost@example.test", "cus_MigEmma00001": "Emma.Roy@Example.TEST",
+    "cus_MigAlice0001": "alice@example.test",
+    "cus_MigBruno0001": "bruno@example.test",
+    "cus_MigChloe0001": "chloe@example.test",
+    "cus_MigDavid0001": "david@example.test",
+    "cus_MigGhost0001": "ghost@example.test",
+    "cus_MigEmma00001": "Emma.Roy@Example.TEST",
 }
 NEW_METHODS = {
     "pm_1NewAliceVisa000000000": ("cus_MigAlice0001", "tok_visa"),
@@ -52,8 +55,19 @@ NEW_METHODS = {
 }
 #: The outcome of each line of the sample file (line 1 is the header).
 EXPECTED = {
-    2: "repoint", 3: "repoint", 4: "add", 5: "add", 6: "conflict", 7: "add", 8: "conflict", 9: "no_client",
-    10: "duplicate_row", 11: "malformed", 12: "malformed", 13: "add", 14: "no_client",
+    2: "repoint",
+    3: "repoint",
+    4: "add",
+    5: "add",
+    6: "conflict",
+    7: "add",
+    8: "conflict",
+    9: "no_client",
+    10: "duplicate_row",
+    11: "malformed",
+    12: "malformed",
+    13: "add",
+    14: "no_client",
 }
 
 
@@ -75,9 +89,15 @@ def copy_customers(sandbox, account: str) -> None:
         _rekey(sandbox, account, created.id, customer_id)
     for pm_id, (customer_id, kind) in NEW_METHODS.items():
         if kind == "acss_debit":
-            params = {"type": "acss_debit", "billing_details": {"name": "Bruno Caron", "email": "bruno@example.test"},
-                      "acss_debit": {"institution_number": "000", "transit_number": "11000",
-                                     "account_number": "000123456789"}}
+            params = {
+                "type": "acss_debit",
+                "billing_details": {"name": "Bruno Caron", "email": "bruno@example.test"},
+                "acss_debit": {
+                    "institution_number": "000",
+                    "transit_number": "11000",
+                    "account_number": "000123456789",
+                },
+            }
         else:
             params = {"type": "card", "card": {"token": kind}}
         created = stripe.v1.payment_methods.create(params, options=options)
@@ -86,8 +106,19 @@ def copy_customers(sandbox, account: str) -> None:
 
 def _method(studio, client, account, customer, pm_id, *, default=False, brand="visa", last4="4242"):
     return SavedPaymentMethod.objects.create(
-        studio=studio, client=client, account=account, customer=customer, stripe_payment_method_id=pm_id,
-        kind="card", brand=brand, last4=last4, exp_month=12, exp_year=2031, is_default=default, source="staff")
+        studio=studio,
+        client=client,
+        account=account,
+        customer=customer,
+        stripe_payment_method_id=pm_id,
+        kind="card",
+        brand=brand,
+        last4=last4,
+        exp_month=12,
+        exp_year=2031,
+        is_default=default,
+        source="staff",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -106,25 +137,48 @@ def world(sandbox, make_account, studio, other_studio, location, owner):
     with scope(studio=studio):
         saved.saved_methods_enable(studio=studio, actor=Actor(user=owner.user), accept_terms=True)
     with scopes_disabled():
-        people = {key: ClientFactory(studio=studio, first_name=key.title(), last_name="Test", email=email,
-                                     home_location=location)
-                  for key, email in (("alice", "alice@example.test"), ("bruno", "bruno@example.test"),
-                                     ("chloe", "chloe@example.test"), ("david", "david@example.test"),
-                                     ("emma", "emma.roy@example.test"))}
-        ClientFactory(studio=other_studio, email="ghost@example.test")  # another studio's client never matches
+        people = {
+            key: ClientFactory(
+                studio=studio, first_name=key.title(), last_name="Test", email=email, home_location=location
+            )
+            for key, email in (
+                ("alice", "alice@example.test"),
+                ("bruno", "bruno@example.test"),
+                ("chloe", "chloe@example.test"),
+                ("david", "david@example.test"),
+                ("emma", "emma.roy@example.test"),
+            )
+        }
+        ClientFactory(
+            studio=other_studio, email="ghost@example.test"
+        )  # another studio's client never matches
 
         def old_customer(key, customer_id):
-            return StripeCustomer.objects.create(studio=studio, client=people[key], account=old,
-                                                 stripe_customer_id=customer_id, idempotency_key=f"old:{key}")
+            return StripeCustomer.objects.create(
+                studio=studio,
+                client=people[key],
+                account=old,
+                stripe_customer_id=customer_id,
+                idempotency_key=f"old:{key}",
+            )
 
         alice = old_customer("alice", "cus_MigAlice0001")
         _method(studio, people["alice"], old, alice, "pm_1OldAliceVisa000000000", default=True)
-        _method(studio, people["alice"], old, alice, "pm_1OldAliceMc00000000000", brand="mastercard", last4="4444")
+        _method(
+            studio, people["alice"], old, alice, "pm_1OldAliceMc00000000000", brand="mastercard", last4="4444"
+        )
         chloe = old_customer("chloe", "cus_MigChloe0001")
         _method(studio, people["chloe"], old, chloe, "pm_1OldChloeVisa000000000", default=True)
-        chloe_new = StripeCustomer.objects.create(studio=studio, client=people["chloe"], account=new,
-                                                  stripe_customer_id="cus_MigChloe0001", idempotency_key="new:chloe")
-        _method(studio, people["chloe"], new, chloe_new, "pm_1ChloeSavedSinceSwitch0", default=True, last4="1881")
+        chloe_new = StripeCustomer.objects.create(
+            studio=studio,
+            client=people["chloe"],
+            account=new,
+            stripe_customer_id="cus_MigChloe0001",
+            idempotency_key="new:chloe",
+        )
+        _method(
+            studio, people["chloe"], new, chloe_new, "pm_1ChloeSavedSinceSwitch0", default=True, last4="1881"
+        )
         david = old_customer("david", "cus_MigDavid0001")
         for n in range(4):
             _method(studio, people["david"], old, david, f"pm_1DavidKept{n}00000000000", default=n == 0)
@@ -134,18 +188,40 @@ def world(sandbox, make_account, studio, other_studio, location, owner):
 def upload(world, *, path=SAMPLE, content: bytes | None = None, name="mapping.csv") -> MigrationImport:
     data = content if content is not None else path.read_bytes()
     with scope(studio=world["studio"]):
-        return svc.migration_upload(studio=world["studio"], actor=Actor(user=world["owner"].user),
-                                    target_account=world["new"], file=SimpleUploadedFile(name, data))
+        return svc.migration_upload(
+            studio=world["studio"],
+            actor=Actor(user=world["owner"].user),
+            target_account=world["new"],
+            file=SimpleUploadedFile(name, data),
+        )
 
 
 def state(studio) -> list[tuple]:
     """Every saved method and customer row, for before/after comparisons."""
     with scopes_disabled():
-        methods = sorted(SavedPaymentMethod.objects.filter(studio=studio).values_list(
-            "pk", "client_id", "account_id", "customer_id", "stripe_payment_method_id", "kind", "brand", "bank_name",
-            "last4", "exp_month", "exp_year", "account_holder", "is_default", "source"))
-        customers = sorted(StripeCustomer.objects.filter(studio=studio).values_list(
-            "pk", "client_id", "account_id", "stripe_customer_id"))
+        methods = sorted(
+            SavedPaymentMethod.objects.filter(studio=studio).values_list(
+                "pk",
+                "client_id",
+                "account_id",
+                "customer_id",
+                "stripe_payment_method_id",
+                "kind",
+                "brand",
+                "bank_name",
+                "last4",
+                "exp_month",
+                "exp_year",
+                "account_holder",
+                "is_default",
+                "source",
+            )
+        )
+        customers = sorted(
+            StripeCustomer.objects.filter(studio=studio).values_list(
+                "pk", "client_id", "account_id", "stripe_customer_id"
+            )
+        )
     return [*methods, *customers]
 
 
@@ -171,11 +247,16 @@ def test_missing_columns_are_named_with_what_was_found(world):
 
 
 def test_column_aliases_case_insensitive_bom_and_semicolons(world):
-    content = ("\ufeffOld_Customer_ID;OLD_PAYMENT_METHOD_ID;New_Payment_Method_Id\n"
-               "cus_MigEmma00001;pm_1OldEmmaMc000000000000;pm_1NewEmmaMc000000000000\n").encode()
+    content = (
+        "\ufeffOld_Customer_ID;OLD_PAYMENT_METHOD_ID;New_Payment_Method_Id\n"
+        "cus_MigEmma00001;pm_1OldEmmaMc000000000000;pm_1NewEmmaMc000000000000\n"
+    ).encode()
     migration = upload(world, content=content)
-    assert migration.columns == {"customer_old": "Old_Customer_ID", "source_old": "OLD_PAYMENT_METHOD_ID",
-                                 "source_new": "New_Payment_Method_Id"}
+    assert migration.columns == {
+        "customer_old": "Old_Customer_ID",
+        "source_old": "OLD_PAYMENT_METHOD_ID",
+        "source_new": "New_Payment_Method_Id",
+    }
     with scope(studio=world["studio"]):
         migration = svc.migration_dry_run(migration=migration)
     assert outcomes(migration) == {2: "add"}
@@ -200,7 +281,9 @@ def test_upload_counts_rows_and_is_audited(world):
     migration = upload(world)
     assert migration.progress_total == 13 and migration.status == MigrationImport.Status.UPLOADED
     with scopes_disabled():
-        assert AuditLog.objects.filter(action="payments.migration_uploaded", object_id=str(migration.pk)).exists()
+        assert AuditLog.objects.filter(
+            action="payments.migration_uploaded", object_id=str(migration.pk)
+        ).exists()
 
 
 # --- dry run -----------------------------------------------------------------------------------
@@ -245,7 +328,8 @@ def test_dry_run_messages_read_as_sentences(world):
     with scope(studio=world["studio"]):
         migration = svc.migration_dry_run(migration=migration)
     assert svc.entry_message(by_line(migration, 8)) == (
-        "The client would have more than 5 saved methods: row skipped.")
+        "The client would have more than 5 saved methods: row skipped."
+    )
     assert "Same as line 2" in svc.entry_message(by_line(migration, 10))
     assert "Stays the default" in svc.entry_message(by_line(migration, 2))
     assert svc.entry_method(by_line(migration, 4)).startswith("Amex •••• 0005")
@@ -259,7 +343,9 @@ def test_apply_moves_methods_to_the_new_account_with_defaults(world):
     migration = upload(world)
     new, old, people, studio = world["new"], world["old"], world["people"], world["studio"]
     with scopes_disabled():
-        alice_visa_pk = SavedPaymentMethod.objects.get(stripe_payment_method_id="pm_1OldAliceVisa000000000").pk
+        alice_visa_pk = SavedPaymentMethod.objects.get(
+            stripe_payment_method_id="pm_1OldAliceVisa000000000"
+        ).pk
     with scope(studio=studio):
         svc.migration_dry_run(migration=migration)
         migration = svc.migration_apply(migration=migration, actor=Actor(user=world["owner"].user))
@@ -267,26 +353,46 @@ def test_apply_moves_methods_to_the_new_account_with_defaults(world):
     assert outcomes(migration) == EXPECTED
     with scope(studio=studio):
         visa = SavedPaymentMethod.objects.get(pk=alice_visa_pk)  # the same row, re-pointed
-        assert (visa.account, visa.stripe_payment_method_id, visa.is_default) == (new, "pm_1NewAliceVisa000000000",
-                                                                                 True)
+        assert (visa.account, visa.stripe_payment_method_id, visa.is_default) == (
+            new,
+            "pm_1NewAliceVisa000000000",
+            True,
+        )
         assert visa.customer.account == new and visa.customer.stripe_customer_id == "cus_MigAlice0001"
         assert visa.source == "staff"  # how it was first saved stays true
         mc = SavedPaymentMethod.objects.get(stripe_payment_method_id="pm_1NewAliceMc00000000000")
         assert mc.account == new and not mc.is_default
         assert not SavedPaymentMethod.objects.filter(client=people["alice"], account=old).exists()
 
-        amex, bank = (SavedPaymentMethod.objects.get(stripe_payment_method_id=pm) for pm in
-                      ("pm_1NewBrunoAmex000000000", "pm_1NewBrunoAcss000000000"))
-        assert (amex.kind, amex.brand, amex.last4, amex.is_default, amex.source) == ("card", "amex", "0005", True,
-                                                                                   "migration")
+        amex, bank = (
+            SavedPaymentMethod.objects.get(stripe_payment_method_id=pm)
+            for pm in ("pm_1NewBrunoAmex000000000", "pm_1NewBrunoAcss000000000")
+        )
+        assert (amex.kind, amex.brand, amex.last4, amex.is_default, amex.source) == (
+            "card",
+            "amex",
+            "0005",
+            True,
+            "migration",
+        )
         assert amex.exp_month and amex.exp_year and amex.account == new
         assert (bank.kind, bank.bank_name, bank.last4, bank.account_holder, bank.is_default) == (
-            "acss_debit", "STRIPE TEST BANK", "6789", "Bruno Caron", False)
-        assert StripeCustomer.objects.get(client=people["bruno"], account=new).stripe_customer_id == "cus_MigBruno0001"
+            "acss_debit",
+            "STRIPE TEST BANK",
+            "6789",
+            "Bruno Caron",
+            False,
+        )
+        assert (
+            StripeCustomer.objects.get(client=people["bruno"], account=new).stripe_customer_id
+            == "cus_MigBruno0001"
+        )
 
         assert SavedPaymentMethod.objects.filter(client=people["david"]).count() == 5  # the limit held
         assert SavedPaymentMethod.objects.get(client=people["david"], account=new).is_default
-        assert not SavedPaymentMethod.objects.filter(stripe_payment_method_id="pm_1NewChloeVisa000000000").exists()
+        assert not SavedPaymentMethod.objects.filter(
+            stripe_payment_method_id="pm_1NewChloeVisa000000000"
+        ).exists()
         assert SavedPaymentMethod.objects.get(client=people["emma"]).is_default
 
         # Every client who will renew on the new account has a usable default there.
@@ -294,7 +400,9 @@ def test_apply_moves_methods_to_the_new_account_with_defaults(world):
             assert saved.default_method_for(client=people[key], account=new).method is not None, key
         assert AuditLog.objects.filter(action="payments.saved_method_migrated").count() == 2
         assert AuditLog.objects.filter(action="payments.saved_method_added").count() == 4
-        assert AuditLog.objects.filter(action="payments.migration_applied", object_id=str(migration.pk)).exists()
+        assert AuditLog.objects.filter(
+            action="payments.migration_applied", object_id=str(migration.pk)
+        ).exists()
 
 
 def test_applying_twice_changes_nothing_the_second_time(world):
@@ -309,21 +417,33 @@ def test_applying_twice_changes_nothing_the_second_time(world):
     assert state(world["studio"]) == after_once
     assert again.summary["counts"]["repoint"] == again.summary["counts"]["add"] == 0
     assert again.summary["counts"]["already_done"] == 6
-    assert {line for line, outcome in outcomes(again).items() if outcome == "already_done"} == {2, 3, 4, 5, 7, 13}
+    assert {line for line, outcome in outcomes(again).items() if outcome == "already_done"} == {
+        2,
+        3,
+        4,
+        5,
+        7,
+        13,
+    }
     with scope(studio=world["studio"]):
         check = svc.migration_dry_run(migration=again)  # and a dry run afterwards agrees
     assert check.summary["counts"]["already_done"] == 6
 
 
 def test_old_default_wins_even_when_listed_after_another_method(world):
-    content = (b"customer_id_old,source_id_old,source_id_new\n"
-               b"cus_MigAlice0001,pm_1OldAliceMc00000000000,pm_1NewAliceMc00000000000\n"
-               b"cus_MigAlice0001,pm_1OldAliceVisa000000000,pm_1NewAliceVisa000000000\n")
+    content = (
+        b"customer_id_old,source_id_old,source_id_new\n"
+        b"cus_MigAlice0001,pm_1OldAliceMc00000000000,pm_1NewAliceMc00000000000\n"
+        b"cus_MigAlice0001,pm_1OldAliceVisa000000000,pm_1NewAliceVisa000000000\n"
+    )
     migration = upload(world, content=content)
     with scope(studio=world["studio"]):
         migration = svc.migration_apply(migration=migration, chunk_size=1)
-        defaults = list(SavedPaymentMethod.objects.filter(account=world["new"], is_default=True)
-                        .values_list("stripe_payment_method_id", flat=True))
+        defaults = list(
+            SavedPaymentMethod.objects.filter(account=world["new"], is_default=True).values_list(
+                "stripe_payment_method_id", flat=True
+            )
+        )
     assert "pm_1NewAliceVisa000000000" in defaults and "pm_1NewAliceMc00000000000" not in defaults
     assert by_line(migration, 3)["default"] == "old_default" and "default" not in by_line(migration, 2)
 
@@ -357,8 +477,12 @@ def test_stripe_outage_fails_the_run_and_a_retry_finishes_it(world, monkeypatch)
     monkeypatch.setattr(gateway, "payment_method_retrieve", flaky)
     with scope(studio=world["studio"]):
         failed = svc.migration_apply(migration=migration, chunk_size=2)
-        assert failed.status == MigrationImport.Status.FAILED and failed.error.startswith("stripe_unavailable:")
-        assert "Stripe did not answer" in svc.migration_error_text(migration=failed)  # a code, worded when read
+        assert failed.status == MigrationImport.Status.FAILED and failed.error.startswith(
+            "stripe_unavailable:"
+        )
+        assert "Stripe did not answer" in svc.migration_error_text(
+            migration=failed
+        )  # a code, worded when read
         assert svc.migration_can_apply(failed)  # a failed apply may be resumed
         done = svc.migration_apply(migration=failed)
     assert done.status == MigrationImport.Status.APPLIED
@@ -385,16 +509,21 @@ def url(name, studio, **kwargs):
     return reverse(name, kwargs={"studio_slug": studio.slug, **kwargs})
 
 
-def test_upload_page_runs_the_dry_run_and_apply_in_the_worker(world, owner_client, celery_eager,
-                                                             django_capture_on_commit_callbacks):
+def test_upload_page_runs_the_dry_run_and_apply_in_the_worker(
+    world, owner_client, celery_eager, django_capture_on_commit_callbacks
+):
     studio = world["studio"]
     page = owner_client.get(url("payments-migration-list", studio))
     assert page.status_code == 200 and "New account" in page.content.decode()
     assert "Old account" in page.content.decode()  # both can take payments
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(url("payments-migration-list", studio), {
-            "file": SimpleUploadedFile("copy.csv", SAMPLE.read_bytes(), content_type="text/csv"),
-            "target_account": world["new"].pk})
+        response = owner_client.post(
+            url("payments-migration-list", studio),
+            {
+                "file": SimpleUploadedFile("copy.csv", SAMPLE.read_bytes(), content_type="text/csv"),
+                "target_account": world["new"].pk,
+            },
+        )
     with scopes_disabled():
         migration = MigrationImport.objects.get()
     assert response["Location"] == url("payments-migration-detail", studio, pk=migration.pk)
@@ -405,8 +534,10 @@ def test_upload_page_runs_the_dry_run_and_apply_in_the_worker(world, owner_clien
     assert "Alice Test" in detail and "No client has the email ghost@example.test." in detail
     # Counts agree with their noun: "2 malformed rows", "1 duplicate row" (ngettext, not "2 malformed row").
     assert "2 malformed rows" in detail and "1 duplicate row<" in detail
-    assert "was the default on the old account" in detail and 'action="' + url(
-        "payments-migration-apply", studio, pk=migration.pk) in detail
+    assert (
+        "was the default on the old account" in detail
+        and 'action="' + url("payments-migration-apply", studio, pk=migration.pk) in detail
+    )
 
     # Applying first says what will move, and changes nothing until confirmed.
     with django_capture_on_commit_callbacks(execute=True):
@@ -418,7 +549,9 @@ def test_upload_page_runs_the_dry_run_and_apply_in_the_worker(world, owner_clien
     migration.refresh_from_db()
     assert migration.status == MigrationImport.Status.CHECKED
     with django_capture_on_commit_callbacks(execute=True):
-        applied = owner_client.post(url("payments-migration-apply", studio, pk=migration.pk), {"confirm": "1"})
+        applied = owner_client.post(
+            url("payments-migration-apply", studio, pk=migration.pk), {"confirm": "1"}
+        )
     assert applied.status_code == 302
     migration.refresh_from_db()
     assert migration.status == MigrationImport.Status.APPLIED
@@ -427,10 +560,14 @@ def test_upload_page_runs_the_dry_run_and_apply_in_the_worker(world, owner_clien
 
 
 def test_upload_page_names_missing_columns(world, owner_client):
-    response = owner_client.post(url("payments-migration-list", world["studio"]), {
-        "file": SimpleUploadedFile("x.csv", b"id,amount\n1,2\n"), "target_account": world["new"].pk})
+    response = owner_client.post(
+        url("payments-migration-list", world["studio"]),
+        {"file": SimpleUploadedFile("x.csv", b"id,amount\n1,2\n"), "target_account": world["new"].pk},
+    )
     text = response.content.decode()
-    assert response.status_code == 200 and "Columns are missing" in text and "Columns found: id, amount" in text
+    assert (
+        response.status_code == 200 and "Columns are missing" in text and "Columns found: id, amount" in text
+    )
 
 
 def test_apply_needs_a_dry_run_first_and_progress_polls_while_running(world, owner_client):
@@ -452,7 +589,9 @@ def test_apply_needs_a_dry_run_first_and_progress_polls_while_running(world, own
     with scope(studio=studio):
         migration.refresh_from_db()
         svc.migration_dry_run(migration=migration, run=migration.summary["run"])
-    finished = owner_client.get(url("payments-migration-progress", studio, pk=migration.pk), HTTP_HX_REQUEST="true")
+    finished = owner_client.get(
+        url("payments-migration-progress", studio, pk=migration.pk), HTTP_HX_REQUEST="true"
+    )
     assert finished["HX-Refresh"] == "true"
 
 
@@ -475,10 +614,15 @@ def test_only_owner_or_admin_may_use_the_import(world, login, staff_factory):
     studio = world["studio"]
     migration = upload(world)
     teacher = staff_factory(RoleKind.TEACHER)
-    for name, kwargs in (("payments-migration-list", {}), ("payments-migration-detail", {"pk": migration.pk}),
-                         ("payments-migration-report", {"pk": migration.pk})):
+    for name, kwargs in (
+        ("payments-migration-list", {}),
+        ("payments-migration-detail", {"pk": migration.pk}),
+        ("payments-migration-report", {"pk": migration.pk}),
+    ):
         assert login(teacher.user).get(url(name, studio, **kwargs)).status_code == 403
-    assert login(teacher.user).post(url("payments-migration-apply", studio, pk=migration.pk)).status_code == 403
+    assert (
+        login(teacher.user).post(url("payments-migration-apply", studio, pk=migration.pk)).status_code == 403
+    )
     with scopes_disabled():
         role = Role.objects.create(studio=studio, name="Payments clerk", permissions=[Perm.CONNECT_PAYMENTS])
     clerk = StaffFactory(studio=studio, role=role)
@@ -505,8 +649,10 @@ def test_upload_form_offers_only_accounts_that_can_charge(world, make_account, o
     make_account(world["studio"], name="Half onboarded", ready=False)
     page = owner_client.get(url("payments-migration-list", world["studio"])).content.decode()
     assert "Half onboarded" not in page
-    response = owner_client.post(url("payments-migration-list", world["studio"]), {
-        "file": SimpleUploadedFile("copy.csv", SAMPLE.read_bytes()), "target_account": 999999})
+    response = owner_client.post(
+        url("payments-migration-list", world["studio"]),
+        {"file": SimpleUploadedFile("copy.csv", SAMPLE.read_bytes()), "target_account": 999999},
+    )
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
 
 
@@ -514,8 +660,24 @@ def test_report_entries_keep_no_stripe_objects(world):
     migration = upload(world)
     with scope(studio=world["studio"]):
         migration = svc.migration_dry_run(migration=migration)
-    allowed = {"line", "outcome", "why", "args", "client", "name", "cus", "old", "new", "kind", "brand", "bank",
-               "last4", "exp", "default", "elsewhere"}
+    allowed = {
+        "line",
+        "outcome",
+        "why",
+        "args",
+        "client",
+        "name",
+        "cus",
+        "old",
+        "new",
+        "kind",
+        "brand",
+        "bank",
+        "last4",
+        "exp",
+        "default",
+        "elsewhere",
+    }
     for entry in migration.report:
         assert set(entry) <= allowed, entry
     assert copy.deepcopy(migration.report) == json.loads(json.dumps(migration.report))

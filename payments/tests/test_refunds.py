@@ -35,9 +35,17 @@ def account(make_account, studio, location):
 def _paid(studio, a_client, subtotal=2500, method=Payment.Method.CARD):
     """A succeeded card payment on whatever account routing picks (escrow when there is none)."""
     with scope(studio=studio):
-        payment = payment_create(studio=studio, actor=SYSTEM, client=a_client, subtotal=subtotal,
-                                 item_kind=ItemKind.MEMBERSHIP, channel=Channel.ONLINE, description="Monthly",
-                                 method=method, target=ChargeTarget(payment_method_id="pm_card_visa"))
+        payment = payment_create(
+            studio=studio,
+            actor=SYSTEM,
+            client=a_client,
+            subtotal=subtotal,
+            item_kind=ItemKind.MEMBERSHIP,
+            channel=Channel.ONLINE,
+            description="Monthly",
+            method=method,
+            target=ChargeTarget(payment_method_id="pm_card_visa"),
+        )
         payment = payment_submit(payment=payment)
     assert payment.status == Payment.Status.SUCCEEDED, payment.failure_message
     return payment
@@ -49,8 +57,9 @@ def _stripe_refunds(sandbox, account_id=None):
 
 def _refund(studio, payment, amount, destination=Refund.Destination.ORIGINAL, actor=SYSTEM, reason="test"):
     with scope(studio=studio):
-        return refund_create(studio=studio, actor=actor, payment=payment, amount=amount, destination=destination,
-                             reason=reason)
+        return refund_create(
+            studio=studio, actor=actor, payment=payment, amount=amount, destination=destination, reason=reason
+        )
 
 
 def _fresh(payment):
@@ -69,7 +78,9 @@ def test_full_refund_goes_to_the_connected_account_with_our_key(sandbox, studio,
     assert [(r["id"], r["amount"]) for r in remote] == [(refund.stripe_refund_id, payment.amount)]
     assert remote[0]["metadata"]["atelier_refund"] == str(refund.pk)
     with scopes_disabled():
-        assert AuditLog.objects.filter(studio=studio, action="refund.created", object_id=str(refund.pk)).exists()
+        assert AuditLog.objects.filter(
+            studio=studio, action="refund.created", object_id=str(refund.pk)
+        ).exists()
 
 
 def test_partial_refunds_add_up_and_never_exceed(sandbox, studio, a_client, account):
@@ -98,9 +109,16 @@ def test_amount_must_be_positive(sandbox, studio, a_client, account, amount):
 
 def test_only_succeeded_payments_are_refunded(sandbox, studio, a_client, account):
     with scope(studio=studio):
-        payment = payment_create(studio=studio, actor=SYSTEM, client=a_client, subtotal=1000,
-                                 item_kind=ItemKind.PRODUCT, channel=Channel.ONLINE, description="Mat",
-                                 target=ChargeTarget(payment_method_id="pm_card_chargeDeclined"))
+        payment = payment_create(
+            studio=studio,
+            actor=SYSTEM,
+            client=a_client,
+            subtotal=1000,
+            item_kind=ItemKind.PRODUCT,
+            channel=Channel.ONLINE,
+            description="Mat",
+            target=ChargeTarget(payment_method_id="pm_card_chargeDeclined"),
+        )
         payment = payment_submit(payment=payment)
     assert payment.status == Payment.Status.FAILED
     with pytest.raises(ValidationError):
@@ -121,14 +139,29 @@ def test_refund_as_studio_credit_never_calls_stripe(sandbox, studio, a_client, a
 
 def test_cash_and_credit_payments_refund_without_stripe(sandbox, studio, a_client, account):
     with scope(studio=studio):
-        cash = payment_record_tender(studio=studio, actor=SYSTEM, tender=Payment.Method.CASH, client=a_client,
-                                     subtotal=1000, item_kind=ItemKind.PRODUCT, channel=Channel.POS,
-                                     description="Water", pos_location=a_client.home_location)
+        cash = payment_record_tender(
+            studio=studio,
+            actor=SYSTEM,
+            tender=Payment.Method.CASH,
+            client=a_client,
+            subtotal=1000,
+            item_kind=ItemKind.PRODUCT,
+            channel=Channel.POS,
+            description="Water",
+            pos_location=a_client.home_location,
+        )
         credit_grant(studio=studio, actor=SYSTEM, client=a_client, amount=1000, note="gift")
-        by_credit = payment_record_tender(studio=studio, actor=SYSTEM, tender=Payment.Method.CREDIT,
-                                          client=a_client, subtotal=400, item_kind=ItemKind.PRODUCT,
-                                          channel=Channel.POS, description="Bar",
-                                          pos_location=a_client.home_location)
+        by_credit = payment_record_tender(
+            studio=studio,
+            actor=SYSTEM,
+            tender=Payment.Method.CREDIT,
+            client=a_client,
+            subtotal=400,
+            item_kind=ItemKind.PRODUCT,
+            channel=Channel.POS,
+            description="Bar",
+            pos_location=a_client.home_location,
+        )
         assert credit_balance(client=a_client) == 1000 - by_credit.amount
     assert _refund(studio, cash, 1000).status == Refund.Status.SUCCEEDED
     back = _refund(studio, by_credit, by_credit.amount)  # to the original method: credit again
@@ -177,8 +210,9 @@ def test_definite_failure_releases_the_reservation(sandbox, studio, a_client, ac
 
 
 @pytest.mark.parametrize("fault", ["lost_response", "timeout", "server_error", "rate_limit"])
-def test_ambiguous_outcome_stays_reserved_then_reconcile_refunds_exactly_once(sandbox, studio, a_client, account,
-                                                                              fault):
+def test_ambiguous_outcome_stays_reserved_then_reconcile_refunds_exactly_once(
+    sandbox, studio, a_client, account, fault
+):
     payment = _paid(studio, a_client)
     sandbox.faults.next(fault, "/v1/refunds")
     refund = _refund(studio, payment, 1200)
@@ -216,8 +250,16 @@ def test_reconcile_rereads_a_known_refund(sandbox, studio, a_client, account):
     refund = _refund(studio, payment, 500)  # done at Stripe, but its answer was lost
     [remote] = _stripe_refunds(sandbox, account.stripe_account_id)
     with scope(studio=studio):  # Stripe had answered "pending" and we kept its id (the service records that)
-        refund = refund_record(refund=refund, remote=gateway.types.Refund(
-            id=remote["id"], status="pending", amount=500, payment_intent=payment.stripe_payment_intent_id, raw={}))
+        refund = refund_record(
+            refund=refund,
+            remote=gateway.types.Refund(
+                id=remote["id"],
+                status="pending",
+                amount=500,
+                payment_intent=payment.stripe_payment_intent_id,
+                raw={},
+            ),
+        )
         assert (refund.status, refund.stripe_refund_id) == (Refund.Status.PENDING, remote["id"])
         settled = refund_reconcile(refund=refund)
     assert settled.status == Refund.Status.SUCCEEDED
@@ -227,8 +269,13 @@ def test_reconcile_rereads_a_known_refund(sandbox, studio, a_client, account):
 def test_another_studios_payment_is_refused(sandbox, studio, other_studio, a_client, account):
     payment = _paid(studio, a_client)
     with scope(studio=other_studio), pytest.raises(ValidationError):
-        refund_create(studio=other_studio, actor=SYSTEM, payment=payment, amount=100,
-                      destination=Refund.Destination.ORIGINAL)
+        refund_create(
+            studio=other_studio,
+            actor=SYSTEM,
+            payment=payment,
+            amount=100,
+            destination=Refund.Destination.ORIGINAL,
+        )
     assert _fresh(payment).amount_refunded == 0
 
 
@@ -278,8 +325,9 @@ def test_concurrent_refunds_cannot_over_refund(sandbox, studio, a_client, accoun
             assert credit_balance(client=a_client) == 2000
 
 
-def test_beat_task_fans_out_to_studios_with_pending_refunds(sandbox, studio, other_studio, a_client, account,
-                                                            monkeypatch):
+def test_beat_task_fans_out_to_studios_with_pending_refunds(
+    sandbox, studio, other_studio, a_client, account, monkeypatch
+):
     from payments.tasks import refunds as tasks_refunds
 
     sent = []

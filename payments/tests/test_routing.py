@@ -26,8 +26,9 @@ PARK = Location(pk=4, name="Parc Jarry", is_home_location=False)  # classes happ
 
 
 def _account(pk, name, *, ready=True, stripe=True):
-    return ConnectedAccount(pk=pk, display_name=name, stripe_account_id=f"acct_{pk}" if stripe else "",
-                            charges_enabled=ready)
+    return ConnectedAccount(
+        pk=pk, display_name=name, stripe_account_id=f"acct_{pk}" if stripe else "", charges_enabled=ready
+    )
 
 
 MAIN = _account(10, "Main")
@@ -43,59 +44,213 @@ WORLD = {PLATEAU.pk: PLATEAU_ACCT, LAVAL.pk: LAVAL_ACCT}
 
 TABLE = [
     # id, purchase, by_location, default, expected account, expected rule, words in the reason
-    ("pos-location", Purchase(POS, K.PRODUCT, pos_location=LAVAL), WORLD, MAIN, LAVAL_ACCT, Rule.POS_LOCATION,
-     ["Laval"]),
-    ("pos-ignores-item-and-home", Purchase(POS, K.MEMBERSHIP, item_location=PLATEAU, client_home_location=PLATEAU,
-                                           pos_location=LAVAL), WORLD, MAIN, LAVAL_ACCT, Rule.POS_LOCATION, ["Laval"]),
-    ("pos-without-location", Purchase(POS, K.PRODUCT, client_home_location=LAVAL), WORLD, MAIN, MAIN, Rule.DEFAULT,
-     ["Main"]),
-    ("pos-location-without-account", Purchase(POS, K.PRODUCT, pos_location=VERDUN), WORLD, MAIN, MAIN,
-     Rule.DEFAULT, ["Main"]),
-    ("pos-location-account-not-ready", Purchase(POS, K.CLASS_BOOKING, pos_location=LAVAL), {LAVAL.pk: NOT_READY},
-     MAIN, MAIN, Rule.DEFAULT, ["Main", "Pending Inc.", "cannot take payments"]),
-    ("online-class-at-home-location", Purchase(ONLINE, K.CLASS_BOOKING, item_location=PLATEAU,
-                                               client_home_location=LAVAL), WORLD, MAIN, PLATEAU_ACCT,
-     Rule.ITEM_LOCATION, ["Plateau"]),
-    ("online-instalment", Purchase(ONLINE, K.PAYMENT_PLAN, item_location=PLATEAU, client_home_location=LAVAL),
-     WORLD, MAIN, PLATEAU_ACCT, Rule.ITEM_LOCATION, ["Plateau"]),
-    ("online-appointment", Purchase(ONLINE, K.APPOINTMENT, item_location=LAVAL, client_home_location=PLATEAU),
-     WORLD, MAIN, LAVAL_ACCT, Rule.ITEM_LOCATION, ["Laval"]),
-    ("online-product", Purchase(ONLINE, K.PRODUCT, item_location=LAVAL, client_home_location=PLATEAU), WORLD, MAIN,
-     LAVAL_ACCT, Rule.ITEM_LOCATION, ["Laval"]),
-    ("online-class-item-location-no-account", Purchase(ONLINE, K.CLASS_BOOKING, item_location=VERDUN,
-                                                       client_home_location=LAVAL), WORLD, MAIN, MAIN, Rule.DEFAULT,
-     ["Main"]),
-    ("online-class-item-account-not-ready-goes-default-not-home",
-     Purchase(ONLINE, K.CLASS_BOOKING, item_location=PLATEAU, client_home_location=LAVAL),
-     {PLATEAU.pk: NOT_READY, LAVAL.pk: LAVAL_ACCT}, MAIN, MAIN, Rule.DEFAULT, ["Pending Inc."]),
-    ("online-class-at-non-home-location-uses-client-home",
-     Purchase(ONLINE, K.CLASS_BOOKING, item_location=PARK, client_home_location=LAVAL), WORLD, MAIN, LAVAL_ACCT,
-     Rule.CLIENT_HOME, ["Laval", "home location"]),
-    ("online-class-without-location-uses-client-home", Purchase(ONLINE, K.CLASS_BOOKING, client_home_location=LAVAL),
-     WORLD, MAIN, LAVAL_ACCT, Rule.CLIENT_HOME, ["Laval"]),
-    ("online-membership", Purchase(ONLINE, K.MEMBERSHIP, item_location=PLATEAU, client_home_location=LAVAL), WORLD,
-     MAIN, LAVAL_ACCT, Rule.CLIENT_HOME, ["Laval", "home location"]),
-    ("online-renewal", Purchase(ONLINE, K.RENEWAL, client_home_location=PLATEAU), WORLD, MAIN, PLATEAU_ACCT,
-     Rule.CLIENT_HOME, ["Plateau"]),
-    ("online-other", Purchase(ONLINE, K.OTHER, item_location=LAVAL, client_home_location=PLATEAU), WORLD, MAIN,
-     PLATEAU_ACCT, Rule.CLIENT_HOME, ["Plateau"]),
-    ("membership-client-without-home", Purchase(ONLINE, K.MEMBERSHIP), WORLD, MAIN, MAIN, Rule.DEFAULT, ["Main"]),
-    ("membership-home-without-account", Purchase(ONLINE, K.MEMBERSHIP, client_home_location=VERDUN), WORLD, MAIN,
-     MAIN, Rule.DEFAULT, ["default"]),
-    ("home-account-never-created", Purchase(ONLINE, K.MEMBERSHIP, client_home_location=LAVAL),
-     {LAVAL.pk: NO_STRIPE}, MAIN, MAIN, Rule.DEFAULT, ["Never created"]),
-    ("no-account-at-all", Purchase(ONLINE, K.MEMBERSHIP, client_home_location=LAVAL), {}, None, None, Rule.ESCROW,
-     ["escrow"]),
+    (
+        "pos-location",
+        Purchase(POS, K.PRODUCT, pos_location=LAVAL),
+        WORLD,
+        MAIN,
+        LAVAL_ACCT,
+        Rule.POS_LOCATION,
+        ["Laval"],
+    ),
+    (
+        "pos-ignores-item-and-home",
+        Purchase(POS, K.MEMBERSHIP, item_location=PLATEAU, client_home_location=PLATEAU, pos_location=LAVAL),
+        WORLD,
+        MAIN,
+        LAVAL_ACCT,
+        Rule.POS_LOCATION,
+        ["Laval"],
+    ),
+    (
+        "pos-without-location",
+        Purchase(POS, K.PRODUCT, client_home_location=LAVAL),
+        WORLD,
+        MAIN,
+        MAIN,
+        Rule.DEFAULT,
+        ["Main"],
+    ),
+    (
+        "pos-location-without-account",
+        Purchase(POS, K.PRODUCT, pos_location=VERDUN),
+        WORLD,
+        MAIN,
+        MAIN,
+        Rule.DEFAULT,
+        ["Main"],
+    ),
+    (
+        "pos-location-account-not-ready",
+        Purchase(POS, K.CLASS_BOOKING, pos_location=LAVAL),
+        {LAVAL.pk: NOT_READY},
+        MAIN,
+        MAIN,
+        Rule.DEFAULT,
+        ["Main", "Pending Inc.", "cannot take payments"],
+    ),
+    (
+        "online-class-at-home-location",
+        Purchase(ONLINE, K.CLASS_BOOKING, item_location=PLATEAU, client_home_location=LAVAL),
+        WORLD,
+        MAIN,
+        PLATEAU_ACCT,
+        Rule.ITEM_LOCATION,
+        ["Plateau"],
+    ),
+    (
+        "online-instalment",
+        Purchase(ONLINE, K.PAYMENT_PLAN, item_location=PLATEAU, client_home_location=LAVAL),
+        WORLD,
+        MAIN,
+        PLATEAU_ACCT,
+        Rule.ITEM_LOCATION,
+        ["Plateau"],
+    ),
+    (
+        "online-appointment",
+        Purchase(ONLINE, K.APPOINTMENT, item_location=LAVAL, client_home_location=PLATEAU),
+        WORLD,
+        MAIN,
+        LAVAL_ACCT,
+        Rule.ITEM_LOCATION,
+        ["Laval"],
+    ),
+    (
+        "online-product",
+        Purchase(ONLINE, K.PRODUCT, item_location=LAVAL, client_home_location=PLATEAU),
+        WORLD,
+        MAIN,
+        LAVAL_ACCT,
+        Rule.ITEM_LOCATION,
+        ["Laval"],
+    ),
+    (
+        "online-class-item-location-no-account",
+        Purchase(ONLINE, K.CLASS_BOOKING, item_location=VERDUN, client_home_location=LAVAL),
+        WORLD,
+        MAIN,
+        MAIN,
+        Rule.DEFAULT,
+        ["Main"],
+    ),
+    (
+        "online-class-item-account-not-ready-goes-default-not-home",
+        Purchase(ONLINE, K.CLASS_BOOKING, item_location=PLATEAU, client_home_location=LAVAL),
+        {PLATEAU.pk: NOT_READY, LAVAL.pk: LAVAL_ACCT},
+        MAIN,
+        MAIN,
+        Rule.DEFAULT,
+        ["Pending Inc."],
+    ),
+    (
+        "online-class-at-non-home-location-uses-client-home",
+        Purchase(ONLINE, K.CLASS_BOOKING, item_location=PARK, client_home_location=LAVAL),
+        WORLD,
+        MAIN,
+        LAVAL_ACCT,
+        Rule.CLIENT_HOME,
+        ["Laval", "home location"],
+    ),
+    (
+        "online-class-without-location-uses-client-home",
+        Purchase(ONLINE, K.CLASS_BOOKING, client_home_location=LAVAL),
+        WORLD,
+        MAIN,
+        LAVAL_ACCT,
+        Rule.CLIENT_HOME,
+        ["Laval"],
+    ),
+    (
+        "online-membership",
+        Purchase(ONLINE, K.MEMBERSHIP, item_location=PLATEAU, client_home_location=LAVAL),
+        WORLD,
+        MAIN,
+        LAVAL_ACCT,
+        Rule.CLIENT_HOME,
+        ["Laval", "home location"],
+    ),
+    (
+        "online-renewal",
+        Purchase(ONLINE, K.RENEWAL, client_home_location=PLATEAU),
+        WORLD,
+        MAIN,
+        PLATEAU_ACCT,
+        Rule.CLIENT_HOME,
+        ["Plateau"],
+    ),
+    (
+        "online-other",
+        Purchase(ONLINE, K.OTHER, item_location=LAVAL, client_home_location=PLATEAU),
+        WORLD,
+        MAIN,
+        PLATEAU_ACCT,
+        Rule.CLIENT_HOME,
+        ["Plateau"],
+    ),
+    (
+        "membership-client-without-home",
+        Purchase(ONLINE, K.MEMBERSHIP),
+        WORLD,
+        MAIN,
+        MAIN,
+        Rule.DEFAULT,
+        ["Main"],
+    ),
+    (
+        "membership-home-without-account",
+        Purchase(ONLINE, K.MEMBERSHIP, client_home_location=VERDUN),
+        WORLD,
+        MAIN,
+        MAIN,
+        Rule.DEFAULT,
+        ["default"],
+    ),
+    (
+        "home-account-never-created",
+        Purchase(ONLINE, K.MEMBERSHIP, client_home_location=LAVAL),
+        {LAVAL.pk: NO_STRIPE},
+        MAIN,
+        MAIN,
+        Rule.DEFAULT,
+        ["Never created"],
+    ),
+    (
+        "no-account-at-all",
+        Purchase(ONLINE, K.MEMBERSHIP, client_home_location=LAVAL),
+        {},
+        None,
+        None,
+        Rule.ESCROW,
+        ["escrow"],
+    ),
     ("default-not-ready", Purchase(ONLINE, K.MEMBERSHIP), {}, NOT_READY, None, Rule.ESCROW, ["escrow"]),
-    ("nothing-ready", Purchase(POS, K.PRODUCT, pos_location=LAVAL), {LAVAL.pk: NOT_READY}, NOT_READY, None,
-     Rule.ESCROW, ["escrow"]),
-    ("default-is-also-the-location-account", Purchase(ONLINE, K.MEMBERSHIP, client_home_location=LAVAL),
-     {LAVAL.pk: MAIN}, MAIN, MAIN, Rule.CLIENT_HOME, ["Laval"]),
+    (
+        "nothing-ready",
+        Purchase(POS, K.PRODUCT, pos_location=LAVAL),
+        {LAVAL.pk: NOT_READY},
+        NOT_READY,
+        None,
+        Rule.ESCROW,
+        ["escrow"],
+    ),
+    (
+        "default-is-also-the-location-account",
+        Purchase(ONLINE, K.MEMBERSHIP, client_home_location=LAVAL),
+        {LAVAL.pk: MAIN},
+        MAIN,
+        MAIN,
+        Rule.CLIENT_HOME,
+        ["Laval"],
+    ),
 ]
 
 
-@pytest.mark.parametrize(("purchase", "by_location", "default", "account", "rule", "words"),
-                         [row[1:] for row in TABLE], ids=[row[0] for row in TABLE])
+@pytest.mark.parametrize(
+    ("purchase", "by_location", "default", "account", "rule", "words"),
+    [row[1:] for row in TABLE],
+    ids=[row[0] for row in TABLE],
+)
 def test_routing_table(purchase, by_location, default, account, rule, words):
     route = route_with(purchase=purchase, by_location=by_location, default=default)
     assert route.account is account
@@ -123,8 +278,11 @@ def _oracle(purchase: Purchase, by_location: dict, default):
     """PAY-3 in plain code: (account or None, rule name)."""
     if purchase.channel == "pos":
         place, rule = purchase.pos_location, "pos_location"
-    elif (purchase.item_kind in _KINDS_BOUND_TO_A_PLACE and purchase.item_location is not None
-          and purchase.item_location.is_home_location):
+    elif (
+        purchase.item_kind in _KINDS_BOUND_TO_A_PLACE
+        and purchase.item_location is not None
+        and purchase.item_location.is_home_location
+    ):
         place, rule = purchase.item_location, "item_location"
     else:
         place, rule = purchase.client_home_location, "client_home_location"
@@ -142,13 +300,20 @@ def _oracle(purchase: Purchase, by_location: dict, default):
 @st.composite
 def worlds(draw):
     n_locations = draw(st.integers(min_value=1, max_value=5))
-    locations = [Location(pk=i + 1, name=f"Loc{i + 1}", is_home_location=draw(st.booleans()))
-                 for i in range(n_locations)]
+    locations = [
+        Location(pk=i + 1, name=f"Loc{i + 1}", is_home_location=draw(st.booleans()))
+        for i in range(n_locations)
+    ]
     n_accounts = draw(st.integers(min_value=0, max_value=4))
-    accounts = [ConnectedAccount(pk=100 + i, display_name=f"Acct{i}",
-                                 stripe_account_id=draw(st.sampled_from([f"acct_{i}", f"acct_{i}", ""])),
-                                 charges_enabled=draw(st.booleans()))
-                for i in range(n_accounts)]
+    accounts = [
+        ConnectedAccount(
+            pk=100 + i,
+            display_name=f"Acct{i}",
+            stripe_account_id=draw(st.sampled_from([f"acct_{i}", f"acct_{i}", ""])),
+            charges_enabled=draw(st.booleans()),
+        )
+        for i in range(n_accounts)
+    ]
     by_location = {}
     if accounts:
         for location in locations:
@@ -157,9 +322,13 @@ def worlds(draw):
                 by_location[location.pk] = choice
     default = draw(st.one_of(st.none(), st.sampled_from(accounts))) if accounts else None
     maybe_location = st.one_of(st.none(), st.sampled_from(locations))
-    purchase = Purchase(channel=draw(st.sampled_from(Channel.values)), item_kind=draw(st.sampled_from(ItemKind.values)),
-                        item_location=draw(maybe_location), client_home_location=draw(maybe_location),
-                        pos_location=draw(maybe_location))
+    purchase = Purchase(
+        channel=draw(st.sampled_from(Channel.values)),
+        item_kind=draw(st.sampled_from(ItemKind.values)),
+        item_location=draw(maybe_location),
+        client_home_location=draw(maybe_location),
+        pos_location=draw(maybe_location),
+    )
     return purchase, by_location, default
 
 
@@ -189,35 +358,60 @@ def laval_world(studio, other_studio):
     plateau = LocationFactory(studio=studio, name="Plateau")
     laval = LocationFactory(studio=studio, name="Laval")
     with scopes_disabled():
-        main = ConnectedAccount.objects.create(studio=studio, display_name="Atelier Plateau", creation_key="k1",
-                                               stripe_account_id="acct_plateau", charges_enabled=True,
-                                               is_default=True, state=ConnectedAccount.State.READY)
-        laval_acct = ConnectedAccount.objects.create(studio=studio, display_name="Atelier Laval inc.",
-                                                     creation_key="k2", stripe_account_id="acct_laval",
-                                                     charges_enabled=True, state=ConnectedAccount.State.READY)
+        main = ConnectedAccount.objects.create(
+            studio=studio,
+            display_name="Atelier Plateau",
+            creation_key="k1",
+            stripe_account_id="acct_plateau",
+            charges_enabled=True,
+            is_default=True,
+            state=ConnectedAccount.State.READY,
+        )
+        laval_acct = ConnectedAccount.objects.create(
+            studio=studio,
+            display_name="Atelier Laval inc.",
+            creation_key="k2",
+            stripe_account_id="acct_laval",
+            charges_enabled=True,
+            state=ConnectedAccount.State.READY,
+        )
         ConnectedAccountLocation.objects.create(studio=studio, account=main, location=plateau)
         ConnectedAccountLocation.objects.create(studio=studio, account=laval_acct, location=laval)
         # The other studio's Laval-named account must never be picked.
         other_loc = Location.objects.get(studio=other_studio)
-        other = ConnectedAccount.objects.create(studio=other_studio, display_name="Bravo", creation_key="k3",
-                                                stripe_account_id="acct_bravo", charges_enabled=True,
-                                                is_default=True, state=ConnectedAccount.State.READY)
+        other = ConnectedAccount.objects.create(
+            studio=other_studio,
+            display_name="Bravo",
+            creation_key="k3",
+            stripe_account_id="acct_bravo",
+            charges_enabled=True,
+            is_default=True,
+            state=ConnectedAccount.State.READY,
+        )
         ConnectedAccountLocation.objects.create(studio=other_studio, account=other, location=other_loc)
     client = ClientFactory(studio=studio, first_name="Léa", last_name="Gagnon", home_location=laval)
-    return {"plateau": plateau, "laval": laval, "main": main, "laval_acct": laval_acct, "client": client,
-            "other_location": other_loc}
+    return {
+        "plateau": plateau,
+        "laval": laval,
+        "main": main,
+        "laval_acct": laval_acct,
+        "client": client,
+        "other_location": other_loc,
+    }
 
 
 @pytest.mark.django_db
 def test_route_payment_reads_the_studios_accounts(studio, laval_world):
     with scope(studio=studio):
-        route = route_payment(studio=studio, purchase=Purchase(ONLINE, K.MEMBERSHIP,
-                                                               client_home_location=laval_world["laval"]))
+        route = route_payment(
+            studio=studio, purchase=Purchase(ONLINE, K.MEMBERSHIP, client_home_location=laval_world["laval"])
+        )
         assert route.account == laval_world["laval_acct"]
         assert route.rule == Rule.CLIENT_HOME and "Laval" in route.reason
         # A location of another studio has no account here: the default takes it.
-        stray = route_payment(studio=studio, purchase=Purchase(POS, K.PRODUCT,
-                                                               pos_location=laval_world["other_location"]))
+        stray = route_payment(
+            studio=studio, purchase=Purchase(POS, K.PRODUCT, pos_location=laval_world["other_location"])
+        )
         assert stray.account == laval_world["main"] and stray.rule == Rule.DEFAULT
 
 
@@ -230,8 +424,11 @@ def test_where_would_it_go_page_answers_for_a_laval_client(owner_client, studio,
     assert "Atelier Laval inc." in body and "Laval — client" in body
     assert "Léa Gagnon" in body
     # htmx asks for the answer alone as fields change.
-    partial = owner_client.get(url, {"channel": "pos", "item_kind": "product",
-                                     "pos_location": laval_world["plateau"].pk}, HTTP_HX_REQUEST="true")
+    partial = owner_client.get(
+        url,
+        {"channel": "pos", "item_kind": "product", "pos_location": laval_world["plateau"].pk},
+        HTTP_HX_REQUEST="true",
+    )
     text = partial.content.decode()
     assert "<html" not in text and "Atelier Plateau" in text and "Plateau — location chosen" in text
 
@@ -241,8 +438,9 @@ def test_page_explains_escrow_and_passed_over(owner_client, studio, laval_world)
     with scopes_disabled():
         ConnectedAccount.objects.filter(pk=laval_world["laval_acct"].pk).update(charges_enabled=False)
     url = reverse("payments-routing", kwargs={"studio_slug": studio.slug})
-    body = owner_client.get(url, {"channel": "online", "item_kind": "class_booking",
-                                  "item_location": laval_world["laval"].pk}).content.decode()
+    body = owner_client.get(
+        url, {"channel": "online", "item_kind": "class_booking", "item_location": laval_world["laval"].pk}
+    ).content.decode()
     assert "cannot take payments yet" in body and "Atelier Plateau" in body
     with scopes_disabled():
         ConnectedAccount.objects.filter(studio=studio).update(charges_enabled=False)
@@ -254,11 +452,19 @@ def test_page_explains_escrow_and_passed_over(owner_client, studio, laval_world)
 def test_several_matching_clients_are_offered(owner_client, studio, laval_world):
     ClientFactory(studio=studio, first_name="Léo", last_name="Gagnon")
     url = reverse("payments-routing", kwargs={"studio_slug": studio.slug})
-    body = owner_client.get(url, {"channel": "online", "item_kind": "membership", "client_q": "Gagnon"}
-                            ).content.decode()
+    body = owner_client.get(
+        url, {"channel": "online", "item_kind": "membership", "client_q": "Gagnon"}
+    ).content.decode()
     assert "Several clients match" in body
-    chosen = owner_client.get(url, {"channel": "online", "item_kind": "membership",
-                                    "client": laval_world["client"].pk, "client_q": "Léa Gagnon"}).content.decode()
+    chosen = owner_client.get(
+        url,
+        {
+            "channel": "online",
+            "item_kind": "membership",
+            "client": laval_world["client"].pk,
+            "client_q": "Léa Gagnon",
+        },
+    ).content.decode()
     assert "Atelier Laval inc." in chosen
 
 
@@ -267,11 +473,19 @@ def test_other_studios_clients_and_locations_are_not_choices(owner_client, studi
     with scopes_disabled():
         secret = Client.objects.get(studio=other_studio)
     url = reverse("payments-routing", kwargs={"studio_slug": studio.slug})
-    body = owner_client.get(url, {"channel": "online", "item_kind": "membership", "client_q": "Secret"}
-                            ).content.decode()
+    body = owner_client.get(
+        url, {"channel": "online", "item_kind": "membership", "client_q": "Secret"}
+    ).content.decode()
     assert "Bravo" not in body
-    invalid = owner_client.get(url, {"channel": "pos", "item_kind": "product",
-                                     "pos_location": laval_world["other_location"].pk, "client": secret.pk})
+    invalid = owner_client.get(
+        url,
+        {
+            "channel": "pos",
+            "item_kind": "product",
+            "pos_location": laval_world["other_location"].pk,
+            "client": secret.pk,
+        },
+    )
     assert "Bravo" not in invalid.content.decode()
 
 
@@ -294,22 +508,34 @@ def _in_french(client):
 
 @pytest.mark.django_db
 def test_a_payment_stores_its_route_as_codes_and_each_reader_reads_it_in_their_language(
-        owner_client, studio, laval_world):
+    owner_client, studio, laval_world
+):
     from payments.models import Payment
     from payments.services.charges import payment_create
     from studio.services import SYSTEM
 
     # Triggered by a French-speaking client: nothing French is stored.
     with translation.override("fr"), scope(studio=studio):
-        payment = payment_create(studio=studio, actor=SYSTEM, client=laval_world["client"], subtotal=2000,
-                                 item_kind=ItemKind.MEMBERSHIP, channel=Channel.ONLINE, description="Illimité",
-                                 method=Payment.Method.CASH)
+        payment = payment_create(
+            studio=studio,
+            actor=SYSTEM,
+            client=laval_world["client"],
+            subtotal=2000,
+            item_kind=ItemKind.MEMBERSHIP,
+            channel=Channel.ONLINE,
+            description="Illimité",
+            method=Payment.Method.CASH,
+        )
     with scopes_disabled():
         payment.refresh_from_db()
         created = payment.history.get()
     assert payment.routing_reason == "" and created.detail == ""
-    assert payment.routing_params == {"location": laval_world["laval"].pk, "location_name": "Laval",
-                                      "account": laval_world["laval_acct"].pk, "account_name": "Atelier Laval inc."}
+    assert payment.routing_params == {
+        "location": laval_world["laval"].pk,
+        "location_name": "Laval",
+        "account": laval_world["laval_acct"].pk,
+        "account_name": "Atelier Laval inc.",
+    }
     url = reverse("payments-payment-detail", kwargs={"studio_slug": studio.slug, "pk": payment.pk})
     english = owner_client.get(url).content.decode()
     assert "Laval — client&#x27;s home location (account “Atelier Laval inc.”)" in english
@@ -324,12 +550,20 @@ def test_a_payment_stores_its_route_as_codes_and_each_reader_reads_it_in_their_l
 @pytest.mark.django_db
 def test_passed_over_accounts_are_worded_at_display_time(studio, laval_world):
     laval_world["laval_acct"].charges_enabled = False
-    route = route_with(purchase=Purchase(ONLINE, K.MEMBERSHIP, client_home_location=laval_world["laval"]),
-                       by_location={laval_world["laval"].pk: laval_world["laval_acct"]}, default=laval_world["main"])
+    route = route_with(
+        purchase=Purchase(ONLINE, K.MEMBERSHIP, client_home_location=laval_world["laval"]),
+        by_location={laval_world["laval"].pk: laval_world["laval_acct"]},
+        default=laval_world["main"],
+    )
     assert route.rule == Rule.DEFAULT
-    assert route.params["passed_over"] == [{"location": laval_world["laval"].pk, "location_name": "Laval",
-                                            "account": laval_world["laval_acct"].pk,
-                                            "account_name": "Atelier Laval inc."}]
+    assert route.params["passed_over"] == [
+        {
+            "location": laval_world["laval"].pk,
+            "location_name": "Laval",
+            "account": laval_world["laval_acct"].pk,
+            "account_name": "Atelier Laval inc.",
+        }
+    ]
     with translation.override("en"):
         assert "cannot take payments yet" in route.reason
     with translation.override("fr"):
@@ -337,23 +571,41 @@ def test_passed_over_accounts_are_worded_at_display_time(studio, laval_world):
 
 
 @pytest.mark.django_db
-def test_legacy_sentences_are_shown_as_stored_and_status_history_details_are_worded(owner_client, studio,
-                                                                                    laval_world):
+def test_legacy_sentences_are_shown_as_stored_and_status_history_details_are_worded(
+    owner_client, studio, laval_world
+):
     from payments.models import Payment, PaymentStatusChange
 
     with scopes_disabled():
         payment = Payment.objects.create(
-            studio=studio, amount=1000, currency="CAD", subtotal=1000, routing_rule="default",
-            routing_reason="Une phrase d'avant", channel="online", item_kind="other", description="Vieux",
-            idempotency_key="legacy:1", status="succeeded")
-        PaymentStatusChange.objects.create(studio=studio, payment=payment, status="succeeded", source="api",
-                                           detail="succeeded")
-        PaymentStatusChange.objects.create(studio=studio, payment=payment, status="pending", source="api",
-                                           detail="outcome unknown — timeout")
-        PaymentStatusChange.objects.create(studio=studio, payment=payment, status="failed", source="webhook",
-                                           detail="insufficient_funds: Your card has insufficient funds.")
-        Payment.objects.filter(pk=payment.pk).update(failure_code="insufficient_funds",
-                                                     failure_message="Your card has insufficient funds.")
+            studio=studio,
+            amount=1000,
+            currency="CAD",
+            subtotal=1000,
+            routing_rule="default",
+            routing_reason="Une phrase d'avant",
+            channel="online",
+            item_kind="other",
+            description="Vieux",
+            idempotency_key="legacy:1",
+            status="succeeded",
+        )
+        PaymentStatusChange.objects.create(
+            studio=studio, payment=payment, status="succeeded", source="api", detail="succeeded"
+        )
+        PaymentStatusChange.objects.create(
+            studio=studio, payment=payment, status="pending", source="api", detail="outcome unknown — timeout"
+        )
+        PaymentStatusChange.objects.create(
+            studio=studio,
+            payment=payment,
+            status="failed",
+            source="webhook",
+            detail="insufficient_funds: Your card has insufficient funds.",
+        )
+        Payment.objects.filter(pk=payment.pk).update(
+            failure_code="insufficient_funds", failure_message="Your card has insufficient funds."
+        )
     url = reverse("payments-payment-detail", kwargs={"studio_slug": studio.slug, "pk": payment.pk})
     body = owner_client.get(url).content.decode()
     assert "Une phrase d&#x27;avant" in body
@@ -376,26 +628,47 @@ def test_data_migration_turns_old_sentences_into_codes_where_it_can(studio, lava
     english = "Laval — client's home location (account “Atelier Laval inc.”)"
     french = "Laval — lieu d'attache du client (compte «\u00a0Atelier Laval inc.\u00a0»)"  # OQLF spaces
     with scopes_disabled():
+
         def old(key, rule, reason, **fields):
             payment = Payment.objects.create(
-                studio=studio, amount=1000, currency="CAD", subtotal=1000, routing_rule=rule, routing_reason=reason,
-                channel="online", item_kind="membership", description=key, idempotency_key=key, **fields)
-            PaymentStatusChange.objects.create(studio=studio, payment=payment, status="pending", source="created",
-                                               detail=reason)
+                studio=studio,
+                amount=1000,
+                currency="CAD",
+                subtotal=1000,
+                routing_rule=rule,
+                routing_reason=reason,
+                channel="online",
+                item_kind="membership",
+                description=key,
+                idempotency_key=key,
+                **fields,
+            )
+            PaymentStatusChange.objects.create(
+                studio=studio, payment=payment, status="pending", source="created", detail=reason
+            )
             return payment
 
         en = old("en", "client_home_location", english, account=acct, client_home_location=laval)
         fr = old("fr", "client_home_location", french, account=acct, client_home_location=laval)
         default = old("default", "default", "Studio's default account “Atelier Plateau”", account=main)
         # A default reached after passing an account over: its parameters cannot be derived: kept.
-        passed = old("passed", "default", "Studio's default account “Atelier Plateau” — Laval's account…",
-                     account=main)
+        passed = old(
+            "passed", "default", "Studio's default account “Atelier Plateau” — Laval's account…", account=main
+        )
         migration.forwards(django_apps, None)
         for payment in (en, fr, default, passed):
             payment.refresh_from_db()
         assert en.routing_reason == fr.routing_reason == default.routing_reason == ""
-        assert en.routing_params == fr.routing_params == {"location": laval.pk, "location_name": "Laval",
-                                                          "account": acct.pk, "account_name": "Atelier Laval inc."}
+        assert (
+            en.routing_params
+            == fr.routing_params
+            == {
+                "location": laval.pk,
+                "location_name": "Laval",
+                "account": acct.pk,
+                "account_name": "Atelier Laval inc.",
+            }
+        )
         assert default.routing_params == {"account": main.pk, "account_name": "Atelier Plateau"}
         assert en.history.get().detail == ""
         assert passed.routing_params == {} and passed.routing_reason.startswith("Studio's default account")

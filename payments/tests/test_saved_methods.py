@@ -32,18 +32,33 @@ def plateau_account(make_account, studio, location):
 
 def save_card(sandbox, studio, client, *, pm="pm_card_visa", kind="card", make_default=False, source="staff"):
     with scope(studio=studio):
-        request = svc.setup_start(studio=studio, actor=SYSTEM, client=client, kind=kind, source=source,
-                                  make_default=make_default)
+        request = svc.setup_start(
+            studio=studio, actor=SYSTEM, client=client, kind=kind, source=source, make_default=make_default
+        )
         params = {"payment_method": pm}
         if kind == "acss_debit":
-            params = {"payment_method_data": {
-                "type": "acss_debit", "billing_details": {"name": "Camille Tremblay", "email": "c@example.test"},
-                "acss_debit": {"institution_number": "000", "transit_number": "11000",
-                               "account_number": "000123456789"}},
-                "mandate_data": {"customer_acceptance": {
-                "type": "online", "online": {"ip_address": "127.0.0.1", "user_agent": "test"}}}}
-        sandbox.client().v1.setup_intents.confirm(request.stripe_setup_intent_id, params=params,
-                                                  options={"stripe_account": request.account.stripe_account_id})
+            params = {
+                "payment_method_data": {
+                    "type": "acss_debit",
+                    "billing_details": {"name": "Camille Tremblay", "email": "c@example.test"},
+                    "acss_debit": {
+                        "institution_number": "000",
+                        "transit_number": "11000",
+                        "account_number": "000123456789",
+                    },
+                },
+                "mandate_data": {
+                    "customer_acceptance": {
+                        "type": "online",
+                        "online": {"ip_address": "127.0.0.1", "user_agent": "test"},
+                    }
+                },
+            }
+        sandbox.client().v1.setup_intents.confirm(
+            request.stripe_setup_intent_id,
+            params=params,
+            options={"stripe_account": request.account.stripe_account_id},
+        )
         return svc.setup_complete(studio=studio, actor=SYSTEM, setup_request=request, consent=True)
 
 
@@ -62,8 +77,9 @@ def test_enabling_records_who_and_when(studio, owner, enabled):
     assert settings.saved_methods_terms_accepted_by == owner.user and settings.saved_methods_terms_accepted_at
 
 
-def test_card_saved_on_the_home_location_account_with_details_only(sandbox, studio, a_client, plateau_account,
-                                                                   enabled):
+def test_card_saved_on_the_home_location_account_with_details_only(
+    sandbox, studio, a_client, plateau_account, enabled
+):
     method = save_card(sandbox, studio, a_client)
     assert method.account == plateau_account and method.kind == "card"
     assert (method.brand, method.last4) == ("visa", "4242") and method.exp_year and method.is_default
@@ -78,8 +94,10 @@ def test_declined_card_is_refused_with_stripes_message(sandbox, studio, a_client
         request = svc.setup_start(studio=studio, actor=SYSTEM, client=a_client, kind="card", source="staff")
     with pytest.raises(stripe.CardError):
         sandbox.client().v1.setup_intents.confirm(
-            request.stripe_setup_intent_id, params={"payment_method": "pm_card_chargeDeclined"},
-            options={"stripe_account": plateau_account.stripe_account_id})
+            request.stripe_setup_intent_id,
+            params={"payment_method": "pm_card_chargeDeclined"},
+            options={"stripe_account": plateau_account.stripe_account_id},
+        )
     with scope(studio=studio), pytest.raises(ValidationError):
         svc.setup_complete(studio=studio, actor=SYSTEM, setup_request=request, consent=True)
     with scopes_disabled():
@@ -119,7 +137,9 @@ def test_sixth_method_is_refused(sandbox, studio, a_client, plateau_account, ena
     assert "client" not in " ".join(refused.value.messages).lower()
 
 
-def test_the_same_card_saved_twice_is_refused_and_detached(sandbox, studio, a_client, plateau_account, enabled):
+def test_the_same_card_saved_twice_is_refused_and_detached(
+    sandbox, studio, a_client, plateau_account, enabled
+):
     first = save_card(sandbox, studio, a_client)
     assert first.fingerprint  # the sandbox gives Stripe's fingerprint, and we keep it
     with pytest.raises(ValidationError, match="already saved for this client") as refused:
@@ -131,8 +151,11 @@ def test_the_same_card_saved_twice_is_refused_and_detached(sandbox, studio, a_cl
         assert list(SavedPaymentMethod.objects.filter(client=a_client)) == [first]
         assert SetupRequest.objects.filter(client=a_client, failure_message="duplicate").count() == 2
     # The refused copies do not stay attached to the client's customer at Stripe.
-    attached = [pm for pm in sandbox.objects("payment_method", account=plateau_account.stripe_account_id)
-                if pm.get("customer")]
+    attached = [
+        pm
+        for pm in sandbox.objects("payment_method", account=plateau_account.stripe_account_id)
+        if pm.get("customer")
+    ]
     assert [pm["id"] for pm in attached] == [first.stripe_payment_method_id]
     # Another card of the same client is fine, and so is the same card for another client.
     save_card(sandbox, studio, a_client, pm="pm_card_mastercard")
@@ -160,13 +183,17 @@ def test_set_default_delete_detaches_and_no_edit_path(sandbox, studio, a_client,
         svc.saved_method_delete(studio=studio, actor=SYSTEM, method=second)
         result = svc.default_method_for(client=a_client, account=plateau_account)
     assert result.method is None and "none is the default" in result.reason
-    assert sandbox.get(second.stripe_payment_method_id, account=plateau_account.stripe_account_id)["customer"] is None
+    assert (
+        sandbox.get(second.stripe_payment_method_id, account=plateau_account.stripe_account_id)["customer"]
+        is None
+    )
     assert not [name for name in dir(svc) if "edit" in name or "update" in name]
     first.refresh_from_db()
 
 
-def test_methods_belong_to_one_account_and_home_change_lists_them(sandbox, studio, a_client, plateau_account,
-                                                                  make_account, enabled):
+def test_methods_belong_to_one_account_and_home_change_lists_them(
+    sandbox, studio, a_client, plateau_account, make_account, enabled
+):
     laval = LocationFactory(studio=studio, name="Laval")
     laval_account = make_account(studio, name="Laval", locations=[laval])
     card = save_card(sandbox, studio, a_client)

@@ -14,32 +14,56 @@ pytestmark = pytest.mark.django_db
 def _payment(studio, client, *, amount=2875):
     with scopes_disabled():
         return Payment.objects.create(
-            studio=studio, client=client, amount=amount, currency="CAD", subtotal=amount, routing_rule="default",
-            channel="online", item_kind="membership", description="Unlimited", method=Payment.Method.CASH,
-            idempotency_key=f"walk2:{Payment.objects.count()}", status=Payment.Status.SUCCEEDED)
+            studio=studio,
+            client=client,
+            amount=amount,
+            currency="CAD",
+            subtotal=amount,
+            routing_rule="default",
+            channel="online",
+            item_kind="membership",
+            description="Unlimited",
+            method=Payment.Method.CASH,
+            idempotency_key=f"walk2:{Payment.objects.count()}",
+            status=Payment.Status.SUCCEEDED,
+        )
 
 
 def _refund_url(studio, payment):
     return reverse("payments-payment-refund", kwargs={"studio_slug": studio.slug, "pk": payment.pk})
 
 
-def test_the_refund_confirmation_offers_to_edit_in_french_not_a_noun(owner_client, studio, a_client, settings):
+def test_the_refund_confirmation_offers_to_edit_in_french_not_a_noun(
+    owner_client, studio, a_client, settings
+):
     """The button that goes back to the form read « Modification » (the noun "a change")."""
     payment = _payment(studio, a_client)
     owner_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
-    body = owner_client.post(_refund_url(studio, payment), {"amount": "12,50", "destination": "original",
-                                                            "seen_refunded": "0"},
-                             HTTP_HX_REQUEST="true").content.decode()
+    body = owner_client.post(
+        _refund_url(studio, payment),
+        {"amount": "12,50", "destination": "original", "seen_refunded": "0"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
     assert 'data-testid="refund-confirm"' in body and "12,50" in body
     assert '<button type="submit" class="button" name="edit" value="1">Modifier</button>' in body
     assert "Modification" not in body
 
 
-def test_a_ten_thousand_character_refund_reason_is_refused_and_nothing_is_refunded(owner_client, studio, a_client):
+def test_a_ten_thousand_character_refund_reason_is_refused_and_nothing_is_refunded(
+    owner_client, studio, a_client
+):
     payment = _payment(studio, a_client)
-    response = owner_client.post(_refund_url(studio, payment), {"amount": "5.00", "destination": "original",
-                                                                "reason": "r" * 10_000, "seen_refunded": "0",
-                                                                "confirm": "1"}, HTTP_HX_REQUEST="true")
+    response = owner_client.post(
+        _refund_url(studio, payment),
+        {
+            "amount": "5.00",
+            "destination": "original",
+            "reason": "r" * 10_000,
+            "seen_refunded": "0",
+            "confirm": "1",
+        },
+        HTTP_HX_REQUEST="true",
+    )
     body = response.content.decode()
     assert response.status_code == 200 and 'class="error"' in body
     with scopes_disabled():
@@ -47,8 +71,9 @@ def test_a_ten_thousand_character_refund_reason_is_refused_and_nothing_is_refund
 
 
 def test_the_clients_own_add_card_page_speaks_to_them_not_about_them(
-        sandbox, client, studio, location, make_account, owner, user_factory, settings):
-    """"For Camille Tremblay, on the payment account …" is staff wording on the client's own page."""
+    sandbox, client, studio, location, make_account, owner, user_factory, settings
+):
+    """ "For Camille Tremblay, on the payment account …" is staff wording on the client's own page."""
     from django_scopes import scope
 
     from payments.services import saved_methods as svc
@@ -59,11 +84,19 @@ def test_the_clients_own_add_card_page_speaks_to_them_not_about_them(
     with scope(studio=studio):
         svc.saved_methods_enable(studio=studio, actor=Actor(user=owner.user), accept_terms=True)
     user = user_factory()
-    me = ClientFactory(studio=studio, user=user, email=user.email, home_location=location, first_name="Camille",
-                       last_name="Tremblay")
+    me = ClientFactory(
+        studio=studio,
+        user=user,
+        email=user.email,
+        home_location=location,
+        first_name="Camille",
+        last_name="Tremblay",
+    )
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    own = client.get(reverse("payments-client-method-add", kwargs={"studio_slug": studio.slug, "kind": "card"}))
+    own = client.get(
+        reverse("payments-client-method-add", kwargs={"studio_slug": studio.slug, "kind": "card"})
+    )
     body = own.content.decode()
     assert own.status_code == 200
     assert "It will be offered for your purchases paid to “Plateau”." in body
@@ -71,8 +104,9 @@ def test_the_clients_own_add_card_page_speaks_to_them_not_about_them(
     staff = client.__class__()
     staff.force_login(owner.user, backend="django.contrib.auth.backends.ModelBackend")
     staff.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    staff_body = staff.get(reverse("payments-staff-method-add", kwargs={"studio_slug": studio.slug, "pk": me.pk,
-                                                                        "kind": "card"})).content.decode()
+    staff_body = staff.get(
+        reverse("payments-staff-method-add", kwargs={"studio_slug": studio.slug, "pk": me.pk, "kind": "card"})
+    ).content.decode()
     assert "For Camille Tremblay, on the payment account “Plateau”." in staff_body
 
 
@@ -80,13 +114,25 @@ def test_the_events_page_names_card_saving_events_in_words_and_never_repeats_a_c
     """The page showed "setup_intent.created" as the event's name and again as its type."""
     from payments.models import StripeEvent
 
-    for n, kind in enumerate(("setup_intent.created", "customer.created", "payment_method.attached",
-                              "test.thing_happened")):
-        StripeEvent.objects.create(event_id=f"evt_walk2_{n}", type=kind, studio_id=studio.pk, created=0,
-                                   payload={}, processed_at="2026-11-01T10:00Z", outcome="not needed")
+    for n, kind in enumerate(
+        ("setup_intent.created", "customer.created", "payment_method.attached", "test.thing_happened")
+    ):
+        StripeEvent.objects.create(
+            event_id=f"evt_walk2_{n}",
+            type=kind,
+            studio_id=studio.pk,
+            created=0,
+            payload={},
+            processed_at="2026-11-01T10:00Z",
+            outcome="not needed",
+        )
     body = owner_client.get(reverse("payments-events", kwargs={"studio_slug": studio.slug})).content.decode()
-    for words in ("Saving a payment method started", "Stripe customer created",
-                  "Payment method added to a Stripe customer", "Other Stripe event"):
+    for words in (
+        "Saving a payment method started",
+        "Stripe customer created",
+        "Payment method added to a Stripe customer",
+        "Other Stripe event",
+    ):
         assert words in body
     for code in ("setup_intent.created", "test.thing_happened"):
         assert body.count(code) == 1, code  # only in the small code line

@@ -17,7 +17,9 @@ from studio.services import Actor
 
 @staff_required(Perm.CONNECT_PAYMENTS)
 def account_list(request):
-    accounts = ConnectedAccount.objects.filter(studio=request.studio).order_by("-is_default", "display_name", "id")
+    accounts = ConnectedAccount.objects.filter(studio=request.studio).order_by(
+        "-is_default", "display_name", "id"
+    )
     links = ConnectedAccountLocation.objects.filter(studio=request.studio).select_related("location")
     served: dict[int, list[str]] = {}
     for link in links:
@@ -32,8 +34,11 @@ def account_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             account = services.connected_account_start(
-                studio=request.studio, actor=Actor.from_request(request),
-                display_name=form.cleaned_data["display_name"], locations=list(form.cleaned_data["locations"]))
+                studio=request.studio,
+                actor=Actor.from_request(request),
+                display_name=form.cleaned_data["display_name"],
+                locations=list(form.cleaned_data["locations"]),
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -42,10 +47,15 @@ def account_create(request):
 
 
 def _detail_context(request, account):
-    locations = [link.location for link in
-                 ConnectedAccountLocation.objects.filter(account=account).select_related("location")]
-    return {"account": account, "locations": locations,
-            "requirements": selectors.account_requirements(account=account)}
+    locations = [
+        link.location
+        for link in ConnectedAccountLocation.objects.filter(account=account).select_related("location")
+    ]
+    return {
+        "account": account,
+        "locations": locations,
+        "requirements": selectors.account_requirements(account=account),
+    }
 
 
 @staff_required(Perm.CONNECT_PAYMENTS)
@@ -73,8 +83,11 @@ def account_onboard(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except gateway.GatewayError as exc:
-        messages.error(request, _("Stripe could not start onboarding (%(error)s). Try again in a moment.")
-                       % {"error": exc.message})
+        messages.error(
+            request,
+            _("Stripe could not start onboarding (%(error)s). Try again in a moment.")
+            % {"error": exc.message},
+        )
     else:
         return redirect(url)
     return redirect("payments-account-detail", studio_slug=request.studio.slug, pk=account.pk)
@@ -92,7 +105,9 @@ def account_return(request, pk):
         if account.state == ConnectedAccount.State.READY:
             messages.success(request, _("Your Stripe account is ready to take payments."))
         else:
-            messages.info(request, _("Stripe still needs some information. You can resume onboarding at any time."))
+            messages.info(
+                request, _("Stripe still needs some information. You can resume onboarding at any time.")
+            )
     return redirect("payments-account-detail", studio_slug=request.studio.slug, pk=account.pk)
 
 
@@ -100,9 +115,15 @@ def account_return(request, pk):
 def account_edit(request, pk):
     account = get_object_or_404(ConnectedAccount, pk=pk)
     current = [link.location_id for link in ConnectedAccountLocation.objects.filter(account=account)]
-    form = ConnectedAccountEditForm(request.POST or None, studio=request.studio,
-                                    initial={"display_name": account.display_name, "is_default": account.is_default,
-                                             "locations": current})
+    form = ConnectedAccountEditForm(
+        request.POST or None,
+        studio=request.studio,
+        initial={
+            "display_name": account.display_name,
+            "is_default": account.is_default,
+            "locations": current,
+        },
+    )
     stranded, stranded_total, signature = [], 0, ""
     if request.method == "POST" and form.is_valid():
         locations = list(form.cleaned_data["locations"])
@@ -110,14 +131,21 @@ def account_edit(request, pk):
         if request.POST.get("confirm") != signature:
             # Warn first, as the client edit page does: whose saved methods stop being usable.
             stranded, stranded_total = selectors.account_change_impact(
-                studio=request.studio, account=account, locations=locations,
-                is_default=form.cleaned_data["is_default"])
+                studio=request.studio,
+                account=account,
+                locations=locations,
+                is_default=form.cleaned_data["is_default"],
+            )
     if request.method == "POST" and form.is_valid() and not stranded:
         try:
             moved = services.connected_account_update(
-                studio=request.studio, actor=Actor.from_request(request), account=account,
-                display_name=form.cleaned_data["display_name"], is_default=form.cleaned_data["is_default"],
-                locations=list(form.cleaned_data["locations"]))
+                studio=request.studio,
+                actor=Actor.from_request(request),
+                account=account,
+                display_name=form.cleaned_data["display_name"],
+                is_default=form.cleaned_data["is_default"],
+                locations=list(form.cleaned_data["locations"]),
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -125,11 +153,22 @@ def account_edit(request, pk):
                 messages.info(request, _("Moved to this account: %(names)s.") % {"names": ", ".join(moved)})
             messages.success(request, _("Account saved."))
             return redirect("payments-account-detail", studio_slug=request.studio.slug, pk=account.pk)
-    return render(request, "payments/account_edit.html", {
-        "form": form, "account": account, "stranded": stranded, "stranded_total": stranded_total,
-        "stranded_more": stranded_total - len(stranded), "signature": signature})
+    return render(
+        request,
+        "payments/account_edit.html",
+        {
+            "form": form,
+            "account": account,
+            "stranded": stranded,
+            "stranded_total": stranded_total,
+            "stranded_more": stranded_total - len(stranded),
+            "signature": signature,
+        },
+    )
 
 
 def _change_signature(locations, is_default: bool) -> str:
     """Names the exact change a warning was shown for: a different selection is warned about again."""
-    return ",".join(str(pk) for pk in sorted(loc.pk for loc in locations)) + (":default" if is_default else ":")
+    return ",".join(str(pk) for pk in sorted(loc.pk for loc in locations)) + (
+        ":default" if is_default else ":"
+    )

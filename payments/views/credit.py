@@ -26,14 +26,26 @@ def client_credit(request, pk):
     form = CreditAdjustForm(request.POST or None, currency=request.studio.currency)
     if request.method == "POST" and form.is_valid():
         try:
-            credit_adjust(studio=request.studio, actor=Actor.from_request(request), client=client,
-                          amount=form.signed_amount, note=form.cleaned_data["note"])
+            credit_adjust(
+                studio=request.studio,
+                actor=Actor.from_request(request),
+                client=client,
+                amount=form.signed_amount,
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             messages.success(request, _("Credit updated."))
             return redirect("payments-client-credit", studio_slug=request.studio.slug, pk=client.pk)
     entries = Paginator(selectors.client_credit_entries(client=client), 50).get_page(request.GET.get("page"))
-    return render(request, "payments/client_credit.html", {
-        "client": client, "form": form, "page": entries, "balance": credit_balance(client=client),
-    })
+    return render(
+        request,
+        "payments/client_credit.html",
+        {
+            "client": client,
+            "form": form,
+            "page": entries,
+            "balance": credit_balance(client=client),
+        },
+    )

@@ -22,14 +22,23 @@ def escrow_page(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            escrow_payout_request(studio=request.studio, actor=Actor.from_request(request), amount=data["amount"],
-                                  legal_name=data["legal_name"], account_type=data["account_type"],
-                                  routing_number=data["routing_number"], account_number=data["account_number"],
-                                  bic=data["bic"], bank_code=data["bank_code"],
-                                  address=data["address"])
+            escrow_payout_request(
+                studio=request.studio,
+                actor=Actor.from_request(request),
+                amount=data["amount"],
+                legal_name=data["legal_name"],
+                account_type=data["account_type"],
+                routing_number=data["routing_number"],
+                account_number=data["account_number"],
+                bic=data["bic"],
+                bank_code=data["bank_code"],
+                address=data["address"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Payout request sent. The platform pays it within a few business days."))
+            messages.success(
+                request, _("Payout request sent. The platform pays it within a few business days.")
+            )
             return redirect("payments-escrow", studio_slug=request.studio.slug)
     return render(request, "payments/escrow.html", {"form": form, **overview})

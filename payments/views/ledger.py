@@ -37,6 +37,8 @@ def refund_panel_context(request, payment: Payment, form: RefundForm | None = No
 
 @staff_required(Perm.VIEW_REPORTS)
 def payment_detail(request, pk):
-    payment = get_object_or_404(Payment.objects.select_related("client", "account", "location",
-                                                               "client_home_location", "created_by"), pk=pk)
+    payment = get_object_or_404(
+        Payment.objects.select_related("client", "account", "location", "client_home_location", "created_by"),
+        pk=pk,
+    )
     return render(request, "payments/payment_detail.html", refund_panel_context(request, payment))

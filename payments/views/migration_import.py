@@ -39,9 +39,12 @@ def migration_list(request):
     if request.method == "POST" and form.is_valid():
         actor = Actor.from_request(request)
         try:
-            migration = svc.migration_upload(studio=request.studio, actor=actor,
-                                             target_account=form.cleaned_data["target_account"],
-                                             file=form.cleaned_data["file"])
+            migration = svc.migration_upload(
+                studio=request.studio,
+                actor=actor,
+                target_account=form.cleaned_data["target_account"],
+                file=form.cleaned_data["file"],
+            )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
                 for name, errors in exc.error_dict.items():
@@ -50,40 +53,63 @@ def migration_list(request):
                 form.add_error(None, exc)
         else:
             svc.migration_start(migration=migration, actor=actor, mode=svc.DRY_RUN)
-            messages.success(request, _("File uploaded: the dry run has started. Nothing changes until you apply."))
+            messages.success(
+                request, _("File uploaded: the dry run has started. Nothing changes until you apply.")
+            )
             return redirect("payments-migration-detail", studio_slug=request.studio.slug, pk=migration.pk)
-    imports = _light(MigrationImport.objects.filter(studio=request.studio)
-                     .select_related("target_account", "created_by"))[:50]
-    return render(request, "payments/migration_list.html", {
-        "form": form, "imports": imports, "has_accounts": form.fields["target_account"].queryset.exists(),
-        "columns": svc.COLUMNS})
+    imports = _light(
+        MigrationImport.objects.filter(studio=request.studio).select_related("target_account", "created_by")
+    )[:50]
+    return render(
+        request,
+        "payments/migration_list.html",
+        {
+            "form": form,
+            "imports": imports,
+            "has_accounts": form.fields["target_account"].queryset.exists(),
+            "columns": svc.COLUMNS,
+        },
+    )
 
 
 def _progress_context(migration: MigrationImport) -> dict:
-    return {"migration": migration, "running": svc.migration_is_running(migration),
-            "phase": (migration.summary or {}).get("phase", ""),
-            "error_text": svc.migration_error_text(migration=migration)}
+    return {
+        "migration": migration,
+        "running": svc.migration_is_running(migration),
+        "phase": (migration.summary or {}).get("phase", ""),
+        "error_text": svc.migration_error_text(migration=migration),
+    }
 
 
 @staff_required(Perm.CONNECT_PAYMENTS, owner_or_admin=True)
 def migration_detail(request, pk):
-    migration = get_object_or_404(MigrationImport.objects.select_related("target_account", "created_by")
-                                  .defer("content"), pk=pk)
+    migration = get_object_or_404(
+        MigrationImport.objects.select_related("target_account", "created_by").defer("content"), pk=pk
+    )
     summary = migration.summary or {}
     finished = migration.status in (MigrationImport.Status.CHECKED, MigrationImport.Status.APPLIED)
     applied = summary.get("phase") == svc.APPLY
     groups, unmatched = svc.migration_report_by_client(migration=migration) if finished else ([], [])
-    problems = [e for e in (migration.report or []) if e.get("outcome") in svc.Outcome.PROBLEMS] if finished else []
+    problems = (
+        [e for e in (migration.report or []) if e.get("outcome") in svc.Outcome.PROBLEMS] if finished else []
+    )
     counts = summary.get("counts", {}) if finished else {}
     context = {
         **_progress_context(migration),
-        "finished": finished, "applied": applied, "summary": summary,
-        "counts": [(key, svc.outcome_count_label(key, counts[key], applied=applied), counts[key])
-                   for key in svc.Outcome.ALL if counts.get(key)],
+        "finished": finished,
+        "applied": applied,
+        "summary": summary,
+        "counts": [
+            (key, svc.outcome_count_label(key, counts[key], applied=applied), counts[key])
+            for key in svc.Outcome.ALL
+            if counts.get(key)
+        ],
         "page": Paginator(groups, CLIENTS_PER_PAGE).get_page(request.GET.get("page")),
-        "problems": [_row(e, applied) for e in problems[:PROBLEMS_SHOWN]], "problems_total": len(problems),
+        "problems": [_row(e, applied) for e in problems[:PROBLEMS_SHOWN]],
+        "problems_total": len(problems),
         "unmatched_total": len(unmatched),
-        "can_apply": svc.migration_can_apply(migration), "can_dry_run": svc.migration_can_dry_run(migration),
+        "can_apply": svc.migration_can_apply(migration),
+        "can_dry_run": svc.migration_can_dry_run(migration),
         "feature_on": saved_methods_enabled(studio=request.studio),
     }
     context["client_rows"] = [_client_row(group, applied) for group in context["page"].object_list]
@@ -91,16 +117,28 @@ def migration_detail(request, pk):
 
 
 def _row(entry: dict, applied: bool) -> dict:
-    return {"line": entry.get("line"), "outcome": entry.get("outcome"),
-            "label": svc.outcome_label(entry.get("outcome", ""), applied=applied), "name": entry.get("name", ""),
-            "client": entry.get("client"), "customer": entry.get("cus", ""), "old": entry.get("old", ""),
-            "new": entry.get("new", ""), "method": svc.entry_method(entry), "message": svc.entry_message(entry)}
+    return {
+        "line": entry.get("line"),
+        "outcome": entry.get("outcome"),
+        "label": svc.outcome_label(entry.get("outcome", ""), applied=applied),
+        "name": entry.get("name", ""),
+        "client": entry.get("client"),
+        "customer": entry.get("cus", ""),
+        "old": entry.get("old", ""),
+        "new": entry.get("new", ""),
+        "method": svc.entry_method(entry),
+        "message": svc.entry_message(entry),
+    }
 
 
 def _client_row(group: svc.ClientReport, applied: bool) -> dict:
     return {
-        "client": group.client_id, "name": group.name, "done": group.done, "elsewhere": group.elsewhere,
-        "moved": [_row(e, applied) for e in group.moved], "problems": [_row(e, applied) for e in group.problems],
+        "client": group.client_id,
+        "name": group.name,
+        "done": group.done,
+        "elsewhere": group.elsewhere,
+        "moved": [_row(e, applied) for e in group.moved],
+        "problems": [_row(e, applied) for e in group.problems],
         "default": svc.entry_method(group.default) if group.default else "",
         "default_reason": group.default.get("default") if group.default else "",
     }
@@ -125,8 +163,12 @@ def _start(request, pk, mode: str):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, _("The dry run has started.") if mode == svc.DRY_RUN
-                         else _("Applying: saved methods move to the new account as the bar fills."))
+        messages.success(
+            request,
+            _("The dry run has started.")
+            if mode == svc.DRY_RUN
+            else _("Applying: saved methods move to the new account as the bar fills."),
+        )
     return redirect("payments-migration-detail", studio_slug=request.studio.slug, pk=migration.pk)
 
 
@@ -140,20 +182,29 @@ def migration_apply(request, pk):
     """Applying moves clients' saved methods for good: a first POST shows what will move, and only
     the confirmation's own POST (`confirm=1`) starts the run."""
     if request.method == "POST" and request.POST.get("confirm") != "1":
-        migration = get_object_or_404(MigrationImport.objects.select_related("target_account").defer("content"),
-                                      pk=pk)
+        migration = get_object_or_404(
+            MigrationImport.objects.select_related("target_account").defer("content"), pk=pk
+        )
         if not svc.migration_can_apply(migration):
             return _start(request, pk, svc.APPLY)  # refused there, with the reason
         summary = migration.summary or {}
         counts = summary.get("counts", {})
-        return render(request, "payments/migration_apply_confirm.html", {
-            "migration": migration, "summary": summary,
-            "moving": counts.get(svc.Outcome.REPOINT, 0) + counts.get(svc.Outcome.ADD, 0),
-            "problems": sum(counts.get(key, 0) for key in svc.Outcome.PROBLEMS),
-            "counts": [(key, svc.outcome_count_label(key, counts[key])) for key in svc.Outcome.ALL
-                       if counts.get(key)],
-            "feature_on": saved_methods_enabled(studio=request.studio),
-        })
+        return render(
+            request,
+            "payments/migration_apply_confirm.html",
+            {
+                "migration": migration,
+                "summary": summary,
+                "moving": counts.get(svc.Outcome.REPOINT, 0) + counts.get(svc.Outcome.ADD, 0),
+                "problems": sum(counts.get(key, 0) for key in svc.Outcome.PROBLEMS),
+                "counts": [
+                    (key, svc.outcome_count_label(key, counts[key]))
+                    for key in svc.Outcome.ALL
+                    if counts.get(key)
+                ],
+                "feature_on": saved_methods_enabled(studio=request.studio),
+            },
+        )
     return _start(request, pk, svc.APPLY)
 
 

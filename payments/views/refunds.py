@@ -23,7 +23,9 @@ from studio.templatetags.money import money
 def payment_refund(request, pk):
     """GET: the refund panel (htmx); POST: refund, then the panel again (htmx) or the payment page."""
     payment = get_object_or_404(Payment.objects.select_related("client", "account"), pk=pk)
-    detail_url = reverse("payments-payment-detail", kwargs={"studio_slug": request.studio.slug, "pk": payment.pk})
+    detail_url = reverse(
+        "payments-payment-detail", kwargs={"studio_slug": request.studio.slug, "pk": payment.pk}
+    )
     if request.method != "POST" and not request.htmx:
         return redirect(detail_url)
     form = None
@@ -35,11 +37,15 @@ def payment_refund(request, pk):
             confirming = request.POST.get("edit") != "1"
         elif form.is_valid():
             try:
-                refund = refund_create(studio=request.studio, actor=Actor.from_request(request), payment=payment,
-                                       amount=form.cleaned_data["amount"],
-                                       destination=form.cleaned_data["destination"],
-                                       reason=form.cleaned_data["reason"],
-                                       expected_refunded=form.cleaned_data["seen_refunded"])
+                refund = refund_create(
+                    studio=request.studio,
+                    actor=Actor.from_request(request),
+                    payment=payment,
+                    amount=form.cleaned_data["amount"],
+                    destination=form.cleaned_data["destination"],
+                    reason=form.cleaned_data["reason"],
+                    expected_refunded=form.cleaned_data["seen_refunded"],
+                )
             except ValidationError as exc:
                 if getattr(exc, "code", None) == "stale":
                     # Someone (or a second click) refunded meanwhile: show the fresh state, not a stale form.
@@ -63,11 +69,21 @@ def _announce(request, refund: Refund) -> None:
     amount = money(refund.amount, refund.payment.currency)
     if refund.status == Refund.Status.SUCCEEDED:
         if refund.destination == Refund.Destination.CREDIT:
-            messages.success(request, _("%(amount)s added to the client's studio credit.") % {"amount": amount})
+            messages.success(
+                request, _("%(amount)s added to the client's studio credit.") % {"amount": amount}
+            )
         else:
             messages.success(request, _("%(amount)s refunded.") % {"amount": amount})
     elif refund.status == Refund.Status.PENDING:
-        messages.warning(request, _("The refund of %(amount)s is being confirmed with Stripe; this page will show "
-                                    "the result. Do not refund again.") % {"amount": amount})
+        messages.warning(
+            request,
+            _(
+                "The refund of %(amount)s is being confirmed with Stripe; this page will show "
+                "the result. Do not refund again."
+            )
+            % {"amount": amount},
+        )
     else:
-        messages.error(request, _("Stripe refused the refund: %(message)s") % {"message": refund.failure_message})
+        messages.error(
+            request, _("Stripe refused the refund: %(message)s") % {"message": refund.failure_message}
+        )

@@ -18,8 +18,9 @@ CLIENT_MATCHES = 8
 @staff_required(Perm.CONNECT_PAYMENTS)
 def routing_page(request):
     # Always bound: the page answers for an online membership before anything is touched.
-    form = RoutingForm(request.GET or {"channel": Channel.ONLINE, "item_kind": ItemKind.MEMBERSHIP},
-                       studio=request.studio)
+    form = RoutingForm(
+        request.GET or {"channel": Channel.ONLINE, "item_kind": ItemKind.MEMBERSHIP}, studio=request.studio
+    )
     answer = None
     client = None
     matches = []
@@ -30,18 +31,29 @@ def routing_page(request):
         if client is not None and search != client.full_name:
             client = None  # the search was edited after a client was picked: search again
         if client is None and search:
-            matches = list(studio_selectors.client_list(studio=request.studio, search=search)[:CLIENT_MATCHES + 1])
+            matches = list(
+                studio_selectors.client_list(studio=request.studio, search=search)[: CLIENT_MATCHES + 1]
+            )
             if len(matches) == 1:
                 client = matches[0]
         home = client.home_location if client is not None else data.get("client_home_location")
-        purchase = Purchase(channel=data["channel"], item_kind=data["item_kind"],
-                            item_location=data.get("item_location"), client_home_location=home,
-                            pos_location=data.get("pos_location"))
+        purchase = Purchase(
+            channel=data["channel"],
+            item_kind=data["item_kind"],
+            item_location=data.get("item_location"),
+            client_home_location=home,
+            pos_location=data.get("pos_location"),
+        )
         answer = selectors.routing_explain(studio=request.studio, purchase=purchase)
     query = request.GET.copy()
     query.pop("client", None)
-    context = {"form": form, "answer": answer, "client": client,
-               "matches": matches[:CLIENT_MATCHES] if client is None else [],
-               "more_matches": len(matches) > CLIENT_MATCHES, "query": query.urlencode()}
+    context = {
+        "form": form,
+        "answer": answer,
+        "client": client,
+        "matches": matches[:CLIENT_MATCHES] if client is None else [],
+        "more_matches": len(matches) > CLIENT_MATCHES,
+        "query": query.urlencode(),
+    }
     template = "payments/_routing_answer.html" if request.htmx else "payments/routing.html"
     return render(request, template, context)

@@ -44,57 +44,94 @@ def feature_settings(request):
             messages.success(request, _("Saved payment methods are turned off."))
             return redirect("payments-saved-methods-settings", studio_slug=request.studio.slug)
         try:
-            svc.saved_methods_enable(studio=request.studio, actor=actor,
-                                     accept_terms=request.POST.get("accept_terms") == "1")
+            svc.saved_methods_enable(
+                studio=request.studio, actor=actor, accept_terms=request.POST.get("accept_terms") == "1"
+            )
         except ValidationError as exc:
             error = " ".join(exc.messages)
         else:
-            messages.success(request, _("Saved payment methods are on. Now choose which roles may add, edit and "
-                                        "use them."))
+            messages.success(
+                request, _("Saved payment methods are on. Now choose which roles may add, edit and use them.")
+            )
             return redirect("role-list", studio_slug=request.studio.slug)
-    return render(request, "payments/saved_methods_settings.html", {"settings_row": settings_row, "error": error,
-                                                                     "confirm_disable": confirm_disable,
-                                                                     "tab": "saved-methods"})
+    return render(
+        request,
+        "payments/saved_methods_settings.html",
+        {
+            "settings_row": settings_row,
+            "error": error,
+            "confirm_disable": confirm_disable,
+            "tab": "saved-methods",
+        },
+    )
 
 
 # --- shared page for adding a method -------------------------------------------------------------
 
 
-def _start_page(request, *, client: Client, kind: str, source: str, complete_url_name: str, back_url: str,
-                base_template: str):
+def _start_page(
+    request,
+    *,
+    client: Client,
+    kind: str,
+    source: str,
+    complete_url_name: str,
+    back_url: str,
+    base_template: str,
+):
     if kind not in KINDS:
         raise Http404
     try:
-        setup = svc.setup_start(studio=request.studio, actor=Actor.from_request(request), client=client, kind=kind,
-                                source=source)
+        setup = svc.setup_start(
+            studio=request.studio, actor=Actor.from_request(request), client=client, kind=kind, source=source
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect(back_url)
     except gateway.GatewayError as exc:
-        messages.error(request, _("Stripe could not be reached (%(error)s). Try again.") % {"error": exc.message})
+        messages.error(
+            request, _("Stripe could not be reached (%(error)s). Try again.") % {"error": exc.message}
+        )
         return redirect(back_url)
     kwargs = {"studio_slug": request.studio.slug, "setup_pk": setup.pk}
     if source == SavedPaymentMethod.Source.STAFF:
         kwargs["pk"] = client.pk
     complete_url = reverse(complete_url_name, kwargs=kwargs)
-    return render(request, "payments/saved_method_add.html", {
-        "client": client, "kind": kind, "kind_label": KINDS[kind], "setup": setup, "complete_url": complete_url,
-        "back_url": back_url, "base_template": base_template, "staff_flow": source == SavedPaymentMethod.Source.STAFF,
-        "stripe_js_url": settings.STRIPE_JS_URL, "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
-    })
+    return render(
+        request,
+        "payments/saved_method_add.html",
+        {
+            "client": client,
+            "kind": kind,
+            "kind_label": KINDS[kind],
+            "setup": setup,
+            "complete_url": complete_url,
+            "back_url": back_url,
+            "base_template": base_template,
+            "staff_flow": source == SavedPaymentMethod.Source.STAFF,
+            "stripe_js_url": settings.STRIPE_JS_URL,
+            "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,
+        },
+    )
 
 
 def _complete(request, *, setup: SetupRequest, redirect_url: str):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        method = svc.setup_complete(studio=request.studio, actor=Actor.from_request(request), setup_request=setup,
-                                    consent=request.POST.get("consent") == "1")
+        method = svc.setup_complete(
+            studio=request.studio,
+            actor=Actor.from_request(request),
+            setup_request=setup,
+            consent=request.POST.get("consent") == "1",
+        )
     except ValidationError as exc:
         return JsonResponse({"ok": False, "error": " ".join(exc.messages)}, status=400)
     except gateway.GatewayError as exc:
         return JsonResponse({"ok": False, "error": exc.message}, status=502)
-    messages.success(request, _("%(label)s •••• %(last4)s saved.") % {"label": method.label, "last4": method.last4})
+    messages.success(
+        request, _("%(label)s •••• %(last4)s saved.") % {"label": method.label, "last4": method.last4}
+    )
     return JsonResponse({"ok": True, "redirect": redirect_url})
 
 
@@ -108,14 +145,22 @@ def _profile_url(request, client_pk: int) -> str:
 @staff_required(Perm.ADD_SAVED_PAYMENT_METHOD)
 def staff_add(request, pk, kind):
     client = get_object_or_404(Client, pk=pk)
-    return _start_page(request, client=client, kind=kind, source=SavedPaymentMethod.Source.STAFF,
-                       complete_url_name="payments-staff-method-complete", back_url=_profile_url(request, pk),
-                       base_template="manage_base.html")
+    return _start_page(
+        request,
+        client=client,
+        kind=kind,
+        source=SavedPaymentMethod.Source.STAFF,
+        complete_url_name="payments-staff-method-complete",
+        back_url=_profile_url(request, pk),
+        base_template="manage_base.html",
+    )
 
 
 @staff_required(Perm.ADD_SAVED_PAYMENT_METHOD)
 def staff_complete(request, pk, setup_pk):
-    setup = get_object_or_404(SetupRequest.objects.select_related("account", "customer"), pk=setup_pk, client_id=pk)
+    setup = get_object_or_404(
+        SetupRequest.objects.select_related("account", "customer"), pk=setup_pk, client_id=pk
+    )
     return _complete(request, setup=setup, redirect_url=_profile_url(request, pk))
 
 
@@ -126,15 +171,19 @@ def _edit_action(request, method: SavedPaymentMethod, action: str, back: str):
     try:
         if action == "default":
             svc.saved_method_set_default(studio=request.studio, actor=actor, method=method)
-            messages.success(request, _("•••• %(last4)s is now the default for automatic payments.")
-                             % {"last4": method.last4})
+            messages.success(
+                request,
+                _("•••• %(last4)s is now the default for automatic payments.") % {"last4": method.last4},
+            )
         else:
             svc.saved_method_delete(studio=request.studio, actor=actor, method=method)
             messages.success(request, _("•••• %(last4)s deleted.") % {"last4": method.last4})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     except gateway.GatewayError as exc:
-        messages.error(request, _("Stripe could not be reached (%(error)s). Try again.") % {"error": exc.message})
+        messages.error(
+            request, _("Stripe could not be reached (%(error)s). Try again.") % {"error": exc.message}
+        )
     return redirect(back)
 
 
@@ -165,16 +214,23 @@ def _client_feature_on(request) -> None:
 @client_required
 def client_add(request, kind):
     _client_feature_on(request)
-    return _start_page(request, client=request.client_profile, kind=kind, source=SavedPaymentMethod.Source.CLIENT,
-                       complete_url_name="payments-client-method-complete", back_url=_account_url(request),
-                       base_template="studio/public/base.html")
+    return _start_page(
+        request,
+        client=request.client_profile,
+        kind=kind,
+        source=SavedPaymentMethod.Source.CLIENT,
+        complete_url_name="payments-client-method-complete",
+        back_url=_account_url(request),
+        base_template="studio/public/base.html",
+    )
 
 
 @client_required
 def client_complete(request, setup_pk):
     _client_feature_on(request)
-    setup = get_object_or_404(SetupRequest.objects.select_related("account", "customer"), pk=setup_pk,
-                              client=request.client_profile)
+    setup = get_object_or_404(
+        SetupRequest.objects.select_related("account", "customer"), pk=setup_pk, client=request.client_profile
+    )
     return _complete(request, setup=setup, redirect_url=_account_url(request))
 
 
@@ -188,6 +244,7 @@ def client_set_default(request, pk):
 @client_required
 def client_delete(request, pk):
     _client_feature_on(request)
-    method = get_object_or_404(SavedPaymentMethod.objects.select_related("account"), pk=pk,
-                               client=request.client_profile)
+    method = get_object_or_404(
+        SavedPaymentMethod.objects.select_related("account"), pk=pk, client=request.client_profile
+    )
     return _edit_action(request, method, "delete", _account_url(request))

@@ -14,9 +14,9 @@ from payments.services.webhooks import webhook_receive
 def stripe_webhook(request, connect: bool):
     secret = settings.STRIPE_CONNECT_WEBHOOK_SECRET if connect else settings.STRIPE_WEBHOOK_SECRET
     try:
-        event = gateway.webhook_event_parse(payload=request.body,
-                                            signature_header=request.headers.get("Stripe-Signature", ""),
-                                            secret=secret)
+        event = gateway.webhook_event_parse(
+            payload=request.body, signature_header=request.headers.get("Stripe-Signature", ""), secret=secret
+        )
     except gateway.WebhookSignatureError:
         return HttpResponseBadRequest("invalid signature")
     webhook_receive(event=event)

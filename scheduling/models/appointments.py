@@ -29,17 +29,21 @@ class AppointmentService(TenantModel):
     )
     # Integer minor units (cents) in the studio's currency.
     price_amount = models.BigIntegerField(_("price"), default=0, validators=[MinValueValidator(0)])
-    buffer_before_minutes = models.PositiveSmallIntegerField(_("buffer before (minutes)"), default=0,
-                                                             validators=[MaxValueValidator(240)])
-    buffer_after_minutes = models.PositiveSmallIntegerField(_("buffer after (minutes)"), default=0,
-                                                            validators=[MaxValueValidator(240)])
+    buffer_before_minutes = models.PositiveSmallIntegerField(
+        _("buffer before (minutes)"), default=0, validators=[MaxValueValidator(240)]
+    )
+    buffer_after_minutes = models.PositiveSmallIntegerField(
+        _("buffer after (minutes)"), default=0, validators=[MaxValueValidator(240)]
+    )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("appointment service")
         verbose_name_plural = _("appointment services")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["studio", "name"], name="appointment_service_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "name"], name="appointment_service_name_unique")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -48,12 +52,15 @@ class AppointmentService(TenantModel):
 class AppointmentCalendar(TenantModel):
     """A teacher's appointment book at one location."""
 
-    teacher = models.ForeignKey("studio.StaffMember", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("teacher"))
-    location = models.ForeignKey("studio.Location", on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("location"))
-    services = models.ManyToManyField(AppointmentService, through="CalendarService", related_name="calendars",
-                                      verbose_name=_("services"))
+    teacher = models.ForeignKey(
+        "studio.StaffMember", on_delete=models.PROTECT, related_name="+", verbose_name=_("teacher")
+    )
+    location = models.ForeignKey(
+        "studio.Location", on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
+    services = models.ManyToManyField(
+        AppointmentService, through="CalendarService", related_name="calendars", verbose_name=_("services")
+    )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
 
     class Meta:
@@ -61,7 +68,9 @@ class AppointmentCalendar(TenantModel):
         verbose_name_plural = _("appointment calendars")
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["studio", "teacher", "location"], name="one_calendar_per_teacher_location")
+            models.UniqueConstraint(
+                fields=["studio", "teacher", "location"], name="one_calendar_per_teacher_location"
+            )
         ]
 
     def __str__(self) -> str:
@@ -90,8 +99,11 @@ class Availability(TenantModel):
         verbose_name = _("availability")
         verbose_name_plural = _("availability")
         ordering = ["weekday", "start_time"]
-        constraints = [models.CheckConstraint(condition=models.Q(end_time__gt=models.F("start_time")),
-                                              name="availability_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")), name="availability_ends_after_start"
+            )
+        ]
 
 
 class AvailabilityException(TenantModel):
@@ -101,8 +113,11 @@ class AvailabilityException(TenantModel):
     date = models.DateField(_("date"))
     start_time = models.TimeField(_("from"), null=True, blank=True)
     end_time = models.TimeField(_("until"), null=True, blank=True)
-    is_available = models.BooleanField(_("extra availability"), default=False,
-                                       help_text=_("Unticked: time off. Ticked: extra hours on that date."))
+    is_available = models.BooleanField(
+        _("extra availability"),
+        default=False,
+        help_text=_("Unticked: time off. Ticked: extra hours on that date."),
+    )
     note = models.CharField(_("note"), max_length=120, blank=True)
 
     class Meta:
@@ -125,25 +140,32 @@ class AppointmentStatus(models.TextChoices):
 
 
 class Appointment(TenantModel):
-    calendar = models.ForeignKey(AppointmentCalendar, on_delete=models.PROTECT, related_name="appointments",
-                                 verbose_name=_("calendar"))
-    service = models.ForeignKey(AppointmentService, on_delete=models.PROTECT, related_name="appointments",
-                                verbose_name=_("service"))
-    client = models.ForeignKey("studio.Client", on_delete=models.PROTECT, related_name="appointments",
-                               verbose_name=_("client"))
+    calendar = models.ForeignKey(
+        AppointmentCalendar, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("calendar")
+    )
+    service = models.ForeignKey(
+        AppointmentService, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("service")
+    )
+    client = models.ForeignKey(
+        "studio.Client", on_delete=models.PROTECT, related_name="appointments", verbose_name=_("client")
+    )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     # Copied from the service when booked: editing the service later does not move existing ones.
     buffer_before_minutes = models.PositiveSmallIntegerField(default=0)
     buffer_after_minutes = models.PositiveSmallIntegerField(default=0)
-    status = models.CharField(_("status"), max_length=16, choices=AppointmentStatus.choices,
-                              default=AppointmentStatus.BOOKED)
+    status = models.CharField(
+        _("status"), max_length=16, choices=AppointmentStatus.choices, default=AppointmentStatus.BOOKED
+    )
     booked_by_kind = models.CharField(max_length=8, choices=BookedBy.choices)
-    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     price_amount = models.BigIntegerField(_("price"), default=0)
     currency = models.CharField(max_length=3)
-    payment_kind = models.CharField(max_length=16, choices=PaymentKind.choices, default=PaymentKind.COMPLIMENTARY)
+    payment_kind = models.CharField(
+        max_length=16, choices=PaymentKind.choices, default=PaymentKind.COMPLIMENTARY
+    )
     payment_ref = models.CharField(max_length=64, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -154,8 +176,11 @@ class Appointment(TenantModel):
         verbose_name = _("appointment")
         verbose_name_plural = _("appointments")
         ordering = ["starts_at", "id"]
-        constraints = [models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
-                                              name="appointment_ends_after_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="appointment_ends_after_start"
+            )
+        ]
         indexes = [
             models.Index(fields=["studio", "calendar", "starts_at"], name="appointment_calendar_start_idx"),
             models.Index(fields=["studio", "client", "starts_at"], name="appointment_client_start_idx"),

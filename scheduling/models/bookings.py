@@ -49,14 +49,19 @@ class PaymentKind(models.TextChoices):
 
 
 class Booking(TenantModel):
-    session = models.ForeignKey("scheduling.ClassSession", on_delete=models.PROTECT, related_name="bookings",
-                                verbose_name=_("class"))
-    client = models.ForeignKey("studio.Client", on_delete=models.PROTECT, related_name="class_bookings",
-                               verbose_name=_("client"))
-    status = models.CharField(_("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.BOOKED)
+    session = models.ForeignKey(
+        "scheduling.ClassSession", on_delete=models.PROTECT, related_name="bookings", verbose_name=_("class")
+    )
+    client = models.ForeignKey(
+        "studio.Client", on_delete=models.PROTECT, related_name="class_bookings", verbose_name=_("client")
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=BookingStatus.choices, default=BookingStatus.BOOKED
+    )
     booked_by_kind = models.CharField(_("booked by"), max_length=8, choices=BookedBy.choices)
-    booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                  related_name="+")
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     # The waitlist is served in this order (then by id).
     waitlisted_at = models.DateTimeField(null=True, blank=True)
@@ -65,8 +70,9 @@ class Booking(TenantModel):
     cancel_reason = models.CharField(max_length=20, choices=CancelReason.choices, blank=True)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_in_via = models.CharField(max_length=8, blank=True)  # "staff" or "kiosk"
-    payment_kind = models.CharField(_("paid with"), max_length=16, choices=PaymentKind.choices,
-                                    default=PaymentKind.COMPLIMENTARY)
+    payment_kind = models.CharField(
+        _("paid with"), max_length=16, choices=PaymentKind.choices, default=PaymentKind.COMPLIMENTARY
+    )
     payment_ref = models.CharField(max_length=64, blank=True)
 
     class Meta:
@@ -74,9 +80,11 @@ class Booking(TenantModel):
         verbose_name_plural = _("bookings")
         ordering = ["created_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["studio", "session", "client"],
-                                    condition=models.Q(status__in=[s.value for s in ACTIVE_STATUSES]),
-                                    name="one_active_booking_per_client_and_session"),
+            models.UniqueConstraint(
+                fields=["studio", "session", "client"],
+                condition=models.Q(status__in=[s.value for s in ACTIVE_STATUSES]),
+                name="one_active_booking_per_client_and_session",
+            ),
         ]
         indexes = [
             models.Index(fields=["studio", "session", "status"], name="booking_session_status_idx"),
@@ -94,6 +102,9 @@ class Booking(TenantModel):
     @property
     def status_badge(self) -> str:
         return {
-            BookingStatus.BOOKED: "", BookingStatus.CHECKED_IN: "ok", BookingStatus.WAITLISTED: "warn",
-            BookingStatus.NO_SHOW: "bad", BookingStatus.LATE_CANCELLED: "bad",
+            BookingStatus.BOOKED: "",
+            BookingStatus.CHECKED_IN: "ok",
+            BookingStatus.WAITLISTED: "warn",
+            BookingStatus.NO_SHOW: "bad",
+            BookingStatus.LATE_CANCELLED: "bad",
         }.get(self.status, "")

@@ -28,8 +28,13 @@ MAX_DURATION_MINUTES = 12 * 60
 CHECK_IN_OPENS_BEFORE = timedelta(minutes=60)
 
 WEEKDAYS = [
-    (0, _("Monday")), (1, _("Tuesday")), (2, _("Wednesday")), (3, _("Thursday")), (4, _("Friday")),
-    (5, _("Saturday")), (6, _("Sunday")),
+    (0, _("Monday")),
+    (1, _("Tuesday")),
+    (2, _("Wednesday")),
+    (3, _("Thursday")),
+    (4, _("Friday")),
+    (5, _("Saturday")),
+    (6, _("Sunday")),
 ]
 
 
@@ -39,14 +44,18 @@ class ClassTemplate(TenantModel):
     name = models.CharField(_("name"), max_length=120)
     description = models.TextField(_("description"), blank=True)
     default_duration_minutes = models.PositiveSmallIntegerField(
-        _("default duration (minutes)"), default=60,
+        _("default duration (minutes)"),
+        default=60,
         validators=[MinValueValidator(5), MaxValueValidator(MAX_DURATION_MINUTES)],
     )
-    capacity = models.PositiveIntegerField(_("capacity"), default=20,
-                                           validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)])
+    capacity = models.PositiveIntegerField(
+        _("capacity"), default=20, validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)]
+    )
     colour = models.CharField(_("colour"), max_length=7, default="#1f6f5c", validators=[hex_colour])
     online_allowed = models.BooleanField(
-        _("can be taught online"), default=False, help_text=_("Sessions may have an online link instead of a room.")
+        _("can be taught online"),
+        default=False,
+        help_text=_("Sessions may have an online link instead of a room."),
     )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -68,27 +77,51 @@ class ClassSeries(TenantModel):
     template reaches every future session of the series.
     """
 
-    template = models.ForeignKey(ClassTemplate, on_delete=models.PROTECT, related_name="series",
-                                 verbose_name=_("class template"))
-    weekdays = ArrayField(models.PositiveSmallIntegerField(choices=WEEKDAYS), verbose_name=_("days of the week"))
+    template = models.ForeignKey(
+        ClassTemplate, on_delete=models.PROTECT, related_name="series", verbose_name=_("class template")
+    )
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(choices=WEEKDAYS), verbose_name=_("days of the week")
+    )
     start_time = models.TimeField(_("start time"), help_text=_("Local time at the location."))
     duration_minutes = models.PositiveSmallIntegerField(
-        _("duration (minutes)"), null=True, blank=True,
+        _("duration (minutes)"),
+        null=True,
+        blank=True,
         validators=[MinValueValidator(5), MaxValueValidator(MAX_DURATION_MINUTES)],
         help_text=_("Leave empty to use the template's."),
     )
-    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True,
-                                           validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)],
-                                           help_text=_("Leave empty to use the template's."))
-    teacher = models.ForeignKey("studio.StaffMember", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("teacher"))
-    location = models.ForeignKey("studio.Location", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name=_("location"))
-    room = models.ForeignKey("studio.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                             verbose_name=_("room"))
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)],
+        help_text=_("Leave empty to use the template's."),
+    )
+    teacher = models.ForeignKey(
+        "studio.StaffMember", on_delete=models.PROTECT, related_name="+", verbose_name=_("teacher")
+    )
+    location = models.ForeignKey(
+        "studio.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
+    )
+    room = models.ForeignKey(
+        "studio.Room",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("room"),
+    )
     online_url = models.URLField(_("online link"), blank=True)
     starts_on = models.DateField(_("first date"))
-    ends_on = models.DateField(_("last date"), null=True, blank=True, help_text=_("Leave empty to keep it going."))
+    ends_on = models.DateField(
+        _("last date"), null=True, blank=True, help_text=_("Leave empty to keep it going.")
+    )
     weeks_ahead = models.PositiveSmallIntegerField(
         _("weeks to schedule ahead"), default=8, validators=[MinValueValidator(1), MaxValueValidator(52)]
     )
@@ -100,8 +133,10 @@ class ClassSeries(TenantModel):
         ordering = ["template__name", "start_time", "id"]
         indexes = [models.Index(fields=["studio", "template"], name="class_series_template_idx")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
-                                   name="class_series_dates_in_order"),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=models.F("starts_on")),
+                name="class_series_dates_in_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -148,26 +183,48 @@ class SessionStatus(models.TextChoices):
 class ClassSession(TenantModel):
     """One class on one date: what clients book and staff take attendance for."""
 
-    template = models.ForeignKey(ClassTemplate, on_delete=models.PROTECT, related_name="sessions",
-                                 verbose_name=_("class"))
-    series = models.ForeignKey(ClassSeries, on_delete=models.PROTECT, null=True, blank=True,
-                               related_name="sessions", verbose_name=_("series"))
+    template = models.ForeignKey(
+        ClassTemplate, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("class")
+    )
+    series = models.ForeignKey(
+        ClassSeries,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("series"),
+    )
     # The series date this session stands for, in the series' local time; it identifies the
     # occurrence even when the session is moved, so regeneration never duplicates it.
     occurrence_date = models.DateField(_("date"))
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
-    teacher = models.ForeignKey("studio.StaffMember", on_delete=models.PROTECT, related_name="+",
-                                verbose_name=_("teacher"))
-    location = models.ForeignKey("studio.Location", on_delete=models.PROTECT, null=True, blank=True,
-                                 related_name="+", verbose_name=_("location"))
-    room = models.ForeignKey("studio.Room", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                             verbose_name=_("room"))
+    teacher = models.ForeignKey(
+        "studio.StaffMember", on_delete=models.PROTECT, related_name="+", verbose_name=_("teacher")
+    )
+    location = models.ForeignKey(
+        "studio.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("location"),
+    )
+    room = models.ForeignKey(
+        "studio.Room",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("room"),
+    )
     online_url = models.URLField(_("online link"), blank=True)
-    capacity = models.PositiveIntegerField(_("capacity"),
-                                           validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)])
-    status = models.CharField(_("status"), max_length=12, choices=SessionStatus.choices,
-                              default=SessionStatus.SCHEDULED)
+    capacity = models.PositiveIntegerField(
+        _("capacity"), validators=[MinValueValidator(1), MaxValueValidator(MAX_CAPACITY)]
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_note = models.TextField(_("message to clients"), blank=True)
     # What staff changed on this session alone ("time", "teacher", "place", "capacity"): series
@@ -182,9 +239,14 @@ class ClassSession(TenantModel):
         verbose_name_plural = _("class sessions")
         ordering = ["starts_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["studio", "series", "occurrence_date"],
-                                    condition=models.Q(series__isnull=False), name="one_session_per_series_date"),
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"),
+            models.UniqueConstraint(
+                fields=["studio", "series", "occurrence_date"],
+                condition=models.Q(series__isnull=False),
+                name="one_session_per_series_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            ),
         ]
         indexes = [
             models.Index(fields=["studio", "starts_at"], name="session_studio_start_idx"),
@@ -222,8 +284,11 @@ class ClassSession(TenantModel):
 
     @property
     def place(self) -> str:
-        return place_label(self.location.name if self.location_id else "", self.room.name if self.room_id else "",
-                           self.online_url)
+        return place_label(
+            self.location.name if self.location_id else "",
+            self.room.name if self.room_id else "",
+            self.online_url,
+        )
 
 
 def place_label(location: str, room: str, online_url: str) -> str:

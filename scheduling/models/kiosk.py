@@ -29,13 +29,15 @@ def token_digest(token: str) -> str:
 class KioskSession(TenantModel):
     """A tablet opened as the self check-in kiosk of one location, until staff close it."""
 
-    location = models.ForeignKey("studio.Location", on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("location"))
+    location = models.ForeignKey(
+        "studio.Location", on_delete=models.PROTECT, related_name="+", verbose_name=_("location")
+    )
     token_digest = models.CharField(max_length=64)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     opened_at = models.DateTimeField(auto_now_add=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                                  related_name="+")
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -43,18 +43,31 @@ def client_can_book_for(*, booker: Client, client: Client) -> bool:
 
 def _lock_session(session: ClassSession) -> ClassSession:
     # Template and location come along for the audit entry's description (and nothing else is locked).
-    return (ClassSession.objects.select_for_update(of=("self",)).select_related("template", "location")
-            .get(pk=session.pk))
+    return (
+        ClassSession.objects.select_for_update(of=("self",))
+        .select_related("template", "location")
+        .get(pk=session.pk)
+    )
 
 
 def _occupied(session: ClassSession) -> int:
     return Booking.objects.filter(session=session, status__in=OCCUPYING_STATUSES).count()
 
 
-def booking_create(*, studio: Studio, actor: Actor, session: ClassSession, client: Client, booked_by: str,
-                   booker: Client | None = None, join_waitlist: bool = True, overbook: bool = False,
-                   payment_kind: str = PaymentKind.COMPLIMENTARY, payment_ref: str = "",
-                   now: datetime | None = None) -> Booking:
+def booking_create(
+    *,
+    studio: Studio,
+    actor: Actor,
+    session: ClassSession,
+    client: Client,
+    booked_by: str,
+    booker: Client | None = None,
+    join_waitlist: bool = True,
+    overbook: bool = False,
+    payment_kind: str = PaymentKind.COMPLIMENTARY,
+    payment_ref: str = "",
+    now: datetime | None = None,
+) -> Booking:
     """Book `client` into `session`, or add them to its waitlist when it is full.
 
     Clients book until the class starts, for themselves or a dependant (`booker` is the client
@@ -65,7 +78,11 @@ def booking_create(*, studio: Studio, actor: Actor, session: ClassSession, clien
     Raises BookingError with the reason when the booking is refused.
     """
     now = now or timezone.now()
-    if booked_by == BookedBy.CLIENT and booker is not None and not client_can_book_for(booker=booker, client=client):
+    if (
+        booked_by == BookedBy.CLIENT
+        and booker is not None
+        and not client_can_book_for(booker=booker, client=client)
+    ):
         raise BookingError(_("You can book only for yourself and your dependants."))
     if overbook and booked_by != BookedBy.STAFF:
         raise BookingError(_("Only staff can book past a class's capacity."))
@@ -87,16 +104,35 @@ def booking_create(*, studio: Studio, actor: Actor, session: ClassSession, clien
         started = now >= session.starts_at
         if not has_room and (not join_waitlist or started):
             if started:
-                raise BookingError(_("This class is full and has started, so its waitlist is closed. Staff who "
-                                     "may overbook can still add the client."))
+                raise BookingError(
+                    _(
+                        "This class is full and has started, so its waitlist is closed. Staff who "
+                        "may overbook can still add the client."
+                    )
+                )
             raise BookingError(_("This class is full."))
-        refusal = booking_checks_run(BookingAttempt(studio=studio, session=session, client=client,
-                                                    booked_by=booked_by, booker=booker, waitlist=not has_room,
-                                                    now=now))
+        refusal = booking_checks_run(
+            BookingAttempt(
+                studio=studio,
+                session=session,
+                client=client,
+                booked_by=booked_by,
+                booker=booker,
+                waitlist=not has_room,
+                now=now,
+            )
+        )
         if refusal:
             raise BookingError(refusal)
-        booking = Booking(studio=studio, session=session, client=client, booked_by_kind=booked_by,
-                          booked_by=actor.user, payment_kind=payment_kind, payment_ref=payment_ref)
+        booking = Booking(
+            studio=studio,
+            session=session,
+            client=client,
+            booked_by_kind=booked_by,
+            booked_by=actor.user,
+            payment_kind=payment_kind,
+            payment_ref=payment_ref,
+        )
         if has_room:
             booking.status = BookingStatus.BOOKED
         else:
@@ -106,7 +142,9 @@ def booking_create(*, studio: Studio, actor: Actor, session: ClassSession, clien
         changes = {"session": session.pk, "by": booked_by}
         if overbook and _occupied(session) > session.capacity:
             changes["overbooked"] = True
-        audit_record(studio=studio, actor=actor, action=f"booking.{booking.status}", obj=booking, changes=changes)
+        audit_record(
+            studio=studio, actor=actor, action=f"booking.{booking.status}", obj=booking, changes=changes
+        )
         notify_booking(booking, "confirmed" if booking.status == BookingStatus.BOOKED else "waitlisted")
     return booking
 
@@ -122,8 +160,11 @@ def waitlist_promote(*, session: ClassSession, now: datetime) -> list[Booking]:
     free = session.capacity - _occupied(session)
     if free <= 0:
         return []
-    promoted = list(Booking.objects.select_for_update().filter(session=session, status=BookingStatus.WAITLISTED)
-                    .order_by("waitlisted_at", "id")[:free])
+    promoted = list(
+        Booking.objects.select_for_update()
+        .filter(session=session, status=BookingStatus.WAITLISTED)
+        .order_by("waitlisted_at", "id")[:free]
+    )
     for booking in promoted:
         booking.status = BookingStatus.BOOKED
         booking.promoted_at = now
@@ -132,8 +173,15 @@ def waitlist_promote(*, session: ClassSession, now: datetime) -> list[Booking]:
     return promoted
 
 
-def booking_cancel(*, studio: Studio, actor: Actor, booking: Booking, by_staff: bool,
-                   waive_late_cancel: bool = False, now: datetime | None = None) -> Booking:
+def booking_cancel(
+    *,
+    studio: Studio,
+    actor: Actor,
+    booking: Booking,
+    by_staff: bool,
+    waive_late_cancel: bool = False,
+    now: datetime | None = None,
+) -> Booking:
     """Cancel a booking or leave the waitlist; the freed spot goes to the first waitlisted client.
 
     Inside the studio's late-cancellation window a booked client's cancel is recorded as a
@@ -145,11 +193,14 @@ def booking_cancel(*, studio: Studio, actor: Actor, booking: Booking, by_staff: 
         session = _lock_session(booking.session)
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status not in (BookingStatus.BOOKED, BookingStatus.WAITLISTED):
-            raise BookingError(_("This booking cannot be cancelled any more: it is %(status)s.")
-                               % {"status": booking.get_status_display().lower()})
+            raise BookingError(
+                _("This booking cannot be cancelled any more: it is %(status)s.")
+                % {"status": booking.get_status_display().lower()}
+            )
         if not by_staff and now >= session.starts_at:
-            raise BookingError(_("The class has started, so it can no longer be cancelled online; ask the "
-                                 "studio."))
+            raise BookingError(
+                _("The class has started, so it can no longer be cancelled online; ask the studio.")
+            )
         held_a_spot = booking.status == BookingStatus.BOOKED
         window = timedelta(minutes=studio.late_cancel_window_minutes)
         late = held_a_spot and not waive_late_cancel and now > session.starts_at - window
@@ -158,11 +209,20 @@ def booking_cancel(*, studio: Studio, actor: Actor, booking: Booking, by_staff: 
         booking.cancel_reason = CancelReason.STAFF if by_staff else CancelReason.CLIENT
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
         by = "staff" if by_staff else "client"
-        audit_record(studio=studio, actor=actor, action=f"booking.{booking.status}", obj=booking,
-                     changes={"session": session.pk, "by": by})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action=f"booking.{booking.status}",
+            obj=booking,
+            changes={"session": session.pk, "by": by},
+        )
         notify_booking(booking, "cancelled")
-        ids = {"studio_id": studio.pk, "booking_id": booking.pk, "session_id": session.pk,
-               "client_id": booking.client_id}
+        ids = {
+            "studio_id": studio.pk,
+            "booking_id": booking.pk,
+            "session_id": session.pk,
+            "client_id": booking.client_id,
+        }
         send_event(signals.booking_cancelled, Booking, **ids, late=late, by=by)
         if late:
             send_event(signals.booking_late_cancelled, Booking, **ids, by=by)
@@ -172,8 +232,12 @@ def booking_cancel(*, studio: Studio, actor: Actor, booking: Booking, by_staff: 
 
 
 def _event_ids(booking: Booking) -> dict:
-    return {"studio_id": booking.studio_id, "booking_id": booking.pk, "session_id": booking.session_id,
-            "client_id": booking.client_id}
+    return {
+        "studio_id": booking.studio_id,
+        "booking_id": booking.pk,
+        "session_id": booking.session_id,
+        "client_id": booking.client_id,
+    }
 
 
 def _check_attendance_window(session: ClassSession, status: str, now: datetime) -> None:
@@ -182,15 +246,20 @@ def _check_attendance_window(session: ClassSession, status: str, now: datetime) 
     if session.is_cancelled:
         raise BookingError(_("This class is cancelled."))
     if status == BookingStatus.CHECKED_IN and now < session.check_in_opens_at:
-        raise BookingError(_("Check-in opens one hour before the class, on %(when)s.")
-                           % {"when": local_when_label(session.check_in_opens_at, session.time_zone)})
+        raise BookingError(
+            _("Check-in opens one hour before the class, on %(when)s.")
+            % {"when": local_when_label(session.check_in_opens_at, session.time_zone)}
+        )
     if status == BookingStatus.NO_SHOW and now < session.starts_at:
-        raise BookingError(_("A client can be marked absent once the class has started, on %(when)s.")
-                           % {"when": local_when_label(session.starts_at, session.time_zone)})
+        raise BookingError(
+            _("A client can be marked absent once the class has started, on %(when)s.")
+            % {"when": local_when_label(session.starts_at, session.time_zone)}
+        )
 
 
-def booking_check_in(*, studio: Studio, actor: Actor, booking: Booking, via: str = "staff",
-                     now: datetime | None = None) -> Booking:
+def booking_check_in(
+    *, studio: Studio, actor: Actor, booking: Booking, via: str = "staff", now: datetime | None = None
+) -> Booking:
     """Mark a booked client present (from the roster, or by the client at the kiosk).
 
     From an hour before the start; at the kiosk only until the class ends, on the roster also
@@ -198,14 +267,18 @@ def booking_check_in(*, studio: Studio, actor: Actor, booking: Booking, via: str
     """
     now = now or timezone.now()
     with transaction.atomic():
-        booking = (Booking.objects.select_for_update(of=("self",)).select_related("session", "session__location",
-                                                                                  "session__studio")
-                   .get(pk=booking.pk))
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("session", "session__location", "session__studio")
+            .get(pk=booking.pk)
+        )
         if booking.status == BookingStatus.CHECKED_IN:
             return booking
         if booking.status not in (BookingStatus.BOOKED, BookingStatus.NO_SHOW):
-            raise BookingError(_("Only booked clients can be checked in; this booking is %(status)s.")
-                               % {"status": booking.get_status_display().lower()})
+            raise BookingError(
+                _("Only booked clients can be checked in; this booking is %(status)s.")
+                % {"status": booking.get_status_display().lower()}
+            )
         _check_attendance_window(booking.session, BookingStatus.CHECKED_IN, now)
         if via == "kiosk" and now > booking.session.ends_at:
             raise BookingError(_("This class has ended; ask the front desk."))
@@ -214,15 +287,23 @@ def booking_check_in(*, studio: Studio, actor: Actor, booking: Booking, via: str
         booking.checked_in_at = now
         booking.checked_in_via = via
         booking.save(update_fields=["status", "checked_in_at", "checked_in_via"])
-        audit_record(studio=studio, actor=actor, action="booking.checked_in", obj=booking,
-                     changes={"via": via, "status": [old, booking.status]})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="booking.checked_in",
+            obj=booking,
+            changes={"via": via, "status": [old, booking.status]},
+        )
         if old == BookingStatus.NO_SHOW:
-            send_event(signals.attendance_corrected, Booking, **_event_ids(booking), old=old, new=booking.status)
+            send_event(
+                signals.attendance_corrected, Booking, **_event_ids(booking), old=old, new=booking.status
+            )
     return booking
 
 
-def booking_set_attendance(*, studio: Studio, actor: Actor, booking: Booking, status: str,
-                           now: datetime | None = None) -> Booking:
+def booking_set_attendance(
+    *, studio: Studio, actor: Actor, booking: Booking, status: str, now: datetime | None = None
+) -> Booking:
     """Staff take or correct attendance: present, absent (no-show), or back to simply booked.
 
     Every change away from a recorded attendance (present or absent) is a correction, sent as
@@ -236,12 +317,16 @@ def booking_set_attendance(*, studio: Studio, actor: Actor, booking: Booking, st
     if status not in (BookingStatus.BOOKED, BookingStatus.NO_SHOW):
         raise BookingError(_("Choose present, absent or booked."))
     with transaction.atomic():
-        booking = (Booking.objects.select_for_update(of=("self",)).select_related("session", "session__location",
-                                                                                  "session__studio")
-                   .get(pk=booking.pk))
+        booking = (
+            Booking.objects.select_for_update(of=("self",))
+            .select_related("session", "session__location", "session__studio")
+            .get(pk=booking.pk)
+        )
         if booking.status not in OCCUPYING_STATUSES:
-            raise BookingError(_("This booking is not in the class any more (it is %(status)s).")
-                               % {"status": booking.get_status_display().lower()})
+            raise BookingError(
+                _("This booking is not in the class any more (it is %(status)s).")
+                % {"status": booking.get_status_display().lower()}
+            )
         if booking.status == status:
             return booking
         _check_attendance_window(booking.session, status, now)
@@ -252,8 +337,13 @@ def booking_set_attendance(*, studio: Studio, actor: Actor, booking: Booking, st
         booking.checked_in_at = None
         booking.checked_in_via = ""
         booking.save(update_fields=["status", "checked_in_at", "checked_in_via"])
-        audit_record(studio=studio, actor=actor, action="booking.attendance_changed", obj=booking,
-                     changes={"status": [old, status]})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="booking.attendance_changed",
+            obj=booking,
+            changes={"status": [old, status]},
+        )
         if old in (BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW):
             send_event(signals.attendance_corrected, Booking, **_event_ids(booking), old=old, new=status)
         if status == BookingStatus.NO_SHOW:
@@ -270,27 +360,66 @@ def attendance_mark_no_shows(*, studio: Studio, now: datetime | None = None) -> 
     """
     now = now or timezone.now()
     with transaction.atomic():
-        due = list(Booking.objects.select_for_update(of=("self",)).filter(
-            studio=studio, status=BookingStatus.BOOKED, session__ends_at__lte=now,
-        ).order_by("id").values_list("id", "session_id", "client_id"))
+        due = list(
+            Booking.objects.select_for_update(of=("self",))
+            .filter(
+                studio=studio,
+                status=BookingStatus.BOOKED,
+                session__ends_at__lte=now,
+            )
+            .order_by("id")
+            .values_list("id", "session_id", "client_id")
+        )
         Booking.objects.filter(pk__in=[row[0] for row in due]).update(status=BookingStatus.NO_SHOW)
-        Booking.objects.filter(studio=studio, status=BookingStatus.WAITLISTED, session__ends_at__lte=now).update(
-            status=BookingStatus.CANCELLED, cancelled_at=now, cancel_reason=CancelReason.WAITLIST_EXPIRED)
-        missed = list(Appointment.objects.select_for_update().filter(
-            studio=studio, status=AppointmentStatus.BOOKED, ends_at__lte=now).order_by("id")
-            .values_list("id", "client_id"))
+        Booking.objects.filter(
+            studio=studio, status=BookingStatus.WAITLISTED, session__ends_at__lte=now
+        ).update(
+            status=BookingStatus.CANCELLED, cancelled_at=now, cancel_reason=CancelReason.WAITLIST_EXPIRED
+        )
+        missed = list(
+            Appointment.objects.select_for_update()
+            .filter(studio=studio, status=AppointmentStatus.BOOKED, ends_at__lte=now)
+            .order_by("id")
+            .values_list("id", "client_id")
+        )
         Appointment.objects.filter(pk__in=[row[0] for row in missed]).update(status=AppointmentStatus.NO_SHOW)
-        taught = list(ClassSession.objects.select_for_update(of=("self",)).filter(
-            studio=studio, status=SessionStatus.SCHEDULED, ends_at__lte=now, taught_reported_at__isnull=True,
-        ).order_by("id").values_list("id", "teacher_id", "starts_at", "ends_at"))
+        taught = list(
+            ClassSession.objects.select_for_update(of=("self",))
+            .filter(
+                studio=studio,
+                status=SessionStatus.SCHEDULED,
+                ends_at__lte=now,
+                taught_reported_at__isnull=True,
+            )
+            .order_by("id")
+            .values_list("id", "teacher_id", "starts_at", "ends_at")
+        )
         ClassSession.objects.filter(pk__in=[row[0] for row in taught]).update(taught_reported_at=now)
         for booking_id, session_id, client_id in due:
-            send_event(signals.booking_no_show, Booking, studio_id=studio.pk, booking_id=booking_id,
-                       session_id=session_id, client_id=client_id)
+            send_event(
+                signals.booking_no_show,
+                Booking,
+                studio_id=studio.pk,
+                booking_id=booking_id,
+                session_id=session_id,
+                client_id=client_id,
+            )
         for appointment_id, client_id in missed:
-            send_event(signals.appointment_no_show, Appointment, studio_id=studio.pk, appointment_id=appointment_id,
-                       client_id=client_id)
+            send_event(
+                signals.appointment_no_show,
+                Appointment,
+                studio_id=studio.pk,
+                appointment_id=appointment_id,
+                client_id=client_id,
+            )
         for session_id, teacher_id, starts_at, ends_at in taught:
-            send_event(signals.session_taught, ClassSession, studio_id=studio.pk, session_id=session_id,
-                       teacher_id=teacher_id, starts_at=starts_at, ends_at=ends_at)
+            send_event(
+                signals.session_taught,
+                ClassSession,
+                studio_id=studio.pk,
+                session_id=session_id,
+                teacher_id=teacher_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+            )
     return len(due) + len(missed)

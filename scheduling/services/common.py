@@ -17,8 +17,14 @@ from studio.tasking import enqueue_by_name
 logger = logging.getLogger(__name__)
 
 
-__all__ = ["BookingError", "local_date_label", "local_when_label", "notify_appointment", "notify_booking",
-           "send_event"]
+__all__ = [
+    "BookingError",
+    "local_date_label",
+    "local_when_label",
+    "notify_appointment",
+    "notify_booking",
+    "send_event",
+]
 
 
 class BookingError(ValidationError):
@@ -46,7 +52,11 @@ def send_event(signal, sender, **kwargs) -> None:
     def send() -> None:
         for receiver, result in signal.send_robust(sender=sender, **kwargs):
             if isinstance(result, Exception):
-                logger.error("Receiver %r of a scheduling event failed: %s", receiver, result,
-                             exc_info=(type(result), result, result.__traceback__))
+                logger.error(
+                    "Receiver %r of a scheduling event failed: %s",
+                    receiver,
+                    result,
+                    exc_info=(type(result), result, result.__traceback__),
+                )
 
     transaction.on_commit(send, robust=True)

@@ -22,10 +22,12 @@ def kiosk_open(*, studio: Studio, actor: Actor, location: Location) -> tuple[Kio
     """Turn this device into the kiosk of `location`. Returns the kiosk and the token for its cookie."""
     token, digest = new_token()
     with transaction.atomic():
-        kiosk = KioskSession.objects.create(studio=studio, location=location, token_digest=digest,
-                                            opened_by=actor.user)
-        audit_record(studio=studio, actor=actor, action="kiosk.opened", obj=kiosk,
-                     changes={"location": location.name})
+        kiosk = KioskSession.objects.create(
+            studio=studio, location=location, token_digest=digest, opened_by=actor.user
+        )
+        audit_record(
+            studio=studio, actor=actor, action="kiosk.opened", obj=kiosk, changes={"location": location.name}
+        )
     return kiosk, token
 
 
@@ -39,8 +41,9 @@ def kiosk_close(*, studio: Studio, actor: Actor, kiosk: KioskSession) -> KioskSe
     return kiosk
 
 
-def kiosk_check_in(*, studio: Studio, kiosk: KioskSession, booking: Booking,
-                   now: datetime | None = None) -> Booking:
+def kiosk_check_in(
+    *, studio: Studio, kiosk: KioskSession, booking: Booking, now: datetime | None = None
+) -> Booking:
     """A client taps their name: only bookings of this kiosk's location, while check-in is open."""
     if booking.session.location_id != kiosk.location_id:
         raise BookingError(_("This class is not at this location."))

@@ -13,6 +13,7 @@ register = template.Library()
 # The week pages show hundreds of cards: each is built here in one call rather than from a dozen
 # template nodes, which is most of what keeps a 300-class week within the page-time budget.
 
+
 @register.simple_tag
 def staff_card(card, base_url: str, end_label: str = ""):
     """One class on the staff calendar (week or day view)."""
@@ -25,8 +26,17 @@ def staff_card(card, base_url: str, end_label: str = ""):
     return format_html(
         '<a class="session{}" style="--c:{}" href="{}{}/"><span class="time">{}{}</span> <strong>{}</strong>'
         '<span class="meta">{} · {}</span><span class="count">{}</span></a>',
-        " cancelled" if card.is_cancelled else "", card.colour, base_url, card.pk, time_label, zone_note(card),
-        card.name, card.teacher, card.place, count)
+        " cancelled" if card.is_cancelled else "",
+        card.colour,
+        base_url,
+        card.pk,
+        time_label,
+        zone_note(card),
+        card.name,
+        card.teacher,
+        card.place,
+        count,
+    )
 
 
 def zone_note(card) -> str:
@@ -40,8 +50,15 @@ def public_card_state(card, now) -> str:
     """The right-hand state of a class on the public week: cancelled, your bookings, spots left."""
     if card.is_cancelled:
         return format_html('<span class="badge bad">{}</span>', gettext("Cancelled"))
-    parts = [format_html('<span class="badge {}">{}: {}</span> ', b.status_badge or "ok", b.client.first_name,
-                         b.get_status_display()) for b in card.my_bookings]
+    parts = [
+        format_html(
+            '<span class="badge {}">{}: {}</span> ',
+            b.status_badge or "ok",
+            b.client.first_name,
+            b.get_status_display(),
+        )
+        for b in card.my_bookings
+    ]
     if card.ends_at <= now:
         parts.append(format_html('<span class="muted">{}</span>', gettext("Ended")))
     elif card.starts_at <= now:
@@ -60,10 +77,17 @@ def public_card(card, base_url: str, now):
     return format_html(
         '<li class="public-session{}" style="--c:{}"><span class="time">{}{}</span><span class="what">'
         '<a href="{}{}/">{}</a><small>{} · {}</small></span><span class="state">{}</span></li>',
-        " cancelled" if card.is_cancelled else "", card.colour, card.start_label, zone_note(card), base_url, card.pk,
-        card.name, card.teacher, card.place, public_card_state(card, now))
-
-
+        " cancelled" if card.is_cancelled else "",
+        card.colour,
+        card.start_label,
+        zone_note(card),
+        base_url,
+        card.pk,
+        card.name,
+        card.teacher,
+        card.place,
+        public_card_state(card, now),
+    )
 
 
 @register.filter

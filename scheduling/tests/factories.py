@@ -66,7 +66,9 @@ class ClassSessionFactory(UnscopedFactory):
     location = factory.SubFactory(LocationFactory, studio=factory.SelfAttribute("..template.studio"))
     room = None
     teacher = factory.LazyAttribute(lambda o: StaffFactory(studio=o.template.studio, kind=RoleKind.TEACHER))
-    starts_at = factory.LazyAttribute(lambda o: (timezone.now() + o.starts_in).replace(second=0, microsecond=0))
+    starts_at = factory.LazyAttribute(
+        lambda o: (timezone.now() + o.starts_in).replace(second=0, microsecond=0)
+    )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=1))
     occurrence_date = factory.LazyAttribute(lambda o: o.starts_at.date())
     capacity = factory.SelfAttribute("template.capacity")
@@ -125,7 +127,9 @@ class AppointmentFactory(UnscopedFactory):
     studio = factory.SelfAttribute("calendar.studio")
     service = factory.SubFactory(AppointmentServiceFactory, studio=factory.SelfAttribute("..calendar.studio"))
     client = factory.SubFactory(ClientFactory, studio=factory.SelfAttribute("..calendar.studio"))
-    starts_at = factory.LazyFunction(lambda: (timezone.now() + dt.timedelta(days=2)).replace(second=0, microsecond=0))
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + dt.timedelta(days=2)).replace(second=0, microsecond=0)
+    )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(minutes=o.service.duration_minutes))
     booked_by_kind = BookedBy.STAFF
     currency = "CAD"

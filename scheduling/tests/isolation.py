@@ -33,11 +33,17 @@ def _session(studio):
 
 
 def _booking(studio):
-    return {"pk": BookingFactory(session=ClassSessionFactory(template=ClassTemplateFactory(studio=studio))).pk}
+    return {
+        "pk": BookingFactory(session=ClassSessionFactory(template=ClassTemplateFactory(studio=studio))).pk
+    }
 
 
 def _appointment(studio):
-    return {"pk": AppointmentFactory(calendar=AppointmentCalendarFactory(location=LocationFactory(studio=studio))).pk}
+    return {
+        "pk": AppointmentFactory(
+            calendar=AppointmentCalendarFactory(location=LocationFactory(studio=studio))
+        ).pk
+    }
 
 
 def _service(studio):
@@ -49,20 +55,28 @@ def _calendar(studio):
 
 
 def _availability(studio):
-    return {"pk": AvailabilityFactory(calendar=AppointmentCalendarFactory(location=LocationFactory(studio=studio))).pk}
+    return {
+        "pk": AvailabilityFactory(
+            calendar=AppointmentCalendarFactory(location=LocationFactory(studio=studio))
+        ).pk
+    }
 
 
 def _exception(studio):
     calendar = AppointmentCalendarFactory(location=LocationFactory(studio=studio))
     with scopes_disabled():
-        return {"pk": AvailabilityException.objects.create(studio=studio, calendar=calendar,
-                                                           date=dt.date(2030, 1, 1)).pk}
+        return {
+            "pk": AvailabilityException.objects.create(
+                studio=studio, calendar=calendar, date=dt.date(2030, 1, 1)
+            ).pk
+        }
 
 
 def _feed(studio):
     with scopes_disabled():
-        feed = CalendarFeed.objects.create(studio=studio, client=ClientFactory(studio=studio),
-                                           token=f"feed-{studio.slug}")
+        feed = CalendarFeed.objects.create(
+            studio=studio, client=ClientFactory(studio=studio), token=f"feed-{studio.slug}"
+        )
     return {"token": feed.token}
 
 

@@ -26,20 +26,24 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def session(studio, other_studio):
-    return ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Pilates mat", capacity=2),
-                               starts_in=dt.timedelta(days=2))
+    return ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="Pilates mat", capacity=2),
+        starts_in=dt.timedelta(days=2),
+    )
 
 
 def book(studio, session, client, *, by=BookedBy.STAFF, booker=None, now=None):
     with scope(studio=studio):
-        return services.booking_create(studio=studio, actor=SYSTEM, session=session, client=client, booked_by=by,
-                                       booker=booker, now=now)
+        return services.booking_create(
+            studio=studio, actor=SYSTEM, session=session, client=client, booked_by=by, booker=booker, now=now
+        )
 
 
 def cancel(studio, booking, *, by_staff=False, now=None, waive=False):
     with scope(studio=studio):
-        return services.booking_cancel(studio=studio, actor=SYSTEM, booking=booking, by_staff=by_staff, now=now,
-                                       waive_late_cancel=waive)
+        return services.booking_cancel(
+            studio=studio, actor=SYSTEM, booking=booking, by_staff=by_staff, now=now, waive_late_cancel=waive
+        )
 
 
 def status_of(booking):
@@ -60,10 +64,14 @@ def test_same_client_cannot_book_twice(studio, session, a_client):
         book(studio, session, a_client)
 
 
-def test_cancellation_promotes_the_first_in_line_and_emails_them(studio, session, django_capture_on_commit_callbacks):
+def test_cancellation_promotes_the_first_in_line_and_emails_them(
+    studio, session, django_capture_on_commit_callbacks
+):
     first, second = ClientFactory(studio=studio), ClientFactory(studio=studio)
-    waiting = [ClientFactory(studio=studio, language=lang, email=f"w{i}@example.test")
-               for i, lang in enumerate(["fr", "en", "fr"])]
+    waiting = [
+        ClientFactory(studio=studio, language=lang, email=f"w{i}@example.test")
+        for i, lang in enumerate(["fr", "en", "fr"])
+    ]
     a = book(studio, session, first)
     book(studio, session, second)
     queue = [book(studio, session, c) for c in waiting]
@@ -112,8 +120,9 @@ def test_no_promotion_into_a_cancelled_session(studio, session):
 
 
 def test_no_promotion_into_a_session_that_has_started(studio):
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, capacity=1),
-                                  starts_in=dt.timedelta(minutes=-10))
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, capacity=1), starts_in=dt.timedelta(minutes=-10)
+    )
     a = BookingFactory(session=session)
     waiting = BookingFactory(session=session, status=BookingStatus.WAITLISTED, waitlisted_at=timezone.now())
     cancel(studio, a, by_staff=True)
@@ -122,8 +131,9 @@ def test_no_promotion_into_a_session_that_has_started(studio):
 
 def test_late_cancel_inside_the_studios_window(studio, session, a_client, django_capture_on_commit_callbacks):
     received = []
-    signals.booking_late_cancelled.connect(lambda sender, booking_id, **kw: received.append(booking_id), weak=False,
-                                           dispatch_uid="test-late")
+    signals.booking_late_cancelled.connect(
+        lambda sender, booking_id, **kw: received.append(booking_id), weak=False, dispatch_uid="test-late"
+    )
     try:
         studio.late_cancel_window_minutes = 120
         studio.save()
@@ -132,7 +142,9 @@ def test_late_cancel_inside_the_studios_window(studio, session, a_client, django
         assert cancelled.status == BookingStatus.CANCELLED
         late = book(studio, session, a_client, now=session.starts_at - dt.timedelta(hours=3))
         with pytest.raises(BookingError):
-            cancel(studio, late, now=session.starts_at + dt.timedelta(minutes=1))  # clients: not after the start
+            cancel(
+                studio, late, now=session.starts_at + dt.timedelta(minutes=1)
+            )  # clients: not after the start
         with django_capture_on_commit_callbacks(execute=True):
             result = cancel(studio, late, now=session.starts_at - dt.timedelta(minutes=30))
         assert result.status == BookingStatus.LATE_CANCELLED
@@ -144,12 +156,16 @@ def test_late_cancel_inside_the_studios_window(studio, session, a_client, django
 
 def test_staff_can_waive_a_late_cancel(studio, session, a_client):
     booking = book(studio, session, a_client)
-    result = cancel(studio, booking, by_staff=True, waive=True, now=session.starts_at - dt.timedelta(minutes=5))
+    result = cancel(
+        studio, booking, by_staff=True, waive=True, now=session.starts_at - dt.timedelta(minutes=5)
+    )
     assert result.status == BookingStatus.CANCELLED
 
 
 def test_clients_book_for_dependants_only(studio, session):
-    link = FamilyLinkFactory(guardian=ClientFactory(studio=studio), dependant=ClientFactory(studio=studio, email=""))
+    link = FamilyLinkFactory(
+        guardian=ClientFactory(studio=studio), dependant=ClientFactory(studio=studio, email="")
+    )
     stranger = ClientFactory(studio=studio)
     booking = book(studio, session, link.dependant, by=BookedBy.CLIENT, booker=link.guardian)
     assert booking.status == BookingStatus.BOOKED
@@ -157,8 +173,9 @@ def test_clients_book_for_dependants_only(studio, session):
         book(studio, session, stranger, by=BookedBy.CLIENT, booker=link.guardian)
 
 
-def test_a_dependant_without_email_is_written_to_through_the_guardian(studio, session,
-                                                                    django_capture_on_commit_callbacks):
+def test_a_dependant_without_email_is_written_to_through_the_guardian(
+    studio, session, django_capture_on_commit_callbacks
+):
     guardian = ClientFactory(studio=studio, email="parent@example.test", language="fr")
     child = ClientFactory(studio=studio, email="", first_name="Ben")
     FamilyLinkFactory(guardian=guardian, dependant=child)
@@ -169,7 +186,9 @@ def test_a_dependant_without_email_is_written_to_through_the_guardian(studio, se
 
 
 def test_clients_cannot_book_after_the_start_but_staff_can_until_the_end(studio, a_client):
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio), starts_in=dt.timedelta(minutes=-5))
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio), starts_in=dt.timedelta(minutes=-5)
+    )
     with pytest.raises(BookingError):
         book(studio, session, a_client, by=BookedBy.CLIENT, booker=a_client)
     assert book(studio, session, a_client).status == BookingStatus.BOOKED
@@ -181,42 +200,61 @@ def test_check_in_and_attendance_corrections(studio, session, a_client):
     with scope(studio=studio):
         checked = services.booking_check_in(studio=studio, actor=SYSTEM, booking=booking, now=during)
         assert checked.status == BookingStatus.CHECKED_IN and checked.checked_in_via == "staff"
-        back = services.booking_set_attendance(studio=studio, actor=SYSTEM, booking=booking, status="booked",
-                                               now=during)
+        back = services.booking_set_attendance(
+            studio=studio, actor=SYSTEM, booking=booking, status="booked", now=during
+        )
         assert back.status == BookingStatus.BOOKED and back.checked_in_at is None
-        absent = services.booking_set_attendance(studio=studio, actor=SYSTEM, booking=booking, status="no_show",
-                                                 now=during)
+        absent = services.booking_set_attendance(
+            studio=studio, actor=SYSTEM, booking=booking, status="no_show", now=during
+        )
         assert absent.status == BookingStatus.NO_SHOW
-        again = services.booking_set_attendance(studio=studio, actor=SYSTEM, booking=booking, status="checked_in",
-                                                now=during)
+        again = services.booking_set_attendance(
+            studio=studio, actor=SYSTEM, booking=booking, status="checked_in", now=during
+        )
         assert again.status == BookingStatus.CHECKED_IN
 
 
 def test_kiosk_check_in_only_while_open(studio, a_client):
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio), starts_in=dt.timedelta(hours=3))
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio), starts_in=dt.timedelta(hours=3)
+    )
     booking = BookingFactory(session=session, client=a_client)
     with scope(studio=studio):
         with pytest.raises(BookingError):
             services.booking_check_in(studio=studio, actor=SYSTEM, booking=booking, via="kiosk")
-        ok = services.booking_check_in(studio=studio, actor=SYSTEM, booking=booking, via="kiosk",
-                                       now=session.starts_at - dt.timedelta(minutes=20))
+        ok = services.booking_check_in(
+            studio=studio,
+            actor=SYSTEM,
+            booking=booking,
+            via="kiosk",
+            now=session.starts_at - dt.timedelta(minutes=20),
+        )
     assert ok.status == BookingStatus.CHECKED_IN
 
 
 def test_no_show_task_marks_ended_sessions_once(studio, other_studio, django_capture_on_commit_callbacks):
-    ended = ClassSessionFactory(template=ClassTemplateFactory(studio=studio), starts_in=dt.timedelta(hours=-2))
-    running = ClassSessionFactory(template=ClassTemplateFactory(studio=studio), starts_in=dt.timedelta(minutes=-30))
+    ended = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio), starts_in=dt.timedelta(hours=-2)
+    )
+    running = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio), starts_in=dt.timedelta(minutes=-30)
+    )
     missed = BookingFactory(session=ended)
     came = BookingFactory(session=ended, status=BookingStatus.CHECKED_IN)
     waiting = BookingFactory(session=ended, status=BookingStatus.WAITLISTED, waitlisted_at=timezone.now())
     current = BookingFactory(session=running)
-    other = BookingFactory(session=ClassSessionFactory(template=ClassTemplateFactory(studio=other_studio),
-                                                       starts_in=dt.timedelta(hours=-3)))
-    appointment = AppointmentFactory(calendar__location__studio=studio,
-                                     starts_at=timezone.now() - dt.timedelta(hours=3))
+    other = BookingFactory(
+        session=ClassSessionFactory(
+            template=ClassTemplateFactory(studio=other_studio), starts_in=dt.timedelta(hours=-3)
+        )
+    )
+    appointment = AppointmentFactory(
+        calendar__location__studio=studio, starts_at=timezone.now() - dt.timedelta(hours=3)
+    )
     received = []
-    signals.booking_no_show.connect(lambda sender, booking_id, **kw: received.append(booking_id), weak=False,
-                                    dispatch_uid="test-no-show")
+    signals.booking_no_show.connect(
+        lambda sender, booking_id, **kw: received.append(booking_id), weak=False, dispatch_uid="test-no-show"
+    )
     try:
         with django_capture_on_commit_callbacks(execute=True):
             assert tasks.mark_no_shows(studio.pk) == 2
@@ -226,7 +264,12 @@ def test_no_show_task_marks_ended_sessions_once(studio, other_studio, django_cap
         signals.booking_no_show.disconnect(dispatch_uid="test-no-show")
     assert received == [missed.pk]
     assert [status_of(b) for b in (missed, came, waiting, current, other)] == [
-        "no_show", "checked_in", "cancelled", "booked", "booked"]
+        "no_show",
+        "checked_in",
+        "cancelled",
+        "booked",
+        "booked",
+    ]
     with scopes_disabled():
         appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.NO_SHOW

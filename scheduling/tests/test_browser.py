@@ -19,8 +19,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def client_with_login(studio, first_name, last_name, email, language="en"):
     user = UserFactory(email=email, language=language)
-    return ClientFactory(studio=studio, first_name=first_name, last_name=last_name, email=email, user=user,
-                         language=language)
+    return ClientFactory(
+        studio=studio, first_name=first_name, last_name=last_name, email=email, user=user, language=language
+    )
 
 
 def log_in_client(page, studio, email):
@@ -31,8 +32,9 @@ def log_in_client(page, studio, email):
     page.wait_for_url(f"**/{studio.slug}/account/")
 
 
-def test_staff_create_a_template_and_a_weekly_series_and_see_it_on_the_calendar(page, log_in_as, studio, owner,
-                                                                              location):
+def test_staff_create_a_template_and_a_weekly_series_and_see_it_on_the_calendar(
+    page, log_in_as, studio, owner, location
+):
     RoomFactory(location=location, name="Grande salle")
     StaffFactory(studio=studio, kind=RoleKind.TEACHER, display_name="Ana Souza")
     log_in_as(owner.user.email, PASSWORD)
@@ -67,9 +69,14 @@ def test_staff_create_a_template_and_a_weekly_series_and_see_it_on_the_calendar(
         assert ClassSession.objects.filter(studio=studio, template__name="Danse contemporaine").count() >= 8
 
 
-def test_last_spot_then_waitlist_then_promotion_when_the_first_cancels(browser, live_server, studio, location):
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Vinyasa", capacity=2),
-                                  location=location, starts_in=dt.timedelta(days=2))
+def test_last_spot_then_waitlist_then_promotion_when_the_first_cancels(
+    browser, live_server, studio, location
+):
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="Vinyasa", capacity=2),
+        location=location,
+        starts_in=dt.timedelta(days=2),
+    )
     BookingFactory(session=session)  # one spot left
     alice = client_with_login(studio, "Alice", "Martin", "alice@example.test")
     bruno = client_with_login(studio, "Bruno", "Roy", "bruno@example.test", language="fr")
@@ -110,11 +117,18 @@ def test_last_spot_then_waitlist_then_promotion_when_the_first_cancels(browser, 
 
 def test_kiosk_check_in(page, log_in_as, studio, staff_factory, location):
     clerk = staff_factory(RoleKind.FRONT_DESK)
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Hatha doux"), location=location,
-                                  starts_in=dt.timedelta(minutes=15))
-    camille = ClientFactory(studio=studio, first_name="Camille", last_name="Tremblay", email="camille@example.test")
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="Hatha doux"),
+        location=location,
+        starts_in=dt.timedelta(minutes=15),
+    )
+    camille = ClientFactory(
+        studio=studio, first_name="Camille", last_name="Tremblay", email="camille@example.test"
+    )
     booking = BookingFactory(session=session, client=camille)
-    BookingFactory(session=session, client=ClientFactory(studio=studio, first_name="Noah", last_name="Gagnon"))
+    BookingFactory(
+        session=session, client=ClientFactory(studio=studio, first_name="Noah", last_name="Gagnon")
+    )
     log_in_as(clerk.user.email, PASSWORD)
     page.goto(f"/{studio.slug}/kiosk/")
     page.select_option("#id_location", label="Plateau")
@@ -158,9 +172,14 @@ def test_walk_the_schedule_in_french_with_hostile_input(page, log_in_as, studio,
     teacher = StaffFactory(studio=studio, kind=RoleKind.TEACHER, display_name="Ana Souza")
     ClassTemplateFactory(studio=studio, name="Atelier long", default_duration_minutes=75, capacity=24)
     log_in_as(owner.user.email, PASSWORD)
-    for path in ["manage/schedule/?date=9999-12-31", "manage/schedule/?date=0001-01-01&view=day",
-                 "manage/schedule/?location=%C2%B2&teacher=%C2%B3", "schedule/?week=9999-12-31",
-                 "schedule/?location=%C2%B2", "manage/appointments/book/?service=%C2%B2&day=9999-12-31"]:
+    for path in [
+        "manage/schedule/?date=9999-12-31",
+        "manage/schedule/?date=0001-01-01&view=day",
+        "manage/schedule/?location=%C2%B2&teacher=%C2%B3",
+        "schedule/?week=9999-12-31",
+        "schedule/?location=%C2%B2",
+        "manage/appointments/book/?service=%C2%B2&day=9999-12-31",
+    ]:
         response = page.goto(f"/{studio.slug}/{path}")
         assert response.status < 500, path
         _no_error_page(page)
@@ -199,8 +218,13 @@ def test_walk_the_schedule_in_french_with_hostile_input(page, log_in_as, studio,
         assert ClassSession.objects.filter(studio=studio).count() == 1
     # Ending a series before it starts: the message gives the date the French way, not ISO.
     later = local_today(location.time_zone) + dt.timedelta(days=20)
-    series = ClassSeriesFactory(template=ClassTemplateFactory(studio=studio), starts_on=later, teacher=teacher,
-                                location=location, room=RoomFactory(location=location))
+    series = ClassSeriesFactory(
+        template=ClassTemplateFactory(studio=studio),
+        starts_on=later,
+        teacher=teacher,
+        location=location,
+        room=RoomFactory(location=location),
+    )
     page.goto(f"/{studio.slug}/manage/schedule/series/{series.pk}/")
     assert page.input_value("#id_last_date") == later.isoformat()
     page.fill("#id_last_date", (later - dt.timedelta(days=2)).isoformat())
@@ -227,11 +251,16 @@ def test_client_sees_the_price_before_booking_an_appointment(browser, live_serve
     service = AppointmentServiceFactory(studio=studio, name="Massage", duration_minutes=60, price_amount=8500)
     offer(calendar, service)
     day = local_today(location.time_zone) + dt.timedelta(days=1)
-    AvailabilityFactory(calendar=calendar, weekday=day.weekday(), start_time=dt.time(10), end_time=dt.time(12))
+    AvailabilityFactory(
+        calendar=calendar, weekday=day.weekday(), start_time=dt.time(10), end_time=dt.time(12)
+    )
     for language, price in (("en", "$85.00"), ("fr", "85,00 $")):
-        person = client_with_login(studio, "Chloé", language.upper(), f"chloe-{language}@example.test",
-                                   language=language)
-        context = browser.new_context(base_url=live_server.url, locale="fr-CA" if language == "fr" else "en-CA")
+        person = client_with_login(
+            studio, "Chloé", language.upper(), f"chloe-{language}@example.test", language=language
+        )
+        context = browser.new_context(
+            base_url=live_server.url, locale="fr-CA" if language == "fr" else "en-CA"
+        )
         context.set_default_timeout(10_000)
         page = context.new_page()
         log_in_client(page, studio, person.email)

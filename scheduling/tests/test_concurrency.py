@@ -23,8 +23,9 @@ ALREADY_BOOKED = 10
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("run", range(3))
 def test_fifty_simultaneous_bookings_for_the_last_ten_spots(studio, other_studio, run):
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, capacity=CAPACITY),
-                                  starts_in=dt.timedelta(days=1))
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, capacity=CAPACITY), starts_in=dt.timedelta(days=1)
+    )
     for _ in range(ALREADY_BOOKED):
         BookingFactory(session=session)
     clients = [ClientFactory(studio=studio) for _ in range(THREADS)]
@@ -37,8 +38,14 @@ def test_fifty_simultaneous_bookings_for_the_last_ten_spots(studio, other_studio
         try:
             start.wait(timeout=30)
             with scope(studio=studio):
-                booking = services.booking_create(studio=studio, actor=SYSTEM, session=session, client=client,
-                                                  booked_by=BookedBy.CLIENT, booker=client)
+                booking = services.booking_create(
+                    studio=studio,
+                    actor=SYSTEM,
+                    session=session,
+                    client=client,
+                    booked_by=BookedBy.CLIENT,
+                    booker=client,
+                )
             with lock:
                 outcomes.append(booking.status)
         except BaseException as exc:  # collected and re-raised in the main thread

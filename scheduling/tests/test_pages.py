@@ -64,21 +64,38 @@ def client_login(login, client_profile):
 # --- staff journeys -------------------------------------------------------------------------
 
 
-def test_staff_create_a_template_and_a_weekly_series_and_see_it_on_the_calendar(owner_client, studio, other_studio,
-                                                                              location):
+def test_staff_create_a_template_and_a_weekly_series_and_see_it_on_the_calendar(
+    owner_client, studio, other_studio, location
+):
     room = RoomFactory(location=location, name="Grande salle")
     teacher = StaffFactory(studio=studio, kind=RoleKind.TEACHER, display_name="Ana Souza")
-    response = owner_client.post(url(studio, "class-template-create"), {
-        "name": "Danse contemporaine", "description": "Ouvert à tous", "default_duration_minutes": 75,
-        "capacity": 16, "colour": "#aa3355"})
+    response = owner_client.post(
+        url(studio, "class-template-create"),
+        {
+            "name": "Danse contemporaine",
+            "description": "Ouvert à tous",
+            "default_duration_minutes": 75,
+            "capacity": 16,
+            "colour": "#aa3355",
+        },
+    )
     assert response.status_code == 302
     with scopes_disabled():
         template = ClassTemplate.objects.get(studio=studio, name="Danse contemporaine")
     today = local_today(location.time_zone)
-    response = owner_client.post(url(studio, "class-series-create"), {
-        "template": template.pk, "weekdays": [today.weekday(), (today.weekday() + 2) % 7], "start_time": "18:30",
-        "teacher": teacher.pk, "location": location.pk, "room": room.pk, "starts_on": today.isoformat(),
-        "weeks_ahead": 4})
+    response = owner_client.post(
+        url(studio, "class-series-create"),
+        {
+            "template": template.pk,
+            "weekdays": [today.weekday(), (today.weekday() + 2) % 7],
+            "start_time": "18:30",
+            "teacher": teacher.pk,
+            "location": location.pk,
+            "room": room.pk,
+            "starts_on": today.isoformat(),
+            "weeks_ahead": 4,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     with scopes_disabled():
         series = ClassSeries.objects.get(template=template)
@@ -92,9 +109,19 @@ def test_series_form_rejects_a_room_of_another_location(owner_client, studio, lo
     other_room = RoomFactory(location=LocationFactory(studio=studio, name="Mile End"))
     template = ClassTemplateFactory(studio=studio)
     teacher = StaffFactory(studio=studio, kind=RoleKind.TEACHER)
-    response = owner_client.post(url(studio, "class-series-create"), {
-        "template": template.pk, "weekdays": [0], "start_time": "9:00", "teacher": teacher.pk,
-        "location": location.pk, "room": other_room.pk, "starts_on": "2030-01-07", "weeks_ahead": 2})
+    response = owner_client.post(
+        url(studio, "class-series-create"),
+        {
+            "template": template.pk,
+            "weekdays": [0],
+            "start_time": "9:00",
+            "teacher": teacher.pk,
+            "location": location.pk,
+            "room": other_room.pk,
+            "starts_on": "2030-01-07",
+            "weeks_ahead": 2,
+        },
+    )
     assert response.status_code == 200
     assert "Choose a room of the selected location." in response.content.decode()
 
@@ -102,28 +129,46 @@ def test_series_form_rejects_a_room_of_another_location(owner_client, studio, lo
 def test_another_studios_template_cannot_be_picked(owner_client, studio, other_studio, location):
     foreign = ClassTemplateFactory(studio=other_studio)
     teacher = StaffFactory(studio=studio, kind=RoleKind.TEACHER)
-    response = owner_client.post(url(studio, "class-series-create"), {
-        "template": foreign.pk, "weekdays": [0], "start_time": "9:00", "teacher": teacher.pk,
-        "location": location.pk, "starts_on": "2030-01-07", "weeks_ahead": 2})
+    response = owner_client.post(
+        url(studio, "class-series-create"),
+        {
+            "template": foreign.pk,
+            "weekdays": [0],
+            "start_time": "9:00",
+            "teacher": teacher.pk,
+            "location": location.pk,
+            "starts_on": "2030-01-07",
+            "weeks_ahead": 2,
+        },
+    )
     assert response.status_code == 200
     with scopes_disabled():
         assert not ClassSeries.objects.exists()
 
 
-def test_front_desk_books_checks_in_and_the_roster_shows_it(login, studio, staff_factory, a_client,
-                                                            django_capture_on_commit_callbacks):
+def test_front_desk_books_checks_in_and_the_roster_shows_it(
+    login, studio, staff_factory, a_client, django_capture_on_commit_callbacks
+):
     clerk = staff_factory(RoleKind.FRONT_DESK)
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Hatha doux", capacity=1),
-                                  starts_in=dt.timedelta(minutes=30))
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="Hatha doux", capacity=1),
+        starts_in=dt.timedelta(minutes=30),
+    )
     web = login(clerk.user)
-    results = web.get(url(studio, "class-session-client-search", pk=session.pk) + "?q=tremblay").content.decode()
+    results = web.get(
+        url(studio, "class-session-client-search", pk=session.pk) + "?q=tremblay"
+    ).content.decode()
     assert "Camille Tremblay" in results
     with django_capture_on_commit_callbacks(execute=True):
-        assert web.post(url(studio, "class-session-book", pk=session.pk), {"client": a_client.pk}).status_code == 302
+        assert (
+            web.post(url(studio, "class-session-book", pk=session.pk), {"client": a_client.pk}).status_code
+            == 302
+        )
     with scopes_disabled():
         booking = Booking.objects.get(session=session, client=a_client)
-    response = web.post(url(studio, "booking-attendance", pk=booking.pk), {"status": "checked_in"},
-                        HTTP_HX_REQUEST="true")
+    response = web.post(
+        url(studio, "booking-attendance", pk=booking.pk), {"status": "checked_in"}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200 and "Undo check-in" in response.content.decode()
     roster = web.get(url(studio, "class-session-detail", pk=session.pk)).content.decode()
     assert "Camille Tremblay" in roster and "Checked in" in roster
@@ -147,14 +192,24 @@ def test_substitute_teacher_from_the_session_page(owner_client, studio, location
     session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio), location=location)
     substitute = StaffFactory(studio=studio, kind=RoleKind.TEACHER, display_name="Sub Stitute")
     local = session.local_start
-    response = owner_client.post(url(studio, "class-session-edit", pk=session.pk), {
-        "date": local.date().isoformat(), "start_time": local.strftime("%H:%M"), "duration_minutes": 60,
-        "teacher": substitute.pk, "location": location.pk, "capacity": session.capacity})
+    response = owner_client.post(
+        url(studio, "class-session-edit", pk=session.pk),
+        {
+            "date": local.date().isoformat(),
+            "start_time": local.strftime("%H:%M"),
+            "duration_minutes": 60,
+            "teacher": substitute.pk,
+            "location": location.pk,
+            "capacity": session.capacity,
+        },
+    )
     assert response.status_code == 302
     with scopes_disabled():
         session.refresh_from_db()
     assert session.teacher_id == substitute.pk and session.overrides == ["teacher"]
-    assert "substitute" in owner_client.get(url(studio, "class-session-detail", pk=session.pk)).content.decode()
+    assert (
+        "substitute" in owner_client.get(url(studio, "class-session-detail", pk=session.pk)).content.decode()
+    )
 
 
 def test_every_staff_page_renders(owner_client, studio, other_studio, location):
@@ -168,16 +223,25 @@ def test_every_staff_page_renders(owner_client, studio, other_studio, location):
     appointment = AppointmentFactory(calendar=calendar, service=service)
     tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
     for path in [
-        url(studio, "schedule-calendar"), url(studio, "schedule-calendar") + f"?view=day&location={location.pk}",
-        url(studio, "class-template-list"), url(studio, "class-template-create"),
-        url(studio, "class-template-detail", pk=template.pk), url(studio, "class-series-create"),
-        url(studio, "class-session-create"), url(studio, "class-session-detail", pk=session.pk),
-        url(studio, "class-session-edit", pk=session.pk), url(studio, "class-session-cancel", pk=session.pk),
-        url(studio, "appointment-overview"), url(studio, "appointment-book"),
+        url(studio, "schedule-calendar"),
+        url(studio, "schedule-calendar") + f"?view=day&location={location.pk}",
+        url(studio, "class-template-list"),
+        url(studio, "class-template-create"),
+        url(studio, "class-template-detail", pk=template.pk),
+        url(studio, "class-series-create"),
+        url(studio, "class-session-create"),
+        url(studio, "class-session-detail", pk=session.pk),
+        url(studio, "class-session-edit", pk=session.pk),
+        url(studio, "class-session-cancel", pk=session.pk),
+        url(studio, "appointment-overview"),
+        url(studio, "appointment-book"),
         url(studio, "appointment-book") + f"?service={service.pk}&calendar={calendar.pk}&day={tomorrow}",
-        url(studio, "appointment-detail", pk=appointment.pk), url(studio, "appointment-service-list"),
-        url(studio, "appointment-service-create"), url(studio, "appointment-calendar-create"),
-        url(studio, "appointment-calendar-detail", pk=calendar.pk), url(studio, "kiosk"),
+        url(studio, "appointment-detail", pk=appointment.pk),
+        url(studio, "appointment-service-list"),
+        url(studio, "appointment-service-create"),
+        url(studio, "appointment-calendar-create"),
+        url(studio, "appointment-calendar-detail", pk=calendar.pk),
+        url(studio, "kiosk"),
         url(studio, "client-detail", pk=booking.client_id),
         url(studio, "dashboard"),
     ]:
@@ -196,20 +260,30 @@ def test_checklist_step_turns_green_with_a_series(owner_client, studio):
     assert step.available and step.done
 
 
-def test_staff_books_an_appointment_from_the_free_slots(owner_client, studio, location, a_client,
-                                                        django_capture_on_commit_callbacks):
+def test_staff_books_an_appointment_from_the_free_slots(
+    owner_client, studio, location, a_client, django_capture_on_commit_callbacks
+):
     calendar = AppointmentCalendarFactory(location=location)
     service = AppointmentServiceFactory(studio=studio, duration_minutes=45)
     offer(calendar, service)
     day = local_today(location.time_zone) + dt.timedelta(days=2)
     AvailabilityFactory(calendar=calendar, weekday=day.weekday(), start_time=dt.time(9), end_time=dt.time(11))
-    page = owner_client.get(url(studio, "appointment-book") + f"?service={service.pk}&calendar={calendar.pk}"
-                            f"&day={day.isoformat()}").content.decode()
+    page = owner_client.get(
+        url(studio, "appointment-book") + f"?service={service.pk}&calendar={calendar.pk}"
+        f"&day={day.isoformat()}"
+    ).content.decode()
     assert f"at={day.isoformat()}T09%3A00%3A00" in page
     start = local_datetime(day, dt.time(9, 15), location.time_zone).astimezone(ZoneInfo(location.time_zone))
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(url(studio, "appointment-book"), {
-            "service": service.pk, "calendar": calendar.pk, "client": a_client.pk, "starts_at": start.isoformat()})
+        response = owner_client.post(
+            url(studio, "appointment-book"),
+            {
+                "service": service.pk,
+                "calendar": calendar.pk,
+                "client": a_client.pk,
+                "starts_at": start.isoformat(),
+            },
+        )
     assert response.status_code == 302 and "/manage/appointments/" in response["Location"]
 
 
@@ -231,11 +305,14 @@ def test_public_schedule_filters_and_shows_spots(client, studio, other_studio, l
     assert ">Danse contemporaine</a>" not in by_place.content.decode()
 
 
-def test_client_books_for_a_dependant_and_cancels(login, studio, a_client, django_capture_on_commit_callbacks):
+def test_client_books_for_a_dependant_and_cancels(
+    login, studio, a_client, django_capture_on_commit_callbacks
+):
     child = ClientFactory(studio=studio, first_name="Léo", last_name="Tremblay", email="")
     FamilyLinkFactory(guardian=a_client, dependant=child)
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Danse enfants"),
-                                  starts_in=dt.timedelta(days=3))
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="Danse enfants"), starts_in=dt.timedelta(days=3)
+    )
     web = client_login(login, a_client)
     page = web.get(url(studio, "public-session", pk=session.pk)).content.decode()
     assert "Léo Tremblay" in page
@@ -252,14 +329,18 @@ def test_client_books_for_a_dependant_and_cancels(login, studio, a_client, djang
     confirm = web.post(url(studio, "account-booking-cancel", pk=booking.pk))
     assert confirm.status_code == 200 and "Cancel this booking?" in confirm.content.decode()
     assert status(booking) == BookingStatus.BOOKED  # nothing happens before the confirmation
-    assert web.post(url(studio, "account-booking-cancel", pk=booking.pk), {"confirmed": "1"}).status_code == 302
+    assert (
+        web.post(url(studio, "account-booking-cancel", pk=booking.pk), {"confirmed": "1"}).status_code == 302
+    )
     with scopes_disabled():
         booking.refresh_from_db()
     assert booking.status == BookingStatus.CANCELLED
 
 
 def test_a_client_cannot_touch_someone_elses_booking(login, studio, a_client):
-    stranger_booking = BookingFactory(session=ClassSessionFactory(template=ClassTemplateFactory(studio=studio)))
+    stranger_booking = BookingFactory(
+        session=ClassSessionFactory(template=ClassTemplateFactory(studio=studio))
+    )
     web = client_login(login, a_client)
     assert web.post(url(studio, "account-booking-cancel", pk=stranger_booking.pk)).status_code == 404
     assert web.get(url(studio, "account-booking-ics", pk=stranger_booking.pk)).status_code == 404
@@ -279,8 +360,9 @@ def test_anonymous_visitor_is_asked_to_log_in_to_book(client, studio):
 
 
 def test_calendar_feed_lists_the_clients_bookings(login, studio, a_client):
-    booking = BookingFactory(session=ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Yin")),
-                             client=a_client)
+    booking = BookingFactory(
+        session=ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Yin")), client=a_client
+    )
     web = client_login(login, a_client)
     web.post(url(studio, "account-calendar-feed-reset"))
     with scopes_disabled():
@@ -293,27 +375,36 @@ def test_calendar_feed_lists_the_clients_bookings(login, studio, a_client):
     assert WebClient().get(url(studio, "public-calendar-feed", token=feed.token)).status_code == 404
 
 
-def test_client_books_an_appointment_online(login, studio, location, a_client, django_capture_on_commit_callbacks):
+def test_client_books_an_appointment_online(
+    login, studio, location, a_client, django_capture_on_commit_callbacks
+):
     calendar = AppointmentCalendarFactory(location=location)
     service = AppointmentServiceFactory(studio=studio, name="Massage", duration_minutes=60, price_amount=8500)
     offer(calendar, service)
     day = local_today(location.time_zone) + dt.timedelta(days=1)
-    AvailabilityFactory(calendar=calendar, weekday=day.weekday(), start_time=dt.time(10), end_time=dt.time(12))
+    AvailabilityFactory(
+        calendar=calendar, weekday=day.weekday(), start_time=dt.time(10), end_time=dt.time(12)
+    )
     web = client_login(login, a_client)
-    page = web.get(url(studio, "public-appointments") + f"?service={service.pk}&calendar={calendar.pk}"
-                   f"&day={day}").content.decode()
+    page = web.get(
+        url(studio, "public-appointments") + f"?service={service.pk}&calendar={calendar.pk}&day={day}"
+    ).content.decode()
     assert "$85.00" in page
 
     starts = re.findall(r'name="starts_at" value="([^"]+)"', page)
     assert len(starts) == 5  # 10:00 … 11:00 every 15 minutes
-    confirm = web.post(url(studio, "public-appointment-book"), {
-        "service": service.pk, "calendar": calendar.pk, "starts_at": starts[0]})
+    confirm = web.post(
+        url(studio, "public-appointment-book"),
+        {"service": service.pk, "calendar": calendar.pk, "starts_at": starts[0]},
+    )
     assert confirm.status_code == 200 and "$85.00" in confirm.content.decode()  # the price, before booking
     with scopes_disabled():
         assert not Appointment.objects.filter(client=a_client).exists()
     with django_capture_on_commit_callbacks(execute=True):
-        response = web.post(url(studio, "public-appointment-book"), {
-            "service": service.pk, "calendar": calendar.pk, "starts_at": starts[0], "confirmed": "1"})
+        response = web.post(
+            url(studio, "public-appointment-book"),
+            {"service": service.pk, "calendar": calendar.pk, "starts_at": starts[0], "confirmed": "1"},
+        )
     assert response.status_code == 302
     assert "Massage" in web.get(url(studio, "account-home")).content.decode()
 
@@ -321,13 +412,18 @@ def test_client_books_an_appointment_online(login, studio, location, a_client, d
 # --- kiosk ----------------------------------------------------------------------------------
 
 
-def test_kiosk_opens_for_one_location_signs_staff_out_and_checks_clients_in(login, studio, staff_factory, location,
-                                                                           a_client):
+def test_kiosk_opens_for_one_location_signs_staff_out_and_checks_clients_in(
+    login, studio, staff_factory, location, a_client
+):
     clerk = staff_factory(RoleKind.FRONT_DESK)
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Vinyasa"), location=location,
-                                  starts_in=dt.timedelta(minutes=20))
-    elsewhere = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Elsewhere"),
-                                    starts_in=dt.timedelta(minutes=20))
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="Vinyasa"),
+        location=location,
+        starts_in=dt.timedelta(minutes=20),
+    )
+    elsewhere = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="Elsewhere"), starts_in=dt.timedelta(minutes=20)
+    )
     booking = BookingFactory(session=session, client=a_client)
     web = login(clerk.user)
     assert "Open the kiosk" in web.get(url(studio, "kiosk")).content.decode()
@@ -337,7 +433,7 @@ def test_kiosk_opens_for_one_location_signs_staff_out_and_checks_clients_in(logi
     assert web.get(url(studio, "dashboard")).status_code == 302  # the back office asks to log in
     home = web.get(url(studio, "kiosk")).content.decode()
     assert "Vinyasa" in home and "Elsewhere" not in home
-    assert 'href="/' + studio.slug + '/manage' not in home
+    assert 'href="/' + studio.slug + "/manage" not in home
     roster = web.get(url(studio, "kiosk-session", pk=session.pk)).content.decode()
     assert "Camille T." in roster and "Tremblay" not in roster and a_client.email not in roster
     assert web.get(url(studio, "kiosk-session", pk=elsewhere.pk)).status_code == 302
@@ -356,8 +452,9 @@ def test_kiosk_opens_for_one_location_signs_staff_out_and_checks_clients_in(logi
 
 
 def test_kiosk_pages_need_the_kiosk_cookie(client, studio, location):
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio), location=location,
-                                  starts_in=dt.timedelta(minutes=20))
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio), location=location, starts_in=dt.timedelta(minutes=20)
+    )
     booking = BookingFactory(session=session)
     assert client.get(url(studio, "kiosk")).status_code == 302
     assert client.get(url(studio, "kiosk-session", pk=session.pk)).status_code == 302
@@ -384,13 +481,28 @@ def _bulk_week(studio, n: int, *, public: bool = False) -> tuple[list, dt.date]:
         day = monday + dt.timedelta(days=i % 7)
         starts = local_datetime(day, dt.time(6 + (i // 7) % 15, (i * 5) % 60), "America/Toronto")
         loc = i % 3
-        rows.append(ClassSession(studio=studio, template=templates[i % 5], teacher=teachers[i % 4],
-                                 location=locations[loc], room=rooms[loc], starts_at=starts,
-                                 ends_at=starts + dt.timedelta(hours=1), occurrence_date=day, capacity=20))
+        rows.append(
+            ClassSession(
+                studio=studio,
+                template=templates[i % 5],
+                teacher=teachers[i % 4],
+                location=locations[loc],
+                room=rooms[loc],
+                starts_at=starts,
+                ends_at=starts + dt.timedelta(hours=1),
+                occurrence_date=day,
+                capacity=20,
+            )
+        )
     with scopes_disabled():
         sessions = ClassSession.objects.bulk_create(rows)
-        Booking.objects.bulk_create([Booking(studio=studio, session=s, client=c, booked_by_kind="staff")
-                                     for s in sessions for c in clients])
+        Booking.objects.bulk_create(
+            [
+                Booking(studio=studio, session=s, client=c, booked_by_kind="staff")
+                for s in sessions
+                for c in clients
+            ]
+        )
     return sessions, monday
 
 
@@ -430,8 +542,9 @@ def test_public_schedule_for_a_signed_in_client_costs_the_same(login, studio):
     small = _count(web, url(studio, "public-schedule"))
     more, _ = _bulk_week(studio, 295, public=True)
     with scopes_disabled():
-        Booking.objects.bulk_create([Booking(studio=studio, session=s, client=guardian, booked_by_kind="client")
-                                     for s in more[:50]])
+        Booking.objects.bulk_create(
+            [Booking(studio=studio, session=s, client=guardian, booked_by_kind="client") for s in more[:50]]
+        )
     assert _count(web, url(studio, "public-schedule")) == small
 
 
@@ -440,18 +553,31 @@ def test_roster_and_kiosk_cost_the_same_at_5_and_300_bookings(owner_client, stud
     small = ClassSessionFactory(template=template, location=location, starts_in=dt.timedelta(minutes=30))
     large = ClassSessionFactory(template=template, location=location, starts_in=dt.timedelta(minutes=40))
     with scopes_disabled():
-        clients = Client.objects.bulk_create([Client(studio=studio, first_name=f"C{i}", last_name="X")
-                                              for i in range(300)])
-        Booking.objects.bulk_create([Booking(studio=studio, session=small, client=c, booked_by_kind="staff")
-                                     for c in clients[:5]])
-        Booking.objects.bulk_create([Booking(studio=studio, session=large, client=c, booked_by_kind="staff",
-                                             status="waitlisted" if i % 10 == 0 else "booked")
-                                     for i, c in enumerate(clients)])
-    assert (_count(owner_client, url(studio, "class-session-detail", pk=small.pk))
-            == _count(owner_client, url(studio, "class-session-detail", pk=large.pk)))
+        clients = Client.objects.bulk_create(
+            [Client(studio=studio, first_name=f"C{i}", last_name="X") for i in range(300)]
+        )
+        Booking.objects.bulk_create(
+            [Booking(studio=studio, session=small, client=c, booked_by_kind="staff") for c in clients[:5]]
+        )
+        Booking.objects.bulk_create(
+            [
+                Booking(
+                    studio=studio,
+                    session=large,
+                    client=c,
+                    booked_by_kind="staff",
+                    status="waitlisted" if i % 10 == 0 else "booked",
+                )
+                for i, c in enumerate(clients)
+            ]
+        )
+    assert _count(owner_client, url(studio, "class-session-detail", pk=small.pk)) == _count(
+        owner_client, url(studio, "class-session-detail", pk=large.pk)
+    )
     owner_client.post(url(studio, "kiosk-open"), {"location": location.pk})
-    assert (_count(owner_client, url(studio, "kiosk-session", pk=small.pk))
-            == _count(owner_client, url(studio, "kiosk-session", pk=large.pk)))
+    assert _count(owner_client, url(studio, "kiosk-session", pk=small.pk)) == _count(
+        owner_client, url(studio, "kiosk-session", pk=large.pk)
+    )
 
 
 def test_client_profile_and_account_panels_cost_the_same(owner_client, login, studio):
@@ -459,10 +585,13 @@ def test_client_profile_and_account_panels_cost_the_same(owner_client, login, st
     template = ClassTemplateFactory(studio=studio)
     for client, n in ((few, 2), (many, 40)):
         for i in range(n):
-            BookingFactory(session=ClassSessionFactory(template=template, starts_in=dt.timedelta(days=i - 20)),
-                           client=client)
-    assert (_count(owner_client, url(studio, "client-detail", pk=few.pk))
-            == _count(owner_client, url(studio, "client-detail", pk=many.pk)))
+            BookingFactory(
+                session=ClassSessionFactory(template=template, starts_in=dt.timedelta(days=i - 20)),
+                client=client,
+            )
+    assert _count(owner_client, url(studio, "client-detail", pk=few.pk)) == _count(
+        owner_client, url(studio, "client-detail", pk=many.pk)
+    )
     web_few = client_login(login, few)
     count_few = _count(web_few, url(studio, "account-home"))
     web_many = client_login(login, many)

@@ -32,9 +32,17 @@ def test_a_session_duration_above_the_stated_maximum_is_refused(owner_client, st
     """The help text said "From 5 to 720 minutes" while 1440 was saved: the bound is enforced."""
     session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio), location=location)
     before = (session.starts_at, session.ends_at)
-    response = owner_client.post(url(studio, "class-session-edit", pk=session.pk), {
-        "date": session.occurrence_date.isoformat(), "start_time": "10:00", "duration_minutes": 1440,
-        "teacher": session.teacher_id, "location": location.pk, "capacity": session.capacity})
+    response = owner_client.post(
+        url(studio, "class-session-edit", pk=session.pk),
+        {
+            "date": session.occurrence_date.isoformat(),
+            "start_time": "10:00",
+            "duration_minutes": 1440,
+            "teacher": session.teacher_id,
+            "location": location.pk,
+            "capacity": session.capacity,
+        },
+    )
     assert response.status_code == 200
     assert "less than or equal to 720" in response.content.decode()
     with scopes_disabled():
@@ -46,9 +54,17 @@ def test_a_single_class_of_four_minutes_or_a_day_is_refused(owner_client, studio
     template = ClassTemplateFactory(studio=studio)
     tomorrow = local_today(location.time_zone) + dt.timedelta(days=1)
     for minutes in (4, 1440):
-        response = owner_client.post(url(studio, "class-session-create"), {
-            "template": template.pk, "date": tomorrow.isoformat(), "start_time": "10:00",
-            "duration_minutes": minutes, "teacher": teacher.pk, "location": location.pk})
+        response = owner_client.post(
+            url(studio, "class-session-create"),
+            {
+                "template": template.pk,
+                "date": tomorrow.isoformat(),
+                "start_time": "10:00",
+                "duration_minutes": minutes,
+                "teacher": teacher.pk,
+                "location": location.pk,
+            },
+        )
         assert response.status_code == 200, minutes
         assert "720" in response.content.decode()
     with scopes_disabled():
@@ -64,7 +80,9 @@ def test_series_days_read_as_the_calendar_abbreviates_them(owner_client, studio)
     with translation.override("en"):
         assert series.weekday_labels == "Mon, Wed"
     owner_client.cookies["django_language"] = "fr"
-    page = owner_client.get(url(studio, "class-series-detail", pk=series.pk), HTTP_ACCEPT_LANGUAGE="fr").content
+    page = owner_client.get(
+        url(studio, "class-series-detail", pk=series.pk), HTTP_ACCEPT_LANGUAGE="fr"
+    ).content
     assert "lun., mer." in page.decode()
 
 
@@ -77,8 +95,9 @@ def test_the_outbox_names_the_recipient_not_a_date_range_in_french(login, studio
     assert "<th>Au</th>" not in page
 
 
-def test_a_message_shows_its_language_in_words(login, studio, owner, celery_eager,
-                                                django_capture_on_commit_callbacks):
+def test_a_message_shows_its_language_in_words(
+    login, studio, owner, celery_eager, django_capture_on_commit_callbacks
+):
     """The detail page read "Langue : fr": the language is named, in its own words."""
     from tests.test_notifications import _invite
 
@@ -110,8 +129,13 @@ def test_an_overlapping_opening_names_its_day_in_lower_case_in_french(studio, lo
     calendar = AppointmentCalendarFactory(location=location)
     AvailabilityFactory(calendar=calendar, weekday=1, start_time=dt.time(9), end_time=dt.time(12))
     with translation.override("fr"), scope(studio=studio), pytest.raises(ValidationError) as refused:
-        services.availability_add(studio=studio, actor=SYSTEM, availability=Availability(
-            calendar=calendar, weekday=1, start_time=dt.time(11), end_time=dt.time(14)))
+        services.availability_add(
+            studio=studio,
+            actor=SYSTEM,
+            availability=Availability(
+                calendar=calendar, weekday=1, start_time=dt.time(11), end_time=dt.time(14)
+            ),
+        )
     assert "mardi" in refused.value.messages[0] and "Mardi" not in refused.value.messages[0]
 
 
@@ -123,7 +147,9 @@ def test_the_last_family_member_to_book_is_named_on_the_button(login, studio, a_
 
     child = ClientFactory(studio=studio, first_name="Léo", last_name="Tremblay", email="")
     FamilyLinkFactory(guardian=a_client, dependant=child)
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio), starts_in=dt.timedelta(days=3))
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio), starts_in=dt.timedelta(days=3)
+    )
     web = client_login(login, a_client)
     page = web.get(url(studio, "public-session", pk=session.pk)).content.decode()
     assert "Book Léo Tremblay too" not in page  # both free: the form asks who is coming
@@ -139,10 +165,17 @@ def test_the_web_process_knows_the_scheduling_mail_templates_by_name():
     import subprocess
     import sys
 
-    code = ("import django; django.setup(); from studio.notifications import registry; "
-            "print(registry.find('scheduling/booking_confirmed') is not None)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env={**os.environ, "DJANGO_SETTINGS_MODULE": "studio.settings.dev"})
+    code = (
+        "import django; django.setup(); from studio.notifications import registry; "
+        "print(registry.find('scheduling/booking_confirmed') is not None)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "studio.settings.dev"},
+    )
     assert out.stdout.strip() == "True", out.stderr
 
 
@@ -154,19 +187,38 @@ def test_a_clash_with_a_class_at_another_time_says_when_that_class_is(owner_clie
 
     room = RoomFactory(location=location, name="Petite salle", capacity=10)
     day = local_today(location.time_zone) + dt.timedelta(days=2)
-    other = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Danse"), location=location,
-                                room=room,
-                                starts_at=local_datetime(day, dt.time(19), location.time_zone),
-                                ends_at=local_datetime(day, dt.time(20), location.time_zone))
-    mover = ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="Hatha"), location=location,
-                                room=room, starts_at=local_datetime(day, dt.time(17, 30), location.time_zone),
-                                ends_at=local_datetime(day, dt.time(18, 30), location.time_zone))
-    response = owner_client.post(url(studio, "class-session-edit", pk=mover.pk), {
-        "date": day.isoformat(), "start_time": "17:30", "duration_minutes": 180, "teacher": mover.teacher_id,
-        "location": location.pk, "room": room.pk, "capacity": 5})
+    other = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="Danse"),
+        location=location,
+        room=room,
+        starts_at=local_datetime(day, dt.time(19), location.time_zone),
+        ends_at=local_datetime(day, dt.time(20), location.time_zone),
+    )
+    mover = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="Hatha"),
+        location=location,
+        room=room,
+        starts_at=local_datetime(day, dt.time(17, 30), location.time_zone),
+        ends_at=local_datetime(day, dt.time(18, 30), location.time_zone),
+    )
+    response = owner_client.post(
+        url(studio, "class-session-edit", pk=mover.pk),
+        {
+            "date": day.isoformat(),
+            "start_time": "17:30",
+            "duration_minutes": 180,
+            "teacher": mover.teacher_id,
+            "location": location.pk,
+            "room": room.pk,
+            "capacity": 5,
+        },
+    )
     page = response.content.decode()
     assert response.status_code == 200
-    assert f"is taken on {local_when_label(other.starts_at, location.time_zone)} by “Danse”, which overlaps" in page
+    assert (
+        f"is taken on {local_when_label(other.starts_at, location.time_zone)} by “Danse”, which overlaps"
+        in page
+    )
 
 
 @pytest.mark.parametrize("name, param", [("schedule-calendar", "date"), ("public-schedule", "week")])
@@ -189,25 +241,41 @@ def test_the_roster_sorts_accented_names_as_french_does(studio):
         BookingFactory(session=session, client=ClientFactory(studio=studio, first_name="Léa", last_name=last))
     with scope(studio=studio):
         roster = selectors.session_roster(session=session)
-    assert [b.client.last_name for b in roster["in_class"]] == ["Bélanger", "Bergeron", "Cote", "Côté", "Zola"]
+    assert [b.client.last_name for b in roster["in_class"]] == [
+        "Bélanger",
+        "Bergeron",
+        "Cote",
+        "Côté",
+        "Zola",
+    ]
 
 
-def test_a_class_that_has_ended_keeps_its_time_but_its_teacher_can_be_corrected(owner_client, studio, location,
-                                                                               teacher):
+def test_a_class_that_has_ended_keeps_its_time_but_its_teacher_can_be_corrected(
+    owner_client, studio, location, teacher
+):
     """Last Monday's class took a 700-minute duration and became a class still running."""
-    session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio), location=location,
-                                  starts_in=-dt.timedelta(days=1))
+    session = ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio), location=location, starts_in=-dt.timedelta(days=1)
+    )
     before = (session.starts_at, session.ends_at)
     local = session.local_start
-    data = {"date": local.date().isoformat(), "start_time": local.strftime("%H:%M"), "duration_minutes": 700,
-            "teacher": session.teacher_id, "location": location.pk, "capacity": session.capacity}
+    data = {
+        "date": local.date().isoformat(),
+        "start_time": local.strftime("%H:%M"),
+        "duration_minutes": 700,
+        "teacher": session.teacher_id,
+        "location": location.pk,
+        "capacity": session.capacity,
+    }
     response = owner_client.post(url(studio, "class-session-edit", pk=session.pk), data)
     assert response.status_code == 200 and "This class has ended" in response.content.decode()
     with scopes_disabled():
         session.refresh_from_db()
     assert (session.starts_at, session.ends_at) == before
-    response = owner_client.post(url(studio, "class-session-edit", pk=session.pk),
-                                 {**data, "duration_minutes": 60, "teacher": teacher.pk})
+    response = owner_client.post(
+        url(studio, "class-session-edit", pk=session.pk),
+        {**data, "duration_minutes": 60, "teacher": teacher.pk},
+    )
     assert response.status_code == 302
     with scopes_disabled():
         session.refresh_from_db()
@@ -228,12 +296,18 @@ def test_a_class_in_another_zone_says_whose_time_it_is_on_the_week(owner_client,
 
     west = LocationFactory(studio=studio, name="Vancouver", time_zone="America/Vancouver")
     day = local_today(studio.time_zone) + dt.timedelta(days=2)
-    ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="West"), location=west,
-                        starts_at=local_datetime(day, dt.time(10), west.time_zone),
-                        ends_at=local_datetime(day, dt.time(11), west.time_zone))
-    ClassSessionFactory(template=ClassTemplateFactory(studio=studio, name="East"), location=location,
-                        starts_at=local_datetime(day, dt.time(12, 15), location.time_zone),
-                        ends_at=local_datetime(day, dt.time(13), location.time_zone))
+    ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="West"),
+        location=west,
+        starts_at=local_datetime(day, dt.time(10), west.time_zone),
+        ends_at=local_datetime(day, dt.time(11), west.time_zone),
+    )
+    ClassSessionFactory(
+        template=ClassTemplateFactory(studio=studio, name="East"),
+        location=location,
+        starts_at=local_datetime(day, dt.time(12, 15), location.time_zone),
+        ends_at=local_datetime(day, dt.time(13), location.time_zone),
+    )
     assert studio.time_zone == location.time_zone != west.time_zone
     staff = owner_client.get(url(studio, "schedule-calendar") + f"?date={day.isoformat()}").content.decode()
     public = client.get(url(studio, "public-schedule")).content.decode()
@@ -249,10 +323,15 @@ def test_the_cancelled_list_says_cancelled_once(owner_client, studio, a_client):
     from tests.factories import ClientFactory
 
     session = ClassSessionFactory(template=ClassTemplateFactory(studio=studio))
-    BookingFactory(session=session, client=a_client, status=BookingStatus.CANCELLED,
-                   cancel_reason=CancelReason.STAFF)
-    BookingFactory(session=session, client=ClientFactory(studio=studio, first_name="Noah"),
-                   status=BookingStatus.LATE_CANCELLED, cancel_reason=CancelReason.CLIENT)
+    BookingFactory(
+        session=session, client=a_client, status=BookingStatus.CANCELLED, cancel_reason=CancelReason.STAFF
+    )
+    BookingFactory(
+        session=session,
+        client=ClientFactory(studio=studio, first_name="Noah"),
+        status=BookingStatus.LATE_CANCELLED,
+        cancel_reason=CancelReason.CLIENT,
+    )
     page = owner_client.get(url(studio, "class-session-detail", pk=session.pk)).content.decode()
     assert "Camille Tremblay · <small" in page and "Cancelled by staff" in page
     assert "Late cancel</span> · <small" in page

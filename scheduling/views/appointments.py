@@ -52,12 +52,19 @@ def overview(request):
     studio = request.studio
     today = local_today(studio.time_zone)
     start, _end = local_day_bounds(today, studio.time_zone)
-    appointments = selectors.appointments_between(studio=studio, start=start,
-                                                  end=start + timedelta(days=UPCOMING_DAYS))
-    return render(request, "scheduling/appointments/overview.html", {
-        "appointments": appointments, "calendars": selectors.calendar_list(studio=studio),
-        "services": selectors.service_list(studio=studio), "days": UPCOMING_DAYS,
-    })
+    appointments = selectors.appointments_between(
+        studio=studio, start=start, end=start + timedelta(days=UPCOMING_DAYS)
+    )
+    return render(
+        request,
+        "scheduling/appointments/overview.html",
+        {
+            "appointments": appointments,
+            "calendars": selectors.calendar_list(studio=studio),
+            "services": selectors.service_list(studio=studio),
+            "days": UPCOMING_DAYS,
+        },
+    )
 
 
 @staff_required(Perm.CHECK_IN)
@@ -71,9 +78,17 @@ def book(request):
     if form.is_valid():
         service, calendar, day = (form.cleaned_data[k] for k in ("service", "calendar", "day"))
         zone = zoneinfo.ZoneInfo(calendar.location.time_zone)
-        slots = [s.astimezone(zone) for s in selectors.appointment_slots(calendar=calendar, service=service, day=day)]
-        context.update(service=service, calendar=calendar, day=day, slots=slots,
-                       offered=calendar.services.filter(pk=service.pk).exists())
+        slots = [
+            s.astimezone(zone)
+            for s in selectors.appointment_slots(calendar=calendar, service=service, day=day)
+        ]
+        context.update(
+            service=service,
+            calendar=calendar,
+            day=day,
+            slots=slots,
+            offered=calendar.services.filter(pk=service.pk).exists(),
+        )
         chosen = instant_param(request.GET.get("at"))
         context["chosen"] = next((s for s in slots if s == chosen), None)
         query = text_param(request.GET.get("q"))
@@ -86,51 +101,78 @@ def book(request):
 def _book_post(request):
     studio = request.studio
     service = get_object_or_404(AppointmentService, pk=int_param(request.POST.get("service")) or 0)
-    calendar = get_object_or_404(AppointmentCalendar.objects.select_related("location"),
-                                 pk=int_param(request.POST.get("calendar")) or 0)
-    client = get_object_or_404(Client, pk=int_param(request.POST.get("client")) or 0, archived_at__isnull=True)
+    calendar = get_object_or_404(
+        AppointmentCalendar.objects.select_related("location"),
+        pk=int_param(request.POST.get("calendar")) or 0,
+    )
+    client = get_object_or_404(
+        Client, pk=int_param(request.POST.get("client")) or 0, archived_at__isnull=True
+    )
     starts_at = instant_param(request.POST.get("starts_at"))
     if starts_at is None:
         messages.error(request, _("Choose a time."))
     else:
         try:
             appointment = services.appointment_book(
-                studio=studio, actor=Actor.from_request(request), calendar=calendar, service=service, client=client,
-                starts_at=starts_at, booked_by=BookedBy.STAFF,
-                notes=text_param(request.POST.get("notes"), max_length=2000))
+                studio=studio,
+                actor=Actor.from_request(request),
+                calendar=calendar,
+                service=service,
+                client=client,
+                starts_at=starts_at,
+                booked_by=BookedBy.STAFF,
+                notes=text_param(request.POST.get("notes"), max_length=2000),
+            )
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Appointment booked for %(name)s.") % {"name": client.full_name})
             return redirect("appointment-detail", studio_slug=studio.slug, pk=appointment.pk)
-    return redirect(reverse("appointment-book", kwargs={"studio_slug": studio.slug}) + "?" + request.GET.urlencode())
+    return redirect(
+        reverse("appointment-book", kwargs={"studio_slug": studio.slug}) + "?" + request.GET.urlencode()
+    )
 
 
 @staff_required(Perm.CHECK_IN)
 def detail(request, pk):
-    appointment = get_object_or_404(Appointment.objects.select_related(
-        "client", "service", "calendar__teacher__user", "calendar__location", "booked_by"), pk=pk)
-    return render(request, "scheduling/appointments/detail.html", {"appointment": appointment,
-                                                                    "now": timezone.now()})
+    appointment = get_object_or_404(
+        Appointment.objects.select_related(
+            "client", "service", "calendar__teacher__user", "calendar__location", "booked_by"
+        ),
+        pk=pk,
+    )
+    return render(
+        request, "scheduling/appointments/detail.html", {"appointment": appointment, "now": timezone.now()}
+    )
 
 
 @staff_required(Perm.CHECK_IN)
 def cancel(request, pk):
-    appointment = get_object_or_404(Appointment.objects.select_related("client", "service", "calendar__location"),
-                                    pk=pk)
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("client", "service", "calendar__location"), pk=pk
+    )
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     back = reverse("appointment-detail", kwargs={"studio_slug": request.studio.slug, "pk": appointment.pk})
     if not is_confirmed(request):
         return confirm_page(
-            request, base="manage_base.html", danger=True, title=_("Cancel this appointment?"),
-            lines=[f"{appointment.service.name}, "
-                   f"{local_when_label(appointment.starts_at, appointment.calendar.location.time_zone)}",
-                   _("%(name)s is emailed that it is cancelled.") % {"name": appointment.client.full_name}],
-            confirm_label=_("Cancel the appointment"), back_url=back, back_label=_("Keep it"))
+            request,
+            base="manage_base.html",
+            danger=True,
+            title=_("Cancel this appointment?"),
+            lines=[
+                f"{appointment.service.name}, "
+                f"{local_when_label(appointment.starts_at, appointment.calendar.location.time_zone)}",
+                _("%(name)s is emailed that it is cancelled.") % {"name": appointment.client.full_name},
+            ],
+            confirm_label=_("Cancel the appointment"),
+            back_url=back,
+            back_label=_("Keep it"),
+        )
     try:
-        services.appointment_cancel(studio=request.studio, actor=Actor.from_request(request),
-                                    appointment=appointment, by_staff=True)
+        services.appointment_cancel(
+            studio=request.studio, actor=Actor.from_request(request), appointment=appointment, by_staff=True
+        )
         messages.success(request, _("Appointment cancelled; the client is being emailed."))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
@@ -143,8 +185,9 @@ def check_in(request, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:
-        services.appointment_check_in(studio=request.studio, actor=Actor.from_request(request),
-                                      appointment=appointment)
+        services.appointment_check_in(
+            studio=request.studio, actor=Actor.from_request(request), appointment=appointment
+        )
         messages.success(request, _("Checked in."))
     except ValidationError as exc:
         messages.error(request, error_text(exc))
@@ -156,15 +199,19 @@ def check_in(request, pk):
 
 @staff_required(Perm.MANAGE_SCHEDULE)
 def service_list(request):
-    return render(request, "scheduling/appointments/service_list.html", {
-        "services": selectors.service_list(studio=request.studio)})
+    return render(
+        request,
+        "scheduling/appointments/service_list.html",
+        {"services": selectors.service_list(studio=request.studio)},
+    )
 
 
 def _service_form(request, service: AppointmentService | None):
     form = AppointmentServiceForm(request.POST or None, instance=service, studio=request.studio)
     if request.method == "POST" and form.is_valid():
-        saved = services.appointment_service_save(studio=request.studio, actor=Actor.from_request(request),
-                                                  service=form.save(commit=False))
+        saved = services.appointment_service_save(
+            studio=request.studio, actor=Actor.from_request(request), service=form.save(commit=False)
+        )
         messages.success(request, _("Service “%(name)s” saved.") % {"name": saved.name})
         return redirect("appointment-service-list", studio_slug=request.studio.slug)
     return render(request, "scheduling/appointments/service_form.html", {"form": form, "service": service})
@@ -185,9 +232,12 @@ def service_edit(request, pk):
 
 def _save_calendar(request, form: AppointmentCalendarForm):
     try:
-        return services.appointment_calendar_save(studio=request.studio, actor=Actor.from_request(request),
-                                                  calendar=form.save(commit=False),
-                                                  services=list(form.cleaned_data["services"]))
+        return services.appointment_calendar_save(
+            studio=request.studio,
+            actor=Actor.from_request(request),
+            calendar=form.save(commit=False),
+            services=list(form.cleaned_data["services"]),
+        )
     except ValidationError as exc:
         form.add_error(None, exc)
         return None
@@ -204,18 +254,27 @@ def calendar_create(request):
 
 @staff_required(Perm.MANAGE_SCHEDULE)
 def calendar_detail(request, pk):
-    calendar = get_object_or_404(AppointmentCalendar.objects.select_related("teacher__user", "location"), pk=pk)
+    calendar = get_object_or_404(
+        AppointmentCalendar.objects.select_related("teacher__user", "location"), pk=pk
+    )
     form = AppointmentCalendarForm(request.POST or None, instance=calendar, studio=request.studio)
     if request.method == "POST" and form.is_valid() and _save_calendar(request, form):
         messages.success(request, _("Calendar saved."))
         return redirect("appointment-calendar-detail", studio_slug=request.studio.slug, pk=calendar.pk)
-    return render(request, "scheduling/appointments/calendar_detail.html", {
-        "calendar": calendar, "form": form,
-        "availability": Availability.objects.filter(calendar=calendar).order_by("weekday", "start_time"),
-        "exceptions": AvailabilityException.objects.filter(
-            calendar=calendar, date__gte=local_today(calendar.location.time_zone)).order_by("date", "start_time"),
-        "availability_form": AvailabilityForm(), "exception_form": AvailabilityExceptionForm(),
-    })
+    return render(
+        request,
+        "scheduling/appointments/calendar_detail.html",
+        {
+            "calendar": calendar,
+            "form": form,
+            "availability": Availability.objects.filter(calendar=calendar).order_by("weekday", "start_time"),
+            "exceptions": AvailabilityException.objects.filter(
+                calendar=calendar, date__gte=local_today(calendar.location.time_zone)
+            ).order_by("date", "start_time"),
+            "availability_form": AvailabilityForm(),
+            "exception_form": AvailabilityExceptionForm(),
+        },
+    )
 
 
 def _calendar_redirect(request, calendar_id: int):
@@ -232,8 +291,9 @@ def availability_add(request, pk):
         availability = form.save(commit=False)
         availability.calendar = calendar
         try:
-            services.availability_add(studio=request.studio, actor=Actor.from_request(request),
-                                      availability=availability)
+            services.availability_add(
+                studio=request.studio, actor=Actor.from_request(request), availability=availability
+            )
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
@@ -248,7 +308,9 @@ def availability_remove(request, pk):
     availability = get_object_or_404(Availability, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.availability_remove(studio=request.studio, actor=Actor.from_request(request), availability=availability)
+    services.availability_remove(
+        studio=request.studio, actor=Actor.from_request(request), availability=availability
+    )
     messages.success(request, _("Availability removed."))
     return _calendar_redirect(request, availability.calendar_id)
 
@@ -263,8 +325,9 @@ def exception_add(request, pk):
         exception = form.save(commit=False)
         exception.calendar = calendar
         try:
-            services.availability_exception_add(studio=request.studio, actor=Actor.from_request(request),
-                                                exception=exception)
+            services.availability_exception_add(
+                studio=request.studio, actor=Actor.from_request(request), exception=exception
+            )
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
@@ -279,7 +342,8 @@ def exception_remove(request, pk):
     exception = get_object_or_404(AvailabilityException, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    services.availability_exception_remove(studio=request.studio, actor=Actor.from_request(request),
-                                           exception=exception)
+    services.availability_exception_remove(
+        studio=request.studio, actor=Actor.from_request(request), exception=exception
+    )
     messages.success(request, _("Exception removed."))
     return _calendar_redirect(request, exception.calendar_id)

@@ -36,12 +36,23 @@ def client_search(request, pk):
     """
     session = _session_or_404(pk)
     query = text_param(request.GET.get("q"))
-    clients = list(studio_selectors.client_list(studio=request.studio, search=query)[:SEARCH_LIMIT]) if query else []
-    return render(request, "scheduling/_client_search_results.html", {
-        "session": session, "clients": clients, "q": query, "full": session.booked_count >= session.capacity,
-        "can_overbook": request.staff.has_perm(Perm.OVERBOOK_CLASSES),
-        "waitlist_open": session.starts_at > timezone.now(),
-    })
+    clients = (
+        list(studio_selectors.client_list(studio=request.studio, search=query)[:SEARCH_LIMIT])
+        if query
+        else []
+    )
+    return render(
+        request,
+        "scheduling/_client_search_results.html",
+        {
+            "session": session,
+            "clients": clients,
+            "q": query,
+            "full": session.booked_count >= session.capacity,
+            "can_overbook": request.staff.has_perm(Perm.OVERBOOK_CLASSES),
+            "waitlist_open": session.starts_at > timezone.now(),
+        },
+    )
 
 
 def _session_or_404(pk: int) -> ClassSession:
@@ -70,23 +81,37 @@ def session_book(request, pk):
         raise PermissionDenied(Perm.OVERBOOK_CLASSES)
     if overbook and not is_confirmed(request):
         return confirm_page(
-            request, base="manage_base.html", title=_("Overbook this class?"),
-            lines=[_session_label(session),
-                   _("The class is full (%(booked)s of %(capacity)s). %(name)s will be booked anyway, one more "
-                     "than the class holds.") % {"booked": session.booked_count, "capacity": session.capacity,
-                                                 "name": client.full_name}],
+            request,
+            base="manage_base.html",
+            title=_("Overbook this class?"),
+            lines=[
+                _session_label(session),
+                _(
+                    "The class is full (%(booked)s of %(capacity)s). %(name)s will be booked anyway, one more "
+                    "than the class holds."
+                )
+                % {"booked": session.booked_count, "capacity": session.capacity, "name": client.full_name},
+            ],
             confirm_label=_("Overbook %(name)s") % {"name": client.full_name},
-            back_url=_roster_url(request, session.pk), back_label=_("Back to the roster"))
+            back_url=_roster_url(request, session.pk),
+            back_label=_("Back to the roster"),
+        )
     try:
-        booking = services.booking_create(studio=request.studio, actor=Actor.from_request(request),
-                                          session=session, client=client, booked_by=BookedBy.STAFF,
-                                          overbook=overbook)
+        booking = services.booking_create(
+            studio=request.studio,
+            actor=Actor.from_request(request),
+            session=session,
+            client=client,
+            booked_by=BookedBy.STAFF,
+            overbook=overbook,
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
         if booking.status == BookingStatus.WAITLISTED:
-            messages.warning(request, _("The class is full: %(name)s is on the waitlist.") % {
-                "name": client.full_name})
+            messages.warning(
+                request, _("The class is full: %(name)s is on the waitlist.") % {"name": client.full_name}
+            )
         else:
             messages.success(request, _("%(name)s is booked.") % {"name": client.full_name})
     return redirect(_roster_url(request, session.pk))
@@ -95,8 +120,10 @@ def session_book(request, pk):
 @staff_required(Perm.CHECK_IN)
 def booking_cancel(request, pk):
     """Cancel a booking (or take someone off the waitlist), after a confirmation page."""
-    booking = get_object_or_404(Booking.objects.select_related("client", "session__template",
-                                                               "session__location", "session__studio"), pk=pk)
+    booking = get_object_or_404(
+        Booking.objects.select_related("client", "session__template", "session__location", "session__studio"),
+        pk=pk,
+    )
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     back = safe_next(request, _roster_url(request, booking.session_id))
@@ -104,21 +131,37 @@ def booking_cancel(request, pk):
         waitlisted = booking.status == BookingStatus.WAITLISTED
         lines = [_session_label(booking.session)]
         if waitlisted:
-            lines.append(_("%(name)s leaves the waitlist and is emailed.") % {"name": booking.client.full_name})
+            lines.append(
+                _("%(name)s leaves the waitlist and is emailed.") % {"name": booking.client.full_name}
+            )
         else:
-            lines.append(_("%(name)s loses their place and is emailed; the first person on the waitlist, if any, "
-                           "gets it.") % {"name": booking.client.full_name})
+            lines.append(
+                _(
+                    "%(name)s loses their place and is emailed; the first person on the waitlist, if any, "
+                    "gets it."
+                )
+                % {"name": booking.client.full_name}
+            )
             if request.POST.get("waive") == "1":
                 lines.append(_("It is not recorded as a late cancel."))
         return confirm_page(
-            request, base="manage_base.html",
+            request,
+            base="manage_base.html",
             title=_("Remove from the waitlist?") if waitlisted else _("Cancel this booking?"),
-            lines=lines, danger=True, back_url=back, back_label=_("Keep it"),
-            confirm_label=_("Remove from the waitlist") if waitlisted else _("Cancel the booking"))
+            lines=lines,
+            danger=True,
+            back_url=back,
+            back_label=_("Keep it"),
+            confirm_label=_("Remove from the waitlist") if waitlisted else _("Cancel the booking"),
+        )
     try:
-        cancelled = services.booking_cancel(studio=request.studio, actor=Actor.from_request(request),
-                                            booking=booking, by_staff=True,
-                                            waive_late_cancel=request.POST.get("waive") == "1")
+        cancelled = services.booking_cancel(
+            studio=request.studio,
+            actor=Actor.from_request(request),
+            booking=booking,
+            by_staff=True,
+            waive_late_cancel=request.POST.get("waive") == "1",
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
@@ -137,17 +180,30 @@ def booking_attendance(request, pk):
         return HttpResponseNotAllowed(["POST"])
     error = None
     try:
-        booking = services.booking_set_attendance(studio=request.studio, actor=Actor.from_request(request),
-                                                  booking=booking, status=request.POST.get("status", "")[:20])
+        booking = services.booking_set_attendance(
+            studio=request.studio,
+            actor=Actor.from_request(request),
+            booking=booking,
+            status=request.POST.get("status", "")[:20],
+        )
     except ValidationError as exc:
         error = error_text(exc)
     if request.htmx:
         booking = Booking.objects.select_related("client", "session", "booked_by").get(pk=booking.pk)
         now = timezone.now()
-        return render(request, "scheduling/_roster_row.html", {
-            "b": booking, "session": booking.session, "error": error, "now": now,
-            "started": booking.session.starts_at <= now, "ended": booking.session.ends_at <= now,
-            "check_in_open": now >= booking.session.check_in_opens_at})
+        return render(
+            request,
+            "scheduling/_roster_row.html",
+            {
+                "b": booking,
+                "session": booking.session,
+                "error": error,
+                "now": now,
+                "started": booking.session.starts_at <= now,
+                "ended": booking.session.ends_at <= now,
+                "check_in_open": now >= booking.session.check_in_opens_at,
+            },
+        )
     if error:
         messages.error(request, error)
     return redirect(_roster_url(request, booking.session_id))

@@ -47,17 +47,29 @@ def calendar(request):
     day = parse_day(request.GET.get("date"), today)
     first = week_start(day) if mode == "week" else day
     last = first + timedelta(days=6 if mode == "week" else 0)
-    days = selectors.sessions_between(studio=studio, first=first, last=last, location_id=location_id,
-                                      room_id=room_id, teacher_id=teacher_id)
+    days = selectors.sessions_between(
+        studio=studio, first=first, last=last, location_id=location_id, room_id=room_id, teacher_id=teacher_id
+    )
     selectors.label_start_times(days)
     step = timedelta(days=7 if mode == "week" else 1)
     rooms = list(selectors.active_rooms(studio=studio, location_id=location_id)) if location_id else []
     filters = {"view": mode, "location": location_id, "room": room_id, "teacher": teacher_id}
     context = {
         "query": urlencode({k: v for k, v in filters.items() if v}),
-        "mode": mode, "days": days, "today": today, "day": day, "first": first, "last": last,
-        "previous": first - step, "next": first + step, "locations": locations, "location": location,
-        "rooms": rooms, "room_id": room_id, "teachers": selectors.teachers(studio=studio), "teacher_id": teacher_id,
+        "mode": mode,
+        "days": days,
+        "today": today,
+        "day": day,
+        "first": first,
+        "last": last,
+        "previous": first - step,
+        "next": first + step,
+        "locations": locations,
+        "location": location,
+        "rooms": rooms,
+        "room_id": room_id,
+        "teachers": selectors.teachers(studio=studio),
+        "teacher_id": teacher_id,
         "columns": _room_columns(days[0].sessions, rooms) if mode == "day" else None,
         "session_count": sum(len(d.sessions) for d in days),
         "session_url": session_url_prefix("class-session-detail", studio),
@@ -67,7 +79,9 @@ def calendar(request):
     return render(request, template, context)
 
 
-def _room_columns(sessions: list[selectors.SessionCard], rooms) -> list[tuple[str, list[selectors.SessionCard]]]:
+def _room_columns(
+    sessions: list[selectors.SessionCard], rooms
+) -> list[tuple[str, list[selectors.SessionCard]]]:
     """A day's sessions side by side: one column per room (or per place when no location is chosen)."""
     columns: dict[str, list[selectors.SessionCard]] = {room.name: [] for room in rooms}
     for session in sessions:
@@ -89,24 +103,32 @@ def session_url_prefix(name: str, studio) -> str:
 def template_list(request):
     show_archived = request.GET.get("archived") == "1"
     templates = selectors.class_template_list(studio=request.studio, include_archived=show_archived)
-    return render(request, "scheduling/template_list.html", {"templates": templates, "show_archived": show_archived})
+    return render(
+        request, "scheduling/template_list.html", {"templates": templates, "show_archived": show_archived}
+    )
 
 
 @staff_required(Perm.MANAGE_SCHEDULE)
 def template_detail(request, pk):
     template = get_object_or_404(ClassTemplate, pk=pk)
-    return render(request, "scheduling/template_detail.html", {
-        "template": template, "series_list": selectors.series_for_template(template=template),
-        "today": local_today(request.studio.time_zone),
-    })
+    return render(
+        request,
+        "scheduling/template_detail.html",
+        {
+            "template": template,
+            "series_list": selectors.series_for_template(template=template),
+            "today": local_today(request.studio.time_zone),
+        },
+    )
 
 
 def _template_form(request, template: ClassTemplate | None):
     form = ClassTemplateForm(request.POST or None, instance=template, studio=request.studio)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.class_template_save(studio=request.studio, actor=Actor.from_request(request),
-                                                 template=form.save(commit=False))
+            saved = services.class_template_save(
+                studio=request.studio, actor=Actor.from_request(request), template=form.save(commit=False)
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -131,8 +153,9 @@ def template_archive(request, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     archive = request.POST.get("restore") != "1"
-    services.class_template_archive(studio=request.studio, actor=Actor.from_request(request), template=template,
-                                    archived=archive)
+    services.class_template_archive(
+        studio=request.studio, actor=Actor.from_request(request), template=template, archived=archive
+    )
     messages.success(request, _("Class template archived.") if archive else _("Class template restored."))
     return redirect("class-template-list", studio_slug=request.studio.slug)
 
@@ -153,8 +176,9 @@ def series_create(request):
     form = ClassSeriesForm(request.POST or None, initial=initial, studio=studio)
     if request.method == "POST" and form.is_valid():
         try:
-            series = services.series_create(studio=studio, actor=Actor.from_request(request),
-                                            series=form.save(commit=False))
+            series = services.series_create(
+                studio=studio, actor=Actor.from_request(request), series=form.save(commit=False)
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -165,14 +189,22 @@ def series_create(request):
 
 @staff_required(Perm.MANAGE_SCHEDULE)
 def series_detail(request, pk):
-    series = get_object_or_404(ClassSeries.objects.select_related("template", "teacher__user", "location", "room"),
-                               pk=pk)
+    series = get_object_or_404(
+        ClassSeries.objects.select_related("template", "teacher__user", "location", "room"), pk=pk
+    )
     sessions = selectors.series_upcoming_sessions(series=series, now=timezone.now())
-    return render(request, "scheduling/series_detail.html", {
-        # A series is ended on a date it runs: not before its first date, nor (usually) in the past.
-        "series": series, "sessions": sessions, "end_form": SeriesEndForm(initial={
-            "last_date": max(local_today(series.time_zone), series.starts_on)}),
-    })
+    return render(
+        request,
+        "scheduling/series_detail.html",
+        {
+            # A series is ended on a date it runs: not before its first date, nor (usually) in the past.
+            "series": series,
+            "sessions": sessions,
+            "end_form": SeriesEndForm(
+                initial={"last_date": max(local_today(series.time_zone), series.starts_on)}
+            ),
+        },
+    )
 
 
 @staff_required(Perm.MANAGE_SCHEDULE)
@@ -180,21 +212,29 @@ def series_edit(request, pk):
     """Edit a series "for this and the following sessions", from the date in ?from=."""
     series = get_object_or_404(ClassSeries.objects.select_related("template", "location"), pk=pk)
     from_date = parse_day(request.GET.get("from"), max(series.starts_on, local_today(series.time_zone)))
-    form = SeriesEditForm(request.POST or None, instance=series, studio=request.studio,
-                          initial={"apply_from": from_date})
+    form = SeriesEditForm(
+        request.POST or None, instance=series, studio=request.studio, initial={"apply_from": from_date}
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.series_update(studio=request.studio, actor=Actor.from_request(request),
-                                           series=form.save(commit=False),
-                                           from_date=form.cleaned_data["apply_from"])
+            saved = services.series_update(
+                studio=request.studio,
+                actor=Actor.from_request(request),
+                series=form.save(commit=False),
+                from_date=form.cleaned_data["apply_from"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Series updated from %(date)s on.") % {
-                "date": local_date_label(form.cleaned_data["apply_from"])})
+            messages.success(
+                request,
+                _("Series updated from %(date)s on.")
+                % {"date": local_date_label(form.cleaned_data["apply_from"])},
+            )
             return redirect("class-series-detail", studio_slug=request.studio.slug, pk=saved.pk)
-    return render(request, "scheduling/series_form.html", {"form": form, "series": series,
-                                                           "template": series.template})
+    return render(
+        request, "scheduling/series_form.html", {"form": form, "series": series, "template": series.template}
+    )
 
 
 @staff_required(Perm.MANAGE_SCHEDULE)
@@ -205,15 +245,24 @@ def series_end(request, pk):
     form = SeriesEndForm(request.POST)
     if form.is_valid():
         try:
-            services.series_end(studio=request.studio, actor=Actor.from_request(request), series=series,
-                                last_date=form.cleaned_data["last_date"])
-            messages.success(request, _("The series ends on %(date)s.") % {
-                "date": local_date_label(form.cleaned_data["last_date"])})
+            services.series_end(
+                studio=request.studio,
+                actor=Actor.from_request(request),
+                series=series,
+                last_date=form.cleaned_data["last_date"],
+            )
+            messages.success(
+                request,
+                _("The series ends on %(date)s.")
+                % {"date": local_date_label(form.cleaned_data["last_date"])},
+            )
         except ValidationError as exc:
             messages.error(request, error_text(exc))
     else:
-        messages.error(request, " ".join([str(_("Choose the date of the last class.")),
-                                          *form.errors.get("last_date", [])]))
+        messages.error(
+            request,
+            " ".join([str(_("Choose the date of the last class.")), *form.errors.get("last_date", [])]),
+        )
     return redirect("class-series-detail", studio_slug=request.studio.slug, pk=series.pk)
 
 
@@ -233,10 +282,18 @@ def session_detail(request, pk):
     session = _session_or_404(pk)
     roster = selectors.session_roster(session=session)
     now = timezone.now()
-    return render(request, "scheduling/session_detail.html", {
-        "session": session, "roster": roster, "now": now, "started": session.starts_at <= now,
-        "ended": session.ends_at <= now, "check_in_open": now >= session.check_in_opens_at,
-    })
+    return render(
+        request,
+        "scheduling/session_detail.html",
+        {
+            "session": session,
+            "roster": roster,
+            "now": now,
+            "started": session.starts_at <= now,
+            "ended": session.ends_at <= now,
+            "check_in_open": now >= session.check_in_opens_at,
+        },
+    )
 
 
 @staff_required(Perm.MANAGE_SCHEDULE)
@@ -246,7 +303,9 @@ def session_create(request):
     form = SessionForm(request.POST or None, studio=studio, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            session = services.session_create(studio=studio, actor=Actor.from_request(request), session=form.save())
+            session = services.session_create(
+                studio=studio, actor=Actor.from_request(request), session=form.save()
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -262,7 +321,9 @@ def session_edit(request, pk):
     form = SessionForm(request.POST or None, instance=session, studio=request.studio)
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_update(studio=request.studio, actor=Actor.from_request(request), session=form.save())
+            services.session_update(
+                studio=request.studio, actor=Actor.from_request(request), session=form.save()
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -277,8 +338,12 @@ def session_cancel(request, pk):
     form = SessionCancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.session_cancel(studio=request.studio, actor=Actor.from_request(request), session=session,
-                                    note=form.cleaned_data["note"])
+            services.session_cancel(
+                studio=request.studio,
+                actor=Actor.from_request(request),
+                session=session,
+                note=form.cleaned_data["note"],
+            )
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:

@@ -39,8 +39,9 @@ def instant_param(value: str | None) -> datetime | None:
 def safe_next(request, fallback: str) -> str:
     """The `next` form field when it points inside this site, else `fallback`."""
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -54,16 +55,42 @@ def is_confirmed(request) -> bool:
     return request.POST.get(CONFIRMED) == "1"
 
 
-def confirm_page(request, *, base: str, title: str, lines: list[str], confirm_label: str, back_url: str,
-                 back_label: str, danger: bool = False, status: int = 200):
+def confirm_page(
+    request,
+    *,
+    base: str,
+    title: str,
+    lines: list[str],
+    confirm_label: str,
+    back_url: str,
+    back_label: str,
+    danger: bool = False,
+    status: int = 200,
+):
     """Ask before an action that cannot be taken back: the same POST again, with `confirmed=1`.
 
     `base` is the page layout to extend ("manage_base.html" or the hosted pages' base). The
     fields of the first POST are carried as hidden inputs, cleaned of control characters.
     """
-    fields = [(key, clean_text(value)[:2000]) for key, values in request.POST.lists() if key not in
-              ("csrfmiddlewaretoken", CONFIRMED) for value in values]
-    return render(request, "scheduling/confirm.html", {
-        "base": base, "title": title, "lines": lines, "confirm_label": confirm_label, "back_url": back_url,
-        "back_label": back_label, "danger": danger, "fields": fields, "action": request.path,
-    }, status=status)
+    fields = [
+        (key, clean_text(value)[:2000])
+        for key, values in request.POST.lists()
+        if key not in ("csrfmiddlewaretoken", CONFIRMED)
+        for value in values
+    ]
+    return render(
+        request,
+        "scheduling/confirm.html",
+        {
+            "base": base,
+            "title": title,
+            "lines": lines,
+            "confirm_label": confirm_label,
+            "back_url": back_url,
+            "back_label": back_label,
+            "danger": danger,
+            "fields": fields,
+            "action": request.path,
+        },
+        status=status,
+    )

@@ -47,8 +47,11 @@ def current_kiosk(request) -> KioskSession | None:
     token = request.COOKIES.get(COOKIE)
     if not token:
         return None
-    return (KioskSession.objects.select_related("location", "studio")
-            .filter(token_digest=token_digest(token), closed_at__isnull=True).first())
+    return (
+        KioskSession.objects.select_related("location", "studio")
+        .filter(token_digest=token_digest(token), closed_at__isnull=True)
+        .first()
+    )
 
 
 def _kiosk_language(request) -> None:
@@ -60,8 +63,15 @@ def _kiosk_language(request) -> None:
 
 
 def _remember_language(request, response, language: str) -> None:
-    response.set_cookie(LANGUAGE_COOKIE, language, max_age=COOKIE_AGE, path=_kiosk_path(request), httponly=True,
-                        samesite="Strict", secure=request.is_secure())
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=COOKIE_AGE,
+        path=_kiosk_path(request),
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure(),
+    )
 
 
 def _no_store(response):
@@ -83,8 +93,13 @@ def home(request):
     _kiosk_language(request)
     today = local_today(kiosk.location.time_zone)
     sessions = selectors.kiosk_sessions(location=kiosk.location, day=today)
-    return _no_store(render(request, "scheduling/kiosk/home.html", {
-        "kiosk": kiosk, "sessions": sessions, "today": today, "now": timezone.now()}))
+    return _no_store(
+        render(
+            request,
+            "scheduling/kiosk/home.html",
+            {"kiosk": kiosk, "sessions": sessions, "today": today, "now": timezone.now()},
+        )
+    )
 
 
 @staff_required(Perm.CHECK_IN)
@@ -94,13 +109,21 @@ def open_kiosk(request):
     form = KioskOpenForm(request.POST, studio=request.studio)
     if not form.is_valid():
         return render(request, "scheduling/kiosk/open.html", {"form": form})
-    _kiosk, token = services.kiosk_open(studio=request.studio, actor=Actor.from_request(request),
-                                        location=form.cleaned_data["location"])
+    _kiosk, token = services.kiosk_open(
+        studio=request.studio, actor=Actor.from_request(request), location=form.cleaned_data["location"]
+    )
     # The tablet keeps no staff session: only the kiosk's own cookie.
     logout(request)
     response = redirect(_kiosk_path(request))
-    response.set_cookie(COOKIE, token, max_age=COOKIE_AGE, path=_kiosk_path(request), httponly=True,
-                        samesite="Strict", secure=request.is_secure())
+    response.set_cookie(
+        COOKIE,
+        token,
+        max_age=COOKIE_AGE,
+        path=_kiosk_path(request),
+        httponly=True,
+        samesite="Strict",
+        secure=request.is_secure(),
+    )
     # The staff member's language, active on this request, stays the kiosk's once they are gone.
     _remember_language(request, response, translation.get_language()[:2])
     return response
@@ -114,8 +137,11 @@ def kiosk_language(request):
         return redirect(_kiosk_path(request))
     language = request.POST.get("language", "")
     target = request.POST.get("next", "")
-    if not (url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
-            and target.startswith(_kiosk_path(request)) and "\x00" not in target):
+    if not (
+        url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+        and target.startswith(_kiosk_path(request))
+        and "\x00" not in target
+    ):
         target = _kiosk_path(request)
     response = redirect(target)
     if language in dict(settings.LANGUAGES):
@@ -125,18 +151,28 @@ def kiosk_language(request):
 
 def session(request, pk):
     """A class's booked clients, first name and last initial only, each with a check-in button."""
-    session = get_object_or_404(ClassSession.objects.select_related("template", "teacher__user", "location",
-                                                                    "room"), pk=pk)
+    session = get_object_or_404(
+        ClassSession.objects.select_related("template", "teacher__user", "location", "room"), pk=pk
+    )
     kiosk = current_kiosk(request)
     if kiosk is None:
         return redirect(_kiosk_path(request))
     _kiosk_language(request)
     if session.location_id != kiosk.location_id or session.local_start.date() != local_today(
-            kiosk.location.time_zone):
+        kiosk.location.time_zone
+    ):
         return redirect(_kiosk_path(request))
-    return _no_store(render(request, "scheduling/kiosk/session.html", {
-        "kiosk": kiosk, "session": session, "bookings": selectors.kiosk_roster(session=session),
-    }))
+    return _no_store(
+        render(
+            request,
+            "scheduling/kiosk/session.html",
+            {
+                "kiosk": kiosk,
+                "session": session,
+                "bookings": selectors.kiosk_roster(session=session),
+            },
+        )
+    )
 
 
 def check_in(request, pk):
@@ -153,8 +189,13 @@ def check_in(request, pk):
     except ValidationError as exc:
         error = error_text(exc)
     if request.htmx:
-        return _no_store(render(request, "scheduling/kiosk/_person.html", {"b": booking, "error": error,
-                                                                           "just_checked_in": error is None}))
+        return _no_store(
+            render(
+                request,
+                "scheduling/kiosk/_person.html",
+                {"b": booking, "error": error, "just_checked_in": error is None},
+            )
+        )
     if error:
         messages.error(request, error)
     return redirect("kiosk-session", studio_slug=request.studio.slug, pk=booking.session_id)
@@ -168,13 +209,18 @@ def exit_kiosk(request):
     _kiosk_language(request)
     form = KioskExitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = authenticate(request, username=form.cleaned_data["email"], password=form.cleaned_data["password"])
+        user = authenticate(
+            request, username=form.cleaned_data["email"], password=form.cleaned_data["password"]
+        )
         staff = studio_selectors.staff_member_for(studio=request.studio, user=user) if user else None
         if staff is None or not staff.has_perm(Perm.CHECK_IN):
             form.add_error(None, _("These are not the details of a staff member who can close the kiosk."))
         else:
-            services.kiosk_close(studio=request.studio, actor=Actor(user=user, ip_address=request.META.get(
-                "REMOTE_ADDR")), kiosk=kiosk)
+            services.kiosk_close(
+                studio=request.studio,
+                actor=Actor(user=user, ip_address=request.META.get("REMOTE_ADDR")),
+                kiosk=kiosk,
+            )
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             response = redirect("dashboard", studio_slug=request.studio.slug)
             response.delete_cookie(COOKIE, path=_kiosk_path(request))

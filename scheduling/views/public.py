@@ -54,23 +54,39 @@ def schedule(request):
     today = local_today(studio.time_zone)
     # Seven days from today (or from ?week=): on a Sunday, next week's classes are what matter.
     first = max(parse_day(request.GET.get("week"), today), today)
-    days = selectors.sessions_between(studio=studio, first=first, last=first + timedelta(days=6),
-                                      location_id=location_id, teacher_id=teacher_id, template_id=template_id)
+    days = selectors.sessions_between(
+        studio=studio,
+        first=first,
+        last=first + timedelta(days=6),
+        location_id=location_id,
+        teacher_id=teacher_id,
+        template_id=template_id,
+    )
     selectors.label_start_times(days)
     if request.client_profile is not None:
         family = selectors.family_of(client=request.client_profile)
-        mine = selectors.bookings_by_session(clients=family, session_ids=[s.pk for d in days for s in d.sessions])
+        mine = selectors.bookings_by_session(
+            clients=family, session_ids=[s.pk for d in days for s in d.sessions]
+        )
         for day in days:
             for session in day.sessions:
                 session.my_bookings = mine.get(session.pk, [])
     context = {
-        "days": days, "first": first, "last": first + timedelta(days=6),
-        "previous": max(first - timedelta(days=7), today), "next": first + timedelta(days=7),
-        "today": today, "now": timezone.now(), "show_previous": first > today,
+        "days": days,
+        "first": first,
+        "last": first + timedelta(days=6),
+        "previous": max(first - timedelta(days=7), today),
+        "next": first + timedelta(days=7),
+        "today": today,
+        "now": timezone.now(),
+        "show_previous": first > today,
         "session_url": session_url_prefix("public-session", studio),
-        "locations": selectors.active_locations(studio=studio), "teachers": selectors.teaching_staff(studio=studio),
+        "locations": selectors.active_locations(studio=studio),
+        "teachers": selectors.teaching_staff(studio=studio),
         "templates": selectors.active_templates(studio=studio),
-        "location_id": location_id, "teacher_id": teacher_id, "template_id": template_id,
+        "location_id": location_id,
+        "teacher_id": teacher_id,
+        "template_id": template_id,
         "date_notice": day_refused_notice(request.GET.get("week")),
     }
     template = "scheduling/public/_week.html" if request.htmx else "scheduling/public/schedule.html"
@@ -89,7 +105,9 @@ def session(request, pk):
     context = {"session": session, "now": timezone.now()}
     if request.client_profile is not None:
         family = selectors.family_of(client=request.client_profile)
-        context["my_bookings"] = selectors.bookings_by_session(clients=family, session_ids=[session.pk])[session.pk]
+        context["my_bookings"] = selectors.bookings_by_session(clients=family, session_ids=[session.pk])[
+            session.pk
+        ]
         booked_ids = {b.client_id for b in context["my_bookings"]}
         free = [c for c in family if c.pk not in booked_ids]
         context["form"] = FamilyBookingForm(family=free) if free else None
@@ -108,15 +126,23 @@ def book(request, pk):
     if form.is_valid():
         client = form.cleaned_data["client"]
         try:
-            booking = services.booking_create(studio=request.studio, actor=Actor.from_request(request),
-                                              session=session, client=client, booked_by=BookedBy.CLIENT,
-                                              booker=request.client_profile)
+            booking = services.booking_create(
+                studio=request.studio,
+                actor=Actor.from_request(request),
+                session=session,
+                client=client,
+                booked_by=BookedBy.CLIENT,
+                booker=request.client_profile,
+            )
         except ValidationError as exc:
             messages.error(request, error_text(exc))
         else:
             if booking.status == BookingStatus.WAITLISTED:
-                messages.warning(request, _("The class is full: %(name)s is on the waitlist. We will email you if "
-                                            "a spot opens up.") % {"name": client.first_name})
+                messages.warning(
+                    request,
+                    _("The class is full: %(name)s is on the waitlist. We will email you if a spot opens up.")
+                    % {"name": client.first_name},
+                )
             else:
                 messages.success(request, _("Booked! See you there, %(name)s.") % {"name": client.first_name})
     else:
@@ -139,8 +165,10 @@ PUBLIC_BASE = "studio/public/base.html"
 @client_required
 def booking_cancel(request, pk):
     """The client cancels a booking (or leaves a waitlist), after a page that says what it costs."""
-    booking = get_object_or_404(Booking.objects.select_related("session__template", "session__location",
-                                                               "session__studio", "client"), pk=pk)
+    booking = get_object_or_404(
+        Booking.objects.select_related("session__template", "session__location", "session__studio", "client"),
+        pk=pk,
+    )
     _own(request, booking, booking.client_id)
     account = reverse("account-home", kwargs={"studio_slug": request.studio.slug})
     if not is_confirmed(request):
@@ -149,21 +177,35 @@ def booking_cancel(request, pk):
         window = request.studio.late_cancel_window_minutes
         waitlisted = booking.status == BookingStatus.WAITLISTED
         if not waitlisted and window and timezone.now() > session.starts_at - timedelta(minutes=window):
-            lines.append(_("The class starts in less than %(window)s: this counts as a late cancel.")
-                         % {"window": _minutes_label(window)})
+            lines.append(
+                _("The class starts in less than %(window)s: this counts as a late cancel.")
+                % {"window": _minutes_label(window)}
+            )
         return confirm_page(
-            request, base=PUBLIC_BASE, danger=True, lines=lines, back_url=account, back_label=_("Keep it"),
+            request,
+            base=PUBLIC_BASE,
+            danger=True,
+            lines=lines,
+            back_url=account,
+            back_label=_("Keep it"),
             title=_("Leave the waitlist?") if waitlisted else _("Cancel this booking?"),
-            confirm_label=_("Leave the waitlist") if waitlisted else _("Cancel my booking"))
+            confirm_label=_("Leave the waitlist") if waitlisted else _("Cancel my booking"),
+        )
     try:
-        cancelled = services.booking_cancel(studio=request.studio, actor=Actor.from_request(request),
-                                            booking=booking, by_staff=False)
+        cancelled = services.booking_cancel(
+            studio=request.studio, actor=Actor.from_request(request), booking=booking, by_staff=False
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:
         if cancelled.status == BookingStatus.LATE_CANCELLED:
-            messages.warning(request, _("Booking cancelled. It was inside the late-cancellation window, so it "
-                                        "counts as a late cancel."))
+            messages.warning(
+                request,
+                _(
+                    "Booking cancelled. It was inside the late-cancellation window, so it "
+                    "counts as a late cancel."
+                ),
+            )
         else:
             messages.success(request, _("Booking cancelled."))
     return redirect(account)
@@ -178,9 +220,17 @@ def _minutes_label(minutes: int) -> str:
 
 @client_required
 def booking_ics(request, pk):
-    booking = get_object_or_404(Booking.objects.select_related(
-        "studio", "session__template", "session__location", "session__room", "session__teacher__user",
-        "session__studio"), pk=pk)
+    booking = get_object_or_404(
+        Booking.objects.select_related(
+            "studio",
+            "session__template",
+            "session__location",
+            "session__room",
+            "session__teacher__user",
+            "session__studio",
+        ),
+        pk=pk,
+    )
     _own(request, booking, booking.client_id)
     body = ics.calendar([ics.booking_event(booking, host=_host(request))], name=request.studio.name)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
@@ -194,13 +244,18 @@ def feed(request, token):
     clients = selectors.family_of(client=feed.client)
     since = timezone.now() - timedelta(days=60)
     bookings = selectors.client_bookings(clients=clients, upcoming=True, limit=500)
-    bookings += [b for b in selectors.client_bookings(clients=clients, upcoming=False, limit=200)
-                 if b.session.starts_at >= since and b.is_active]
+    bookings += [
+        b
+        for b in selectors.client_bookings(clients=clients, upcoming=False, limit=200)
+        if b.session.starts_at >= since and b.is_active
+    ]
     appointments = selectors.client_appointments(clients=clients, upcoming=True, limit=200)
     host = _host(request)
     events = [ics.booking_event(b, host=host) for b in bookings]
     events += [ics.appointment_event(a, host=host) for a in appointments]
-    return HttpResponse(ics.calendar(events, name=request.studio.name), content_type="text/calendar; charset=utf-8")
+    return HttpResponse(
+        ics.calendar(events, name=request.studio.name), content_type="text/calendar; charset=utf-8"
+    )
 
 
 @client_required
@@ -209,8 +264,12 @@ def feed_reset(request):
         return HttpResponseNotAllowed(["POST"])
     had_one = CalendarFeed.objects.filter(client=request.client_profile).exists()
     services.calendar_feed_for(studio=request.studio, client=request.client_profile, reset=had_one)
-    messages.success(request, _("Your calendar address is ready.") if not had_one
-                     else _("Your calendar has a new address; the old one no longer works."))
+    messages.success(
+        request,
+        _("Your calendar address is ready.")
+        if not had_one
+        else _("Your calendar has a new address; the old one no longer works."),
+    )
     return redirect("account-home", studio_slug=request.studio.slug)
 
 
@@ -232,9 +291,16 @@ def appointments(request):
             today = local_today(calendar.location.time_zone)
             day = max(parse_day(request.GET.get("day"), today), today)
             zone = zoneinfo.ZoneInfo(calendar.location.time_zone)
-            context.update(day=day, today=today, previous=day - timedelta(days=1), next=day + timedelta(days=1),
-                           slots=[s.astimezone(zone) for s in
-                                  selectors.appointment_slots(calendar=calendar, service=service, day=day)])
+            context.update(
+                day=day,
+                today=today,
+                previous=day - timedelta(days=1),
+                next=day + timedelta(days=1),
+                slots=[
+                    s.astimezone(zone)
+                    for s in selectors.appointment_slots(calendar=calendar, service=service, day=day)
+                ],
+            )
             if request.client_profile is not None:
                 context["family"] = selectors.family_of(client=request.client_profile)
     return render(request, "scheduling/public/appointments.html", context)
@@ -246,33 +312,57 @@ def appointment_book(request):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     service = get_object_or_404(AppointmentService, pk=int_param(request.POST.get("service")) or 0)
-    calendar = get_object_or_404(AppointmentCalendar.objects.select_related("location", "teacher__user"),
-                                 pk=int_param(request.POST.get("calendar")) or 0)
+    calendar = get_object_or_404(
+        AppointmentCalendar.objects.select_related("location", "teacher__user"),
+        pk=int_param(request.POST.get("calendar")) or 0,
+    )
     family = selectors.family_of(client=request.client_profile)
-    client = next((c for c in family if c.pk == int_param(request.POST.get("client"))), request.client_profile)
-    back = (reverse("public-appointments", kwargs={"studio_slug": request.studio.slug})
-            + f"?service={service.pk}&calendar={calendar.pk}")
+    client = next(
+        (c for c in family if c.pk == int_param(request.POST.get("client"))), request.client_profile
+    )
+    back = (
+        reverse("public-appointments", kwargs={"studio_slug": request.studio.slug})
+        + f"?service={service.pk}&calendar={calendar.pk}"
+    )
     starts_at = instant_param(request.POST.get("starts_at"))
     if starts_at is None:
         messages.error(request, _("Choose a time."))
         return redirect(back)
     if not is_confirmed(request):
-        price = (format_money(service.price_amount, request.studio.currency, language=get_language() or "en")
-                 if service.price_amount else _("Free"))
+        price = (
+            format_money(service.price_amount, request.studio.currency, language=get_language() or "en")
+            if service.price_amount
+            else _("Free")
+        )
         return confirm_page(
-            request, base=PUBLIC_BASE, title=_("Confirm your appointment"), back_url=back,
-            back_label=_("Choose another time"), confirm_label=_("Book for %(price)s") % {"price": price}
-            if service.price_amount else _("Book"),
-            lines=[_("%(service)s with %(teacher)s, %(location)s") % {
-                       "service": service.name, "teacher": calendar.teacher, "location": calendar.location.name},
-                   local_when_label(starts_at, calendar.location.time_zone) + " · " + ngettext(
-                       "%(n)s minute", "%(n)s minutes", service.duration_minutes) % {"n": service.duration_minutes},
-                   _("For %(name)s") % {"name": client.full_name},
-                   _("Price: %(price)s.") % {"price": price}])
+            request,
+            base=PUBLIC_BASE,
+            title=_("Confirm your appointment"),
+            back_url=back,
+            back_label=_("Choose another time"),
+            confirm_label=_("Book for %(price)s") % {"price": price} if service.price_amount else _("Book"),
+            lines=[
+                _("%(service)s with %(teacher)s, %(location)s")
+                % {"service": service.name, "teacher": calendar.teacher, "location": calendar.location.name},
+                local_when_label(starts_at, calendar.location.time_zone)
+                + " · "
+                + ngettext("%(n)s minute", "%(n)s minutes", service.duration_minutes)
+                % {"n": service.duration_minutes},
+                _("For %(name)s") % {"name": client.full_name},
+                _("Price: %(price)s.") % {"price": price},
+            ],
+        )
     try:
-        services.appointment_book(studio=request.studio, actor=Actor.from_request(request), calendar=calendar,
-                                  service=service, client=client, starts_at=starts_at, booked_by=BookedBy.CLIENT,
-                                  booker=request.client_profile)
+        services.appointment_book(
+            studio=request.studio,
+            actor=Actor.from_request(request),
+            calendar=calendar,
+            service=service,
+            client=client,
+            starts_at=starts_at,
+            booked_by=BookedBy.CLIENT,
+            booker=request.client_profile,
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
         return redirect(back)
@@ -283,18 +373,29 @@ def appointment_book(request):
 @require_POST
 @client_required
 def appointment_cancel(request, pk):
-    appointment = get_object_or_404(Appointment.objects.select_related("service", "calendar__location"), pk=pk)
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("service", "calendar__location"), pk=pk
+    )
     _own(request, appointment, appointment.client_id)
     account = reverse("account-home", kwargs={"studio_slug": request.studio.slug})
     if not is_confirmed(request):
         return confirm_page(
-            request, base=PUBLIC_BASE, danger=True, title=_("Cancel this appointment?"), back_url=account,
-            back_label=_("Keep it"), confirm_label=_("Cancel my appointment"),
-            lines=[f"{appointment.service.name}, "
-                   f"{local_when_label(appointment.starts_at, appointment.calendar.location.time_zone)}"])
+            request,
+            base=PUBLIC_BASE,
+            danger=True,
+            title=_("Cancel this appointment?"),
+            back_url=account,
+            back_label=_("Keep it"),
+            confirm_label=_("Cancel my appointment"),
+            lines=[
+                f"{appointment.service.name}, "
+                f"{local_when_label(appointment.starts_at, appointment.calendar.location.time_zone)}"
+            ],
+        )
     try:
-        services.appointment_cancel(studio=request.studio, actor=Actor.from_request(request),
-                                    appointment=appointment, by_staff=False)
+        services.appointment_cancel(
+            studio=request.studio, actor=Actor.from_request(request), appointment=appointment, by_staff=False
+        )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
     else:

@@ -33,15 +33,24 @@ def _back_or_json(is_form: bool, payload: Any) -> Response:
 
 def faults(sandbox: Host, method: str, body: bytes, content_type: str) -> Response:
     if method == "GET":
-        return Response.json(200, {"armed": [vars(f) for f in sandbox.faults.armed],
-                                   "fired": [list(f) for f in sandbox.faults.fired]})
+        return Response.json(
+            200,
+            {
+                "armed": [vars(f) for f in sandbox.faults.armed],
+                "fired": [list(f) for f in sandbox.faults.fired],
+            },
+        )
     data = _payload(body, content_type)
     if data.get("clear"):
         sandbox.faults.clear()
         return _back_or_json("json" not in content_type, {"armed": []})
     try:
-        fault = sandbox.faults.next(str(data.get("kind")), data.get("path_prefix") or None,
-                                    int(data.get("count") or 1), data.get("method") or None)
+        fault = sandbox.faults.next(
+            str(data.get("kind")),
+            data.get("path_prefix") or None,
+            int(data.get("count") or 1),
+            data.get("method") or None,
+        )
     except ValueError as exc:
         return Response.json(400, {"error": {"type": "invalid_request_error", "message": str(exc)}})
     return _back_or_json("json" not in content_type, {"armed": vars(fault)})
@@ -83,15 +92,22 @@ def dashboard(sandbox: Host) -> Response:
         for obj in objects.values():
             if obj.get("object") == "event":
                 events.append(obj)
-            elif obj.get("object") == "terminal.reader" and (obj.get("action") or {}).get("status") == "in_progress":
+            elif (
+                obj.get("object") == "terminal.reader"
+                and (obj.get("action") or {}).get("status") == "in_progress"
+            ):
                 waiting.append((scope, obj))
     events.sort(key=lambda e: sandbox.store.seq.get(e["id"], 0), reverse=True)
     event_rows = "".join(
         f"<tr><td><code>{escape(e['id'])}</code></td><td>{escape(e['type'])}</td>"
-        f"<td>{escape(e.get('account') or 'platform')}</td></tr>" for e in events[:25])
+        f"<td>{escape(e.get('account') or 'platform')}</td></tr>"
+        for e in events[:25]
+    )
     delivery_rows = "".join(
         f"<tr><td><code>{escape(d['event'])}</code></td><td>{escape(d['url'])}</td><td>{escape(d['status'])}</td>"
-        f"<td>{', '.join(str(a['status'] or a['error']) for a in d['attempts'])}</td></tr>" for d in reversed(deliveries))
+        f"<td>{', '.join(str(a['status'] or a['error']) for a in d['attempts'])}</td></tr>"
+        for d in reversed(deliveries)
+    )
     readers = "".join(
         f"<form method='post' action='/_sandbox/readers/{escape(r['id'])}/present'><p>Reader "
         f"<code>{escape(r['label'] or r['id'])}</code> is waiting for "
@@ -99,14 +115,19 @@ def dashboard(sandbox: Host) -> Response:
         "<select name='number'><option value='4242424242424242'>Visa (succeeds)</option>"
         "<option value='4000000000000002'>Declined card</option>"
         "<option value='4000000000009995'>Insufficient funds</option></select> "
-        "<button type='submit'>Tap card</button></p></form>" for _, r in waiting)
-    armed = ", ".join(f"{f.kind}×{f.count} on {f.path_prefix or 'any path'}" for f in sandbox.faults.armed) or "none"
+        "<button type='submit'>Tap card</button></p></form>"
+        for _, r in waiting
+    )
+    armed = (
+        ", ".join(f"{f.kind}×{f.count} on {f.path_prefix or 'any path'}" for f in sandbox.faults.armed)
+        or "none"
+    )
     options = "".join(f"<option>{k}</option>" for k in KINDS)
     body = f"""
 <h1>Stripe sandbox</h1>
 <p class="muted">Platform account <code>{escape(sandbox.platform_account)}</code> · webhook delivery:
-{escape(sandbox.webhooks.mode)}{' · duplicate' if sandbox.webhooks.duplicate else ''}
-{' · shuffle' if sandbox.webhooks.shuffle else ''}</p>
+{escape(sandbox.webhooks.mode)}{" · duplicate" if sandbox.webhooks.duplicate else ""}
+{" · shuffle" if sandbox.webhooks.shuffle else ""}</p>
 {readers}
 <h2>Faults</h2><p>Armed: {escape(armed)}</p>
 <form method="post" action="/_sandbox/faults" class="row">
@@ -130,5 +151,10 @@ def receipt(sandbox: Host, charge_id: str) -> Response:
     if charge is None or charge.get("object") != "charge":
         return Response.html(page("Not found", "<h1>Unknown receipt</h1>"), status=404)
     amount = f"{charge['amount'] / 100:.2f} {charge['currency'].upper()}"
-    return Response.html(page("Receipt", f"<h1>Receipt</h1><p>{escape(amount)} — {escape(charge['status'])}</p>"
-                                         f"<p class='muted'><code>{escape(charge_id)}</code></p>"))
+    return Response.html(
+        page(
+            "Receipt",
+            f"<h1>Receipt</h1><p>{escape(amount)} — {escape(charge['status'])}</p>"
+            f"<p class='muted'><code>{escape(charge_id)}</code></p>",
+        )
+    )

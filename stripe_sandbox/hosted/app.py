@@ -16,8 +16,9 @@ if TYPE_CHECKING:
 Page = Callable[..., Response]
 
 
-def handle_page(sandbox: Host, method: str, path: str, query: str, headers: Headers, body: bytes,
-                remote_addr: str = "") -> Response:
+def handle_page(
+    sandbox: Host, method: str, path: str, query: str, headers: Headers, body: bytes, remote_addr: str = ""
+) -> Response:
     method = method.upper()
     args = {k: v[-1] for k, v in parse_qs(query).items()}
     content_type = headers.get("Content-Type", "")
@@ -25,9 +26,17 @@ def handle_page(sandbox: Host, method: str, path: str, query: str, headers: Head
         if method == "OPTIONS":
             return Response(204, b"", Headers(js_api.CORS))
         if path == "/_sandbox/js/stripe.js" and method == "GET":
-            return Response(200, stripe_js.SOURCE.encode(), Headers({
-                "Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "no-cache",
-                **js_api.CORS}))
+            return Response(
+                200,
+                stripe_js.SOURCE.encode(),
+                Headers(
+                    {
+                        "Content-Type": "application/javascript; charset=utf-8",
+                        "Cache-Control": "no-cache",
+                        **js_api.CORS,
+                    }
+                ),
+            )
         if method == "POST":
             return js_api.handle(sandbox, path.rsplit("/", 1)[1], body, headers, remote_addr)
     routes: list[tuple[str, str, Callable[[re.Match[str]], Response]]] = [

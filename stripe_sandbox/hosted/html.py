@@ -23,21 +23,33 @@ text-align:left} code{font-size:.85rem}
 
 def page(title: str, body: str, *, wide: bool = False) -> str:
     main_class = ' class="wide"' if wide else ""
-    return (f"<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{escape(title)}</title>"
-            f"<style>{STYLE}</style></head><body><main{main_class}>"
-            f"<div class=\"badge\">Stripe sandbox — test mode</div>{body}</main></body></html>")
+    return (
+        f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{escape(title)}</title>'
+        f"<style>{STYLE}</style></head><body><main{main_class}>"
+        f'<div class="badge">Stripe sandbox — test mode</div>{body}</main></body></html>'
+    )
 
 
-def field(name: str, label: str, value: str = "", *, kind: str = "text", placeholder: str = "",
-          autocomplete: str = "off", required: bool = True) -> str:
-    return (f"<label for=\"{name}\">{escape(label)}</label>"
-            f"<input type=\"{kind}\" id=\"{name}\" name=\"{name}\" value=\"{escape(value)}\" "
-            f"placeholder=\"{escape(placeholder)}\" autocomplete=\"{autocomplete}\"{' required' if required else ''}>")
+def field(
+    name: str,
+    label: str,
+    value: str = "",
+    *,
+    kind: str = "text",
+    placeholder: str = "",
+    autocomplete: str = "off",
+    required: bool = True,
+) -> str:
+    return (
+        f'<label for="{name}">{escape(label)}</label>'
+        f'<input type="{kind}" id="{name}" name="{name}" value="{escape(value)}" '
+        f'placeholder="{escape(placeholder)}" autocomplete="{autocomplete}"{" required" if required else ""}>'
+    )
 
 
 def error_box(message: str | None) -> str:
-    return f"<p class=\"error\" role=\"alert\">{escape(message)}</p>" if message else ""
+    return f'<p class="error" role="alert">{escape(message)}</p>' if message else ""
 
 
 def form_data(body: bytes) -> dict[str, str]:

@@ -18,11 +18,19 @@ from ..resources import challenge, payment_intents, payment_methods, setup_inten
 if TYPE_CHECKING:
     from ..host import Host
 
-CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
-        "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600"}
+CORS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Content-Type",
+    "Access-Control-Max-Age": "600",
+}
 TEST_BANKS = {
-    "us_bank_account": {"routing_number": "110000000", "account_number": "000123456789",
-                        "account_holder_type": "individual", "account_type": "checking"},
+    "us_bank_account": {
+        "routing_number": "110000000",
+        "account_number": "000123456789",
+        "account_holder_type": "individual",
+        "account_type": "checking",
+    },
     "acss_debit": {"institution_number": "000", "transit_number": "11000", "account_number": "000123456789"},
 }
 
@@ -37,8 +45,9 @@ def _intent(ctx: Ctx, client_secret: str | None) -> dict[str, Any]:
     kind = "setup_intent" if intent_id.startswith("seti_") else "payment_intent"
     intent = ctx.maybe(intent_id)
     if not intent or intent.get("object") != kind or intent.get("client_secret") != secret:
-        raise errors.missing("setupintent" if kind == "setup_intent" else "payment_intent", intent_id,
-                             "client_secret")
+        raise errors.missing(
+            "setupintent" if kind == "setup_intent" else "payment_intent", intent_id, "client_secret"
+        )
     return intent
 
 
@@ -49,8 +58,11 @@ def _card(data: dict[str, Any]) -> dict[str, Any]:
             try:
                 card[key] = int(card[key])
             except (TypeError, ValueError):
-                raise errors.card_error("Your card's expiration date is incomplete.",
-                                        code="invalid_expiry_month", param="exp_month") from None
+                raise errors.card_error(
+                    "Your card's expiration date is incomplete.",
+                    code="invalid_expiry_month",
+                    param="exp_month",
+                ) from None
     if not card.get("number"):
         raise errors.card_error("Your card number is incomplete.", code="incomplete_number", param="number")
     if not card.get("cvc"):
@@ -68,19 +80,30 @@ def _new_payment_method(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mandate(headers: Headers, remote_addr: str) -> dict[str, Any]:
-    return {"customer_acceptance": {"type": "online", "online": {
-        "ip_address": remote_addr or "127.0.0.1", "user_agent": headers.get("User-Agent", "stripe-sandbox")}}}
+    return {
+        "customer_acceptance": {
+            "type": "online",
+            "online": {
+                "ip_address": remote_addr or "127.0.0.1",
+                "user_agent": headers.get("User-Agent", "stripe-sandbox"),
+            },
+        }
+    }
 
 
 def handle(sandbox: Host, action: str, body: bytes, headers: Headers, remote_addr: str = "") -> Response:
     try:
         payload = json.loads(body or b"{}")
     except ValueError:
-        return json_response(400, {"error": {"type": "invalid_request_error", "message": "Invalid JSON body."}})
+        return json_response(
+            400, {"error": {"type": "invalid_request_error", "message": "Invalid JSON body."}}
+        )
     key = str(payload.get("key") or "")
     if not key.startswith("pk_test_"):
-        return json_response(401, {"error": {"type": "invalid_request_error",
-                                             "message": f"Invalid API Key provided: {key[:12]}…"}})
+        return json_response(
+            401,
+            {"error": {"type": "invalid_request_error", "message": f"Invalid API Key provided: {key[:12]}…"}},
+        )
     account = payload.get("stripe_account") or None
     if account:
         known = sandbox.get(account)
@@ -88,10 +111,15 @@ def handle(sandbox: Host, action: str, body: bytes, headers: Headers, remote_add
             return json_response(403, errors.account_invalid(key, account).body())
     handler = ACTIONS.get(action)
     if handler is None:
-        return json_response(404, {"error": {"type": "invalid_request_error", "message": f"Unknown action {action}"}})
+        return json_response(
+            404, {"error": {"type": "invalid_request_error", "message": f"Unknown action {action}"}}
+        )
     try:
-        result = sandbox.run(lambda ctx: sandbox.present(ctx, handler(ctx, payload, headers, remote_addr)),
-                             account=account, origin="js")
+        result = sandbox.run(
+            lambda ctx: sandbox.present(ctx, handler(ctx, payload, headers, remote_addr)),
+            account=account,
+            origin="js",
+        )
     except errors.StripeError as exc:
         # Stripe.js resolves (never rejects) with `{error}`; the HTTP status does not matter to callers.
         return json_response(200, exc.body())
@@ -126,8 +154,14 @@ def _authenticate(ctx: Ctx, payload: dict[str, Any], headers: Headers, remote_ad
         return {"intent": intent}
     setup = intent["object"] == "setup_intent"
     last = intent["last_setup_error" if setup else "last_payment_error"]
-    return {"error": {"type": "invalid_request_error", "code": last["code"], "message": last["message"],
-                      ("setup_intent" if setup else "payment_intent"): ctx.sandbox.present(ctx, intent)}}
+    return {
+        "error": {
+            "type": "invalid_request_error",
+            "code": last["code"],
+            "message": last["message"],
+            ("setup_intent" if setup else "payment_intent"): ctx.sandbox.present(ctx, intent),
+        }
+    }
 
 
 def _payment_method(ctx: Ctx, payload: dict[str, Any], headers: Headers, remote_addr: str) -> dict[str, Any]:
@@ -142,8 +176,9 @@ def _collect_bank(ctx: Ctx, payload: dict[str, Any], headers: Headers, remote_ad
     intent = _intent(ctx, payload.get("client_secret"))
     kind = payload.get("payment_method_type")
     if kind not in TEST_BANKS:
-        raise errors.invalid_request("payment_method_type must be us_bank_account or acss_debit.",
-                                     param="payment_method_type")
+        raise errors.invalid_request(
+            "payment_method_type must be us_bank_account or acss_debit.", param="payment_method_type"
+        )
     allowed = intent.get("allowed_payment_method_types")
     if allowed and kind not in allowed:
         raise errors.invalid_request(f"This intent does not accept {kind}.", param="payment_method_type")

@@ -27,8 +27,13 @@ def _stale(sandbox: Host, link: dict) -> Response | None:
     if link["used"] or sandbox.now() > link["expires_at"]:
         if link.get("refresh_url"):
             return Response.redirect(link["refresh_url"])
-        return Response.html(page("Link expired", "<h1>This onboarding link has expired</h1>"
-                                  "<p>Ask the platform for a new one.</p>"), status=410)
+        return Response.html(
+            page(
+                "Link expired",
+                "<h1>This onboarding link has expired</h1><p>Ask the platform for a new one.</p>",
+            ),
+            status=410,
+        )
     return None
 
 
@@ -43,7 +48,7 @@ def get(sandbox: Host, token: str) -> Response:
     name = (account.get("business_profile") or {}).get("name") or ""
     body = f"""
 <h1>Set up payments for your business</h1>
-<p class="muted">Account <code>{escape(link['account'])}</code> · {escape(link['type'].replace('_', ' '))}</p>
+<p class="muted">Account <code>{escape(link["account"])}</code> · {escape(link["type"].replace("_", " "))}</p>
 <form method="post">
   {field("business_name", "Business name", name or "Sandbox Studio")}
   {field("url", "Business website", "https://studio.example", kind="url")}
@@ -71,9 +76,14 @@ def post(sandbox: Host, token: str, body: bytes) -> Response:
     form = form_data(body)
 
     def submit(ctx):
-        accounts.submit_onboarding(ctx, link["account"], leave_requirement_due=bool(form.get("leave_requirement_due")),
-                                   business_name=form.get("business_name") or "Sandbox Studio",
-                                   url=form.get("url") or "https://studio.example", mcc=form.get("mcc") or "7997")
+        accounts.submit_onboarding(
+            ctx,
+            link["account"],
+            leave_requirement_due=bool(form.get("leave_requirement_due")),
+            business_name=form.get("business_name") or "Sandbox Studio",
+            url=form.get("url") or "https://studio.example",
+            mcc=form.get("mcc") or "7997",
+        )
         link["used"] = True
 
     sandbox.run(submit)

@@ -28,7 +28,7 @@ def get(sandbox: Host, intent_id: str, query: dict[str, str]) -> Response:
     amount = f" of {intent['amount'] / 100:.2f} {intent['currency'].upper()}" if "amount" in intent else ""
     body = f"""
 <h1>3D Secure test challenge</h1>
-<p>Authenticate the {'payment' + amount if intent['object'] == 'payment_intent' else 'card setup'}
+<p>Authenticate the {"payment" + amount if intent["object"] == "payment_intent" else "card setup"}
 (<code>{escape(intent_id)}</code>).</p>
 <form method="post"><input type="hidden" name="return_to" value="{escape(return_to)}">
 <button type="submit" name="outcome" value="complete">Complete authentication</button>
@@ -49,8 +49,13 @@ def post(sandbox: Host, intent_id: str, body: bytes) -> Response:
     return_url = sandbox.store.private(intent_id).get("return_url")
     if return_url:
         key = "payment_intent" if intent["object"] == "payment_intent" else "setup_intent"
-        query = urlencode({key: intent["id"], f"{key}_client_secret": intent["client_secret"],
-                           "redirect_status": "succeeded" if success else "failed"})
+        query = urlencode(
+            {
+                key: intent["id"],
+                f"{key}_client_secret": intent["client_secret"],
+                "redirect_status": "succeeded" if success else "failed",
+            }
+        )
         return Response.redirect(f"{return_url}{'&' if '?' in return_url else '?'}{query}")
     title = "Authentication complete" if success else "Authentication failed"
     return Response.html(page(title, f"<h1>{title}</h1><p>You can close this window.</p>"))

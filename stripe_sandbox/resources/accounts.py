@@ -37,12 +37,24 @@ EURO_COUNTRIES = {"FR", "DE", "ES", "IT", "NL", "BE", "IE", "PT", "AT", "FI", "L
 
 # Legacy `type` → the controller properties Stripe documents as equivalent.
 TYPE_CONTROLLERS = {
-    "standard": {"fees": {"payer": "account"}, "losses": {"payments": "stripe"},
-                 "requirement_collection": "stripe", "stripe_dashboard": {"type": "full"}},
-    "express": {"fees": {"payer": "application"}, "losses": {"payments": "application"},
-                "requirement_collection": "stripe", "stripe_dashboard": {"type": "express"}},
-    "custom": {"fees": {"payer": "application"}, "losses": {"payments": "application"},
-               "requirement_collection": "application", "stripe_dashboard": {"type": "none"}},
+    "standard": {
+        "fees": {"payer": "account"},
+        "losses": {"payments": "stripe"},
+        "requirement_collection": "stripe",
+        "stripe_dashboard": {"type": "full"},
+    },
+    "express": {
+        "fees": {"payer": "application"},
+        "losses": {"payments": "application"},
+        "requirement_collection": "stripe",
+        "stripe_dashboard": {"type": "express"},
+    },
+    "custom": {
+        "fees": {"payer": "application"},
+        "losses": {"payments": "application"},
+        "requirement_collection": "application",
+        "stripe_dashboard": {"type": "none"},
+    },
 }
 
 
@@ -58,28 +70,51 @@ def _controller(params: dict[str, Any]) -> tuple[dict[str, Any], str]:
         fees = (given.get("fees") or {}).get("payer", "account" if dashboard == "full" else "application")
         losses = (given.get("losses") or {}).get("payments", "stripe" if fees == "account" else "application")
         collection = given.get("requirement_collection", "stripe" if dashboard != "none" else "application")
-        base = {"fees": {"payer": fees}, "losses": {"payments": losses},
-                "requirement_collection": collection, "stripe_dashboard": {"type": dashboard}}
+        base = {
+            "fees": {"payer": fees},
+            "losses": {"payments": losses},
+            "requirement_collection": collection,
+            "stripe_dashboard": {"type": dashboard},
+        }
     base.update({"is_controller": True, "type": "application"})
-    kind = legacy or next((name for name, ctl in TYPE_CONTROLLERS.items()
-                           if all(base[k] == v for k, v in ctl.items())), "none")
+    kind = legacy or next(
+        (name for name, ctl in TYPE_CONTROLLERS.items() if all(base[k] == v for k, v in ctl.items())), "none"
+    )
     return base, kind
 
 
 def _blank_requirements() -> dict[str, Any]:
-    return {"alternatives": [], "current_deadline": None, "currently_due": [], "disabled_reason": None,
-            "errors": [], "eventually_due": [], "past_due": [], "pending_verification": []}
+    return {
+        "alternatives": [],
+        "current_deadline": None,
+        "currently_due": [],
+        "disabled_reason": None,
+        "errors": [],
+        "eventually_due": [],
+        "past_due": [],
+        "pending_verification": [],
+    }
 
 
 def build_account(ctx: Ctx, account_id: str, params: dict[str, Any]) -> dict[str, Any]:
     controller, kind = _controller(params)
     country = params.get("country", "US")
     default_currency = params.get("default_currency") or (
-        "eur" if country in EURO_COUNTRIES else CURRENCY_BY_COUNTRY.get(country, "usd"))
-    business_profile = {"annual_revenue": None, "estimated_worker_count": None, "mcc": None,
-                        "minority_owned_business_designation": None, "name": None,
-                        "product_description": None, "support_address": None, "support_email": None,
-                        "support_phone": None, "support_url": None, "url": None}
+        "eur" if country in EURO_COUNTRIES else CURRENCY_BY_COUNTRY.get(country, "usd")
+    )
+    business_profile = {
+        "annual_revenue": None,
+        "estimated_worker_count": None,
+        "mcc": None,
+        "minority_owned_business_designation": None,
+        "name": None,
+        "product_description": None,
+        "support_address": None,
+        "support_email": None,
+        "support_phone": None,
+        "support_url": None,
+        "url": None,
+    }
     merge(business_profile, params.get("business_profile"))
     return {
         "id": account_id,
@@ -94,8 +129,12 @@ def build_account(ctx: Ctx, account_id: str, params: dict[str, Any]) -> dict[str
         "default_currency": default_currency,
         "details_submitted": False,
         "email": params.get("email"),
-        "external_accounts": {"object": "list", "data": [], "has_more": False,
-                              "url": f"/v1/accounts/{account_id}/external_accounts"},
+        "external_accounts": {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "url": f"/v1/accounts/{account_id}/external_accounts",
+        },
         "future_requirements": _blank_requirements(),
         "metadata": {},
         "payouts_enabled": False,
@@ -103,8 +142,11 @@ def build_account(ctx: Ctx, account_id: str, params: dict[str, Any]) -> dict[str
         "settings": {
             "dashboard": {"display_name": business_profile.get("name"), "timezone": "Etc/UTC"},
             "payments": {"statement_descriptor": None},
-            "payouts": {"debit_negative_balances": True, "schedule": {"delay_days": 2, "interval": "daily"},
-                        "statement_descriptor": None},
+            "payouts": {
+                "debit_negative_balances": True,
+                "schedule": {"delay_days": 2, "interval": "daily"},
+                "statement_descriptor": None,
+            },
         },
         "tos_acceptance": {"date": None, "ip": None, "user_agent": None},
         "type": kind,
@@ -118,8 +160,14 @@ def ensure_platform_account(sandbox: Host) -> None:
         return
     ctx = Ctx(sandbox, account=None, params={})
     account = build_account(ctx, store.platform_account, {"business_profile": {"name": "Sandbox Platform"}})
-    account.update({"charges_enabled": True, "payouts_enabled": True, "details_submitted": True,
-                    "capabilities": {"card_payments": "active", "transfers": "active"}})
+    account.update(
+        {
+            "charges_enabled": True,
+            "payouts_enabled": True,
+            "details_submitted": True,
+            "capabilities": {"card_payments": "active", "transfers": "active"},
+        }
+    )
     account["controller"] = {"type": "account"}
     account["type"] = "standard"
     store.put(store.platform_account, account)
@@ -128,11 +176,24 @@ def ensure_platform_account(sandbox: Host) -> None:
 
 def _capability(account: dict[str, Any], name: str, ctx: Ctx) -> dict[str, Any]:
     due = account["requirements"]["currently_due"]
-    return {"id": name, "object": "capability", "account": account["id"], "requested": True,
-            "requested_at": ctx.now, "status": account["capabilities"].get(name),
-            "requirements": {"alternatives": [], "current_deadline": None, "currently_due": list(due),
-                             "disabled_reason": account["requirements"]["disabled_reason"], "errors": [],
-                             "eventually_due": list(due), "past_due": list(due), "pending_verification": []}}
+    return {
+        "id": name,
+        "object": "capability",
+        "account": account["id"],
+        "requested": True,
+        "requested_at": ctx.now,
+        "status": account["capabilities"].get(name),
+        "requirements": {
+            "alternatives": [],
+            "current_deadline": None,
+            "currently_due": list(due),
+            "disabled_reason": account["requirements"]["disabled_reason"],
+            "errors": [],
+            "eventually_due": list(due),
+            "past_due": list(due),
+            "pending_verification": [],
+        },
+    }
 
 
 def recompute(ctx: Ctx, account: dict[str, Any]) -> None:
@@ -141,8 +202,14 @@ def recompute(ctx: Ctx, account: dict[str, Any]) -> None:
     provided = set(private.get("provided", []))
     due = [r for r in REQUIREMENTS if r not in provided] + list(private.get("left_due", []))
     reqs = account["requirements"]
-    reqs.update({"currently_due": list(due), "eventually_due": list(due), "past_due": list(due),
-                 "disabled_reason": "requirements.past_due" if due else None})
+    reqs.update(
+        {
+            "currently_due": list(due),
+            "eventually_due": list(due),
+            "past_due": list(due),
+            "disabled_reason": "requirements.past_due" if due else None,
+        }
+    )
     account["charges_enabled"] = not due
     account["payouts_enabled"] = not due
     for name in account["capabilities"]:
@@ -186,8 +253,10 @@ def _apply_update(ctx: Ctx, account: dict[str, Any], params: dict[str, Any]) -> 
     apply_metadata(account, params.get("metadata"))
     private["provided"] = sorted(set(private.get("provided", [])) | _provided_by(params))
     recompute(ctx, account)
-    if account["controller"].get("requirement_collection") == "application" and \
-            not account["requirements"]["currently_due"]:
+    if (
+        account["controller"].get("requirement_collection") == "application"
+        and not account["requirements"]["currently_due"]
+    ):
         # An application that collects requirements itself has "submitted" once nothing is due.
         account["details_submitted"] = True
 
@@ -201,14 +270,21 @@ def save_and_report(ctx: Ctx, account: dict[str, Any], before: dict[str, Any] | 
         if before["capabilities"].get(name) != status:
             previous = {"status": before["capabilities"].get(name)}
             capability = _capability(account, name, ctx)
-            ctx.events.append(ctx.sandbox.events.record(ctx, "capability.updated", capability, previous,
-                                                        account=account["id"]))
+            ctx.events.append(
+                ctx.sandbox.events.record(
+                    ctx, "capability.updated", capability, previous, account=account["id"]
+                )
+            )
 
 
 def _connected(ctx: Ctx, account_id: str, param: str = "account") -> dict[str, Any]:
     account = ctx.store.get(ctx.store.platform_account, account_id)
-    if not account or account.get("object") != "account" or account.get("deleted") or \
-            ctx.store.private(account_id).get("platform"):
+    if (
+        not account
+        or account.get("object") != "account"
+        or account.get("deleted")
+        or ctx.store.private(account_id).get("platform")
+    ):
         raise errors.missing("account", account_id, param)
     if ctx.account and ctx.account != account_id:
         raise errors.missing("account", account_id, param)
@@ -218,7 +294,9 @@ def _connected(ctx: Ctx, account_id: str, param: str = "account") -> dict[str, A
 @router.post("/v1/accounts", "AccountCreateParams")
 def create_account(ctx: Ctx) -> dict[str, Any]:
     if ctx.account:
-        raise errors.invalid_request("You cannot create a connected account on behalf of a connected account.")
+        raise errors.invalid_request(
+            "You cannot create a connected account on behalf of a connected account."
+        )
     params = ctx.params
     account = build_account(ctx, ctx.new_id("acct"), params)
     if account["controller"]["stripe_dashboard"]["type"] == "full" and not params.get("capabilities"):
@@ -234,8 +312,11 @@ def list_accounts(ctx: Ctx) -> dict[str, Any]:
     if ctx.account:
         return paginate(ctx, [], "/v1/accounts")
     keep = created_filter(ctx.params.get("created"))
-    items = [a for a in ctx.store.find(ctx.store.platform_account, "account")
-             if not ctx.store.private(a["id"]).get("platform") and not a.get("deleted") and keep(a)]
+    items = [
+        a
+        for a in ctx.store.find(ctx.store.platform_account, "account")
+        if not ctx.store.private(a["id"]).get("platform") and not a.get("deleted") and keep(a)
+    ]
     return paginate(ctx, items, "/v1/accounts")
 
 
@@ -272,23 +353,42 @@ def delete_account(ctx: Ctx) -> dict[str, Any]:
 def create_account_link(ctx: Ctx) -> dict[str, Any]:
     params = ctx.params
     account = _connected(ctx, params["account"])
-    if params["type"] == "account_update" and account["controller"].get("stripe_dashboard", {}).get("type") != "none":
+    if (
+        params["type"] == "account_update"
+        and account["controller"].get("stripe_dashboard", {}).get("type") != "none"
+    ):
         raise errors.invalid_request(
             "You cannot create `account_update` type Account Links for accounts that have access to a Stripe "
-            "Dashboard.", param="type")
+            "Dashboard.",
+            param="type",
+        )
     token = ctx.token(24)
     expires_at = ctx.now + 300
     ctx.store.table("account_links")[token] = {
-        "account": account["id"], "type": params["type"], "return_url": params.get("return_url"),
-        "refresh_url": params.get("refresh_url"), "expires_at": expires_at, "used": False,
+        "account": account["id"],
+        "type": params["type"],
+        "return_url": params.get("return_url"),
+        "refresh_url": params.get("refresh_url"),
+        "expires_at": expires_at,
+        "used": False,
     }
-    return {"object": "account_link", "created": ctx.now, "expires_at": expires_at,
-            "url": f"{ctx.sandbox.public_url}/_sandbox/onboarding/{token}"}
+    return {
+        "object": "account_link",
+        "created": ctx.now,
+        "expires_at": expires_at,
+        "url": f"{ctx.sandbox.public_url}/_sandbox/onboarding/{token}",
+    }
 
 
-def submit_onboarding(ctx: Ctx, account_id: str, *, leave_requirement_due: bool = False,
-                      business_name: str = "Sandbox Studio", url: str = "https://example.com",
-                      mcc: str = "7997") -> dict[str, Any]:
+def submit_onboarding(
+    ctx: Ctx,
+    account_id: str,
+    *,
+    leave_requirement_due: bool = False,
+    business_name: str = "Sandbox Studio",
+    url: str = "https://example.com",
+    mcc: str = "7997",
+) -> dict[str, Any]:
     """What the hosted onboarding form does: fill in the business, accept the ToS, add a bank account."""
     account = _connected(ctx, account_id)
     before = copy.deepcopy(account)

@@ -12,8 +12,12 @@ from typing import Any
 from .. import cards
 from ..context import Ctx
 
-AUTH_REQUIRED = ("authentication_required", "authentication_required",
-                 "Your card was declined. This transaction requires authentication.", None)
+AUTH_REQUIRED = (
+    "authentication_required",
+    "authentication_required",
+    "Your card was declined. This transaction requires authentication.",
+    None,
+)
 
 
 @dataclass(frozen=True)
@@ -22,8 +26,9 @@ class Outcome:
     decline: tuple[str, str, str, str | None] | None = None
 
 
-def evaluate(ctx: Ctx, pm: dict[str, Any], *, setting_up: bool, off_session: bool = False,
-             authenticated: bool = False) -> Outcome:
+def evaluate(
+    ctx: Ctx, pm: dict[str, Any], *, setting_up: bool, off_session: bool = False, authenticated: bool = False
+) -> Outcome:
     if pm["type"] in ("us_bank_account", "acss_debit"):
         return Outcome("ok" if setting_up else "processing")
     spec = cards.lookup(ctx.private(pm["id"]).get("number", ""))
@@ -46,6 +51,11 @@ def next_action(ctx: Ctx, intent: dict[str, Any], return_url: str | None) -> dic
     url = f"{ctx.sandbox.public_url}/_sandbox/3ds/{intent['id']}{query}"
     if return_url:
         return {"type": "redirect_to_url", "redirect_to_url": {"return_url": return_url, "url": url}}
-    return {"type": "use_stripe_sdk",
-            "use_stripe_sdk": {"type": "three_d_secure_redirect", "stripe_js": url,
-                               "source": "src_" + intent["id"].split("_", 1)[1]}}
+    return {
+        "type": "use_stripe_sdk",
+        "use_stripe_sdk": {
+            "type": "three_d_secure_redirect",
+            "stripe_js": url,
+            "source": "src_" + intent["id"].split("_", 1)[1],
+        },
+    }

@@ -20,7 +20,9 @@ def finish(ctx: Ctx, intent_id: str, *, success: bool) -> dict[str, Any]:
     if obj is None or obj.get("object") not in ("payment_intent", "setup_intent"):
         raise errors.missing("intent", intent_id)
     if obj["status"] != "requires_action":
-        raise errors.unexpected_state(f"This intent is not awaiting authentication (status: {obj['status']}).")
+        raise errors.unexpected_state(
+            f"This intent is not awaiting authentication (status: {obj['status']})."
+        )
     if obj["object"] == "payment_intent":
         return payment_intents.after_authentication(ctx, obj, success=success)
     return setup_intents.after_authentication(ctx, obj, success=success)

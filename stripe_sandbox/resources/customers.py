@@ -28,7 +28,9 @@ def _check_default_pm(ctx: Ctx, customer_id: str, settings: dict[str, Any] | Non
     if pm.get("customer") != customer_id:
         raise errors.invalid_request(
             f"The customer does not have a payment method with the ID {pm_id}. The payment method must be "
-            "attached to the customer.", param="invoice_settings[default_payment_method]")
+            "attached to the customer.",
+            param="invoice_settings[default_payment_method]",
+        )
 
 
 def _apply(ctx: Ctx, customer: dict[str, Any], params: dict[str, Any]) -> None:
@@ -51,14 +53,33 @@ def create_customer(ctx: Ctx) -> dict[str, Any]:
     params = ctx.params
     customer_id = ctx.new_id("cus")
     customer: dict[str, Any] = {
-        "id": customer_id, "object": "customer", "address": None, "balance": 0, "created": ctx.now,
-        "currency": None, "default_source": None, "delinquent": False, "description": None,
-        "discount": None, "email": None,
+        "id": customer_id,
+        "object": "customer",
+        "address": None,
+        "balance": 0,
+        "created": ctx.now,
+        "currency": None,
+        "default_source": None,
+        "delinquent": False,
+        "description": None,
+        "discount": None,
+        "email": None,
         "invoice_prefix": ctx.token(8).upper(),
-        "invoice_settings": {"custom_fields": None, "default_payment_method": None, "footer": None,
-                             "rendering_options": None},
-        "livemode": False, "metadata": {}, "name": None, "next_invoice_sequence": 1, "phone": None,
-        "preferred_locales": [], "shipping": None, "tax_exempt": "none", "test_clock": None,
+        "invoice_settings": {
+            "custom_fields": None,
+            "default_payment_method": None,
+            "footer": None,
+            "rendering_options": None,
+        },
+        "livemode": False,
+        "metadata": {},
+        "name": None,
+        "next_invoice_sequence": 1,
+        "phone": None,
+        "preferred_locales": [],
+        "shipping": None,
+        "tax_exempt": "none",
+        "test_clock": None,
     }
     pm_id = params.get("payment_method")
     pm = payment_methods.resolve(ctx, pm_id) if pm_id else None
@@ -78,8 +99,9 @@ def create_customer(ctx: Ctx) -> dict[str, Any]:
 def list_customers(ctx: Ctx) -> dict[str, Any]:
     email = ctx.params.get("email")
     keep = created_filter(ctx.params.get("created"))
-    items = ctx.find("customer", lambda c: not c.get("deleted") and (email is None or c.get("email") == email)
-                     and keep(c))
+    items = ctx.find(
+        "customer", lambda c: not c.get("deleted") and (email is None or c.get("email") == email) and keep(c)
+    )
     return paginate(ctx, items, "/v1/customers")
 
 
@@ -114,6 +136,8 @@ def delete_customer(ctx: Ctx) -> dict[str, Any]:
 def list_customer_payment_methods(ctx: Ctx) -> dict[str, Any]:
     customer = ctx.get("customer", ctx.arg("id"), param="customer")
     wanted = ctx.params.get("type")
-    items = ctx.find("payment_method", lambda p: p.get("customer") == customer["id"]
-                     and (wanted is None or p["type"] == wanted))
+    items = ctx.find(
+        "payment_method",
+        lambda p: p.get("customer") == customer["id"] and (wanted is None or p["type"] == wanted),
+    )
     return paginate(ctx, items, f"/v1/customers/{customer['id']}/payment_methods")

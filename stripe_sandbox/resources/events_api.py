@@ -16,9 +16,14 @@ def list_events(ctx: Ctx) -> dict[str, Any]:
     keep = created_filter(params.get("created"))
     wanted = params.get("type")
     many = params.get("types")
-    items = ctx.find("event", lambda e: keep(e)
-                     and (wanted is None or matches_type(e["type"], wanted))
-                     and (not many or e["type"] in many))
+    items = ctx.find(
+        "event",
+        lambda e: (
+            keep(e)
+            and (wanted is None or matches_type(e["type"], wanted))
+            and (not many or e["type"] in many)
+        ),
+    )
     return paginate(ctx, items, "/v1/events")
 
 

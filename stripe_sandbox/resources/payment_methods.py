@@ -15,31 +15,43 @@ from ..listing import paginate
 from ..router import router
 
 US_BANKS = {"110000000": "STRIPE TEST BANK"}
-FAILING_BANK_ACCOUNTS = {"000111111113": ("account_closed", "The customer's bank account has been closed."),
-                         "000111111116": ("no_account", "The customer's bank account could not be located."),
-                         "000222222227": ("insufficient_funds", "The customer's account has insufficient funds "
-                                                                "to cover this payment."),
-                         "900123456789": ("debit_not_authorized", "The customer's bank could not authorize "
-                                                                  "this debit.")}
+FAILING_BANK_ACCOUNTS = {
+    "000111111113": ("account_closed", "The customer's bank account has been closed."),
+    "000111111116": ("no_account", "The customer's bank account could not be located."),
+    "000222222227": (
+        "insufficient_funds",
+        "The customer's account has insufficient funds to cover this payment.",
+    ),
+    "900123456789": ("debit_not_authorized", "The customer's bank could not authorize this debit."),
+}
 
 
 def billing_details(given: dict[str, Any] | None) -> dict[str, Any]:
     given = given or {}
     address = given.get("address") or {}
     return {
-        "address": {k: address.get(k) or None for k in ("city", "country", "line1", "line2", "postal_code", "state")},
-        "email": given.get("email") or None, "name": given.get("name") or None,
-        "phone": given.get("phone") or None, "tax_id": given.get("tax_id") or None,
+        "address": {
+            k: address.get(k) or None for k in ("city", "country", "line1", "line2", "postal_code", "state")
+        },
+        "email": given.get("email") or None,
+        "name": given.get("name") or None,
+        "phone": given.get("phone") or None,
+        "tax_id": given.get("tax_id") or None,
     }
 
 
 def _base(ctx: Ctx, pm_type: str, params: dict[str, Any]) -> dict[str, Any]:
     pm = {
-        "id": ctx.new_id("pm"), "object": "payment_method",
+        "id": ctx.new_id("pm"),
+        "object": "payment_method",
         "allow_redisplay": params.get("allow_redisplay", "unspecified"),
         "billing_details": billing_details(params.get("billing_details")),
-        "created": ctx.now, "customer": None, "customer_account": None, "livemode": False,
-        "metadata": {}, "type": pm_type,
+        "created": ctx.now,
+        "customer": None,
+        "customer_account": None,
+        "livemode": False,
+        "metadata": {},
+        "type": pm_type,
     }
     apply_metadata(pm, params.get("metadata"))
     return pm
@@ -47,13 +59,24 @@ def _base(ctx: Ctx, pm_type: str, params: dict[str, Any]) -> dict[str, Any]:
 
 def card_details(spec: cards.CardSpec, exp_month: int, exp_year: int, cvc: str | None) -> dict[str, Any]:
     return {
-        "brand": spec.brand, "checks": {"address_line1_check": None, "address_postal_code_check": None,
-                                        "cvc_check": "unchecked" if cvc else None},
-        "country": spec.country, "display_brand": cards.display_brand(spec.brand),
-        "exp_month": exp_month, "exp_year": exp_year, "fingerprint": cards.fingerprint(spec.number),
-        "funding": spec.funding, "generated_from": None, "last4": spec.number[-4:],
-        "networks": {"available": [spec.brand], "preferred": None}, "regulated_status": "unregulated",
-        "three_d_secure_usage": {"supported": True}, "wallet": None,
+        "brand": spec.brand,
+        "checks": {
+            "address_line1_check": None,
+            "address_postal_code_check": None,
+            "cvc_check": "unchecked" if cvc else None,
+        },
+        "country": spec.country,
+        "display_brand": cards.display_brand(spec.brand),
+        "exp_month": exp_month,
+        "exp_year": exp_year,
+        "fingerprint": cards.fingerprint(spec.number),
+        "funding": spec.funding,
+        "generated_from": None,
+        "last4": spec.number[-4:],
+        "networks": {"available": [spec.brand], "preferred": None},
+        "regulated_status": "unregulated",
+        "three_d_secure_usage": {"supported": True},
+        "wallet": None,
     }
 
 
@@ -72,11 +95,13 @@ def _card_number(ctx: Ctx, card: dict[str, Any]) -> tuple[str, int, int, str | N
     month, year = card["exp_month"], card["exp_year"]
     year = year + 2000 if year < 100 else year
     if not 1 <= month <= 12:
-        raise errors.card_error("Your card's expiration month is invalid.", code="invalid_expiry_month",
-                                param="exp_month")
+        raise errors.card_error(
+            "Your card's expiration month is invalid.", code="invalid_expiry_month", param="exp_month"
+        )
     if year < ctx_year(ctx) or year > ctx_year(ctx) + 50:
-        raise errors.card_error("Your card's expiration year is invalid.", code="invalid_expiry_year",
-                                param="exp_year")
+        raise errors.card_error(
+            "Your card's expiration year is invalid.", code="invalid_expiry_year", param="exp_year"
+        )
     return number, month, year, card.get("cvc")
 
 
@@ -86,8 +111,14 @@ def ctx_year(ctx: Ctx) -> int:
     return datetime.datetime.fromtimestamp(ctx.now, tz=datetime.UTC).year
 
 
-def create_card(ctx: Ctx, number: str, exp_month: int, exp_year: int, cvc: str | None,
-                params: dict[str, Any] | None = None) -> dict[str, Any]:
+def create_card(
+    ctx: Ctx,
+    number: str,
+    exp_month: int,
+    exp_year: int,
+    cvc: str | None,
+    params: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     spec = cards.lookup(number)
     pm = _base(ctx, "card", params or {})
     pm["card"] = card_details(spec, exp_month, exp_year, cvc)
@@ -100,11 +131,22 @@ def create_card_present(ctx: Ctx, number: str, *, cardholder_name: str | None = 
     pm = _base(ctx, "card_present", {})
     year = ctx_year(ctx) + 4
     pm["card_present"] = {
-        "brand": spec.brand, "brand_product": None, "cardholder_name": cardholder_name, "country": spec.country,
-        "description": None, "exp_month": 12, "exp_year": year, "fingerprint": cards.fingerprint(spec.number),
-        "funding": spec.funding, "issuer": None, "last4": spec.number[-4:],
-        "networks": {"available": [spec.brand], "preferred": None}, "offline": None,
-        "preferred_locales": ["en"], "read_method": "contactless_emv", "wallet": {"type": "unknown"},
+        "brand": spec.brand,
+        "brand_product": None,
+        "cardholder_name": cardholder_name,
+        "country": spec.country,
+        "description": None,
+        "exp_month": 12,
+        "exp_year": year,
+        "fingerprint": cards.fingerprint(spec.number),
+        "funding": spec.funding,
+        "issuer": None,
+        "last4": spec.number[-4:],
+        "networks": {"available": [spec.brand], "preferred": None},
+        "offline": None,
+        "preferred_locales": ["en"],
+        "read_method": "contactless_emv",
+        "wallet": {"type": "unknown"},
     }
     ctx.private(pm["id"]).update({"number": spec.number})
     return ctx.put(pm)
@@ -125,16 +167,21 @@ def _bank(ctx: Ctx, pm_type: str, params: dict[str, Any]) -> dict[str, Any]:
             "account_type": data.get("account_type", "checking"),
             "bank_name": US_BANKS.get(routing, "STRIPE TEST BANK"),
             "financial_connections_account": data.get("financial_connections_account"),
-            "fingerprint": cards.fingerprint(routing + account_number), "last4": account_number[-4:],
-            "networks": {"preferred": "ach", "supported": ["ach"]}, "routing_number": routing,
+            "fingerprint": cards.fingerprint(routing + account_number),
+            "last4": account_number[-4:],
+            "networks": {"preferred": "ach", "supported": ["ach"]},
+            "routing_number": routing,
             "status_details": None,
         }
     else:
         institution = data.get("institution_number") or "000"
         transit = data.get("transit_number") or "11000"
         pm["acss_debit"] = {
-            "bank_name": "STRIPE TEST BANK", "fingerprint": cards.fingerprint(institution + transit + account_number),
-            "institution_number": institution, "last4": account_number[-4:], "transit_number": transit,
+            "bank_name": "STRIPE TEST BANK",
+            "fingerprint": cards.fingerprint(institution + transit + account_number),
+            "institution_number": institution,
+            "last4": account_number[-4:],
+            "transit_number": transit,
         }
     ctx.private(pm["id"]).update({"account_number": account_number})
     return ctx.put(pm)
@@ -153,7 +200,8 @@ def create_from_params(ctx: Ctx, params: dict[str, Any], param_prefix: str = "")
     if pm_type in ("us_bank_account", "acss_debit"):
         return _bank(ctx, pm_type, params)
     raise errors.invalid_request(
-        f"The payment method type `{pm_type}` is not supported by the stripe sandbox.", param="type")
+        f"The payment method type `{pm_type}` is not supported by the stripe sandbox.", param="type"
+    )
 
 
 def resolve(ctx: Ctx, pm_id: str, param: str = "payment_method") -> dict[str, Any]:
@@ -178,8 +226,9 @@ def attach(ctx: Ctx, pm: dict[str, Any], customer: dict[str, Any]) -> dict[str, 
     if pm.get("customer") == customer["id"]:
         return pm
     if pm.get("customer"):
-        raise errors.invalid_request("The payment method you provided has already been attached to a customer.",
-                                     param="payment_method")
+        raise errors.invalid_request(
+            "The payment method you provided has already been attached to a customer.", param="payment_method"
+        )
     pm["customer"] = customer["id"]
     ctx.emit("payment_method.attached", pm)
     return pm
@@ -196,13 +245,18 @@ def create_payment_method(ctx: Ctx) -> dict[str, Any]:
 def _clone_from_platform(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """Connect's "clone a platform customer's PaymentMethod onto the connected account"."""
     if not ctx.account:
-        raise errors.invalid_request("`payment_method` can only be used with a `Stripe-Account` header to "
-                                     "clone a PaymentMethod to a connected account.", param="payment_method")
+        raise errors.invalid_request(
+            "`payment_method` can only be used with a `Stripe-Account` header to "
+            "clone a PaymentMethod to a connected account.",
+            param="payment_method",
+        )
     source = ctx.store.get(ctx.store.platform_account, params["payment_method"])
     if not source or source.get("object") != "payment_method":
         raise errors.missing("PaymentMethod", params["payment_method"], "payment_method")
     if params.get("customer") and source.get("customer") != params["customer"]:
-        raise errors.invalid_request("The PaymentMethod is not attached to the given customer.", param="customer")
+        raise errors.invalid_request(
+            "The PaymentMethod is not attached to the given customer.", param="customer"
+        )
     clone = copy.deepcopy(source)
     clone.update({"id": ctx.new_id("pm"), "customer": None, "created": ctx.now, "metadata": {}})
     ctx.private(clone["id"]).update(ctx.store.private(source["id"]))
@@ -215,8 +269,12 @@ def list_payment_methods(ctx: Ctx) -> dict[str, Any]:
     if customer:
         ctx.get("customer", customer, param="customer")
     wanted = ctx.params.get("type")
-    items = ctx.find("payment_method", lambda p: (customer is None or p.get("customer") == customer)
-                     and (wanted is None or p["type"] == wanted))
+    items = ctx.find(
+        "payment_method",
+        lambda p: (
+            (customer is None or p.get("customer") == customer) and (wanted is None or p["type"] == wanted)
+        ),
+    )
     return paginate(ctx, items, "/v1/payment_methods")
 
 
@@ -260,8 +318,10 @@ def attach_payment_method(ctx: Ctx) -> dict[str, Any]:
 def detach_payment_method(ctx: Ctx) -> dict[str, Any]:
     pm = ctx.get("payment_method", ctx.arg("id"))
     if not pm.get("customer"):
-        raise errors.invalid_request("The payment method you provided is not attached to a customer so "
-                                     "detachment is impossible.", param="payment_method")
+        raise errors.invalid_request(
+            "The payment method you provided is not attached to a customer so detachment is impossible.",
+            param="payment_method",
+        )
     detach(ctx, pm)
     return pm
 

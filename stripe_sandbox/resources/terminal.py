@@ -30,10 +30,16 @@ def create_location(ctx: Ctx) -> dict[str, Any]:
     if not address.get("country"):
         raise errors.missing_parameter("address[country]")
     location = {
-        "id": ctx.new_id("tml"), "object": "terminal.location",
-        "address": {k: address.get(k) or None for k in ("city", "country", "line1", "line2", "postal_code", "state")},
-        "configuration_overrides": params.get("configuration_overrides"), "display_name": params["display_name"],
-        "livemode": False, "metadata": {}, "phone": params.get("phone"),
+        "id": ctx.new_id("tml"),
+        "object": "terminal.location",
+        "address": {
+            k: address.get(k) or None for k in ("city", "country", "line1", "line2", "postal_code", "state")
+        },
+        "configuration_overrides": params.get("configuration_overrides"),
+        "display_name": params["display_name"],
+        "livemode": False,
+        "metadata": {},
+        "phone": params.get("phone"),
     }
     apply_metadata(location, params.get("metadata"))
     return ctx.put(location)
@@ -41,7 +47,9 @@ def create_location(ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/v1/terminal/locations", "terminal.LocationListParams")
 def list_locations(ctx: Ctx) -> dict[str, Any]:
-    return paginate(ctx, ctx.find("terminal.location", lambda loc: not loc.get("deleted")), "/v1/terminal/locations")
+    return paginate(
+        ctx, ctx.find("terminal.location", lambda loc: not loc.get("deleted")), "/v1/terminal/locations"
+    )
 
 
 @router.get("/v1/terminal/locations/{id}", "terminal.LocationRetrieveParams")
@@ -69,8 +77,11 @@ def delete_location(ctx: Ctx) -> dict[str, Any]:
 
 @router.post("/v1/terminal/connection_tokens", "terminal.ConnectionTokenCreateParams")
 def create_connection_token(ctx: Ctx) -> dict[str, Any]:
-    return {"object": "terminal.connection_token", "location": ctx.params.get("location"),
-            "secret": "pst_test_" + ctx.token(40)}
+    return {
+        "object": "terminal.connection_token",
+        "location": ctx.params.get("location"),
+        "secret": "pst_test_" + ctx.token(40),
+    }
 
 
 # --- readers ---------------------------------------------------------------------------------------
@@ -81,15 +92,26 @@ def create_reader(ctx: Ctx) -> dict[str, Any]:
     if device_type is None:
         raise errors.invalid_request(
             f"The registration code '{params['registration_code']}' is invalid. For simulated readers use "
-            "'simulated-wpe' or 'simulated-s700'.", param="registration_code")
+            "'simulated-wpe' or 'simulated-s700'.",
+            param="registration_code",
+        )
     location = params.get("location")
     if location:
         ctx.get("terminal.location", location, param="location")
     reader = {
-        "id": ctx.new_id("tmr"), "object": "terminal.reader", "action": None, "device_sw_version": "",
-        "device_type": device_type, "ip_address": "192.168.2.2", "label": params.get("label") or "Simulated reader",
-        "last_seen_at": ctx.now * 1000, "livemode": False, "location": location, "metadata": {},
-        "serial_number": f"{device_type.upper()}-{ctx.sandbox.ids.digits(8)}", "status": "online",
+        "id": ctx.new_id("tmr"),
+        "object": "terminal.reader",
+        "action": None,
+        "device_sw_version": "",
+        "device_type": device_type,
+        "ip_address": "192.168.2.2",
+        "label": params.get("label") or "Simulated reader",
+        "last_seen_at": ctx.now * 1000,
+        "livemode": False,
+        "location": location,
+        "metadata": {},
+        "serial_number": f"{device_type.upper()}-{ctx.sandbox.ids.digits(8)}",
+        "status": "online",
     }
     apply_metadata(reader, params.get("metadata"))
     return ctx.put(reader)
@@ -98,9 +120,16 @@ def create_reader(ctx: Ctx) -> dict[str, Any]:
 @router.get("/v1/terminal/readers", "terminal.ReaderListParams")
 def list_readers(ctx: Ctx) -> dict[str, Any]:
     params = ctx.params
-    items = ctx.find("terminal.reader", lambda r: not r.get("deleted") and all(
-        params.get(key) is None or r.get(key) == params[key] for key in ("location", "status", "device_type",
-                                                                         "serial_number")))
+    items = ctx.find(
+        "terminal.reader",
+        lambda r: (
+            not r.get("deleted")
+            and all(
+                params.get(key) is None or r.get(key) == params[key]
+                for key in ("location", "status", "device_type", "serial_number")
+            )
+        ),
+    )
     return paginate(ctx, items, "/v1/terminal/readers")
 
 
@@ -133,21 +162,32 @@ def delete_reader(ctx: Ctx) -> dict[str, Any]:
 def process_payment_intent(ctx: Ctx) -> dict[str, Any]:
     reader = _reader(ctx)
     if reader["action"] and reader["action"]["status"] == "in_progress":
-        raise errors.invalid_request("Reader is currently busy processing another request. Cancel the current "
-                                     "action or wait for it to finish.", code="terminal_reader_busy")
+        raise errors.invalid_request(
+            "Reader is currently busy processing another request. Cancel the current "
+            "action or wait for it to finish.",
+            code="terminal_reader_busy",
+        )
     pi = ctx.get("payment_intent", ctx.params["payment_intent"], param="payment_intent")
     if "card_present" not in pi["payment_method_types"]:
         raise errors.invalid_request(
             "This PaymentIntent is not configured to accept card_present payments; create it with "
-            "`allowed_payment_method_types` including `card_present`.", param="payment_intent")
+            "`allowed_payment_method_types` including `card_present`.",
+            param="payment_intent",
+        )
     if pi["status"] not in ("requires_payment_method", "requires_confirmation"):
         raise errors.unexpected_state(
             f"This PaymentIntent has a status of {pi['status']} and cannot be processed by a reader.",
-            param="payment_intent")
+            param="payment_intent",
+        )
     reader["action"] = {
-        "failure_code": None, "failure_message": None, "status": "in_progress", "type": "process_payment_intent",
-        "process_payment_intent": {"payment_intent": pi["id"],
-                                   "process_config": ctx.params.get("process_config") or None},
+        "failure_code": None,
+        "failure_message": None,
+        "status": "in_progress",
+        "type": "process_payment_intent",
+        "process_payment_intent": {
+            "payment_intent": pi["id"],
+            "process_config": ctx.params.get("process_config") or None,
+        },
     }
     return reader
 
@@ -161,38 +201,49 @@ def cancel_action(ctx: Ctx) -> dict[str, Any]:
     return reader
 
 
-@router.post("/v1/test_helpers/terminal/readers/{id}/present_payment_method",
-             "test_helpers.terminal.ReaderPresentPaymentMethodParams")
+@router.post(
+    "/v1/test_helpers/terminal/readers/{id}/present_payment_method",
+    "test_helpers.terminal.ReaderPresentPaymentMethodParams",
+)
 def present_payment_method(ctx: Ctx) -> dict[str, Any]:
     """Tap a test card on a simulated reader (default: Visa 4242, which succeeds)."""
     reader = _reader(ctx)
     action = reader["action"]
     if not action or action["status"] != "in_progress" or action["type"] != "process_payment_intent":
-        raise errors.invalid_request("The reader has no in-progress `process_payment_intent` action to present a "
-                                     "payment method to.", param="reader")
+        raise errors.invalid_request(
+            "The reader has no in-progress `process_payment_intent` action to present a payment method to.",
+            param="reader",
+        )
     params = ctx.params
     kind = params.get("type", "card_present")
     if kind != "card_present":
-        raise errors.invalid_request(f"The sandbox simulates `card_present` only, not `{kind}`.", param="type")
+        raise errors.invalid_request(
+            f"The sandbox simulates `card_present` only, not `{kind}`.", param="type"
+        )
     number = (params.get("card_present") or {}).get("number") or "4242424242424242"
     pi = ctx.get("payment_intent", action["process_payment_intent"]["payment_intent"], param="payment_intent")
     pm = payment_methods.create_card_present(ctx, number)
     generated = None
     spec = cards.lookup(number)
     if pi.get("setup_future_usage") and pi.get("customer") and not spec.decline:
-        generated = payment_methods.create_card(ctx, spec.number, pm["card_present"]["exp_month"],
-                                                pm["card_present"]["exp_year"], None)
+        generated = payment_methods.create_card(
+            ctx, spec.number, pm["card_present"]["exp_month"], pm["card_present"]["exp_year"], None
+        )
     try:
-        payment_intents.confirm_intent(ctx, pi, {}, via_reader=True, pm=pm,
-                                       generated_card=generated["id"] if generated else None)
+        payment_intents.confirm_intent(
+            ctx, pi, {}, via_reader=True, pm=pm, generated_card=generated["id"] if generated else None
+        )
     except errors.StripeError as exc:
         action.update({"status": "failed", "failure_code": exc.code, "failure_message": exc.message})
         ctx.emit("terminal.reader.action_failed", reader)
         return reader
     if generated is not None:
         charge = ctx.get("charge", pi["latest_charge"], param="charge")
-        generated["card"]["generated_from"] = {"charge": charge["id"], "payment_method_details":
-                                               charge["payment_method_details"], "setup_attempt": None}
+        generated["card"]["generated_from"] = {
+            "charge": charge["id"],
+            "payment_method_details": charge["payment_method_details"],
+            "setup_attempt": None,
+        }
         customer = ctx.get("customer", pi["customer"], param="customer")
         payment_methods.attach(ctx, generated, customer)
     action["status"] = "succeeded"

@@ -41,11 +41,16 @@ def client(sandbox: Sandbox) -> stripe.StripeClient:
 @pytest.fixture
 def connected(client: stripe.StripeClient, sandbox: Sandbox) -> str:
     """An onboarded Express-style connected account."""
-    account = client.v1.accounts.create({
-        "controller": {"stripe_dashboard": {"type": "express"}, "fees": {"payer": "application"},
-                       "losses": {"payments": "application"}},
-        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
-    })
+    account = client.v1.accounts.create(
+        {
+            "controller": {
+                "stripe_dashboard": {"type": "express"},
+                "fees": {"payer": "application"},
+                "losses": {"payments": "application"},
+            },
+            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+        }
+    )
     sandbox.complete_onboarding(account.id)
     return account.id
 

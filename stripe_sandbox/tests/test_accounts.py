@@ -14,9 +14,16 @@ def test_controller_properties_and_legacy_type(client: stripe.StripeClient) -> N
     assert express.controller.stripe_dashboard.type == "express"
     assert express.controller.fees.payer == "application"
     assert express.default_currency == "cad"
-    custom = client.v1.accounts.create({"controller": {
-        "stripe_dashboard": {"type": "none"}, "fees": {"payer": "application"},
-        "losses": {"payments": "application"}, "requirement_collection": "application"}})
+    custom = client.v1.accounts.create(
+        {
+            "controller": {
+                "stripe_dashboard": {"type": "none"},
+                "fees": {"payer": "application"},
+                "losses": {"payments": "application"},
+                "requirement_collection": "application",
+            }
+        }
+    )
     assert custom.type == "custom"
     assert custom.controller.requirement_collection == "application"
     standard = client.v1.accounts.create({})
@@ -27,16 +34,22 @@ def test_controller_properties_and_legacy_type(client: stripe.StripeClient) -> N
 
 
 def test_new_account_is_restricted_until_onboarded(client: stripe.StripeClient, sandbox: Sandbox) -> None:
-    account = client.v1.accounts.create({"type": "express",
-                                         "capabilities": {"card_payments": {"requested": True}}})
+    account = client.v1.accounts.create(
+        {"type": "express", "capabilities": {"card_payments": {"requested": True}}}
+    )
     assert account.charges_enabled is False and account.payouts_enabled is False
     assert account.details_submitted is False
     assert "external_account" in account.requirements.currently_due
     assert account.requirements.disabled_reason == "requirements.past_due"
     assert account.capabilities.card_payments == "inactive"
-    link = client.v1.account_links.create({"account": account.id, "type": "account_onboarding",
-                                           "return_url": "http://127.0.0.1:8000/back",
-                                           "refresh_url": "http://127.0.0.1:8000/again"})
+    link = client.v1.account_links.create(
+        {
+            "account": account.id,
+            "type": "account_onboarding",
+            "return_url": "http://127.0.0.1:8000/back",
+            "refresh_url": "http://127.0.0.1:8000/again",
+        }
+    )
     assert link.object == "account_link"
     assert link.url.startswith("http://127.0.0.1:12111/_sandbox/onboarding/")
     assert link.expires_at == link.created + 300
@@ -62,15 +75,23 @@ def test_onboarding_can_leave_a_requirement_due(client: stripe.StripeClient, san
 
 
 def test_custom_account_satisfies_requirements_through_updates(client: stripe.StripeClient) -> None:
-    account = client.v1.accounts.create({"type": "custom", "capabilities": {"transfers": {"requested": True}}})
-    account = client.v1.accounts.update(account.id, {
-        "business_type": "individual", "business_profile": {"mcc": "7997", "url": "https://studio.example"},
-        "individual": {"first_name": "Ada", "last_name": "Lovelace"},
-        "tos_acceptance": {"date": 1767225600, "ip": "127.0.0.1"}})
+    account = client.v1.accounts.create(
+        {"type": "custom", "capabilities": {"transfers": {"requested": True}}}
+    )
+    account = client.v1.accounts.update(
+        account.id,
+        {
+            "business_type": "individual",
+            "business_profile": {"mcc": "7997", "url": "https://studio.example"},
+            "individual": {"first_name": "Ada", "last_name": "Lovelace"},
+            "tos_acceptance": {"date": 1767225600, "ip": "127.0.0.1"},
+        },
+    )
     assert account.requirements.currently_due == ["external_account"]
     assert account.charges_enabled is False
-    account = client.v1.accounts.update(account.id, {"external_account": "btok_us_verified",
-                                                     "metadata": {"studio": "alpha"}})
+    account = client.v1.accounts.update(
+        account.id, {"external_account": "btok_us_verified", "metadata": {"studio": "alpha"}}
+    )
     assert account.charges_enabled and account.payouts_enabled and account.details_submitted
     assert account.metadata["studio"] == "alpha"
 

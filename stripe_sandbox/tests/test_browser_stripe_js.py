@@ -16,8 +16,13 @@ from stripe_sandbox.server import SandboxServer
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync"]
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 PAGE = """<!doctype html><html><body>
 <div id="card"></div><button id="save">Save card</button><p id="out"></p>
@@ -70,9 +75,11 @@ def test_card_element_confirm_setup_with_and_without_3ds(servers, browser) -> No
     client = sandbox.client()
     customer = client.v1.customers.create({})
     page = browser.new_page()
-    for number, expected, click in (("4242 4242 4242 4242", "ok:succeeded", None),
-                                    ("4000 0000 0000 0002", "error:generic_decline", None),
-                                    ("4000 0027 6000 3184", "ok:succeeded", "Complete authentication")):
+    for number, expected, click in (
+        ("4242 4242 4242 4242", "ok:succeeded", None),
+        ("4000 0000 0000 0002", "error:generic_decline", None),
+        ("4000 0027 6000 3184", "ok:succeeded", "Complete authentication"),
+    ):
         si = client.v1.setup_intents.create({"customer": customer.id})
         page.goto(f"{app_url}/?secret={si.client_secret}")
         page.fill('input[name="sandbox-cardnumber"]', number)

@@ -42,8 +42,12 @@ def target(request: pytest.FixtureRequest) -> Target:
     if not LIVE_KEY.startswith("sk_test_"):
         pytest.fail("STRIPE_TEST_SECRET_KEY must be a test-mode key (sk_test_…)")
     client = stripe.StripeClient(LIVE_KEY, max_network_retries=2)
-    return Target("stripe", client, connect=os.environ.get("STRIPE_TEST_CONNECT") == "1",
-                  terminal=os.environ.get("STRIPE_TEST_TERMINAL") == "1")
+    return Target(
+        "stripe",
+        client,
+        connect=os.environ.get("STRIPE_TEST_CONNECT") == "1",
+        terminal=os.environ.get("STRIPE_TEST_TERMINAL") == "1",
+    )
 
 
 CARD_ONLY = {"allowed_payment_method_types": ["card"]}
@@ -70,15 +74,32 @@ def test_unknown_parameter_and_missing_object(target: Target) -> None:
 def test_setup_intent_then_off_session_payment(target: Target) -> None:
     c = target.client
     customer = c.v1.customers.create({"email": "saved-card@example.com"})
-    si = c.v1.setup_intents.create({"customer": customer.id, "payment_method": "pm_card_visa", "confirm": True,
-                                    "usage": "off_session", **CARD_ONLY}, {"idempotency_key": target.key("si")})
+    si = c.v1.setup_intents.create(
+        {
+            "customer": customer.id,
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "usage": "off_session",
+            **CARD_ONLY,
+        },
+        {"idempotency_key": target.key("si")},
+    )
     assert si.status == "succeeded"
     pm = c.v1.payment_methods.retrieve(si.payment_method)
     assert pm.customer == customer.id and pm.card.last4 == "4242" and pm.card.brand == "visa"
-    pi = c.v1.payment_intents.create({
-        "amount": 2000, "currency": "usd", "customer": customer.id, "payment_method": pm.id,
-        "off_session": True, "confirm": True, "expand": ["latest_charge.balance_transaction"], **CARD_ONLY},
-        {"idempotency_key": target.key("pi")})
+    pi = c.v1.payment_intents.create(
+        {
+            "amount": 2000,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method": pm.id,
+            "off_session": True,
+            "confirm": True,
+            "expand": ["latest_charge.balance_transaction"],
+            **CARD_ONLY,
+        },
+        {"idempotency_key": target.key("pi")},
+    )
     assert pi.status == "succeeded" and pi.amount_received == 2000
     assert pi.latest_charge.balance_transaction.amount == 2000
     refund = c.v1.refunds.create({"payment_intent": pi.id, "amount": 500})
@@ -89,16 +110,32 @@ def test_setup_intent_then_off_session_payment(target: Target) -> None:
 def test_declines_and_authentication_required(target: Target) -> None:
     c = target.client
     with pytest.raises(stripe.CardError) as declined:
-        c.v1.payment_intents.create({"amount": 1500, "currency": "usd", "payment_method": "pm_card_chargeDeclined",
-                                     "confirm": True, **CARD_ONLY})
+        c.v1.payment_intents.create(
+            {
+                "amount": 1500,
+                "currency": "usd",
+                "payment_method": "pm_card_chargeDeclined",
+                "confirm": True,
+                **CARD_ONLY,
+            }
+        )
     assert declined.value.code == "card_declined"
     assert declined.value.error.decline_code == "generic_decline"
     assert declined.value.error.payment_intent.status == "requires_payment_method"
     customer = c.v1.customers.create({})
     pm = c.v1.payment_methods.attach("pm_card_authenticationRequired", {"customer": customer.id})
     with pytest.raises(stripe.CardError) as auth:
-        c.v1.payment_intents.create({"amount": 1500, "currency": "usd", "customer": customer.id,
-                                     "payment_method": pm.id, "off_session": True, "confirm": True, **CARD_ONLY})
+        c.v1.payment_intents.create(
+            {
+                "amount": 1500,
+                "currency": "usd",
+                "customer": customer.id,
+                "payment_method": pm.id,
+                "off_session": True,
+                "confirm": True,
+                **CARD_ONLY,
+            }
+        )
     assert auth.value.code == "authentication_required"
     assert auth.value.error.payment_intent.status == "requires_payment_method"
 
@@ -118,14 +155,25 @@ def test_connected_account_and_isolation(target: Target) -> None:
     if not target.connect:
         pytest.skip("Connect is not set up on this Stripe account (set STRIPE_TEST_CONNECT=1 if it is)")
     c = target.client
-    account = c.v1.accounts.create({
-        "controller": {"stripe_dashboard": {"type": "express"}, "fees": {"payer": "application"},
-                       "losses": {"payments": "application"}},
-        "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}}})
+    account = c.v1.accounts.create(
+        {
+            "controller": {
+                "stripe_dashboard": {"type": "express"},
+                "fees": {"payer": "application"},
+                "losses": {"payments": "application"},
+            },
+            "capabilities": {"card_payments": {"requested": True}, "transfers": {"requested": True}},
+        }
+    )
     assert account.charges_enabled is False and account.requirements.currently_due
-    link = c.v1.account_links.create({"account": account.id, "type": "account_onboarding",
-                                      "return_url": "https://example.com/return",
-                                      "refresh_url": "https://example.com/refresh"})
+    link = c.v1.account_links.create(
+        {
+            "account": account.id,
+            "type": "account_onboarding",
+            "return_url": "https://example.com/return",
+            "refresh_url": "https://example.com/refresh",
+        }
+    )
     assert link.url.startswith("http")
     customer = c.v1.customers.create({"email": "on-connected@example.com"}, {"stripe_account": account.id})
     with pytest.raises(stripe.InvalidRequestError) as exc:
@@ -137,12 +185,28 @@ def test_simulated_reader_payment(target: Target) -> None:
     if not target.terminal:
         pytest.skip("Terminal is not set up on this Stripe account (set STRIPE_TEST_TERMINAL=1 if it is)")
     c = target.client
-    location = c.v1.terminal.locations.create({"display_name": "Contract studio", "address": {
-        "line1": "1 Main St", "city": "San Francisco", "state": "CA", "postal_code": "94111", "country": "US"}})
+    location = c.v1.terminal.locations.create(
+        {
+            "display_name": "Contract studio",
+            "address": {
+                "line1": "1 Main St",
+                "city": "San Francisco",
+                "state": "CA",
+                "postal_code": "94111",
+                "country": "US",
+            },
+        }
+    )
     reader = c.v1.terminal.readers.create({"registration_code": "simulated-wpe", "location": location.id})
     assert reader.device_type == "simulated_wisepos_e"
-    pi = c.v1.payment_intents.create({"amount": 1000, "currency": "usd", "capture_method": "manual",
-                                      "allowed_payment_method_types": ["card_present"]})
+    pi = c.v1.payment_intents.create(
+        {
+            "amount": 1000,
+            "currency": "usd",
+            "capture_method": "manual",
+            "allowed_payment_method_types": ["card_present"],
+        }
+    )
     processing = c.v1.terminal.readers.process_payment_intent(reader.id, {"payment_intent": pi.id})
     assert processing.action.type == "process_payment_intent"
     c.v1.test_helpers.terminal.readers.present_payment_method(reader.id)

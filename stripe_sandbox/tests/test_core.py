@@ -42,8 +42,9 @@ def test_unknown_parameter_is_rejected_with_its_full_name(client: stripe.StripeC
     assert exc.value.code == "parameter_unknown"
     assert exc.value.param == "foo"
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        client.v1.payment_intents.create({"amount": 1000, "currency": "usd",
-                                          "payment_method_options": {"card": {"colour": "red"}}})  # type: ignore[typeddict-unknown-key]
+        client.v1.payment_intents.create(
+            {"amount": 1000, "currency": "usd", "payment_method_options": {"card": {"colour": "red"}}}
+        )  # type: ignore[typeddict-unknown-key]
     assert exc.value.param == "payment_method_options[card][colour]"
     assert exc.value.user_message == "Received unknown parameter: payment_method_options[card][colour]"
 
@@ -66,10 +67,13 @@ def test_bad_values_are_rejected(client: stripe.StripeClient) -> None:
 
 
 def test_form_decoding_of_nested_and_array_parameters(sandbox: Sandbox) -> None:
-    body = (b"amount=700&currency=usd&metadata[order]=42&allowed_payment_method_types[]=card"
-            b"&payment_method_options[card][request_three_d_secure]=any&expand[0]=customer")
-    response = sandbox.handle("POST", "/v1/payment_intents", headers={"Authorization": "Bearer sk_test_x"},
-                              body=body)
+    body = (
+        b"amount=700&currency=usd&metadata[order]=42&allowed_payment_method_types[]=card"
+        b"&payment_method_options[card][request_three_d_secure]=any&expand[0]=customer"
+    )
+    response = sandbox.handle(
+        "POST", "/v1/payment_intents", headers={"Authorization": "Bearer sk_test_x"}, body=body
+    )
     assert response.status == 200
     data = response.data()
     assert data["customer"] is None  # expanding a null field leaves it null, as Stripe does
@@ -120,9 +124,16 @@ def test_list_pagination(client: stripe.StripeClient, clock) -> None:
 
 def test_expand_single_nested_and_in_lists(client: stripe.StripeClient) -> None:
     customer = client.v1.customers.create({"email": "e@example.com"})
-    pi = client.v1.payment_intents.create({
-        "amount": 2000, "currency": "usd", "customer": customer.id, "payment_method": "pm_card_visa",
-        "confirm": True, "expand": ["latest_charge.balance_transaction", "customer", "payment_method"]})
+    pi = client.v1.payment_intents.create(
+        {
+            "amount": 2000,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "expand": ["latest_charge.balance_transaction", "customer", "payment_method"],
+        }
+    )
     assert pi.customer.email == "e@example.com"
     assert pi.payment_method.card.last4 == "4242"
     assert pi.latest_charge.balance_transaction.object == "balance_transaction"
@@ -166,7 +177,9 @@ def test_current_account_and_state_persistence(tmp_path, clock) -> None:
         Sandbox(clock=clock, state_path=path).client().v1.customers.retrieve(customer.id)
 
 
-def test_ids_have_stripe_prefixes_and_created_comes_from_the_clock(client: stripe.StripeClient, clock) -> None:
+def test_ids_have_stripe_prefixes_and_created_comes_from_the_clock(
+    client: stripe.StripeClient, clock
+) -> None:
     customer = client.v1.customers.create({})
     assert customer.id.startswith("cus_")
     assert customer.created == int(clock.now)

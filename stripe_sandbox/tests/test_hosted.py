@@ -11,17 +11,26 @@ from stripe_sandbox import Sandbox
 
 def _link(client: stripe.StripeClient) -> tuple[str, str]:
     account = client.v1.accounts.create({"type": "express"})
-    link = client.v1.account_links.create({"account": account.id, "type": "account_onboarding",
-                                           "return_url": "http://127.0.0.1:8000/stripe/return",
-                                           "refresh_url": "http://127.0.0.1:8000/stripe/refresh"})
+    link = client.v1.account_links.create(
+        {
+            "account": account.id,
+            "type": "account_onboarding",
+            "return_url": "http://127.0.0.1:8000/stripe/return",
+            "refresh_url": "http://127.0.0.1:8000/stripe/refresh",
+        }
+    )
     return account.id, link.url.split("127.0.0.1:12111")[1]
 
 
 def test_onboarding_page_round_trip(client: stripe.StripeClient, sandbox: Sandbox) -> None:
     account, path = _link(client)
     form = sandbox.handle("GET", path)
-    assert form.status == 200 and b'name="business_name"' in form.body and b"leave_requirement_due" in form.body
-    done = sandbox.handle("POST", path, body=b"business_name=Yoga+Loft&url=https%3A%2F%2Floft.example&mcc=7997")
+    assert (
+        form.status == 200 and b'name="business_name"' in form.body and b"leave_requirement_due" in form.body
+    )
+    done = sandbox.handle(
+        "POST", path, body=b"business_name=Yoga+Loft&url=https%3A%2F%2Floft.example&mcc=7997"
+    )
     assert (done.status, done.headers["Location"]) == (303, "http://127.0.0.1:8000/stripe/return")
     onboarded = client.v1.accounts.retrieve(account)
     assert onboarded.charges_enabled and onboarded.business_profile.name == "Yoga Loft"
@@ -47,14 +56,21 @@ def test_expired_link_goes_to_refresh_url(client: stripe.StripeClient, sandbox: 
 
 def _js(sandbox: Sandbox, action: str, **payload) -> dict:
     payload.setdefault("key", "pk_test_sandbox")
-    response = sandbox.handle("POST", f"/_sandbox/js/{action}", headers={"Content-Type": "application/json"},
-                              body=json.dumps(payload).encode())
+    response = sandbox.handle(
+        "POST",
+        f"/_sandbox/js/{action}",
+        headers={"Content-Type": "application/json"},
+        body=json.dumps(payload).encode(),
+    )
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     return response.data()
 
 
-CARD = {"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
-        "billing_details": {"name": "Ada"}}
+CARD = {
+    "type": "card",
+    "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+    "billing_details": {"name": "Ada"},
+}
 
 
 def test_js_confirm_card_setup(client: stripe.StripeClient, sandbox: Sandbox) -> None:
@@ -68,13 +84,21 @@ def test_js_confirm_card_setup(client: stripe.StripeClient, sandbox: Sandbox) ->
 
 def test_js_decline_and_3ds(client: stripe.StripeClient, sandbox: Sandbox) -> None:
     pi = client.v1.payment_intents.create({"amount": 1800, "currency": "usd"})
-    declined = _js(sandbox, "confirm_payment_intent", client_secret=pi.client_secret, payment_method_data={
-        **CARD, "card": {**CARD["card"], "number": "4000000000009995"}})
+    declined = _js(
+        sandbox,
+        "confirm_payment_intent",
+        client_secret=pi.client_secret,
+        payment_method_data={**CARD, "card": {**CARD["card"], "number": "4000000000009995"}},
+    )
     assert declined["error"]["type"] == "card_error"
     assert declined["error"]["decline_code"] == "insufficient_funds"
     assert declined["error"]["payment_intent"]["id"] == pi.id
-    challenged = _js(sandbox, "confirm_payment_intent", client_secret=pi.client_secret, payment_method_data={
-        **CARD, "card": {**CARD["card"], "number": "4000000000003220"}})
+    challenged = _js(
+        sandbox,
+        "confirm_payment_intent",
+        client_secret=pi.client_secret,
+        payment_method_data={**CARD, "card": {**CARD["card"], "number": "4000000000003220"}},
+    )
     assert challenged["intent"]["status"] == "requires_action"
     done = _js(sandbox, "authenticate", client_secret=pi.client_secret, outcome="complete")
     assert done["intent"]["status"] == "succeeded"
@@ -82,8 +106,12 @@ def test_js_decline_and_3ds(client: stripe.StripeClient, sandbox: Sandbox) -> No
 
 def test_js_failed_3ds_is_an_error(client: stripe.StripeClient, sandbox: Sandbox) -> None:
     si = client.v1.setup_intents.create({})
-    _js(sandbox, "confirm_setup_intent", client_secret=si.client_secret,
-        payment_method_data={**CARD, "card": {**CARD["card"], "number": "4000002500003155"}})
+    _js(
+        sandbox,
+        "confirm_setup_intent",
+        client_secret=si.client_secret,
+        payment_method_data={**CARD, "card": {**CARD["card"], "number": "4000002500003155"}},
+    )
     failed = _js(sandbox, "authenticate", client_secret=si.client_secret, outcome="fail")
     assert failed["error"]["code"] == "setup_intent_authentication_failure"
     assert failed["error"]["setup_intent"]["status"] == "requires_payment_method"
@@ -91,9 +119,16 @@ def test_js_failed_3ds_is_an_error(client: stripe.StripeClient, sandbox: Sandbox
 
 def test_js_bank_account_collection_and_mandate(client: stripe.StripeClient, sandbox: Sandbox) -> None:
     customer = client.v1.customers.create({})
-    si = client.v1.setup_intents.create({"customer": customer.id, "allowed_payment_method_types": ["us_bank_account"]})
-    collected = _js(sandbox, "collect_bank_account", client_secret=si.client_secret,
-                    payment_method_type="us_bank_account", billing_details={"name": "Ada", "email": "a@example.com"})
+    si = client.v1.setup_intents.create(
+        {"customer": customer.id, "allowed_payment_method_types": ["us_bank_account"]}
+    )
+    collected = _js(
+        sandbox,
+        "collect_bank_account",
+        client_secret=si.client_secret,
+        payment_method_type="us_bank_account",
+        billing_details={"name": "Ada", "email": "a@example.com"},
+    )
     assert collected["intent"]["status"] == "requires_confirmation"
     confirmed = _js(sandbox, "confirm_setup_intent", client_secret=si.client_secret)
     assert confirmed["intent"]["status"] == "succeeded"
@@ -101,7 +136,9 @@ def test_js_bank_account_collection_and_mandate(client: stripe.StripeClient, san
     assert mandate.customer_acceptance.type == "online"
 
 
-def test_js_rejects_secret_keys_and_wrong_client_secrets(client: stripe.StripeClient, sandbox: Sandbox) -> None:
+def test_js_rejects_secret_keys_and_wrong_client_secrets(
+    client: stripe.StripeClient, sandbox: Sandbox
+) -> None:
     si = client.v1.setup_intents.create({})
     assert "error" in _js(sandbox, "retrieve_intent", key="sk_test_nope", client_secret=si.client_secret)
     wrong = _js(sandbox, "retrieve_intent", client_secret=si.id + "_secret_wrong")
@@ -118,16 +155,23 @@ def test_js_file_and_cors_preflight(sandbox: Sandbox) -> None:
 
 
 def test_admin_fault_switch_and_dashboard(client: stripe.StripeClient, sandbox: Sandbox) -> None:
-    armed = sandbox.handle("POST", "/_sandbox/faults", headers={"Content-Type": "application/json"},
-                           body=b'{"kind": "server_error", "path_prefix": "/v1/customers"}')
+    armed = sandbox.handle(
+        "POST",
+        "/_sandbox/faults",
+        headers={"Content-Type": "application/json"},
+        body=b'{"kind": "server_error", "path_prefix": "/v1/customers"}',
+    )
     assert armed.status == 200
     try:
         client.v1.customers.create({})
         raise AssertionError("the armed fault did not fire")
     except stripe.APIError:
         pass
-    bad = sandbox.handle("POST", "/_sandbox/faults", headers={"Content-Type": "application/json"},
-                         body=b'{"kind": "gremlins"}')
+    bad = sandbox.handle(
+        "POST", "/_sandbox/faults", headers={"Content-Type": "application/json"}, body=b'{"kind": "gremlins"}'
+    )
     assert bad.status == 400
     assert sandbox.handle("GET", "/_sandbox/").status == 200
-    assert sandbox.handle("POST", "/_sandbox/reset", headers={"Content-Type": "application/json"}).status == 200
+    assert (
+        sandbox.handle("POST", "/_sandbox/reset", headers={"Content-Type": "application/json"}).status == 200
+    )

@@ -10,11 +10,13 @@ from stripe_sandbox import Sandbox
 
 def _charge(client: stripe.StripeClient, key: str, amount: int = 1500, pm: str = "pm_card_visa"):
     return client.v1.payment_intents.create(
-        {"amount": amount, "currency": "usd", "payment_method": pm, "confirm": True},
-        {"idempotency_key": key})
+        {"amount": amount, "currency": "usd", "payment_method": pm, "confirm": True}, {"idempotency_key": key}
+    )
 
 
-def test_same_key_same_params_replays_the_saved_response(client: stripe.StripeClient, sandbox: Sandbox) -> None:
+def test_same_key_same_params_replays_the_saved_response(
+    client: stripe.StripeClient, sandbox: Sandbox
+) -> None:
     first = _charge(client, "order-1")
     second = _charge(client, "order-1")
     assert second.id == first.id
@@ -47,20 +49,26 @@ def test_validation_errors_are_not_saved(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.customers.create({"emial": "x@example.com"}, {"idempotency_key": "k"})  # type: ignore[typeddict-unknown-key]
     # The endpoint never ran, so the key is still free for the corrected request.
-    assert client.v1.customers.create({"email": "x@example.com"}, {"idempotency_key": "k"}).email == "x@example.com"
+    assert (
+        client.v1.customers.create({"email": "x@example.com"}, {"idempotency_key": "k"}).email
+        == "x@example.com"
+    )
 
 
-def test_keys_are_scoped_per_account_and_api_key(client: stripe.StripeClient, sandbox: Sandbox,
-                                                 acct_client: stripe.StripeClient) -> None:
+def test_keys_are_scoped_per_account_and_api_key(
+    client: stripe.StripeClient, sandbox: Sandbox, acct_client: stripe.StripeClient
+) -> None:
     platform = client.v1.customers.create({"email": "p@example.com"}, {"idempotency_key": "shared"})
     connected = acct_client.v1.customers.create({"email": "p@example.com"}, {"idempotency_key": "shared"})
     other_key = sandbox.client("sk_test_other").v1.customers.create(
-        {"email": "p@example.com"}, {"idempotency_key": "shared"})
+        {"email": "p@example.com"}, {"idempotency_key": "shared"}
+    )
     assert len({platform.id, connected.id, other_key.id}) == 3
 
 
-def test_lost_response_then_retry_with_the_same_key_charges_once(client: stripe.StripeClient,
-                                                                 sandbox: Sandbox) -> None:
+def test_lost_response_then_retry_with_the_same_key_charges_once(
+    client: stripe.StripeClient, sandbox: Sandbox
+) -> None:
     sandbox.faults.next("lost_response", "/v1/payment_intents")
     with pytest.raises(stripe.APIConnectionError):
         _charge(client, "renewal:42:2026-01")
@@ -81,7 +89,9 @@ def test_sdk_retries_reuse_the_key_through_a_lost_response(sandbox: Sandbox, mon
     assert len(sandbox.objects("charge")) == 1
 
 
-def test_timeout_does_nothing_and_raises_connection_error(client: stripe.StripeClient, sandbox: Sandbox) -> None:
+def test_timeout_does_nothing_and_raises_connection_error(
+    client: stripe.StripeClient, sandbox: Sandbox
+) -> None:
     sandbox.faults.next("timeout", "/v1/customers")
     with pytest.raises(stripe.APIConnectionError):
         client.v1.customers.create({"email": "t@example.com"}, {"idempotency_key": "t"})
@@ -89,7 +99,9 @@ def test_timeout_does_nothing_and_raises_connection_error(client: stripe.StripeC
     assert client.v1.customers.create({"email": "t@example.com"}, {"idempotency_key": "t"}).email
 
 
-def test_server_error_and_rate_limit_surface_as_sdk_errors(client: stripe.StripeClient, sandbox: Sandbox) -> None:
+def test_server_error_and_rate_limit_surface_as_sdk_errors(
+    client: stripe.StripeClient, sandbox: Sandbox
+) -> None:
     sandbox.faults.next("server_error", "/v1/customers")
     with pytest.raises(stripe.APIError) as exc:
         client.v1.customers.create({})

@@ -14,9 +14,16 @@ def customer(client: stripe.StripeClient) -> str:
 
 
 def test_automatic_capture_books_charge_fee_and_net(client: stripe.StripeClient) -> None:
-    pi = client.v1.payment_intents.create({"amount": 10000, "currency": "usd", "payment_method": "pm_card_visa",
-                                           "confirm": True, "metadata": {"order": "7"},
-                                           "expand": ["latest_charge.balance_transaction"]})
+    pi = client.v1.payment_intents.create(
+        {
+            "amount": 10000,
+            "currency": "usd",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "metadata": {"order": "7"},
+            "expand": ["latest_charge.balance_transaction"],
+        }
+    )
     assert pi.status == "succeeded"
     assert pi.amount_received == 10000
     charge = pi.latest_charge
@@ -49,16 +56,22 @@ def test_create_then_confirm_and_manual_partial_capture(client: stripe.StripeCli
     assert again.value.code == "payment_intent_unexpected_state"
 
 
-@pytest.mark.parametrize(("pm", "code", "decline_code"), [
-    ("pm_card_chargeDeclined", "card_declined", "generic_decline"),
-    ("pm_card_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds"),
-    ("pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card"),
-    ("pm_card_chargeDeclinedIncorrectCvc", "incorrect_cvc", "incorrect_cvc"),
-])
-def test_declines_are_402_card_errors_with_the_intent(client: stripe.StripeClient, sandbox: Sandbox,
-                                                     pm: str, code: str, decline_code: str) -> None:
+@pytest.mark.parametrize(
+    ("pm", "code", "decline_code"),
+    [
+        ("pm_card_chargeDeclined", "card_declined", "generic_decline"),
+        ("pm_card_chargeDeclinedInsufficientFunds", "card_declined", "insufficient_funds"),
+        ("pm_card_chargeDeclinedExpiredCard", "expired_card", "expired_card"),
+        ("pm_card_chargeDeclinedIncorrectCvc", "incorrect_cvc", "incorrect_cvc"),
+    ],
+)
+def test_declines_are_402_card_errors_with_the_intent(
+    client: stripe.StripeClient, sandbox: Sandbox, pm: str, code: str, decline_code: str
+) -> None:
     with pytest.raises(stripe.CardError) as exc:
-        client.v1.payment_intents.create({"amount": 2500, "currency": "usd", "payment_method": pm, "confirm": True})
+        client.v1.payment_intents.create(
+            {"amount": 2500, "currency": "usd", "payment_method": pm, "confirm": True}
+        )
     err = exc.value
     assert err.http_status == 402
     assert err.code == code
@@ -74,9 +87,12 @@ def test_declines_are_402_card_errors_with_the_intent(client: stripe.StripeClien
     assert "payment_intent.payment_failed" in types and "charge.failed" in types
 
 
-def test_3ds_on_session_requires_action_then_authenticates(client: stripe.StripeClient, sandbox: Sandbox) -> None:
-    pi = client.v1.payment_intents.create({"amount": 3000, "currency": "usd", "confirm": True,
-                                           "payment_method": "pm_card_threeDSecureRequired"})
+def test_3ds_on_session_requires_action_then_authenticates(
+    client: stripe.StripeClient, sandbox: Sandbox
+) -> None:
+    pi = client.v1.payment_intents.create(
+        {"amount": 3000, "currency": "usd", "confirm": True, "payment_method": "pm_card_threeDSecureRequired"}
+    )
     assert pi.status == "requires_action"
     assert pi.next_action.type == "use_stripe_sdk"
     done = sandbox.authenticate(pi.id)
@@ -86,9 +102,15 @@ def test_3ds_on_session_requires_action_then_authenticates(client: stripe.Stripe
 
 
 def test_3ds_failed_authentication(client: stripe.StripeClient, sandbox: Sandbox) -> None:
-    pi = client.v1.payment_intents.create({"amount": 3000, "currency": "usd", "confirm": True,
-                                           "payment_method": "pm_card_authenticationRequired",
-                                           "return_url": "https://example.com/back"})
+    pi = client.v1.payment_intents.create(
+        {
+            "amount": 3000,
+            "currency": "usd",
+            "confirm": True,
+            "payment_method": "pm_card_authenticationRequired",
+            "return_url": "https://example.com/back",
+        }
+    )
     assert pi.next_action.type == "redirect_to_url"
     assert "/_sandbox/3ds/" in pi.next_action.redirect_to_url.url
     failed = sandbox.authenticate(pi.id, success=False)
@@ -99,8 +121,16 @@ def test_3ds_failed_authentication(client: stripe.StripeClient, sandbox: Sandbox
 def test_off_session_3ds_card_is_authentication_required(client: stripe.StripeClient, customer: str) -> None:
     pm = client.v1.payment_methods.attach("pm_card_authenticationRequired", {"customer": customer})
     with pytest.raises(stripe.CardError) as exc:
-        client.v1.payment_intents.create({"amount": 4200, "currency": "usd", "customer": customer,
-                                          "payment_method": pm.id, "off_session": True, "confirm": True})
+        client.v1.payment_intents.create(
+            {
+                "amount": 4200,
+                "currency": "usd",
+                "customer": customer,
+                "payment_method": pm.id,
+                "off_session": True,
+                "confirm": True,
+            }
+        )
     err = exc.value
     assert err.code == "authentication_required"
     assert err.error.decline_code == "authentication_required"
@@ -108,49 +138,81 @@ def test_off_session_3ds_card_is_authentication_required(client: stripe.StripeCl
     assert err.error.payment_intent.last_payment_error.payment_method.id == pm.id
 
 
-def test_card_set_up_with_3ds_then_charged_off_session(client: stripe.StripeClient, sandbox: Sandbox,
-                                                       customer: str) -> None:
-    si = client.v1.setup_intents.create({"customer": customer, "payment_method": "pm_card_authenticationRequiredOnSetup",
-                                         "confirm": True})
+def test_card_set_up_with_3ds_then_charged_off_session(
+    client: stripe.StripeClient, sandbox: Sandbox, customer: str
+) -> None:
+    si = client.v1.setup_intents.create(
+        {"customer": customer, "payment_method": "pm_card_authenticationRequiredOnSetup", "confirm": True}
+    )
     assert si.status == "requires_action"
     si = sandbox.authenticate(si.id)
     assert si["status"] == "succeeded"
-    pi = client.v1.payment_intents.create({"amount": 900, "currency": "usd", "customer": customer,
-                                           "payment_method": si["payment_method"], "off_session": True,
-                                           "confirm": True})
+    pi = client.v1.payment_intents.create(
+        {
+            "amount": 900,
+            "currency": "usd",
+            "customer": customer,
+            "payment_method": si["payment_method"],
+            "off_session": True,
+            "confirm": True,
+        }
+    )
     assert pi.status == "succeeded"
 
 
 def test_setup_future_usage_saves_the_card(client: stripe.StripeClient, customer: str) -> None:
-    pi = client.v1.payment_intents.create({"amount": 1200, "currency": "usd", "customer": customer,
-                                           "payment_method": "pm_card_visa", "setup_future_usage": "off_session",
-                                           "confirm": True})
+    pi = client.v1.payment_intents.create(
+        {
+            "amount": 1200,
+            "currency": "usd",
+            "customer": customer,
+            "payment_method": "pm_card_visa",
+            "setup_future_usage": "off_session",
+            "confirm": True,
+        }
+    )
     saved = client.v1.payment_methods.list({"customer": customer, "type": "card"})
     assert [p.id for p in saved.data] == [pi.payment_method]
 
 
 def test_cancel_rules(client: stripe.StripeClient, sandbox: Sandbox) -> None:
-    held = client.v1.payment_intents.create({"amount": 800, "currency": "usd", "capture_method": "manual",
-                                             "payment_method": "pm_card_visa", "confirm": True})
+    held = client.v1.payment_intents.create(
+        {
+            "amount": 800,
+            "currency": "usd",
+            "capture_method": "manual",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+        }
+    )
     canceled = client.v1.payment_intents.cancel(held.id, {"cancellation_reason": "requested_by_customer"})
     assert canceled.status == "canceled" and canceled.cancellation_reason == "requested_by_customer"
     assert client.v1.charges.retrieve(held.latest_charge).refunded is True
-    paid = client.v1.payment_intents.create({"amount": 800, "currency": "usd", "payment_method": "pm_card_visa",
-                                             "confirm": True})
+    paid = client.v1.payment_intents.create(
+        {"amount": 800, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
+    )
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.payment_intents.cancel(paid.id)
     assert exc.value.code == "payment_intent_unexpected_state"
     assert "payment_intent.canceled" in [e["type"] for e in sandbox.events.list()]
 
 
-def test_application_fee_only_on_connected_accounts(client: stripe.StripeClient,
-                                                    acct_client: stripe.StripeClient) -> None:
+def test_application_fee_only_on_connected_accounts(
+    client: stripe.StripeClient, acct_client: stripe.StripeClient
+) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
         client.v1.payment_intents.create({"amount": 10000, "currency": "usd", "application_fee_amount": 500})
     assert exc.value.param == "application_fee_amount"
-    pi = acct_client.v1.payment_intents.create({"amount": 10000, "currency": "usd", "application_fee_amount": 500,
-                                                "payment_method": "pm_card_visa", "confirm": True,
-                                                "expand": ["latest_charge.balance_transaction"]})
+    pi = acct_client.v1.payment_intents.create(
+        {
+            "amount": 10000,
+            "currency": "usd",
+            "application_fee_amount": 500,
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "expand": ["latest_charge.balance_transaction"],
+        }
+    )
     txn = pi.latest_charge.balance_transaction
     assert pi.latest_charge.application_fee_amount == 500
     assert (txn.fee, txn.net) == (820, 9180)
@@ -168,8 +230,9 @@ def test_minimum_amount_and_missing_payment_method(client: stripe.StripeClient) 
 
 
 def test_refunds_full_partial_and_over_refund(client: stripe.StripeClient, sandbox: Sandbox) -> None:
-    pi = client.v1.payment_intents.create({"amount": 3000, "currency": "usd", "payment_method": "pm_card_visa",
-                                           "confirm": True})
+    pi = client.v1.payment_intents.create(
+        {"amount": 3000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
+    )
     first = client.v1.refunds.create({"payment_intent": pi.id, "amount": 1000, "metadata": {"why": "late"}})
     assert first.status == "succeeded" and first.amount == 1000 and first.charge == pi.latest_charge
     second = client.v1.refunds.create({"charge": pi.latest_charge, "amount": 1500})
@@ -192,10 +255,18 @@ def test_refunds_full_partial_and_over_refund(client: stripe.StripeClient, sandb
 
 
 def test_charges_list_filters(client: stripe.StripeClient, customer: str) -> None:
-    pi = client.v1.payment_intents.create({"amount": 700, "currency": "usd", "customer": customer,
-                                           "payment_method": "pm_card_visa", "confirm": True})
-    client.v1.payment_intents.create({"amount": 700, "currency": "usd", "payment_method": "pm_card_visa",
-                                      "confirm": True})
+    pi = client.v1.payment_intents.create(
+        {
+            "amount": 700,
+            "currency": "usd",
+            "customer": customer,
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+        }
+    )
+    client.v1.payment_intents.create(
+        {"amount": 700, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
+    )
     assert [c.id for c in client.v1.charges.list({"customer": customer}).data] == [pi.latest_charge]
     assert [c.id for c in client.v1.charges.list({"payment_intent": pi.id}).data] == [pi.latest_charge]
 
@@ -208,10 +279,23 @@ def test_update_intent_metadata_and_amount(client: stripe.StripeClient) -> None:
 
 def test_destination_charge_needs_a_connected_account(client: stripe.StripeClient, connected: str) -> None:
     with pytest.raises(stripe.InvalidRequestError) as exc:
-        client.v1.payment_intents.create({"amount": 1000, "currency": "usd", "application_fee_amount": 100,
-                                          "transfer_data": {"destination": "acct_nope"}})
+        client.v1.payment_intents.create(
+            {
+                "amount": 1000,
+                "currency": "usd",
+                "application_fee_amount": 100,
+                "transfer_data": {"destination": "acct_nope"},
+            }
+        )
     assert exc.value.param == "transfer_data[destination]"
-    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", "application_fee_amount": 100,
-                                           "transfer_data": {"destination": connected},
-                                           "payment_method": "pm_card_visa", "confirm": True})
+    pi = client.v1.payment_intents.create(
+        {
+            "amount": 1000,
+            "currency": "usd",
+            "application_fee_amount": 100,
+            "transfer_data": {"destination": connected},
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+        }
+    )
     assert pi.status == "succeeded" and pi.transfer_data.destination == connected

@@ -27,7 +27,9 @@ def served() -> Iterator[tuple[Sandbox, SandboxServer, list]]:
         received.append(json.loads(body))
         return 200
 
-    sandbox = Sandbox(delivery="background", deliver=deliver, webhook_endpoints=[("http://app/hook", "whsec_x")])
+    sandbox = Sandbox(
+        delivery="background", deliver=deliver, webhook_endpoints=[("http://app/hook", "whsec_x")]
+    )
     server = SandboxServer(sandbox, "127.0.0.1", 0).start()
     try:
         yield sandbox, server, received
@@ -45,8 +47,9 @@ def test_sdk_over_http(served) -> None:
     customer = client.v1.customers.create({"email": "http@example.com", "metadata": {"k": "v"}})
     assert client.v1.customers.retrieve(customer.id).metadata["k"] == "v"
     with pytest.raises(stripe.CardError) as exc:
-        client.v1.payment_intents.create({"amount": 500, "currency": "usd", "confirm": True,
-                                          "payment_method": "pm_card_chargeDeclined"})
+        client.v1.payment_intents.create(
+            {"amount": 500, "currency": "usd", "confirm": True, "payment_method": "pm_card_chargeDeclined"}
+        )
     assert exc.value.error.decline_code == "generic_decline"
     deadline = time.time() + 5
     while len(received) < 4 and time.time() < deadline:
@@ -57,9 +60,12 @@ def test_sdk_over_http(served) -> None:
 def test_lost_response_over_http_then_replay(served) -> None:
     sandbox, server, _ = served
     client = _client(server)
-    request = urllib.request.Request(f"{server.url}/_sandbox/faults", method="POST",
-                                     data=b'{"kind": "lost_response", "path_prefix": "/v1/payment_intents"}',
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{server.url}/_sandbox/faults",
+        method="POST",
+        data=b'{"kind": "lost_response", "path_prefix": "/v1/payment_intents"}',
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(request) as response:
         assert response.status == 200
     params = {"amount": 700, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
@@ -80,9 +86,23 @@ def test_hosted_page_over_http(served) -> None:
 
 def test_serve_command(tmp_path) -> None:
     state = tmp_path / "sandbox.json"
-    proc = subprocess.Popen([sys.executable, "-m", "stripe_sandbox", "serve", "--port", "0", "--state", str(state),
-                             "--webhook", "http://127.0.0.1:9/hook=whsec_demo"],
-                            stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "stripe_sandbox",
+            "serve",
+            "--port",
+            "0",
+            "--state",
+            str(state),
+            "--webhook",
+            "http://127.0.0.1:9/hook=whsec_demo",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=os.getcwd(),
+    )
     try:
         banner = proc.stdout.readline()
         assert banner.startswith("Stripe sandbox listening on http://127.0.0.1:")
@@ -94,6 +114,10 @@ def test_serve_command(tmp_path) -> None:
         assert proc.wait(timeout=10) == 0
     saved = json.loads(state.read_text())
     assert any(customer.id in objects for objects in saved["objects"].values())
-    reset = subprocess.run([sys.executable, "-m", "stripe_sandbox", "reset", "--state", str(state)],
-                           capture_output=True, text=True, check=True)
+    reset = subprocess.run(
+        [sys.executable, "-m", "stripe_sandbox", "reset", "--state", str(state)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "reset" in reset.stdout and not state.exists()

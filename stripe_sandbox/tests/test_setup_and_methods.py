@@ -14,15 +14,28 @@ def customer(client: stripe.StripeClient) -> str:
 
 
 def test_card_details_are_derived_from_the_number(client: stripe.StripeClient) -> None:
-    pm = client.v1.payment_methods.create({"type": "card", "card": {
-        "number": "5555555555554444", "exp_month": 4, "exp_year": 2031, "cvc": "123"}})
-    assert (pm.card.brand, pm.card.last4, pm.card.exp_month, pm.card.exp_year) == ("mastercard", "4444", 4, 2031)
+    pm = client.v1.payment_methods.create(
+        {
+            "type": "card",
+            "card": {"number": "5555555555554444", "exp_month": 4, "exp_year": 2031, "cvc": "123"},
+        }
+    )
+    assert (pm.card.brand, pm.card.last4, pm.card.exp_month, pm.card.exp_year) == (
+        "mastercard",
+        "4444",
+        4,
+        2031,
+    )
     assert pm.card.funding == "credit" and pm.card.country == "US"
-    again = client.v1.payment_methods.create({"type": "card", "card": {
-        "number": "5555 5555 5555 4444", "exp_month": 5, "exp_year": 2032}})
+    again = client.v1.payment_methods.create(
+        {"type": "card", "card": {"number": "5555 5555 5555 4444", "exp_month": 5, "exp_year": 2032}}
+    )
     assert again.card.fingerprint == pm.card.fingerprint
-    debit = client.v1.payment_methods.retrieve(client.v1.payment_methods.attach(
-        "pm_card_visa_debit", {"customer": client.v1.customers.create({}).id}).id)
+    debit = client.v1.payment_methods.retrieve(
+        client.v1.payment_methods.attach(
+            "pm_card_visa_debit", {"customer": client.v1.customers.create({}).id}
+        ).id
+    )
     assert (debit.card.brand, debit.card.funding) == ("visa", "debit")
     amex = client.v1.payment_methods.create({"type": "card", "card": {"token": "tok_amex"}})
     assert amex.card.brand == "amex" and amex.card.last4 == "0005"
@@ -30,20 +43,23 @@ def test_card_details_are_derived_from_the_number(client: stripe.StripeClient) -
 
 def test_bad_card_numbers_and_dates(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.CardError) as exc:
-        client.v1.payment_methods.create({"type": "card", "card": {"number": "4242424242424241",
-                                                                    "exp_month": 1, "exp_year": 2030}})
+        client.v1.payment_methods.create(
+            {"type": "card", "card": {"number": "4242424242424241", "exp_month": 1, "exp_year": 2030}}
+        )
     assert exc.value.code == "incorrect_number"
     with pytest.raises(stripe.CardError) as month:
-        client.v1.payment_methods.create({"type": "card", "card": {"number": "4242424242424242",
-                                                                    "exp_month": 13, "exp_year": 2030}})
+        client.v1.payment_methods.create(
+            {"type": "card", "card": {"number": "4242424242424242", "exp_month": 13, "exp_year": 2030}}
+        )
     assert month.value.code == "invalid_expiry_month"
     with pytest.raises(stripe.InvalidRequestError) as missing:
         client.v1.payment_methods.create({"type": "card", "card": {"number": "4242424242424242"}})
     assert missing.value.param == "card[exp_month]"
 
 
-def test_attach_detach_list_and_default_payment_method(client: stripe.StripeClient, sandbox: Sandbox,
-                                                       customer: str) -> None:
+def test_attach_detach_list_and_default_payment_method(
+    client: stripe.StripeClient, sandbox: Sandbox, customer: str
+) -> None:
     visa = client.v1.payment_methods.attach("pm_card_visa", {"customer": customer})
     amex = client.v1.payment_methods.attach("pm_card_amex", {"customer": customer})
     assert visa.id.startswith("pm_") and visa.id != "pm_card_visa"
@@ -51,8 +67,13 @@ def test_attach_detach_list_and_default_payment_method(client: stripe.StripeClie
     assert [p.id for p in listed.data] == [amex.id, visa.id]
     via_customer = client.v1.customers.payment_methods.list(customer)
     assert len(via_customer.data) == 2
-    updated = client.v1.customers.update(customer, {"invoice_settings": {"default_payment_method": visa.id},
-                                                    "expand": ["invoice_settings.default_payment_method"]})
+    updated = client.v1.customers.update(
+        customer,
+        {
+            "invoice_settings": {"default_payment_method": visa.id},
+            "expand": ["invoice_settings.default_payment_method"],
+        },
+    )
     assert updated.invoice_settings.default_payment_method.card.last4 == "4242"
     stranger = client.v1.payment_methods.create({"type": "card", "card": {"token": "tok_visa"}})
     with pytest.raises(stripe.InvalidRequestError) as exc:
@@ -74,8 +95,16 @@ def test_declining_cards_cannot_be_attached(client: stripe.StripeClient, custome
     # ...except the one documented to attach and then fail every charge.
     pm = client.v1.payment_methods.attach("pm_card_chargeCustomerFail", {"customer": customer})
     with pytest.raises(stripe.CardError):
-        client.v1.payment_intents.create({"amount": 600, "currency": "usd", "customer": customer,
-                                          "payment_method": pm.id, "confirm": True, "off_session": True})
+        client.v1.payment_intents.create(
+            {
+                "amount": 600,
+                "currency": "usd",
+                "customer": customer,
+                "payment_method": pm.id,
+                "confirm": True,
+                "off_session": True,
+            }
+        )
 
 
 def test_customer_crud(client: stripe.StripeClient, sandbox: Sandbox) -> None:
@@ -89,10 +118,14 @@ def test_customer_crud(client: stripe.StripeClient, sandbox: Sandbox) -> None:
     assert client.v1.customers.retrieve(created.id).deleted is True
     assert [e["type"] for e in sandbox.events.list()][:2] == ["customer.deleted", "customer.updated"]
     assert sandbox.events.list(event_type="customer.updated")[0]["data"]["previous_attributes"] == {
-        "name": None, "phone": None}
+        "name": None,
+        "phone": None,
+    }
 
 
-def test_setup_intent_card_success_attaches(client: stripe.StripeClient, sandbox: Sandbox, customer: str) -> None:
+def test_setup_intent_card_success_attaches(
+    client: stripe.StripeClient, sandbox: Sandbox, customer: str
+) -> None:
     si = client.v1.setup_intents.create({"customer": customer, "usage": "off_session"})
     assert si.status == "requires_payment_method" and si.client_secret.startswith(si.id + "_secret_")
     si = client.v1.setup_intents.confirm(si.id, {"payment_method": "pm_card_visa"})
@@ -102,20 +135,25 @@ def test_setup_intent_card_success_attaches(client: stripe.StripeClient, sandbox
     assert {"setup_intent.created", "setup_intent.succeeded", "payment_method.attached"} <= set(types)
 
 
-def test_setup_intent_decline_is_a_card_error_with_the_intent(client: stripe.StripeClient, sandbox: Sandbox,
-                                                              customer: str) -> None:
+def test_setup_intent_decline_is_a_card_error_with_the_intent(
+    client: stripe.StripeClient, sandbox: Sandbox, customer: str
+) -> None:
     with pytest.raises(stripe.CardError) as exc:
-        client.v1.setup_intents.create({"customer": customer, "payment_method": "pm_card_chargeDeclined",
-                                        "confirm": True})
+        client.v1.setup_intents.create(
+            {"customer": customer, "payment_method": "pm_card_chargeDeclined", "confirm": True}
+        )
     si = exc.value.error.setup_intent
     assert si.status == "requires_payment_method"
     assert si.last_setup_error.decline_code == "generic_decline"
     assert sandbox.events.list(event_type="setup_intent.setup_failed")
 
 
-def test_setup_intent_3ds_requires_action(client: stripe.StripeClient, sandbox: Sandbox, customer: str) -> None:
-    si = client.v1.setup_intents.create({"customer": customer, "payment_method": "pm_card_threeDSecureRequired",
-                                         "confirm": True})
+def test_setup_intent_3ds_requires_action(
+    client: stripe.StripeClient, sandbox: Sandbox, customer: str
+) -> None:
+    si = client.v1.setup_intents.create(
+        {"customer": customer, "payment_method": "pm_card_threeDSecureRequired", "confirm": True}
+    )
     assert si.status == "requires_action"
     assert sandbox.events.list(event_type="setup_intent.requires_action")
     failed = sandbox.authenticate(si.id, success=False)
@@ -123,22 +161,45 @@ def test_setup_intent_3ds_requires_action(client: stripe.StripeClient, sandbox: 
     assert failed["last_setup_error"]["code"] == "setup_intent_authentication_failure"
 
 
-MANDATE = {"customer_acceptance": {"type": "online", "online": {"ip_address": "127.0.0.1",
-                                                                 "user_agent": "pytest"}}}
+MANDATE = {
+    "customer_acceptance": {"type": "online", "online": {"ip_address": "127.0.0.1", "user_agent": "pytest"}}
+}
 
 
 def test_acss_debit_setup_with_mandate_options(client: stripe.StripeClient, customer: str) -> None:
-    si = client.v1.setup_intents.create({
-        "customer": customer, "allowed_payment_method_types": ["acss_debit"],
-        "payment_method_options": {"acss_debit": {"currency": "cad", "mandate_options": {
-            "payment_schedule": "interval", "interval_description": "On the 1st of every month",
-            "transaction_type": "personal"}}}})
+    si = client.v1.setup_intents.create(
+        {
+            "customer": customer,
+            "allowed_payment_method_types": ["acss_debit"],
+            "payment_method_options": {
+                "acss_debit": {
+                    "currency": "cad",
+                    "mandate_options": {
+                        "payment_schedule": "interval",
+                        "interval_description": "On the 1st of every month",
+                        "transaction_type": "personal",
+                    },
+                }
+            },
+        }
+    )
     assert si.payment_method_options.acss_debit.mandate_options.payment_schedule == "interval"
-    confirmed = client.v1.setup_intents.confirm(si.id, {
-        "payment_method_data": {"type": "acss_debit", "billing_details": {"name": "Ada", "email": "a@example.com"},
-                                "acss_debit": {"institution_number": "000", "transit_number": "11000",
-                                               "account_number": "000123456789"}},
-        "mandate_data": MANDATE, "expand": ["payment_method"]})
+    confirmed = client.v1.setup_intents.confirm(
+        si.id,
+        {
+            "payment_method_data": {
+                "type": "acss_debit",
+                "billing_details": {"name": "Ada", "email": "a@example.com"},
+                "acss_debit": {
+                    "institution_number": "000",
+                    "transit_number": "11000",
+                    "account_number": "000123456789",
+                },
+            },
+            "mandate_data": MANDATE,
+            "expand": ["payment_method"],
+        },
+    )
     assert confirmed.status == "succeeded"
     assert confirmed.mandate.startswith("mandate_")
     bank = confirmed.payment_method.acss_debit
@@ -149,9 +210,18 @@ def test_acss_debit_setup_with_mandate_options(client: stripe.StripeClient, cust
 
 
 def test_acss_debit_needs_mandate_and_options(client: stripe.StripeClient, customer: str) -> None:
-    si = client.v1.setup_intents.create({"customer": customer, "allowed_payment_method_types": ["acss_debit"]})
-    data = {"type": "acss_debit", "billing_details": {"name": "Ada", "email": "a@example.com"},
-            "acss_debit": {"institution_number": "000", "transit_number": "11000", "account_number": "000123456789"}}
+    si = client.v1.setup_intents.create(
+        {"customer": customer, "allowed_payment_method_types": ["acss_debit"]}
+    )
+    data = {
+        "type": "acss_debit",
+        "billing_details": {"name": "Ada", "email": "a@example.com"},
+        "acss_debit": {
+            "institution_number": "000",
+            "transit_number": "11000",
+            "account_number": "000123456789",
+        },
+    }
     with pytest.raises(stripe.InvalidRequestError) as no_mandate:
         client.v1.setup_intents.confirm(si.id, {"payment_method_data": data})
     assert no_mandate.value.code == "parameter_missing"
@@ -160,20 +230,45 @@ def test_acss_debit_needs_mandate_and_options(client: stripe.StripeClient, custo
     assert no_options.value.param == "payment_method_options[acss_debit][currency]"
 
 
-def test_us_bank_account_setup_then_payment_settles(client: stripe.StripeClient, sandbox: Sandbox,
-                                                    customer: str, clock) -> None:
-    si = client.v1.setup_intents.create({
-        "customer": customer, "allowed_payment_method_types": ["us_bank_account"], "confirm": True,
-        "payment_method_data": {"type": "us_bank_account", "billing_details": {"name": "Ada"},
-                                "us_bank_account": {"routing_number": "110000000", "account_number": "000123456789",
-                                                    "account_holder_type": "individual"}},
-        "mandate_data": MANDATE, "expand": ["payment_method"]})
+def test_us_bank_account_setup_then_payment_settles(
+    client: stripe.StripeClient, sandbox: Sandbox, customer: str, clock
+) -> None:
+    si = client.v1.setup_intents.create(
+        {
+            "customer": customer,
+            "allowed_payment_method_types": ["us_bank_account"],
+            "confirm": True,
+            "payment_method_data": {
+                "type": "us_bank_account",
+                "billing_details": {"name": "Ada"},
+                "us_bank_account": {
+                    "routing_number": "110000000",
+                    "account_number": "000123456789",
+                    "account_holder_type": "individual",
+                },
+            },
+            "mandate_data": MANDATE,
+            "expand": ["payment_method"],
+        }
+    )
     bank = si.payment_method.us_bank_account
     assert (si.status, bank.routing_number, bank.last4, bank.account_holder_type) == (
-        "succeeded", "110000000", "6789", "individual")
-    pi = client.v1.payment_intents.create({
-        "amount": 5000, "currency": "usd", "customer": customer, "payment_method": si.payment_method.id,
-        "allowed_payment_method_types": ["us_bank_account"], "confirm": True, "off_session": True})
+        "succeeded",
+        "110000000",
+        "6789",
+        "individual",
+    )
+    pi = client.v1.payment_intents.create(
+        {
+            "amount": 5000,
+            "currency": "usd",
+            "customer": customer,
+            "payment_method": si.payment_method.id,
+            "allowed_payment_method_types": ["us_bank_account"],
+            "confirm": True,
+            "off_session": True,
+        }
+    )
     assert pi.status == "processing"
     clock.advance(5)
     sandbox.tick()

@@ -37,8 +37,16 @@ def inbox() -> Inbox:
 
 
 def make(clock, inbox: Inbox, **kw) -> Sandbox:
-    sb = Sandbox(clock=clock, seed=7, deliver=inbox, webhook_endpoints=[
-        (PLATFORM, "whsec_platform", False), WebhookEndpoint(CONNECT, "whsec_connect", connect=True)], **kw)
+    sb = Sandbox(
+        clock=clock,
+        seed=7,
+        deliver=inbox,
+        webhook_endpoints=[
+            (PLATFORM, "whsec_platform", False),
+            WebhookEndpoint(CONNECT, "whsec_connect", connect=True),
+        ],
+        **kw,
+    )
     sb.raise_server_errors = True
     return sb
 
@@ -59,7 +67,10 @@ def test_signed_delivery_routed_by_account(clock, inbox: Inbox) -> None:
     assert event.api_version == stripe.api_version and event.livemode is False
     assert event.request.idempotency_key  # the SDK sends one on every POST
     assert sb.webhooks.pending() == []
-    assert client.v1.events.retrieve(next(e for u, e in inbox.received if u == PLATFORM).id).pending_webhooks == 0
+    assert (
+        client.v1.events.retrieve(next(e for u, e in inbox.received if u == PLATFORM).id).pending_webhooks
+        == 0
+    )
 
 
 def test_signature_is_exactly_stripes(clock, inbox: Inbox) -> None:
@@ -128,8 +139,9 @@ def test_unreachable_endpoint_does_not_break_the_api_call(clock) -> None:
 def test_event_list_filters_and_retrieve(client: stripe.StripeClient, clock) -> None:
     client.v1.customers.create({})
     clock.advance(10)
-    pi = client.v1.payment_intents.create({"amount": 1000, "currency": "usd", "payment_method": "pm_card_visa",
-                                           "confirm": True})
+    pi = client.v1.payment_intents.create(
+        {"amount": 1000, "currency": "usd", "payment_method": "pm_card_visa", "confirm": True}
+    )
     succeeded = client.v1.events.list({"type": "payment_intent.succeeded"})
     assert [e.data.object.id for e in succeeded.data] == [pi.id]
     wildcard = client.v1.events.list({"type": "payment_intent.*"})

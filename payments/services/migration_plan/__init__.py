@@ -19,5 +19,15 @@ from payments.services.migration_plan.file import (
 from payments.services.migration_plan.planner import Planner
 from payments.services.migration_plan.state import Outcome, Superseded, chunks, entry_method
 
-__all__ = ["COLUMNS", "Outcome", "Planner", "Superseded", "chunks", "column_label", "entry_method", "header_of",
-           "migration_columns", "read_records"]
+__all__ = [
+    "COLUMNS",
+    "Outcome",
+    "Planner",
+    "Superseded",
+    "chunks",
+    "column_label",
+    "entry_method",
+    "header_of",
+    "migration_columns",
+    "read_records",
+]

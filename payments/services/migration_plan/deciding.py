@@ -40,14 +40,27 @@ class Deciding:
             return plans
         pm_ids = {p.row.source_old for p in live} | {p.row.source_new for p in live}
         methods_by_pm: dict[str, list[dict]] = {}
-        for m in SavedPaymentMethod.objects.filter(studio=self.studio, stripe_payment_method_id__in=pm_ids).values(
-                "pk", "client_id", "account_id", "stripe_payment_method_id", "is_default", "kind", "brand",
-                "bank_name", "last4", "exp_month", "exp_year"):
+        for m in SavedPaymentMethod.objects.filter(
+            studio=self.studio, stripe_payment_method_id__in=pm_ids
+        ).values(
+            "pk",
+            "client_id",
+            "account_id",
+            "stripe_payment_method_id",
+            "is_default",
+            "kind",
+            "brand",
+            "bank_name",
+            "last4",
+            "exp_month",
+            "exp_year",
+        ):
             methods_by_pm.setdefault(m["stripe_payment_method_id"], []).append(m)
         customer_ids = {p.row.customer_old for p in live} | {p.row.customer_new for p in live}
         clients_by_customer: dict[str, set[int]] = {}
         for cid, client_id in StripeCustomer.objects.filter(
-                studio=self.studio, stripe_customer_id__in=customer_ids).values_list("stripe_customer_id", "client_id"):
+            studio=self.studio, stripe_customer_id__in=customer_ids
+        ).values_list("stripe_customer_id", "client_id"):
             clients_by_customer.setdefault(cid, set()).add(client_id)
 
         # Who each row is for: our own rows first, then the customer's email at Stripe.
@@ -56,12 +69,18 @@ class Deciding:
             self._find_client(plan, methods_by_pm, clients_by_customer, need_email)
         if need_email:
             self._match_emails(need_email)
-        self._load_clients({p.client_id for p in live if p.client_id is not None and "outcome" not in p.entry})
+        self._load_clients(
+            {p.client_id for p in live if p.client_id is not None and "outcome" not in p.entry}
+        )
 
         # The new methods' details, read from Stripe for every row that may need them, in one go.
-        maybe = [p.row.source_new for p in live if "outcome" not in p.entry
-                 and p.row.source_new not in self.clients[p.client_id].target_pms
-                 and not any(m["account_id"] == self.target.pk for m in methods_by_pm.get(p.row.source_new, []))]
+        maybe = [
+            p.row.source_new
+            for p in live
+            if "outcome" not in p.entry
+            and p.row.source_new not in self.clients[p.client_id].target_pms
+            and not any(m["account_id"] == self.target.pk for m in methods_by_pm.get(p.row.source_new, []))
+        ]
         stripe_methods = self._read_many(self._retrieve_method, maybe)
         for plan in live:
             if "outcome" not in plan.entry:
@@ -78,14 +97,23 @@ class Deciding:
 
     def _check_row(self, row: _Row) -> _Plan:
         plan = _Plan(row=row, entry=self._entry(row), index=len(self.report) - 1)
-        missing = [key for key, value in (("customer_old", row.customer_old), ("source_old", row.source_old),
-                                          ("source_new", row.source_new)) if not value]
+        missing = [
+            key
+            for key, value in (
+                ("customer_old", row.customer_old),
+                ("source_old", row.source_old),
+                ("source_new", row.source_new),
+            )
+            if not value
+        ]
         if missing:
             return self._skip(plan, Outcome.MALFORMED, "missing", fields=missing)
-        for key, value, prefixes in (("customer_old", row.customer_old, CUSTOMER_PREFIXES),
-                                     ("customer_new", row.customer_new, CUSTOMER_PREFIXES),
-                                     ("source_old", row.source_old, SOURCE_PREFIXES),
-                                     ("source_new", row.source_new, SOURCE_PREFIXES)):
+        for key, value, prefixes in (
+            ("customer_old", row.customer_old, CUSTOMER_PREFIXES),
+            ("customer_new", row.customer_new, CUSTOMER_PREFIXES),
+            ("source_old", row.source_old, SOURCE_PREFIXES),
+            ("source_new", row.source_new, SOURCE_PREFIXES),
+        ):
             if not value.startswith(prefixes) or len(value) > 64 or not value.replace("_", "").isalnum():
                 return self._skip(plan, Outcome.MALFORMED, "prefix", field=key, value=value[:80])
         first = self.seen_old.get(row.source_old)
@@ -106,13 +134,23 @@ class Deciding:
             plan.entry["args"] = args
         return plan
 
-    def _find_client(self, plan: _Plan, methods_by_pm: dict[str, list[dict]],
-                     clients_by_customer: dict[str, set[int]], need_email: dict[str, list[_Plan]]) -> None:
+    def _find_client(
+        self,
+        plan: _Plan,
+        methods_by_pm: dict[str, list[dict]],
+        clients_by_customer: dict[str, set[int]],
+        need_email: dict[str, list[_Plan]],
+    ) -> None:
         row = plan.row
-        owners = {m["client_id"] for m in methods_by_pm.get(row.source_old, []) if m["account_id"] != self.target.pk}
-        owners |= {m["client_id"] for m in methods_by_pm.get(row.source_new, []) if m["account_id"] == self.target.pk}
-        by_customer = clients_by_customer.get(row.customer_old, set()) | clients_by_customer.get(row.customer_new,
-                                                                                                   set())
+        owners = {
+            m["client_id"] for m in methods_by_pm.get(row.source_old, []) if m["account_id"] != self.target.pk
+        }
+        owners |= {
+            m["client_id"] for m in methods_by_pm.get(row.source_new, []) if m["account_id"] == self.target.pk
+        }
+        by_customer = clients_by_customer.get(row.customer_old, set()) | clients_by_customer.get(
+            row.customer_new, set()
+        )
         if len(owners) > 1 or (not owners and len(by_customer) > 1):
             self._skip(plan, Outcome.CONFLICT, "ambiguous_customer")
         elif owners:
@@ -141,10 +179,12 @@ class Deciding:
         if not emails:
             return
         by_email: dict[str, list[int]] = {}
-        for client_id, email in (Client.objects.filter(studio=self.studio, archived_at__isnull=True)
-                                 .annotate(email_lower=Lower("email"))
-                                 .filter(email_lower__in=set(emails.values()))
-                                 .values_list("pk", "email_lower")):
+        for client_id, email in (
+            Client.objects.filter(studio=self.studio, archived_at__isnull=True)
+            .annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=set(emails.values()))
+            .values_list("pk", "email_lower")
+        ):
             by_email.setdefault(email, []).append(client_id)
         for customer_id, email in emails.items():
             matches = by_email.get(email, [])
@@ -160,17 +200,34 @@ class Deciding:
         new = [pk for pk in client_ids if pk not in self.clients]
         if not new:
             return
-        people = {pk: (f"{first} {last}".strip(), home) for pk, first, last, home in
-                  Client.objects.filter(pk__in=new).values_list("pk", "first_name", "last_name", "home_location_id")}
-        customers = dict(StripeCustomer.objects.filter(client_id__in=new, account=self.target)
-                         .values_list("client_id", "stripe_customer_id"))
-        counts = dict(SavedPaymentMethod.objects.filter(client_id__in=new).values("client_id")
-                      .annotate(n=Count("pk")).values_list("client_id", "n"))
+        people = {
+            pk: (f"{first} {last}".strip(), home)
+            for pk, first, last, home in Client.objects.filter(pk__in=new).values_list(
+                "pk", "first_name", "last_name", "home_location_id"
+            )
+        }
+        customers = dict(
+            StripeCustomer.objects.filter(client_id__in=new, account=self.target).values_list(
+                "client_id", "stripe_customer_id"
+            )
+        )
+        counts = dict(
+            SavedPaymentMethod.objects.filter(client_id__in=new)
+            .values("client_id")
+            .annotate(n=Count("pk"))
+            .values_list("client_id", "n")
+        )
         states = {}
         for pk in new:
             name, home = people.get(pk, ("?", None))
-            states[pk] = _ClientState(name=name, count=counts.get(pk, 0), target_pms=set(), foreign=[],
-                                      target_customer=customers.get(pk), elsewhere=self._routes_elsewhere(home))
+            states[pk] = _ClientState(
+                name=name,
+                count=counts.get(pk, 0),
+                target_pms=set(),
+                foreign=[],
+                target_customer=customers.get(pk),
+                elsewhere=self._routes_elsewhere(home),
+            )
         for m in SavedPaymentMethod.objects.filter(client_id__in=new, account=self.target).order_by("pk"):
             state = states[m.client_id]
             state.target_pms.add(m.stripe_payment_method_id)
@@ -201,8 +258,11 @@ class Deciding:
         if state.target_customer and state.target_customer != row.customer_new:
             self._skip(plan, Outcome.CONFLICT, "other_customer", customer=state.target_customer)
             return
-        existing = [m for m in methods_by_pm.get(row.source_old, [])
-                    if m["account_id"] != self.target.pk and m["client_id"] == plan.client_id]
+        existing = [
+            m
+            for m in methods_by_pm.get(row.source_old, [])
+            if m["account_id"] != self.target.pk and m["client_id"] == plan.client_id
+        ]
         if not existing and state.count >= MAX_SAVED_METHODS:
             self._skip(plan, Outcome.CONFLICT, "limit", max=MAX_SAVED_METHODS)
             return
@@ -237,9 +297,15 @@ class Deciding:
         # Defaults: the old default stays the default; otherwise the first usable migrated method.
         if keeps_default and state.default_reason in ("", "first"):
             plan.make_default, plan.demote = True, state.default_pm
-            state.default_pm, state.default_reason, state.default_expired = row.source_new, "old_default", expired
+            state.default_pm, state.default_reason, state.default_expired = (
+                row.source_new,
+                "old_default",
+                expired,
+            )
             state.default_entry = index
-        elif state.default_pm is None or (state.default_reason == "first" and state.default_expired and not expired):
+        elif state.default_pm is None or (
+            state.default_reason == "first" and state.default_expired and not expired
+        ):
             plan.make_default, plan.demote = True, state.default_pm
             state.default_pm, state.default_reason, state.default_expired = row.source_new, "first", expired
             state.default_entry = index
@@ -247,8 +313,11 @@ class Deciding:
     def finish(self) -> dict:
         defaults = 0
         for state in self.clients.values():
-            if (state.default_entry is not None and state.default_reason in ("old_default", "first")
-                    and self.report[state.default_entry].get("outcome") in Outcome.MOVING):
+            if (
+                state.default_entry is not None
+                and state.default_reason in ("old_default", "first")
+                and self.report[state.default_entry].get("outcome") in Outcome.MOVING
+            ):
                 self.report[state.default_entry]["default"] = state.default_reason
                 defaults += 1
         counts = dict.fromkeys(Outcome.ALL, 0)
@@ -264,5 +333,11 @@ class Deciding:
                 touched.add(entry["client"])
                 if entry.get("elsewhere"):
                     elsewhere.add(entry["client"])
-        return {"counts": counts, "rows": len(self.report), "clients": len(touched), "defaults": defaults,
-                "routes_elsewhere": len(elsewhere), "sources": sources}
+        return {
+            "counts": counts,
+            "rows": len(self.report),
+            "clients": len(touched),
+            "defaults": defaults,
+            "routes_elsewhere": len(elsewhere),
+            "sources": sources,
+        }

@@ -21,9 +21,16 @@ class Column:
 COLUMNS = (
     Column("customer_old", ("customer_id_old", "old_customer_id", "customer_id", "customer"), True),
     Column("customer_new", ("customer_id_new", "new_customer_id"), False),
-    Column("source_old", ("source_id_old", "old_source_id", "payment_method_id_old", "old_payment_method_id",
-                          "source_id"), True),
-    Column("source_new", ("source_id_new", "new_source_id", "payment_method_id_new", "new_payment_method_id"), True),
+    Column(
+        "source_old",
+        ("source_id_old", "old_source_id", "payment_method_id_old", "old_payment_method_id", "source_id"),
+        True,
+    ),
+    Column(
+        "source_new",
+        ("source_id_new", "new_source_id", "payment_method_id_new", "new_payment_method_id"),
+        True,
+    ),
 )
 
 CUSTOMER_PREFIXES = ("cus_",)

@@ -33,8 +33,15 @@ CUSTOMER_CACHE_SIZE = 2048
 class Planner(Deciding, Writing):
     """One run (dry run or apply) over an import's rows: phase 1 here (the file, Stripe reads)."""
 
-    def __init__(self, migration: MigrationImport, *, apply: bool, actor: Actor, run: str | None,
-                 pool: Executor | None = None):
+    def __init__(
+        self,
+        migration: MigrationImport,
+        *,
+        apply: bool,
+        actor: Actor,
+        run: str | None,
+        pool: Executor | None = None,
+    ):
         self.migration = migration
         self.pool = pool
         self.studio = migration.studio
@@ -52,8 +59,10 @@ class Planner(Deciding, Writing):
         self.file_new_ids: set[str] = set()
         self.customer_cache: OrderedDict[str, tuple[bool, str | None]] = OrderedDict()
         self.accounts = {a.pk: a.display_name for a in ConnectedAccount.objects.filter(studio=self.studio)}
-        links = {link.location_id: link.account for link in
-                 ConnectedAccountLocation.objects.filter(studio=self.studio).select_related("account")}
+        links = {
+            link.location_id: link.account
+            for link in ConnectedAccountLocation.objects.filter(studio=self.studio).select_related("account")
+        }
         default = ConnectedAccount.objects.filter(studio=self.studio, is_default=True).first()
         self._routing = (links, default)
         self._routes: dict[int | None, int | None] = {}
@@ -65,11 +74,17 @@ class Planner(Deciding, Writing):
         for line, cells in read_records(self.migration.content):
             if positions is None:
                 positions = self._positions()
-            values = {key: (cells[i].strip() if i is not None and i < len(cells) else "")
-                      for key, i in positions.items()}
-            yield _Row(line=line, customer_old=values["customer_old"],
-                       customer_new=values["customer_new"] or values["customer_old"],
-                       source_old=values["source_old"], source_new=values["source_new"])
+            values = {
+                key: (cells[i].strip() if i is not None and i < len(cells) else "")
+                for key, i in positions.items()
+            }
+            yield _Row(
+                line=line,
+                customer_old=values["customer_old"],
+                customer_new=values["customer_new"] or values["customer_old"],
+                source_old=values["source_old"],
+                source_new=values["source_new"],
+            )
 
     def _positions(self) -> dict[str, int | None]:
         index: dict[str, int] = {}
@@ -87,9 +102,15 @@ class Planner(Deciding, Writing):
     def _routes_elsewhere(self, home_location_id: int | None) -> bool:
         if home_location_id not in self._routes:
             links, default = self._routing
-            route = route_with(purchase=Purchase(channel=Channel.ONLINE, item_kind=ItemKind.MEMBERSHIP,
-                                                 client_home_location=self._locations.get(home_location_id)),
-                               by_location=links, default=default)
+            route = route_with(
+                purchase=Purchase(
+                    channel=Channel.ONLINE,
+                    item_kind=ItemKind.MEMBERSHIP,
+                    client_home_location=self._locations.get(home_location_id),
+                ),
+                by_location=links,
+                default=default,
+            )
             self._routes[home_location_id] = route.account.pk if route.account else None
         return self._routes[home_location_id] != self.target.pk
 

@@ -24,7 +24,17 @@ class Outcome:
 
     MOVING = (REPOINT, ADD)
     PROBLEMS = (NO_CLIENT, MALFORMED, DUPLICATE_ROW, CONFLICT, NOT_AT_STRIPE, UNSUPPORTED)
-    ALL = (REPOINT, ADD, ALREADY_DONE, NO_CLIENT, MALFORMED, DUPLICATE_ROW, CONFLICT, NOT_AT_STRIPE, UNSUPPORTED)
+    ALL = (
+        REPOINT,
+        ADD,
+        ALREADY_DONE,
+        NO_CLIENT,
+        MALFORMED,
+        DUPLICATE_ROW,
+        CONFLICT,
+        NOT_AT_STRIPE,
+        UNSUPPORTED,
+    )
 
 
 def entry_method(entry: dict) -> str:
@@ -37,7 +47,6 @@ def entry_method(entry: dict) -> str:
         label = entry.get("bank") or str(dict(SavedPaymentMethod.Kind.choices).get(entry.get("kind"), ""))
     text = f"{label} •••• {entry['last4']}"
     return f"{text} ({entry['exp']})" if entry.get("exp") else text
-
 
 
 # --- the planner ------------------------------------------------------------------------------
@@ -103,15 +112,20 @@ def _expired(exp_month: int | None, exp_year: int | None, today) -> bool:
 
 def _method_from_stripe(pm: PaymentMethod) -> _Method:
     details = pm.raw.get(pm.type) or {}
-    return _Method(kind=pm.type, brand=(details.get("brand") or "") if pm.type == "card" else "",
-                   bank=(details.get("bank_name") or "") if pm.type != "card" else "", last4=pm.last4 or "",
-                   exp_month=pm.exp_month, exp_year=pm.exp_year, holder=(pm.holder_name or "")[:120],
-                   fingerprint=(pm.fingerprint or "")[:64])
+    return _Method(
+        kind=pm.type,
+        brand=(details.get("brand") or "") if pm.type == "card" else "",
+        bank=(details.get("bank_name") or "") if pm.type != "card" else "",
+        last4=pm.last4 or "",
+        exp_month=pm.exp_month,
+        exp_year=pm.exp_year,
+        holder=(pm.holder_name or "")[:120],
+        fingerprint=(pm.fingerprint or "")[:64],
+    )
 
 
 class Superseded(Exception):
     """A newer run of the same import started: this one stops without touching the row."""
-
 
 
 def _describe_method(entry: dict, method: _Method) -> None:
@@ -127,8 +141,18 @@ def _describe_method(entry: dict, method: _Method) -> None:
 
 
 def _describe_db_method(entry: dict, m: dict) -> None:
-    _describe_method(entry, _Method(kind=m["kind"], brand=m["brand"], bank=m["bank_name"], last4=m["last4"],
-                                    exp_month=m["exp_month"], exp_year=m["exp_year"], holder=""))
+    _describe_method(
+        entry,
+        _Method(
+            kind=m["kind"],
+            brand=m["brand"],
+            bank=m["bank_name"],
+            last4=m["last4"],
+            exp_month=m["exp_month"],
+            exp_year=m["exp_year"],
+            holder="",
+        ),
+    )
 
 
 def chunks(rows: Iterator[_Row], size: int) -> Iterator[list[_Row]]:
