@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 
 from django import forms
@@ -49,7 +50,32 @@ def country_code(value: str) -> str:
     return value
 
 
-class TenantModelForm(BoundedInputsMixin, forms.ModelForm):
+# Text-direction overrides and isolates (U+202A-U+202E, U+2066-U+2069) are invisible and turn
+# the text after them around: a name "Zoé" + U+202E reads backwards in every message quoting
+# it, and can disguise what a staff member sees. No name, label or address needs one.
+_DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def refuse_direction_controls(value) -> None:
+    """Refuse one-line text carrying an invisible text-direction control character."""
+    if isinstance(value, str) and _DIRECTION_CONTROLS.search(value):
+        raise ValidationError(_("Remove the invisible text-direction character from this text."),
+                              code="direction_control")
+
+
+class SafeTextInputsMixin(BoundedInputsMixin):
+    """The product's input bounds, and no direction controls in any one-line text field."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if (isinstance(field, forms.CharField)
+                    and not isinstance(field.widget, (forms.Textarea, forms.PasswordInput))
+                    and refuse_direction_controls not in field.validators):
+                field.validators.append(refuse_direction_controls)
+
+
+class TenantModelForm(SafeTextInputsMixin, forms.ModelForm):
     """ModelForm whose relations to tenant models are filled in by `__init__`, per studio."""
 
     class Meta:
@@ -63,8 +89,16 @@ class EmailAuthenticationForm(AuthenticationForm):
     password = forms.CharField(label=_("Password"), strip=False, max_length=PASSWORD_MAX_LENGTH,
                                widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
+    # Django's message says both fields are case-sensitive; emails here are not (they are
+    # matched case-insensitively), so a person would retype the right email in vain.
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("This email and password do not match. Check the password (capitals count), "
+                           "or reset it with “Forgot your password?”."),
+    }
 
-class OwnerSignupForm(BoundedInputsMixin, forms.Form):
+
+class OwnerSignupForm(SafeTextInputsMixin, forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     email = BoundedEmailField(label=_("Email"))
     password = forms.CharField(label=_("Password"), max_length=PASSWORD_MAX_LENGTH,
@@ -104,7 +138,7 @@ class OwnerSignupForm(BoundedInputsMixin, forms.Form):
                 ("full_name", "email", "password", "studio_name", "slug", "currency", "time_zone", "language")}
 
 
-class StudioSettingsForm(BoundedInputsMixin, forms.ModelForm):
+class StudioSettingsForm(SafeTextInputsMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
 
     class Meta:
@@ -121,7 +155,7 @@ class StudioSettingsForm(BoundedInputsMixin, forms.ModelForm):
         return country_code(self.cleaned_data["country"])
 
 
-class BrandingForm(BoundedInputsMixin, forms.ModelForm):
+class BrandingForm(SafeTextInputsMixin, forms.ModelForm):
     class Meta:
         model = Studio
         fields = ["logo", "brand_primary", "brand_accent", "brand_font", "checkout_text"]
@@ -138,7 +172,7 @@ class BrandingForm(BoundedInputsMixin, forms.ModelForm):
         return logo
 
 
-class LocationForm(BoundedInputsMixin, forms.ModelForm):
+class LocationForm(SafeTextInputsMixin, forms.ModelForm):
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES)
 
     class Meta:
@@ -163,7 +197,7 @@ class LocationForm(BoundedInputsMixin, forms.ModelForm):
         return country_code(self.cleaned_data["country"])
 
 
-class RoomForm(BoundedInputsMixin, forms.ModelForm):
+class RoomForm(SafeTextInputsMixin, forms.ModelForm):
     class Meta:
         model = Room
         fields = ["name", "capacity"]
@@ -217,7 +251,7 @@ class ClientForm(TenantModelForm):
         return birthday
 
 
-class FamilyLinkForm(BoundedInputsMixin, forms.Form):
+class FamilyLinkForm(SafeTextInputsMixin, forms.Form):
     dependant = forms.ModelChoiceField(label=_("Dependant"), queryset=None)
     relationship = forms.ChoiceField(label=_("Relationship"), choices=FamilyLink.Relationship.choices)
 
@@ -229,7 +263,7 @@ class FamilyLinkForm(BoundedInputsMixin, forms.Form):
         )
 
 
-class RoleForm(BoundedInputsMixin, forms.ModelForm):
+class RoleForm(SafeTextInputsMixin, forms.ModelForm):
     permissions = forms.MultipleChoiceField(label=_("Permissions"), choices=Perm.choices,
                                             widget=forms.CheckboxSelectMultiple, required=False)
 
@@ -251,7 +285,7 @@ class RoleForm(BoundedInputsMixin, forms.ModelForm):
         return name
 
 
-class InviteStaffForm(BoundedInputsMixin, forms.Form):
+class InviteStaffForm(SafeTextInputsMixin, forms.Form):
     email = BoundedEmailField(label=_("Email"))
     role = forms.ModelChoiceField(label=_("Role"), queryset=None)
 
@@ -276,7 +310,7 @@ class StaffEditForm(TenantModelForm):
         self.fields["role"].queryset = roles
 
 
-class PersonSignupForm(BoundedInputsMixin, forms.Form):
+class PersonSignupForm(SafeTextInputsMixin, forms.Form):
     """Name + email + password for someone joining (invited staff, or a studio's client)."""
 
     first_name = forms.CharField(label=_("First name"), max_length=80)
@@ -303,7 +337,7 @@ class PersonSignupForm(BoundedInputsMixin, forms.Form):
 
 class ClientSignupForm(PersonSignupForm):
     home_location = forms.ModelChoiceField(label=_("Home location"), queryset=None, required=False,
-                                           help_text=_("The studio you mostly attend."))
+                                           help_text=_("The location you mostly attend."))
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
 
     def __init__(self, *args, studio: Studio, **kwargs):
@@ -311,12 +345,15 @@ class ClientSignupForm(PersonSignupForm):
         self.fields["home_location"].queryset = Location.objects.filter(
             studio=studio, is_home_location=True, archived_at__isnull=True).order_by("name")
         self.fields["home_location"].required = studio.require_home_location
+        # A client reads the empty choice: "---------" says nothing to them.
+        self.fields["home_location"].empty_label = (_("Choose a location") if studio.require_home_location
+                                                    else _("Not sure yet"))
         self.initial.setdefault("language", studio.language)
 
 
-class AuditFilterForm(BoundedInputsMixin, forms.Form):
+class AuditFilterForm(SafeTextInputsMixin, forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
-    actor = forms.ModelChoiceField(label=_("By"), queryset=None, required=False)
+    actor = forms.ModelChoiceField(label=_("By"), queryset=None, required=False, empty_label=_("Anyone"))
     date_from = BoundedDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = BoundedDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
@@ -328,3 +365,17 @@ class AuditFilterForm(BoundedInputsMixin, forms.Form):
         self.fields["action"].choices = [("", _("All actions")), *in_words]
         self.fields["actor"].queryset = User.objects.filter(
             staff_memberships__studio=studio).order_by("full_name").distinct()
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("Choose an end date on or after the start date."))
+        return cleaned
+
+    def valid_filters(self) -> dict:
+        """The filters that passed: one wrong field (said above the table) drops only itself."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return dict(self.cleaned_data)

@@ -145,6 +145,7 @@ def _print_banner(env: dict[str, str]) -> None:
         f"  Demo back office    http://{WEB_ADDR}/demo/manage/",
         f"  Demo hosted pages   http://{WEB_ADDR}/demo/",
         f"  Platform admin      http://{WEB_ADDR}/admin/",
+        f"  Mail outbox         http://{WEB_ADDR}/outbox/  (no mail server: sent mail is read here)",
         f"  Health              http://{WEB_ADDR}/healthz",
         f"  Stripe sandbox      http://{SANDBOX_ADDR[0]}:{SANDBOX_ADDR[1]}/",
         "",

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_scopes import scopes_disabled
 
-from studio.models import AuditLog, Client, Invitation, Location, Role, StaffMember, Studio, User
+from studio.models import AuditLog, Client, Invitation, Location, Role, Room, StaffMember, Studio, User
+from studio.registries.location_archive import location_archive_consequences_from_apps
 
 
 def studio_by_slug(*, slug: str) -> Studio | None:
@@ -31,6 +34,13 @@ def studios_for_user(*, user: User) -> list[Studio]:
         return list(Studio.objects.filter(id__in=list(ids)).order_by("name"))
 
 
+def client_studios_for_user(*, user: User) -> list[Studio]:
+    """The studios where a person is a client (signed up on their pages). Unscoped, like the above."""
+    with scopes_disabled():
+        ids = Client.objects.filter(user=user, archived_at__isnull=True).values_list("studio_id", flat=True)
+        return list(Studio.objects.filter(id__in=list(ids)).order_by("name"))
+
+
 def location_list(*, studio: Studio, include_archived: bool = False) -> QuerySet[Location]:
     qs = Location.objects.filter(studio=studio).annotate(
         room_count=Count("rooms", filter=Q(rooms__archived_at__isnull=True))
@@ -38,6 +48,23 @@ def location_list(*, studio: Studio, include_archived: bool = False) -> QuerySet
     if not include_archived:
         qs = qs.filter(archived_at__isnull=True)
     return qs.order_by("archived_at", "name")
+
+
+def location_archive_consequences(*, studio: Studio, location: Location) -> list[str]:
+    """What stops when this location is archived, in the reader's language, for the confirmation."""
+    lines = [_("It leaves every picker: no new classes, appointments or sales can be set up there, "
+               "and clients can no longer choose it. Its history stays, and you can restore it.")]
+    rooms = Room.objects.filter(studio=studio, location=location, archived_at__isnull=True).count()
+    if rooms:
+        lines.append(ngettext("%(count)d room is archived with it.",
+                              "%(count)d rooms are archived with it.", rooms) % {"count": rooms})
+    clients = Client.objects.filter(studio=studio, home_location=location, archived_at__isnull=True).count()
+    if clients:
+        lines.append(ngettext(
+            "%(count)d client has it as home location: they keep it until you choose another one for them.",
+            "%(count)d clients have it as home location: they keep it until you choose another one for them.",
+            clients) % {"count": clients})
+    return lines + location_archive_consequences_from_apps(location=location)
 
 
 def home_locations(*, studio: Studio) -> QuerySet[Location]:

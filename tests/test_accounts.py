@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core import mail
 from django.urls import reverse
 from django_scopes import scopes_disabled
@@ -54,6 +55,16 @@ def test_staff_login_and_logout(client, owner, password, studio):
     assert client.get(reverse("home")).status_code == 302  # one studio → straight to its dashboard
     client.post(reverse("logout"))
     assert client.get(reverse("dashboard", kwargs={"studio_slug": studio.slug})).status_code == 302
+
+
+def test_a_wrong_password_says_so_without_claiming_the_email_is_case_sensitive(client, owner, password):
+    wrong = client.post(reverse("login"), {"username": owner.user.email, "password": "not-it-at-all"})
+    text = wrong.content.decode()
+    assert wrong.status_code == 200 and "This email and password do not match" in text
+    assert "case-sensitive" not in text and "case sensitive" not in text
+    # ...and indeed the email is not: the same account in capitals signs in.
+    assert client.post(reverse("login"), {"username": owner.user.email.upper(),
+                                          "password": password}).status_code == 302
 
 
 def _sign_in(client, email, password, address):
@@ -193,6 +204,28 @@ def test_password_reset_by_email(client, owner, celery_eager, django_capture_on_
     assert owner.user.check_password("Brand-new-pass-77")
 
 
+def test_after_a_password_reset_a_client_is_sent_to_their_studio_sign_in(
+        client, studio, location, celery_eager, django_capture_on_commit_callbacks):
+    signup = client.post(reverse("account-signup", kwargs={"studio_slug": studio.slug}), {
+        "first_name": "Cléo", "last_name": "D", "email": "cleo@example.test", "password": "Namaste-every-day-1",
+        "home_location": location.pk, "language": "en"})
+    assert signup.status_code == 302
+    client.logout()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("password_reset"), {"email": "cleo@example.test"})
+    link = re.search(r"https?://[^/]+(/reset/[^\s]+)", mail.outbox[-1].body).group(1)
+    form_page = client.get(link, follow=True)
+    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": "Brand-new-pass-77",
+                                                          "new_password2": "Brand-new-pass-77"}, follow=True)
+    page = done.content.decode()
+    assert reverse("account-login", kwargs={"studio_slug": studio.slug}) in page
+    assert f'href="{reverse("login")}"' not in page  # not a staff member: no staff sign-in offered
+    # Reloading the page later (no reset in this session) falls back to the staff sign-in only.
+    again = client.get(reverse("password_reset_complete")).content.decode()
+    assert f'href="{reverse("login")}"' in again
+
+
 def test_language_switch_is_remembered_on_the_account(owner_client, owner, studio):
     owner_client.post(reverse("set_language"), {"language": "fr", "next": "/"})
     owner.user.refresh_from_db()
@@ -266,11 +299,17 @@ def test_inviting_one_email_twice_keeps_one_open_invitation_with_a_fresh_link(ow
     assert _invite(owner_client, studio, "ana@example.test", teacher).status_code == 302
     with scopes_disabled():
         first_token = Invitation.objects.get(studio=studio).token
-    assert _invite(owner_client, studio, "ANA@example.test", desk).status_code == 302
+    again = _invite(owner_client, studio, "ANA@example.test", desk)
+    assert again.status_code == 302
+    # The person is told it was the same invitation sent again, not a second one.
+    shown = [str(m) for m in get_messages(again.wsgi_request)]
+    assert any("ana@example.test already had an invitation" in m and "no longer works" in m for m in shown), shown
     with scopes_disabled():
         invitation = Invitation.objects.get(studio=studio)  # still one row
     assert invitation.role == desk and invitation.token != first_token
-    assert owner_client.get(f"/{studio.slug}/invite/{first_token}/").status_code == 404  # the old link is dead
+    dead = owner_client.get(f"/{studio.slug}/invite/{first_token}/")
+    assert dead.status_code == 404  # the old link is dead, and the page says why
+    assert "a newer invitation email replaced it" in dead.content.decode()
     page = owner_client.get(reverse("staff-list", kwargs={"studio_slug": studio.slug})).content.decode()
     assert page.count("ana@example.test") == 1
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
@@ -66,7 +68,7 @@ def test_location_lifecycle_and_archive_not_delete(owner_client, studio, other_s
         location = Location.objects.get(studio=studio, name="Plateau")
     room = owner_client.post(url("room-create", studio, pk=location.pk), {"name": "Grande salle", "capacity": "20"})
     assert room.status_code == 302
-    owner_client.post(url("location-archive", studio, pk=location.pk))
+    owner_client.post(url("location-archive", studio, pk=location.pk), {"confirmed": "1"})
     location.refresh_from_db()
     assert location.archived_at is not None
     listing = owner_client.get(url("location-list", studio)).content.decode()
@@ -74,6 +76,39 @@ def test_location_lifecycle_and_archive_not_delete(owner_client, studio, other_s
     assert "Plateau" in owner_client.get(url("location-list", studio) + "?archived=1").content.decode()
     with scopes_disabled():
         assert Room.objects.filter(location=location).count() == 1
+
+
+def test_location_archive_asks_first_stating_what_stops(owner_client, studio, other_studio, location):
+    with scope(studio=studio):
+        Room.objects.create(studio=studio, location=location, name="Salle A", capacity=10)
+        ClientFactory(studio=studio, home_location=location)
+        ClientFactory(studio=studio, home_location=location)
+    detail = owner_client.get(url("location-detail", studio, pk=location.pk)).content.decode()
+    assert url("location-archive", studio, pk=location.pk) in detail
+    # The page and an unconfirmed post both show the consequences and change nothing.
+    for response in (owner_client.get(url("location-archive", studio, pk=location.pk)),
+                     owner_client.post(url("location-archive", studio, pk=location.pk))):
+        assert response.status_code == 200
+        text = response.content.decode()
+        assert "no new classes, appointments or sales" in text
+        assert "1 room is archived with it." in text
+        assert "2 clients have it as home location" in text
+        assert 'name="confirmed" value="1"' in text
+        location.refresh_from_db()
+        assert location.archived_at is None
+    assert owner_client.post(url("location-archive", studio, pk=location.pk), {"confirmed": "1"}).status_code == 302
+    location.refresh_from_db()
+    assert location.archived_at is not None
+    with scopes_disabled():
+        assert not Room.objects.filter(location=location, archived_at__isnull=True).exists()
+    # Restoring needs no confirmation.
+    owner_client.post(url("location-archive", studio, pk=location.pk), {"restore": "1"})
+    location.refresh_from_db()
+    assert location.archived_at is None
+    with scopes_disabled():
+        other = Location.objects.get(studio=other_studio)
+    assert owner_client.get(url("location-archive", studio, pk=other.pk)).status_code == 404
+    assert owner_client.post(url("location-archive", studio, pk=other.pk), {"confirmed": "1"}).status_code == 404
 
 
 def test_client_create_with_errors_then_saved(owner_client, studio, location):
@@ -159,8 +194,22 @@ def test_family_links(owner_client, studio, a_client):
         assert not FamilyLink.objects.filter(studio=studio).exists()
 
 
+def test_audit_log_one_wrong_filter_is_explained_and_drops_only_itself(owner_client, studio, location):
+    owner_client.post(url("location-archive", studio, pk=location.pk), {"confirmed": "1"})
+    owner_client.post(url("location-create", studio), {"name": "Autre", "country": "CA",
+                                                       "time_zone": "America/Toronto"})
+    page = owner_client.get(url("audit-log", studio), {"action": "location.archived", "date_from": "9999-12-31"})
+    assert page.status_code == 200
+    entries = list(page.context["page"].object_list)
+    assert entries and all(e.action == "location.archived" for e in entries)  # the action filter held
+    assert "form-errors" in page.content.decode()
+    backwards = owner_client.get(url("audit-log", studio), {"date_from": "2026-12-31", "date_to": "2026-01-01"})
+    assert "Choose an end date on or after the start date." in backwards.content.decode()
+    assert "Anyone" in backwards.content.decode() and "---------" not in backwards.content.decode()
+
+
 def test_audit_log_page_filters_and_is_append_only(owner_client, studio, other_studio, location):
-    owner_client.post(url("location-archive", studio, pk=location.pk))
+    owner_client.post(url("location-archive", studio, pk=location.pk), {"confirmed": "1"})
     page = owner_client.get(url("audit-log", studio), {"action": "location.archived"})
     assert page.status_code == 200
     entries = list(page.context["page"].object_list)
@@ -183,6 +232,25 @@ def test_dashboard_checklist_turns_green(owner_client, studio):
     assert step_done("locations")
     keys = [s.step.key for s in owner_client.get(url("dashboard", studio)).context["steps"]]
     assert keys == ["stripe", "locations", "profile", "waivers", "policy", "staff", "classes", "memberships"]
+
+
+@pytest.mark.parametrize("kind", ["teacher", "front_desk"])
+def test_a_role_without_setup_steps_gets_its_pages_not_a_blank_dashboard(login, studio, staff_factory, kind):
+    from studio.permissions import RoleKind
+
+    member = staff_factory(getattr(RoleKind, kind.upper()))
+    staff_client = login(member.user)
+    response = staff_client.get(url("dashboard", studio))
+    assert response.status_code == 200
+    if response.context["steps"]:
+        pytest.skip("this role has setup steps of its own")
+    page = response.content.decode()
+    assert "Your pages" in page
+    links = re.findall(r'<ul class="links">(.*?)</ul>', page, re.S)[0]
+    hrefs = re.findall(r'href="([^"]+)"', links)
+    assert url("client-list", studio) in hrefs and url("dashboard", studio) not in hrefs
+    for href in hrefs:  # every link it offers opens for this role
+        assert staff_client.get(href).status_code == 200, href
 
 
 def test_client_signup_and_account_on_hosted_pages(client, studio, other_studio, location):
@@ -213,3 +281,9 @@ def test_client_signup_requires_a_home_location_when_the_studio_says_so(client, 
         "first_name": "Léa", "last_name": "R", "email": "lea@example.test", "password": "Namaste-every-day-1",
         "language": "fr"})
     assert response.status_code == 200 and "home_location" in response.context["form"].errors
+    assert "Choose a location" in response.content.decode()
+
+
+def test_client_signup_names_the_empty_home_location_choice(client, studio, location):
+    page = client.get(url("account-signup", studio)).content.decode()
+    assert "Not sure yet" in page and "---------" not in page

@@ -540,3 +540,30 @@ def _check_upper_bounds(studio, location):
     client_form = ClientForm({"first_name": "A", "last_name": "B", "language": "fr", "notes": LONG,
                               "birthday": "1850-01-01"}, studio=studio)
     assert {"notes", "birthday"} <= set(client_form.errors)
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u202a"])
+def test_a_text_direction_override_in_a_name_is_refused_and_nothing_is_saved(studio, owner_client, location, char):
+    """A name carrying U+202E reads backwards in every message that quotes it (a spoofing aid)."""
+    from studio.models import Client as StudioClient
+
+    slug = studio.slug
+    with scopes_disabled():
+        clients_before = StudioClient.objects.filter(studio=studio).count()
+        users_before = User.objects.count()
+    staff_form = owner_client.post(f"/{slug}/manage/clients/new/", {
+        "first_name": f"Zoé{char}gnp.exe", "last_name": "Tremblay", "language": "fr",
+        "home_location": location.pk})
+    sign_up = _client().post(f"/{slug}/account/signup/", {
+        "first_name": "Zoé", "last_name": f"T{char}x", "email": "zoe.bidi@example.test",
+        "password": "a-long-password-1", "language": "en"})
+    for response in (staff_form, sign_up):
+        assert response.status_code == 200
+        assert "invisible text-direction character" in response.content.decode()
+    with scopes_disabled():
+        assert StudioClient.objects.filter(studio=studio).count() == clients_before
+        assert User.objects.count() == users_before
+    # Right-to-left names themselves are fine.
+    ok = owner_client.post(f"/{slug}/manage/clients/new/", {
+        "first_name": "سارة", "last_name": "כהן", "language": "fr", "home_location": location.pk})
+    assert ok.status_code == 302

@@ -258,6 +258,32 @@ def test_the_audit_log_reads_in_words(client, studio, other_studio, owner, langu
         assert "117,43" in body
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("language,time,rate", [("en", "11:15", "2.9"), ("fr", "11:15", "2,9")])
+def test_audit_details_show_stored_times_in_the_studio_zone_and_decimals_in_the_reader_locale(
+        client, studio, owner, language, time, rate):
+    """Other apps store datetimes as ISO text in UTC and decimals as "2.900": read them as words."""
+    from django.urls import reverse
+    from django_scopes import scope
+
+    from studio import services
+
+    assert studio.time_zone == "America/Toronto"
+    with scope(studio=studio):
+        services.audit_record(studio=studio, actor=services.Actor(user=owner.user), action="session.changed",
+                              changes={"starts_at": {"from": "2026-12-03 16:15:00+00:00",
+                                                     "to": "2026-12-03T16:45:00Z"},
+                                       "card_fee": {"from": "1.000", "to": "2.900"}})
+    client.force_login(owner.user, backend="django.contrib.auth.backends.ModelBackend")
+    client.cookies["django_language"] = language
+    page = client.get(reverse("audit-log", kwargs={"studio_slug": studio.slug})).content.decode()
+    table = page[page.index('<table class="table audit">'):]
+    body = table[:table.index("</table>")]
+    assert "+00:00" not in body and "16:15" not in body and "2.900" not in body
+    assert time in body and "11:45" in body
+    assert f"1 → {rate}" in body
+
+
 @studio_task(name="tests.current_zone")
 def current_zone(studio_id: int) -> str:
     from django.utils import timezone

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
@@ -130,7 +131,39 @@ def plain(value: Any, ctx: Context) -> str:
 
         parsed = parse_date_param(value)
         return date_format(parsed, "DATE_FORMAT") if parsed else value
+    if isinstance(value, str) and _ISO_DATETIME.fullmatch(value):
+        return _datetime_in_words(value)
+    if isinstance(value, str) and _DECIMAL.fullmatch(value):
+        # Decimals are stored as text ("2.900"): the reader sees "2,9" in French, "2.9" in English.
+        from django.utils.formats import number_format
+
+        digits = value.rstrip("0").rstrip(".") if "." in value else value
+        return number_format(Decimal(digits), use_l10n=True)
     return str(value)
+
+
+# What JSON keeps of a datetime (DjangoJSONEncoder or str()): ISO 8601, often in UTC.
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?")
+_DECIMAL = re.compile(r"-?\d{1,15}\.\d{1,10}")
+
+
+def _datetime_in_words(value: str) -> str:
+    """A stored ISO datetime in the reader's (the studio's) zone, in the reader's format."""
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        parsed = parse_datetime(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        return value
+    if timezone.is_aware(parsed):
+        try:
+            parsed = timezone.localtime(parsed)
+        except (OverflowError, ValueError):
+            return value
+    return date_format(parsed, "DATETIME_FORMAT")
 
 
 # --- reading an entry ---------------------------------------------------------------------------

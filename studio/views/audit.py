@@ -12,7 +12,7 @@ from studio.registries import audit as audit_terms
 def audit_log(request):
     actions = selectors.audit_actions(studio=request.studio)
     form = AuditFilterForm(request.GET or None, studio=request.studio, actions=actions)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = form.valid_filters()
     entries = selectors.audit_log_list(
         studio=request.studio, action=filters.get("action") or "",
         actor_id=filters["actor"].pk if filters.get("actor") else None,

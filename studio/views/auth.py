@@ -11,6 +11,7 @@ from django.views.i18n import set_language as django_set_language
 
 from studio import selectors, services
 from studio.forms import EmailAuthenticationForm, OwnerSignupForm
+from studio.models import User
 from studio.notifications.forms import NotifiedPasswordResetForm
 
 
@@ -59,13 +60,31 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "registration/password_reset_done.html"
 
 
+# Who just chose a new password, so the next page offers the sign-in they use: a client of a
+# studio signs in on that studio's pages, not on the staff sign-in.
+_RESET_USER_KEY = "password_reset_user_id"
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     success_url = reverse_lazy("password_reset_complete")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        self.request.session[_RESET_USER_KEY] = form.user.pk
+        return response
+
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "registration/password_reset_complete.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        user_id = self.request.session.pop(_RESET_USER_KEY, None)
+        user = User.objects.filter(pk=user_id).first() if isinstance(user_id, int) else None
+        context["staff_sign_in"] = user is None or bool(selectors.studios_for_user(user=user))
+        context["client_studios"] = selectors.client_studios_for_user(user=user) if user is not None else []
+        return context
 
 
 @require_POST

@@ -49,10 +49,16 @@ def location_edit(request, pk):
 
 @staff_required(Perm.MANAGE_SETTINGS)
 def location_archive(request, pk):
+    """Archiving asks first, stating what stops there; restoring is harmless and needs no step."""
     location = get_object_or_404(Location, pk=pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     archive = request.POST.get("restore") != "1"
+    if archive and (request.method != "POST" or request.POST.get("confirmed") != "1"):
+        if location.archived_at:
+            return redirect("location-detail", studio_slug=request.studio.slug, pk=location.pk)
+        return render(request, "studio/location_archive_confirm.html", {
+            "location": location,
+            "consequences": selectors.location_archive_consequences(studio=request.studio, location=location),
+        })
     services.location_archive(studio=request.studio, actor=services.Actor.from_request(request),
                               location=location, archived=archive)
     messages.success(request, _("Location archived.") if archive else _("Location restored."))

@@ -28,13 +28,22 @@ def staff_list(request):
 def staff_invite(request):
     form = InviteStaffForm(request.POST or None, studio=request.studio, can_grant_owner=_can_grant_owner(request))
     if request.method == "POST" and form.is_valid():
+        # Inviting an email that already has an open invitation refreshes that one: say so,
+        # or the person thinks two invitations are out and the first link still works.
+        already_invited = selectors.pending_invitations(studio=request.studio).filter(
+            email__iexact=form.cleaned_data["email"].strip()).exists()
         try:
-            services.staff_invite(studio=request.studio, actor=services.Actor.from_request(request),
-                                  email=form.cleaned_data["email"], role=form.cleaned_data["role"])
+            invitation = services.staff_invite(studio=request.studio, actor=services.Actor.from_request(request),
+                                               email=form.cleaned_data["email"], role=form.cleaned_data["role"])
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            if already_invited:
+                message = _("%(email)s already had an invitation: it was sent again with the new role, "
+                            "and the link in the earlier email no longer works.")
+            else:
+                message = _("Invitation sent to %(email)s.")
+            messages.success(request, message % {"email": invitation.email})
             return redirect("staff-list", studio_slug=request.studio.slug)
     return render(request, "studio/staff_invite.html", {"form": form})
 
@@ -129,7 +138,11 @@ def _invitation_action(request, pk, *, action: str):
 
 def invitation_accept(request, token):
     """The link in an invitation email: sign in (or create a login), then join the staff."""
-    invitation = get_object_or_404(Invitation.objects.select_related("role"), token=token)
+    invitation = Invitation.objects.select_related("role").filter(token=token).first()
+    if invitation is None:
+        # A link replaced by a newer email, or never valid: still a person holding an email,
+        # so say what happened rather than show a bare "not found".
+        return render(request, "studio/invitation_invalid.html", status=404)
     if not invitation.is_usable:
         return render(request, "studio/invitation_invalid.html", status=410)
     signup_form = None
