@@ -127,8 +127,12 @@ def signin_wait(*, username: str | None, ip_address: str | None, now=None):
     down, never lock it.
     """
     now = now or timezone.now()
-    waits = [_soft_wait({"username": username}, settings.SIGNIN_ACCOUNT_SOFT_LIMIT, now) if username else None,
-             _soft_wait({"ip_address": ip_address}, settings.SIGNIN_ADDRESS_SOFT_LIMIT, now) if ip_address else None]
+    waits = [
+        _soft_wait({"username": username}, settings.SIGNIN_ACCOUNT_SOFT_LIMIT, now) if username else None,
+        _soft_wait({"ip_address": ip_address}, settings.SIGNIN_ADDRESS_SOFT_LIMIT, now)
+        if ip_address
+        else None,
+    ]
     return max((w for w in waits if w is not None), default=dt.timedelta(0))
 
 
@@ -138,7 +142,8 @@ def _soft_wait(filters: dict, limit: int, now) -> dt.timedelta:
 
     window = get_cool_off() or dt.timedelta(minutes=15)
     totals = AccessAttempt.objects.filter(attempt_time__gte=now - window, **filters).aggregate(
-        failures=Sum("failures_since_start"), latest=Max("attempt_time"))
+        failures=Sum("failures_since_start"), latest=Max("attempt_time")
+    )
     excess = (totals["failures"] or 0) - limit
     if excess < 0:
         return dt.timedelta(0)
@@ -153,7 +158,8 @@ def pair_signin_wait(request, credentials: dict | None):
 
     cool_off = get_cool_off(request) or dt.timedelta(0)
     latest = AccessAttempt.objects.filter(
-        username=signin_username(request, credentials), ip_address=getattr(request, "axes_ip_address", None),
+        username=signin_username(request, credentials),
+        ip_address=getattr(request, "axes_ip_address", None),
     ).aggregate(latest=Max("attempt_time"))["latest"]
     if latest is None:
         return cool_off
@@ -172,8 +178,10 @@ class SignInThrottleBackend(AxesStandaloneBackend):
         super().authenticate(request, username=username, password=password, **kwargs)
         if request is None or not settings.AXES_ENABLED:
             return None
-        wait = signin_wait(username=signin_username(request, {"username": username}),
-                           ip_address=getattr(request, "axes_ip_address", None) or client_ip_address(request))
+        wait = signin_wait(
+            username=signin_username(request, {"username": username}),
+            ip_address=getattr(request, "axes_ip_address", None) or client_ip_address(request),
+        )
         if wait.total_seconds() > 0:
             request.axes_locked_out = True
             request.signin_wait = wait
@@ -187,9 +195,15 @@ def signin_refused_response(request, original_response=None, credentials=None):
     if wait is None:
         wait = pair_signin_wait(request, credentials)
     seconds = max(1, math.ceil(wait.total_seconds()))
-    response = render(request, "registration/locked_out.html", {
-        "wait_seconds": seconds, "wait_minutes": math.ceil(seconds / 60),
-    }, status=429)
+    response = render(
+        request,
+        "registration/locked_out.html",
+        {
+            "wait_seconds": seconds,
+            "wait_minutes": math.ceil(seconds / 60),
+        },
+        status=429,
+    )
     response["Retry-After"] = str(seconds)
     add_never_cache_headers(response)
     return response

@@ -13,7 +13,9 @@ class StudioConfig(AppConfig):
         from studio import beat
 
         # Mail the broker lost at commit time, or the server refused, is sent again.
-        beat.register("notifications-sweep", task="studio.notifications.tasks.sweep_undelivered", schedule=300.0)
+        beat.register(
+            "notifications-sweep", task="studio.notifications.tasks.sweep_undelivered", schedule=300.0
+        )
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

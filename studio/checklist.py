@@ -33,22 +33,62 @@ class Step:
 
 
 STEPS: list[Step] = [
-    Step("stripe", _("Connect Stripe to get paid"), _("Create your payment account so clients can pay you."),
-         "payments-accounts", perm=Perm.CONNECT_PAYMENTS),
-    Step("locations", _("Add your locations and rooms"), _("Places to schedule classes and sell from."),
-         "location-list", perm=Perm.MANAGE_SETTINGS),
-    Step("profile", _("Add a bio and a logo"), _("Shown on your public pages and receipts."), "settings",
-         perm=Perm.MANAGE_SETTINGS),
-    Step("waivers", _("Add a waiver"), _("Clients sign it when they buy or book."), "waiver-list",
-         perm=Perm.MANAGE_WAIVERS),
-    Step("policy", _("Set your cancellation policy"), _("Cut-off for credits, late cancels and fees."),
-         "cancellation-policy", perm=Perm.MANAGE_SETTINGS),
-    Step("staff", _("Invite your staff and set pay rates"), _("Teachers and front desk, with their roles."),
-         "staff-list", perm=Perm.MANAGE_STAFF),
-    Step("classes", _("Create classes"), _("Templates and recurring series on your schedule."), "class-template-list",
-         perm=Perm.MANAGE_SCHEDULE),
-    Step("memberships", _("Create memberships and packs"), _("What clients buy to attend."), "plan-list",
-         perm=Perm.MANAGE_SETTINGS),
+    Step(
+        "stripe",
+        _("Connect Stripe to get paid"),
+        _("Create your payment account so clients can pay you."),
+        "payments-accounts",
+        perm=Perm.CONNECT_PAYMENTS,
+    ),
+    Step(
+        "locations",
+        _("Add your locations and rooms"),
+        _("Places to schedule classes and sell from."),
+        "location-list",
+        perm=Perm.MANAGE_SETTINGS,
+    ),
+    Step(
+        "profile",
+        _("Add a bio and a logo"),
+        _("Shown on your public pages and receipts."),
+        "settings",
+        perm=Perm.MANAGE_SETTINGS,
+    ),
+    Step(
+        "waivers",
+        _("Add a waiver"),
+        _("Clients sign it when they buy or book."),
+        "waiver-list",
+        perm=Perm.MANAGE_WAIVERS,
+    ),
+    Step(
+        "policy",
+        _("Set your cancellation policy"),
+        _("Cut-off for credits, late cancels and fees."),
+        "cancellation-policy",
+        perm=Perm.MANAGE_SETTINGS,
+    ),
+    Step(
+        "staff",
+        _("Invite your staff and set pay rates"),
+        _("Teachers and front desk, with their roles."),
+        "staff-list",
+        perm=Perm.MANAGE_STAFF,
+    ),
+    Step(
+        "classes",
+        _("Create classes"),
+        _("Templates and recurring series on your schedule."),
+        "class-template-list",
+        perm=Perm.MANAGE_SCHEDULE,
+    ),
+    Step(
+        "memberships",
+        _("Create memberships and packs"),
+        _("What clients buy to attend."),
+        "plan-list",
+        perm=Perm.MANAGE_SETTINGS,
+    ),
 ]
 
 
@@ -109,5 +149,7 @@ def checklist_for(*, studio: Studio, staff: StaffMember | None = None) -> list[S
         if not _can_act_on(step, url, staff):
             continue
         available = check is not None and url is not None
-        states.append(StepState(step=step, done=bool(available and check(studio)), available=available, url=url))
+        states.append(
+            StepState(step=step, done=bool(available and check(studio)), available=available, url=url)
+        )
     return states

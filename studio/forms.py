@@ -59,8 +59,9 @@ _DIRECTION_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 def refuse_direction_controls(value) -> None:
     """Refuse one-line text carrying an invisible text-direction control character."""
     if isinstance(value, str) and _DIRECTION_CONTROLS.search(value):
-        raise ValidationError(_("Remove the invisible text-direction character from this text."),
-                              code="direction_control")
+        raise ValidationError(
+            _("Remove the invisible text-direction character from this text."), code="direction_control"
+        )
 
 
 class SafeTextInputsMixin(BoundedInputsMixin):
@@ -69,9 +70,11 @@ class SafeTextInputsMixin(BoundedInputsMixin):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
-            if (isinstance(field, forms.CharField)
-                    and not isinstance(field.widget, (forms.Textarea, forms.PasswordInput))
-                    and refuse_direction_controls not in field.validators):
+            if (
+                isinstance(field, forms.CharField)
+                and not isinstance(field.widget, (forms.Textarea, forms.PasswordInput))
+                and refuse_direction_controls not in field.validators
+            ):
                 field.validators.append(refuse_direction_controls)
 
 
@@ -84,28 +87,45 @@ class TenantModelForm(SafeTextInputsMixin, forms.ModelForm):
 
 class EmailAuthenticationForm(AuthenticationForm):
     # Bounded before authenticate() runs: axes records the username in a 255-character column.
-    username = BoundedEmailField(label=_("Email"), widget=forms.EmailInput(attrs={
-        "autofocus": True, "autocomplete": "email", "maxlength": EMAIL_MAX_LENGTH}))
-    password = forms.CharField(label=_("Password"), strip=False, max_length=PASSWORD_MAX_LENGTH,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = BoundedEmailField(
+        label=_("Email"),
+        widget=forms.EmailInput(
+            attrs={"autofocus": True, "autocomplete": "email", "maxlength": EMAIL_MAX_LENGTH}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     # Django's message says both fields are case-sensitive; emails here are not (they are
     # matched case-insensitively), so a person would retype the right email in vain.
     error_messages = {
         **AuthenticationForm.error_messages,
-        "invalid_login": _("This email and password do not match. Check the password (capitals count), "
-                           "or reset it with “Forgot your password?”."),
+        "invalid_login": _(
+            "This email and password do not match. Check the password (capitals count), "
+            "or reset it with “Forgot your password?”."
+        ),
     }
 
 
 class OwnerSignupForm(SafeTextInputsMixin, forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150)
     email = BoundedEmailField(label=_("Email"))
-    password = forms.CharField(label=_("Password"), max_length=PASSWORD_MAX_LENGTH,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
     studio_name = forms.CharField(label=_("Studio name"), max_length=120)
-    slug = forms.SlugField(label=_("Web address"), max_length=50, required=False,
-                           help_text=_("Your public pages will be at /<address>/. Leave empty to derive it."))
+    slug = forms.SlugField(
+        label=_("Web address"),
+        max_length=50,
+        required=False,
+        help_text=_("Your public pages will be at /<address>/. Leave empty to derive it."),
+    )
     currency = forms.ChoiceField(label=_("Currency"), choices=Currency.choices, initial="CAD")
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=TIME_ZONE_CHOICES, initial="America/Toronto")
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES, initial="fr")
@@ -134,8 +154,19 @@ class OwnerSignupForm(SafeTextInputsMixin, forms.Form):
         return data
 
     def service_kwargs(self) -> dict:
-        return {k: self.cleaned_data[k] for k in
-                ("full_name", "email", "password", "studio_name", "slug", "currency", "time_zone", "language")}
+        return {
+            k: self.cleaned_data[k]
+            for k in (
+                "full_name",
+                "email",
+                "password",
+                "studio_name",
+                "slug",
+                "currency",
+                "time_zone",
+                "language",
+            )
+        }
 
 
 class StudioSettingsForm(SafeTextInputsMixin, forms.ModelForm):
@@ -143,8 +174,16 @@ class StudioSettingsForm(SafeTextInputsMixin, forms.ModelForm):
 
     class Meta:
         model = Studio
-        fields = ["name", "currency", "country", "time_zone", "language", "bio", "require_home_location",
-                  "late_cancel_window_minutes"]
+        fields = [
+            "name",
+            "currency",
+            "country",
+            "time_zone",
+            "language",
+            "bio",
+            "require_home_location",
+            "late_cancel_window_minutes",
+        ]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):
@@ -177,7 +216,16 @@ class LocationForm(SafeTextInputsMixin, forms.ModelForm):
 
     class Meta:
         model = Location
-        fields = ["name", "address_line", "city", "region", "postal_code", "country", "time_zone", "is_home_location"]
+        fields = [
+            "name",
+            "address_line",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+            "time_zone",
+            "is_home_location",
+        ]
 
     def __init__(self, *args, studio: Studio, **kwargs):
         super().__init__(*args, **kwargs)
@@ -221,9 +269,20 @@ class ClientForm(TenantModelForm):
 
     class Meta(TenantModelForm.Meta):
         model = Client
-        fields = ["first_name", "last_name", "email", "phone", "birthday", "language", "home_location", "notes"]
-        widgets = {"birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                   "notes": forms.Textarea(attrs={"rows": 3})}
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "birthday",
+            "language",
+            "home_location",
+            "notes",
+        ]
+        widgets = {
+            "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args, studio: Studio, **kwargs):
         super().__init__(*args, **kwargs)
@@ -258,14 +317,16 @@ class FamilyLinkForm(SafeTextInputsMixin, forms.Form):
     def __init__(self, *args, studio: Studio, guardian: Client, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["dependant"].queryset = (
-            Client.objects.filter(studio=studio, archived_at__isnull=True).exclude(pk=guardian.pk)
+            Client.objects.filter(studio=studio, archived_at__isnull=True)
+            .exclude(pk=guardian.pk)
             .order_by("last_name", "first_name")
         )
 
 
 class RoleForm(SafeTextInputsMixin, forms.ModelForm):
-    permissions = forms.MultipleChoiceField(label=_("Permissions"), choices=Perm.choices,
-                                            widget=forms.CheckboxSelectMultiple, required=False)
+    permissions = forms.MultipleChoiceField(
+        label=_("Permissions"), choices=Perm.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
 
     class Meta:
         model = Role
@@ -316,8 +377,11 @@ class PersonSignupForm(SafeTextInputsMixin, forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=80)
     last_name = forms.CharField(label=_("Last name"), max_length=80)
     email = BoundedEmailField(label=_("Email"))
-    password = forms.CharField(label=_("Password"), max_length=PASSWORD_MAX_LENGTH,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label=_("Password"),
+        max_length=PASSWORD_MAX_LENGTH,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def clean_email(self):
         email = self.cleaned_data["email"].strip().lower()
@@ -336,25 +400,33 @@ class PersonSignupForm(SafeTextInputsMixin, forms.Form):
 
 
 class ClientSignupForm(PersonSignupForm):
-    home_location = forms.ModelChoiceField(label=_("Home location"), queryset=None, required=False,
-                                           help_text=_("The location you mostly attend."))
+    home_location = forms.ModelChoiceField(
+        label=_("Home location"),
+        queryset=None,
+        required=False,
+        help_text=_("The location you mostly attend."),
+    )
     language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
 
     def __init__(self, *args, studio: Studio, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["home_location"].queryset = Location.objects.filter(
-            studio=studio, is_home_location=True, archived_at__isnull=True).order_by("name")
+            studio=studio, is_home_location=True, archived_at__isnull=True
+        ).order_by("name")
         self.fields["home_location"].required = studio.require_home_location
         # A client reads the empty choice: "---------" says nothing to them.
-        self.fields["home_location"].empty_label = (_("Choose a location") if studio.require_home_location
-                                                    else _("Not sure yet"))
+        self.fields["home_location"].empty_label = (
+            _("Choose a location") if studio.require_home_location else _("Not sure yet")
+        )
         self.initial.setdefault("language", studio.language)
 
 
 class AuditFilterForm(SafeTextInputsMixin, forms.Form):
     action = forms.ChoiceField(label=_("Action"), required=False)
     actor = forms.ModelChoiceField(label=_("By"), queryset=None, required=False, empty_label=_("Anyone"))
-    date_from = BoundedDateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = BoundedDateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
     date_to = BoundedDateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, studio: Studio, actions: list[str], **kwargs):
@@ -363,8 +435,9 @@ class AuditFilterForm(SafeTextInputsMixin, forms.Form):
 
         in_words = sorted(((a, action_sentence(a)) for a in actions), key=lambda choice: choice[1])
         self.fields["action"].choices = [("", _("All actions")), *in_words]
-        self.fields["actor"].queryset = User.objects.filter(
-            staff_memberships__studio=studio).order_by("full_name").distinct()
+        self.fields["actor"].queryset = (
+            User.objects.filter(staff_memberships__studio=studio).order_by("full_name").distinct()
+        )
 
     def clean(self):
         cleaned = super().clean()

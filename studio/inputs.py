@@ -103,8 +103,10 @@ def _range_error() -> ValidationError:
     return ValidationError(
         _("Enter a date between %(min)s and %(max)s."),
         code="date_out_of_range",
-        params={"min": date_format(MIN_DATE, "SHORT_DATE_FORMAT"),
-                "max": date_format(MAX_DATE, "SHORT_DATE_FORMAT")},
+        params={
+            "min": date_format(MIN_DATE, "SHORT_DATE_FORMAT"),
+            "max": date_format(MAX_DATE, "SHORT_DATE_FORMAT"),
+        },
     )
 
 
@@ -168,8 +170,9 @@ class SafeCharField(forms.CharField):
 
     def to_python(self, value):
         if isinstance(value, str) and has_nul(value):
-            raise ValidationError(self.error_messages["null_characters_not_allowed"],
-                                  code="null_characters_not_allowed")
+            raise ValidationError(
+                self.error_messages["null_characters_not_allowed"], code="null_characters_not_allowed"
+            )
         value = super().to_python(value)
         return clean_text(value) if isinstance(value, str) else value
 
@@ -203,11 +206,17 @@ def bound_form_fields(form: forms.BaseForm, *, skip: tuple[str, ...] = ()) -> No
     for name, field in form.fields.items():
         if name in skip:
             continue
-        if isinstance(field, forms.CharField) and not isinstance(field, forms.EmailField) and field.max_length is None:
+        if (
+            isinstance(field, forms.CharField)
+            and not isinstance(field, forms.EmailField)
+            and field.max_length is None
+        ):
             field.max_length = LONG_TEXT_MAX_LENGTH
             field.validators.append(MaxLengthValidator(LONG_TEXT_MAX_LENGTH))
             field.widget.attrs.setdefault("maxlength", str(LONG_TEXT_MAX_LENGTH))
-        elif isinstance(field, forms.EmailField) and (field.max_length is None or field.max_length > EMAIL_MAX_LENGTH):
+        elif isinstance(field, forms.EmailField) and (
+            field.max_length is None or field.max_length > EMAIL_MAX_LENGTH
+        ):
             field.max_length = EMAIL_MAX_LENGTH
             field.validators.append(MaxLengthValidator(EMAIL_MAX_LENGTH))
             field.widget.attrs["maxlength"] = str(EMAIL_MAX_LENGTH)

@@ -84,7 +84,18 @@ def run() -> int:
         commands = [
             [PY, "manage.py", "runserver", WEB_ADDR, "--noreload"],
             [PY, "-m", "celery", "-A", "studio", "worker", "-l", "warning", "-c", "2", "-n", "worker@%h"],
-            [PY, "-m", "celery", "-A", "studio", "beat", "-l", "warning", "-s", str(data_dir / "celerybeat-schedule")],
+            [
+                PY,
+                "-m",
+                "celery",
+                "-A",
+                "studio",
+                "beat",
+                "-l",
+                "warning",
+                "-s",
+                str(data_dir / "celerybeat-schedule"),
+            ],
         ]
         for command in commands:
             children.append(subprocess.Popen(command, cwd=ROOT, env=child_env))  # noqa: S603
@@ -124,16 +135,29 @@ def _wait_for_port(host: str, port, timeout: float = 20.0) -> None:
 
 def _sandbox_command(data_dir: Path) -> list[str] | None:
     """The local Stripe stand-in, unless the product is pointed at a real Stripe."""
-    if os.environ.get("STRIPE_API_BASE") or os.environ.get("STRIPE_SECRET_KEY", "sk_test_atelier_sandbox") != "sk_test_atelier_sandbox":
+    if (
+        os.environ.get("STRIPE_API_BASE")
+        or os.environ.get("STRIPE_SECRET_KEY", "sk_test_atelier_sandbox") != "sk_test_atelier_sandbox"
+    ):
         return None
     if not (ROOT / "stripe_sandbox" / "__main__.py").exists():
         return None
     host, port = SANDBOX_ADDR
     return [
-        PY, "-m", "stripe_sandbox", "serve", "--host", host, "--port", str(port),
-        "--state", str(data_dir / "stripe_sandbox.json"),
-        "--webhook", f"http://{WEB_ADDR}/webhooks/stripe/=whsec_atelier_sandbox_platform",
-        "--connect-webhook", f"http://{WEB_ADDR}/webhooks/stripe/connect/=whsec_atelier_sandbox_connect",
+        PY,
+        "-m",
+        "stripe_sandbox",
+        "serve",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--state",
+        str(data_dir / "stripe_sandbox.json"),
+        "--webhook",
+        f"http://{WEB_ADDR}/webhooks/stripe/=whsec_atelier_sandbox_platform",
+        "--connect-webhook",
+        f"http://{WEB_ADDR}/webhooks/stripe/connect/=whsec_atelier_sandbox_connect",
     ]
 
 
@@ -176,7 +200,8 @@ def bench(names: list[str]) -> int:
     """Run the benchmarks under bench/ (each prints its own figures) against throw-away services."""
     # A benchmark is a script under bench/ with a `__main__` block; other modules there are helpers.
     scripts = [ROOT / "bench" / (n if n.endswith(".py") else f"{n}.py") for n in names] or sorted(
-        p for p in (ROOT / "bench").glob("*.py") if "__main__" in p.read_text())
+        p for p in (ROOT / "bench").glob("*.py") if "__main__" in p.read_text()
+    )
     tmp = Path(tempfile.mkdtemp(prefix="atelier-bench-"))
     env, handles = _services(tmp, persistent=False, database="atelier")
     env.setdefault("DJANGO_SETTINGS_MODULE", "studio.settings.test")

@@ -80,8 +80,12 @@ class HostileInputMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_staff:
             return None
-        logger.error("Internal Server Error: %s", request.path, exc_info=exception,
-                     extra={"status_code": 500, "request": request})
+        logger.error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exception,
+            extra={"status_code": 500, "request": request},
+        )
         from studio.views.errors import server_error
 
         return server_error(request)
@@ -130,8 +134,11 @@ class StudioTenantMiddleware:
     @staticmethod
     def _is_private(request: HttpRequest, route: str) -> bool:
         tenant_route = route.split("/", 1)[1] if "/" in route else ""
-        return (tenant_route.startswith(PRIVATE_PREFIXES) or request.user.is_authenticated
-                or request.method != "GET")
+        return (
+            tenant_route.startswith(PRIVATE_PREFIXES)
+            or request.user.is_authenticated
+            or request.method != "GET"
+        )
 
     @staticmethod
     def _activate_user_language(request: HttpRequest) -> None:

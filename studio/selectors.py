@@ -16,11 +16,7 @@ def studio_by_slug(*, slug: str) -> Studio | None:
 
 
 def staff_member_for(*, studio: Studio, user: User) -> StaffMember | None:
-    return (
-        StaffMember.objects.select_related("role")
-        .filter(studio=studio, user=user, is_active=True)
-        .first()
-    )
+    return StaffMember.objects.select_related("role").filter(studio=studio, user=user, is_active=True).first()
 
 
 def client_profile_for(*, studio: Studio, user: User) -> Client | None:
@@ -52,34 +48,49 @@ def location_list(*, studio: Studio, include_archived: bool = False) -> QuerySet
 
 def location_archive_consequences(*, studio: Studio, location: Location) -> list[str]:
     """What stops when this location is archived, in the reader's language, for the confirmation."""
-    lines = [_("It leaves every picker: no new classes, appointments or sales can be set up there, "
-               "and clients can no longer choose it. Its history stays, and you can restore it.")]
+    lines = [
+        _(
+            "It leaves every picker: no new classes, appointments or sales can be set up there, "
+            "and clients can no longer choose it. Its history stays, and you can restore it."
+        )
+    ]
     rooms = Room.objects.filter(studio=studio, location=location, archived_at__isnull=True).count()
     if rooms:
-        lines.append(ngettext("%(count)d room is archived with it.",
-                              "%(count)d rooms are archived with it.", rooms) % {"count": rooms})
+        lines.append(
+            ngettext("%(count)d room is archived with it.", "%(count)d rooms are archived with it.", rooms)
+            % {"count": rooms}
+        )
     clients = Client.objects.filter(studio=studio, home_location=location, archived_at__isnull=True).count()
     if clients:
-        lines.append(ngettext(
-            "%(count)d client has it as home location: they keep it until you choose another one for them.",
-            "%(count)d clients have it as home location: they keep it until you choose another one for them.",
-            clients) % {"count": clients})
+        lines.append(
+            ngettext(
+                "%(count)d client has it as home location: they keep it until you choose another one for them.",
+                "%(count)d clients have it as home location: they keep it until you choose another one for them.",
+                clients,
+            )
+            % {"count": clients}
+        )
     return lines + location_archive_consequences_from_apps(location=location)
 
 
 def home_locations(*, studio: Studio) -> QuerySet[Location]:
-    return Location.objects.filter(studio=studio, is_home_location=True, archived_at__isnull=True).order_by("name")
+    return Location.objects.filter(studio=studio, is_home_location=True, archived_at__isnull=True).order_by(
+        "name"
+    )
 
 
-def client_list(*, studio: Studio, search: str = "", location_id: int | None = None,
-                include_archived: bool = False) -> QuerySet[Client]:
+def client_list(
+    *, studio: Studio, search: str = "", location_id: int | None = None, include_archived: bool = False
+) -> QuerySet[Client]:
     qs = Client.objects.filter(studio=studio).select_related("home_location")
     if not include_archived:
         qs = qs.filter(archived_at__isnull=True)
     for term in search.split():
         qs = qs.filter(
-            Q(first_name__icontains=term) | Q(last_name__icontains=term)
-            | Q(email__icontains=term) | Q(phone__icontains=term)
+            Q(first_name__icontains=term)
+            | Q(last_name__icontains=term)
+            | Q(email__icontains=term)
+            | Q(phone__icontains=term)
         )
     if location_id:
         qs = qs.filter(home_location_id=location_id)
@@ -91,11 +102,22 @@ def role_list(*, studio: Studio) -> QuerySet[Role]:
 
 
 def staff_list(*, studio: Studio) -> QuerySet[StaffMember]:
-    return StaffMember.objects.filter(studio=studio).select_related("user", "role").order_by("display_name", "id")
+    return (
+        StaffMember.objects.filter(studio=studio)
+        .select_related("user", "role")
+        .order_by("display_name", "id")
+    )
 
 
-def audit_log_list(*, studio: Studio, action: str = "", actor_id: int | None = None,
-                   object_type: str = "", date_from=None, date_to=None) -> QuerySet[AuditLog]:
+def audit_log_list(
+    *,
+    studio: Studio,
+    action: str = "",
+    actor_id: int | None = None,
+    object_type: str = "",
+    date_from=None,
+    date_to=None,
+) -> QuerySet[AuditLog]:
     qs = AuditLog.objects.filter(studio=studio).select_related("actor")
     if action:
         qs = qs.filter(action=action)
@@ -111,10 +133,15 @@ def audit_log_list(*, studio: Studio, action: str = "", actor_id: int | None = N
 
 
 def audit_actions(*, studio: Studio) -> list[str]:
-    return list(AuditLog.objects.filter(studio=studio).order_by("action").values_list("action", flat=True).distinct())
+    return list(
+        AuditLog.objects.filter(studio=studio).order_by("action").values_list("action", flat=True).distinct()
+    )
 
 
 def pending_invitations(*, studio: Studio) -> QuerySet[Invitation]:
     """Open invitations (neither accepted nor revoked), lapsed ones included so they can be resent."""
-    return (Invitation.objects.filter(studio=studio, accepted_at__isnull=True, revoked_at__isnull=True)
-            .select_related("role").order_by("-id"))
+    return (
+        Invitation.objects.filter(studio=studio, accepted_at__isnull=True, revoked_at__isnull=True)
+        .select_related("role")
+        .order_by("-id")
+    )

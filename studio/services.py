@@ -55,8 +55,9 @@ class Actor:
 SYSTEM = Actor(user=None)
 
 
-def audit_record(*, studio: Studio, actor: Actor, action: str, obj: Any = None,
-                 changes: dict | None = None) -> AuditLog:
+def audit_record(
+    *, studio: Studio, actor: Actor, action: str, obj: Any = None, changes: dict | None = None
+) -> AuditLog:
     """Append one audit entry (CORE-6)."""
     return AuditLog.objects.create(
         studio=studio,
@@ -104,38 +105,78 @@ def snapshot(instance, fields: list[str]) -> dict:
 # --- studios --------------------------------------------------------------------------------
 
 
-def studio_create(*, name: str, slug: str, owner: User, currency: str = "CAD", country: str = "CA",
-                  time_zone: str = "America/Toronto", language: str = "fr") -> Studio:
+def studio_create(
+    *,
+    name: str,
+    slug: str,
+    owner: User,
+    currency: str = "CAD",
+    country: str = "CA",
+    time_zone: str = "America/Toronto",
+    language: str = "fr",
+) -> Studio:
     """Create a studio with its built-in roles and make `owner` its Owner."""
     with transaction.atomic():
-        studio = Studio(name=name, slug=slug, currency=currency, country=country, time_zone=time_zone,
-                        language=language)
+        studio = Studio(
+            name=name, slug=slug, currency=currency, country=country, time_zone=time_zone, language=language
+        )
         studio.full_clean()
         studio.save()
         with scope(studio=studio):
             roles = {
-                kind: Role.objects.create(studio=studio, kind=kind, name=str(RoleKind(kind).label),
-                                          permissions=list(BUILT_IN_DEFAULTS.get(kind, [])))
-                for kind in (RoleKind.OWNER, RoleKind.ADMIN, RoleKind.MANAGER, RoleKind.FRONT_DESK, RoleKind.TEACHER)
+                kind: Role.objects.create(
+                    studio=studio,
+                    kind=kind,
+                    name=str(RoleKind(kind).label),
+                    permissions=list(BUILT_IN_DEFAULTS.get(kind, [])),
+                )
+                for kind in (
+                    RoleKind.OWNER,
+                    RoleKind.ADMIN,
+                    RoleKind.MANAGER,
+                    RoleKind.FRONT_DESK,
+                    RoleKind.TEACHER,
+                )
             }
-            StaffMember.objects.create(studio=studio, user=owner, role=roles[RoleKind.OWNER],
-                                       display_name=owner.full_name)
+            StaffMember.objects.create(
+                studio=studio, user=owner, role=roles[RoleKind.OWNER], display_name=owner.full_name
+            )
             audit_record(studio=studio, actor=Actor(user=owner), action="studio.created", obj=studio)
     return studio
 
 
-def owner_signup(*, full_name: str, email: str, password: str, studio_name: str, slug: str,
-                 currency: str, time_zone: str, language: str) -> tuple[User, Studio]:
+def owner_signup(
+    *,
+    full_name: str,
+    email: str,
+    password: str,
+    studio_name: str,
+    slug: str,
+    currency: str,
+    time_zone: str,
+    language: str,
+) -> tuple[User, Studio]:
     """A new studio owner signs up: their login and their studio, together or not at all."""
     with transaction.atomic():
-        user = User.objects.create_user(email=email, password=password, full_name=full_name, language=language)
-        studio = studio_create(name=studio_name, slug=slug, owner=user, currency=currency,
-                               time_zone=time_zone, language=language)
+        user = User.objects.create_user(
+            email=email, password=password, full_name=full_name, language=language
+        )
+        studio = studio_create(
+            name=studio_name, slug=slug, owner=user, currency=currency, time_zone=time_zone, language=language
+        )
     return user, studio
 
 
-STUDIO_SETTINGS_FIELDS = ["name", "currency", "country", "time_zone", "language", "bio",
-                          "require_home_location", "late_cancel_window_minutes"]
+STUDIO_SETTINGS_FIELDS = [
+    "name",
+    "currency",
+    "country",
+    "time_zone",
+    "language",
+    "bio",
+    "require_home_location",
+    "late_cancel_window_minutes",
+]
 BRANDING_FIELDS = ["logo", "brand_primary", "brand_accent", "brand_font", "checkout_text"]
 
 
@@ -149,14 +190,24 @@ def studio_update(*, studio: Studio, actor: Actor, data: dict, fields: list[str]
         studio.save()
         changes = field_changes(studio, fields, before)
         if changes:
-            audit_record(studio=studio, actor=actor, action="studio.settings_changed", obj=studio, changes=changes)
+            audit_record(
+                studio=studio, actor=actor, action="studio.settings_changed", obj=studio, changes=changes
+            )
     return studio
 
 
 # --- locations and rooms --------------------------------------------------------------------
 
-LOCATION_FIELDS = ["name", "address_line", "city", "region", "postal_code", "country", "time_zone",
-                   "is_home_location"]
+LOCATION_FIELDS = [
+    "name",
+    "address_line",
+    "city",
+    "region",
+    "postal_code",
+    "country",
+    "time_zone",
+    "is_home_location",
+]
 
 
 def location_save(*, studio: Studio, actor: Actor, location: Location) -> Location:
@@ -166,8 +217,13 @@ def location_save(*, studio: Studio, actor: Actor, location: Location) -> Locati
     location.studio = studio
     with transaction.atomic():
         location.save()
-        audit_record(studio=studio, actor=actor, action="location.created" if creating else "location.changed",
-                     obj=location, changes=field_changes(location, LOCATION_FIELDS, before) if not creating else {})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="location.created" if creating else "location.changed",
+            obj=location,
+            changes=field_changes(location, LOCATION_FIELDS, before) if not creating else {},
+        )
     return location
 
 
@@ -180,8 +236,12 @@ def location_archive(*, studio: Studio, actor: Actor, location: Location, archiv
             Room.objects.filter(studio=studio, location=location, archived_at__isnull=True).update(
                 archived_at=location.archived_at
             )
-        audit_record(studio=studio, actor=actor, action="location.archived" if archived else "location.restored",
-                     obj=location)
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="location.archived" if archived else "location.restored",
+            obj=location,
+        )
     return location
 
 
@@ -192,7 +252,9 @@ def room_save(*, studio: Studio, actor: Actor, room: Room) -> Room:
     room.studio = studio
     with transaction.atomic():
         room.save()
-        audit_record(studio=studio, actor=actor, action="room.created" if creating else "room.changed", obj=room)
+        audit_record(
+            studio=studio, actor=actor, action="room.created" if creating else "room.changed", obj=room
+        )
     return room
 
 
@@ -200,7 +262,9 @@ def room_archive(*, studio: Studio, actor: Actor, room: Room, archived: bool = T
     with transaction.atomic():
         room.archived_at = timezone.now() if archived else None
         room.save(update_fields=["archived_at"])
-        audit_record(studio=studio, actor=actor, action="room.archived" if archived else "room.restored", obj=room)
+        audit_record(
+            studio=studio, actor=actor, action="room.archived" if archived else "room.restored", obj=room
+        )
     return room
 
 
@@ -216,8 +280,13 @@ def role_save(*, studio: Studio, actor: Actor, role: Role) -> Role:
         raise ValidationError(_("Owner and Admin always hold every permission."))
     with transaction.atomic():
         role.save()
-        audit_record(studio=studio, actor=actor, action="role.created" if creating else "role.changed", obj=role,
-                     changes={"permissions": change(sorted(before), sorted(role.permissions))})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="role.created" if creating else "role.changed",
+            obj=role,
+            changes={"permissions": change(sorted(before), sorted(role.permissions))},
+        )
     return role
 
 
@@ -226,43 +295,60 @@ def staff_set_role(*, studio: Studio, actor: Actor, member: StaffMember, role: R
     with transaction.atomic():
         # Lock the owners so two concurrent demotions cannot both pass the check.
         owners = list(
-            StaffMember.objects.select_for_update().filter(studio=studio, role__kind=RoleKind.OWNER, is_active=True)
+            StaffMember.objects.select_for_update().filter(
+                studio=studio, role__kind=RoleKind.OWNER, is_active=True
+            )
         )
         if member.role.kind == RoleKind.OWNER and role.kind != RoleKind.OWNER and len(owners) <= 1:
             raise ValidationError(_("The studio must keep at least one owner."))
         old = member.role
         member.role = role
         member.save(update_fields=["role"])
-        audit_record(studio=studio, actor=actor, action="staff.role_changed", obj=member,
-                     changes={"role": change(old.pk, role.pk)})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="staff.role_changed",
+            obj=member,
+            changes={"role": change(old.pk, role.pk)},
+        )
     return member
 
 
 def staff_set_active(*, studio: Studio, actor: Actor, member: StaffMember, active: bool) -> StaffMember:
     with transaction.atomic():
         if not active and member.role.kind == RoleKind.OWNER:
-            others = StaffMember.objects.filter(studio=studio, role__kind=RoleKind.OWNER, is_active=True).exclude(
-                pk=member.pk
-            )
+            others = StaffMember.objects.filter(
+                studio=studio, role__kind=RoleKind.OWNER, is_active=True
+            ).exclude(pk=member.pk)
             if not others.exists():
                 raise ValidationError(_("The studio must keep at least one owner."))
         member.is_active = active
         member.save(update_fields=["is_active"])
-        audit_record(studio=studio, actor=actor, action="staff.activated" if active else "staff.deactivated",
-                     obj=member)
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="staff.activated" if active else "staff.deactivated",
+            obj=member,
+        )
     return member
 
 
-def staff_update(*, studio: Studio, actor: Actor, member: StaffMember, display_name: str, role: Role,
-                 active: bool) -> StaffMember:
+def staff_update(
+    *, studio: Studio, actor: Actor, member: StaffMember, display_name: str, role: Role, active: bool
+) -> StaffMember:
     """Edit a staff member from the staff page: name, role and active flag, each rule checked."""
     with transaction.atomic():
         if member.display_name != display_name:
             old_name = member.display_name
             member.display_name = display_name
             member.save(update_fields=["display_name"])
-            audit_record(studio=studio, actor=actor, action="staff.renamed", obj=member,
-                         changes={"display_name": change(old_name, display_name)})
+            audit_record(
+                studio=studio,
+                actor=actor,
+                action="staff.renamed",
+                obj=member,
+                changes={"display_name": change(old_name, display_name)},
+            )
         if role.pk != member.role_id:
             staff_set_role(studio=studio, actor=actor, member=member, role=role)
         if active != member.is_active:
@@ -281,12 +367,18 @@ def staff_invite(*, studio: Studio, actor: Actor, email: str, role: Role) -> Inv
         raise ValidationError({"email": _("This person is already on your staff.")})
     try:
         with transaction.atomic():
-            invitation = (Invitation.objects.select_for_update()
-                          .filter(studio=studio, email__iexact=email, accepted_at__isnull=True,
-                                  revoked_at__isnull=True).first())
+            invitation = (
+                Invitation.objects.select_for_update()
+                .filter(studio=studio, email__iexact=email, accepted_at__isnull=True, revoked_at__isnull=True)
+                .first()
+            )
             if invitation is None:
                 invitation = Invitation.objects.create(
-                    studio=studio, email=email, role=role, token=secrets.token_urlsafe(32), invited_by=actor.user,
+                    studio=studio,
+                    email=email,
+                    role=role,
+                    token=secrets.token_urlsafe(32),
+                    invited_by=actor.user,
                     expires_at=timezone.now() + INVITATION_VALIDITY,
                 )
                 action = "staff.invited"
@@ -294,8 +386,13 @@ def staff_invite(*, studio: Studio, actor: Actor, email: str, role: Role) -> Inv
                 invitation.role = role
                 _invitation_refresh(invitation, actor=actor)
                 action = "staff.invitation_resent"
-            audit_record(studio=studio, actor=actor, action=action, obj=invitation,
-                         changes={"email": email, "role": role.pk})
+            audit_record(
+                studio=studio,
+                actor=actor,
+                action=action,
+                obj=invitation,
+                changes={"email": email, "role": role.pk},
+            )
             _send_invitation(invitation)
     except IntegrityError as exc:
         # Two invitations to one email at the same instant: the other one won.
@@ -319,8 +416,13 @@ def invitation_resend(*, studio: Studio, actor: Actor, invitation: Invitation) -
         if not invitation.is_open:
             raise ValidationError(_("This invitation was already accepted or revoked."))
         _invitation_refresh(invitation, actor=actor)
-        audit_record(studio=studio, actor=actor, action="staff.invitation_resent", obj=invitation,
-                     changes={"email": invitation.email, "role": invitation.role_id})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="staff.invitation_resent",
+            obj=invitation,
+            changes={"email": invitation.email, "role": invitation.role_id},
+        )
         _send_invitation(invitation)
     return invitation
 
@@ -333,13 +435,20 @@ def invitation_revoke(*, studio: Studio, actor: Actor, invitation: Invitation) -
             raise ValidationError(_("This invitation was already accepted or revoked."))
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
-        audit_record(studio=studio, actor=actor, action="staff.invitation_revoked", obj=invitation,
-                     changes={"email": invitation.email})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="staff.invitation_revoked",
+            obj=invitation,
+            changes={"email": invitation.email},
+        )
     return invitation
 
 
 def invitation_url(invitation: Invitation) -> str:
-    path = reverse("invitation-accept", kwargs={"studio_slug": invitation.studio.slug, "token": invitation.token})
+    path = reverse(
+        "invitation-accept", kwargs={"studio_slug": invitation.studio.slug, "token": invitation.token}
+    )
     return settings.SITE_URL.rstrip("/") + path
 
 
@@ -351,9 +460,12 @@ def _send_invitation(invitation: Invitation) -> None:
     from studio.notifications.services import Addressee, notification_send
 
     studio = invitation.studio
-    notification_send(studio=studio, recipient=Addressee(email=invitation.email, language=studio.language),
-                      template="studio/invitation",
-                      context={"invitation": invitation, "url": invitation_url(invitation)})
+    notification_send(
+        studio=studio,
+        recipient=Addressee(email=invitation.email, language=studio.language),
+        template="studio/invitation",
+        context={"invitation": invitation, "url": invitation_url(invitation)},
+    )
 
 
 def invitation_accept(*, studio: Studio, invitation: Invitation, user: User) -> StaffMember:
@@ -362,16 +474,18 @@ def invitation_accept(*, studio: Studio, invitation: Invitation, user: User) -> 
         return _invitation_accept_locked(studio=studio, invitation=invitation, user=user)
 
 
-def invitation_accept_with_signup(*, studio: Studio, invitation: Invitation, email: str, password: str,
-                                  full_name: str, language: str) -> tuple[User, StaffMember]:
+def invitation_accept_with_signup(
+    *, studio: Studio, invitation: Invitation, email: str, password: str, full_name: str, language: str
+) -> tuple[User, StaffMember]:
     """A new person creates their login and joins the staff, in one transaction.
 
     If the invitation lapsed or was revoked meanwhile, nothing is created: no login without a
     studio is ever left behind.
     """
     with transaction.atomic():
-        user = User.objects.create_user(email=email.strip().lower(), password=password, full_name=full_name,
-                                        language=language)
+        user = User.objects.create_user(
+            email=email.strip().lower(), password=password, full_name=full_name, language=language
+        )
         member = _invitation_accept_locked(studio=studio, invitation=invitation, user=user)
     return user, member
 
@@ -382,8 +496,9 @@ def _invitation_accept_locked(*, studio: Studio, invitation: Invitation, user: U
         raise ValidationError(_("This invitation has expired or was already used."))
     member = StaffMember.objects.filter(studio=studio, user=user).first()
     if member is None:
-        member = StaffMember.objects.create(studio=studio, user=user, role=invitation.role,
-                                            display_name=user.full_name)
+        member = StaffMember.objects.create(
+            studio=studio, user=user, role=invitation.role, display_name=user.full_name
+        )
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     audit_record(studio=studio, actor=Actor(user=user), action="staff.joined", obj=member)
@@ -392,7 +507,16 @@ def _invitation_accept_locked(*, studio: Studio, invitation: Invitation, user: U
 
 # --- clients --------------------------------------------------------------------------------
 
-CLIENT_FIELDS = ["first_name", "last_name", "email", "phone", "birthday", "notes", "language", "home_location"]
+CLIENT_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "birthday",
+    "notes",
+    "language",
+    "home_location",
+]
 
 
 def client_save(*, studio: Studio, actor: Actor, client: Client) -> Client:
@@ -407,23 +531,42 @@ def client_save(*, studio: Studio, actor: Actor, client: Client) -> Client:
         changes = {} if creating else field_changes(client, CLIENT_FIELDS, before)
         # Notes and contact details are not audited one by one; the home location is (payments).
         if creating or "home_location" in changes:
-            audit_record(studio=studio, actor=actor, action="client.created" if creating else "client.changed",
-                         obj=client, changes=changes)
+            audit_record(
+                studio=studio,
+                actor=actor,
+                action="client.created" if creating else "client.changed",
+                obj=client,
+                changes=changes,
+            )
     return client
 
 
-def family_link_add(*, studio: Studio, actor: Actor, guardian: Client, dependant: Client,
-                    relationship: str = FamilyLink.Relationship.PARENT) -> FamilyLink:
+def family_link_add(
+    *,
+    studio: Studio,
+    actor: Actor,
+    guardian: Client,
+    dependant: Client,
+    relationship: str = FamilyLink.Relationship.PARENT,
+) -> FamilyLink:
     if guardian.pk == dependant.pk:
         raise ValidationError(_("A client cannot be their own guardian."))
     if FamilyLink.objects.filter(studio=studio, guardian=dependant, dependant=guardian).exists():
-        raise ValidationError(_("%(name)s is already this client's guardian.") % {"name": dependant.full_name})
+        raise ValidationError(
+            _("%(name)s is already this client's guardian.") % {"name": dependant.full_name}
+        )
     try:
         with transaction.atomic():
-            link = FamilyLink.objects.create(studio=studio, guardian=guardian, dependant=dependant,
-                                             relationship=relationship)
-            audit_record(studio=studio, actor=actor, action="family.linked", obj=dependant,
-                         changes={"guardian": guardian.full_name})
+            link = FamilyLink.objects.create(
+                studio=studio, guardian=guardian, dependant=dependant, relationship=relationship
+            )
+            audit_record(
+                studio=studio,
+                actor=actor,
+                action="family.linked",
+                obj=dependant,
+                changes={"guardian": guardian.full_name},
+            )
     except IntegrityError as exc:
         raise ValidationError(_("These clients are already linked.")) from exc
     return link
@@ -431,13 +574,26 @@ def family_link_add(*, studio: Studio, actor: Actor, guardian: Client, dependant
 
 def family_link_remove(*, studio: Studio, actor: Actor, link: FamilyLink) -> None:
     with transaction.atomic():
-        audit_record(studio=studio, actor=actor, action="family.unlinked", obj=link.dependant,
-                     changes={"guardian": link.guardian.full_name})
+        audit_record(
+            studio=studio,
+            actor=actor,
+            action="family.unlinked",
+            obj=link.dependant,
+            changes={"guardian": link.guardian.full_name},
+        )
         link.delete()
 
 
-def client_register(*, studio: Studio, email: str, password: str, first_name: str, last_name: str,
-                    home_location: Location | None, language: str) -> Client:
+def client_register(
+    *,
+    studio: Studio,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    home_location: Location | None,
+    language: str,
+) -> Client:
     """A client creates their account on the studio's hosted pages (CORE-5).
 
     One login works across studios: an existing Atelier user must sign in instead (the view
@@ -445,8 +601,9 @@ def client_register(*, studio: Studio, email: str, password: str, first_name: st
     """
     email = email.strip().lower()
     with transaction.atomic():
-        user = User.objects.create_user(email=email, password=password, full_name=f"{first_name} {last_name}",
-                                        language=language)
+        user = User.objects.create_user(
+            email=email, password=password, full_name=f"{first_name} {last_name}", language=language
+        )
         existing = Client.objects.filter(studio=studio, user__isnull=True, email__iexact=email).first()
         client = existing or Client(studio=studio, first_name=first_name, last_name=last_name, email=email)
         client.user = user
@@ -464,12 +621,20 @@ def client_profile_attach(*, studio: Studio, user: User) -> Client:
     Links a profile staff created earlier with the same email, or creates one.
     """
     with transaction.atomic():
-        client = (Client.objects.select_for_update().filter(studio=studio, user__isnull=True,
-                                                            email__iexact=user.email).first())
+        client = (
+            Client.objects.select_for_update()
+            .filter(studio=studio, user__isnull=True, email__iexact=user.email)
+            .first()
+        )
         if client is None:
             first, _sep, last = user.full_name.partition(" ")
-            client = Client(studio=studio, first_name=first or user.email, last_name=last, email=user.email,
-                            language=user.language or studio.language)
+            client = Client(
+                studio=studio,
+                first_name=first or user.email,
+                last_name=last,
+                email=user.email,
+                language=user.language or studio.language,
+            )
         client.user = user
         client.save()
         audit_record(studio=studio, actor=Actor(user=user), action="client.linked_login", obj=client)

@@ -19,8 +19,11 @@ urlpatterns = [
     path("i18n/setlang/", auth.set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("outbox/", notification_views.platform_outbox, name="platform-outbox"),
-    path("outbox/<str:kind>/<int:pk>/", notification_views.platform_outbox_detail,
-         name="platform-outbox-detail"),
+    path(
+        "outbox/<str:kind>/<int:pk>/",
+        notification_views.platform_outbox_detail,
+        name="platform-outbox-detail",
+    ),
     path("webhooks/", include("payments.urls_webhooks")),
     path("<slug:studio_slug>/", include("studio.urls_tenant")),
 ]

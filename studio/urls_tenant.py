@@ -39,7 +39,11 @@ urlpatterns = [
     path("manage/clients/<int:pk>/", clients.client_detail, name="client-detail"),
     path("manage/clients/<int:pk>/edit/", clients.client_edit, name="client-edit"),
     path("manage/clients/<int:pk>/family/", clients.family_add, name="client-family-add"),
-    path("manage/clients/<int:pk>/family/<int:link_pk>/remove/", clients.family_remove, name="client-family-remove"),
+    path(
+        "manage/clients/<int:pk>/family/<int:link_pk>/remove/",
+        clients.family_remove,
+        name="client-family-remove",
+    ),
     path("manage/audit/", audit.audit_log, name="audit-log"),
     path("manage/messages/", notification_views.message_list, name="message-list"),
     path("manage/messages/<int:pk>/", notification_views.message_detail, name="message-detail"),

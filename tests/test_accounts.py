@@ -16,9 +16,16 @@ from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SIGNUP = {"full_name": "Maude L", "email": "maude@example.test", "password": "a-Long-enough-pass-42",
-          "studio_name": "Yoga Lumière", "slug": "", "currency": "CAD", "time_zone": "America/Toronto",
-          "language": "en"}
+SIGNUP = {
+    "full_name": "Maude L",
+    "email": "maude@example.test",
+    "password": "a-Long-enough-pass-42",
+    "studio_name": "Yoga Lumière",
+    "slug": "",
+    "currency": "CAD",
+    "time_zone": "America/Toronto",
+    "language": "en",
+}
 
 
 def test_owner_signup_creates_studio_owner_and_roles(client, other_studio):
@@ -63,16 +70,21 @@ def test_a_wrong_password_says_so_without_claiming_the_email_is_case_sensitive(c
     assert wrong.status_code == 200 and "This email and password do not match" in text
     assert "case-sensitive" not in text and "case sensitive" not in text
     # ...and indeed the email is not: the same account in capitals signs in.
-    assert client.post(reverse("login"), {"username": owner.user.email.upper(),
-                                          "password": password}).status_code == 302
+    assert (
+        client.post(
+            reverse("login"), {"username": owner.user.email.upper(), "password": password}
+        ).status_code
+        == 302
+    )
 
 
 def _sign_in(client, email, password, address):
     return client.post(reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=address)
 
 
-def test_the_pair_account_address_is_locked_before_hashing_and_says_how_long(client, owner, password, settings,
-                                                                            monkeypatch):
+def test_the_pair_account_address_is_locked_before_hashing_and_says_how_long(
+    client, owner, password, settings, monkeypatch
+):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         _sign_in(client, owner.user.email, "wrong", "10.9.9.9")
 
@@ -144,8 +156,11 @@ def test_the_account_alone_is_slowed_by_a_growing_delay_not_locked(client, owner
     assert signin_wait(username=email, ip_address=None, now=latest) == dt.timedelta(seconds=8)
     AccessAttempt.objects.filter(ip_address="10.2.0.3").update(failures_since_start=500)
     assert signin_wait(username=email, ip_address=None, now=latest) == dt.timedelta(
-        seconds=settings.SIGNIN_ACCOUNT_MAX_DELAY)
-    AccessAttempt.objects.update(attempt_time=timezone.now() - dt.timedelta(seconds=settings.SIGNIN_ACCOUNT_MAX_DELAY))
+        seconds=settings.SIGNIN_ACCOUNT_MAX_DELAY
+    )
+    AccessAttempt.objects.update(
+        attempt_time=timezone.now() - dt.timedelta(seconds=settings.SIGNIN_ACCOUNT_MAX_DELAY)
+    )
     assert _sign_in(client, email, password, "10.2.0.9").status_code == 302
 
 
@@ -155,7 +170,9 @@ def test_one_address_trying_many_accounts_is_slowed(client, db, settings):
         _sign_in(client, f"nobody{i}@example.test", "x", "10.1.1.1")
     victim = UserFactory()
     assert _sign_in(client, victim.email, "x", "10.1.1.1").status_code == 429
-    assert _sign_in(client, victim.email, "x", "10.1.1.2").status_code == 200  # a wrong password, not throttled
+    assert (
+        _sign_in(client, victim.email, "x", "10.1.1.2").status_code == 200
+    )  # a wrong password, not throttled
 
 
 def test_the_client_address_comes_from_the_configured_trusted_proxy_header(client, owner, password, settings):
@@ -171,22 +188,35 @@ def test_the_client_address_comes_from_the_configured_trusted_proxy_header(clien
     settings.CLIENT_IP_PROXY_COUNT = 2
     assert client_ip_address(forwarded) == "6.6.6.6"
     settings.CLIENT_IP_PROXY_COUNT = 1
-    assert client_ip_address(factory.get("/", REMOTE_ADDR="172.16.0.1", HTTP_X_FORWARDED_FOR="nonsense")) \
+    assert (
+        client_ip_address(factory.get("/", REMOTE_ADDR="172.16.0.1", HTTP_X_FORWARDED_FOR="nonsense"))
         == "172.16.0.1"
+    )
     assert client_ip_address(factory.get("/", REMOTE_ADDR="172.16.0.1")) == "172.16.0.1"
     # Two visitors behind one proxy are two addresses: one's failures never lock the other.
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(reverse("login"), {"username": owner.user.email, "password": "wrong"},
-                    REMOTE_ADDR="172.16.0.1", HTTP_X_FORWARDED_FOR="198.51.100.1")
-    response = client.post(reverse("login"), {"username": owner.user.email, "password": password},
-                           REMOTE_ADDR="172.16.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2")
+        client.post(
+            reverse("login"),
+            {"username": owner.user.email, "password": "wrong"},
+            REMOTE_ADDR="172.16.0.1",
+            HTTP_X_FORWARDED_FOR="198.51.100.1",
+        )
+    response = client.post(
+        reverse("login"),
+        {"username": owner.user.email, "password": password},
+        REMOTE_ADDR="172.16.0.1",
+        HTTP_X_FORWARDED_FOR="198.51.100.2",
+    )
     assert response.status_code == 302
 
 
 def test_every_sign_in_form_is_throttled_the_same_way(client, studio, a_client, owner, password, settings):
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post(reverse("account-login", kwargs={"studio_slug": studio.slug}),
-                    {"username": owner.user.email, "password": "wrong"}, REMOTE_ADDR="10.4.4.4")
+        client.post(
+            reverse("account-login", kwargs={"studio_slug": studio.slug}),
+            {"username": owner.user.email, "password": "wrong"},
+            REMOTE_ADDR="10.4.4.4",
+        )
     assert _sign_in(client, owner.user.email, password, "10.4.4.4").status_code == 429
 
 
@@ -197,18 +227,29 @@ def test_password_reset_by_email(client, owner, celery_eager, django_capture_on_
     link = re.search(r"https?://[^/]+(/reset/[^\s]+)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200
-    response = client.post(form_page.redirect_chain[-1][0], {"new_password1": "Brand-new-pass-77",
-                                                              "new_password2": "Brand-new-pass-77"})
+    response = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Brand-new-pass-77", "new_password2": "Brand-new-pass-77"},
+    )
     assert response.status_code == 302
     owner.user.refresh_from_db()
     assert owner.user.check_password("Brand-new-pass-77")
 
 
 def test_after_a_password_reset_a_client_is_sent_to_their_studio_sign_in(
-        client, studio, location, celery_eager, django_capture_on_commit_callbacks):
-    signup = client.post(reverse("account-signup", kwargs={"studio_slug": studio.slug}), {
-        "first_name": "Cléo", "last_name": "D", "email": "cleo@example.test", "password": "Namaste-every-day-1",
-        "home_location": location.pk, "language": "en"})
+    client, studio, location, celery_eager, django_capture_on_commit_callbacks
+):
+    signup = client.post(
+        reverse("account-signup", kwargs={"studio_slug": studio.slug}),
+        {
+            "first_name": "Cléo",
+            "last_name": "D",
+            "email": "cleo@example.test",
+            "password": "Namaste-every-day-1",
+            "home_location": location.pk,
+            "language": "en",
+        },
+    )
     assert signup.status_code == 302
     client.logout()
     mail.outbox.clear()
@@ -216,8 +257,11 @@ def test_after_a_password_reset_a_client_is_sent_to_their_studio_sign_in(
         client.post(reverse("password_reset"), {"email": "cleo@example.test"})
     link = re.search(r"https?://[^/]+(/reset/[^\s]+)", mail.outbox[-1].body).group(1)
     form_page = client.get(link, follow=True)
-    done = client.post(form_page.redirect_chain[-1][0], {"new_password1": "Brand-new-pass-77",
-                                                          "new_password2": "Brand-new-pass-77"}, follow=True)
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "Brand-new-pass-77", "new_password2": "Brand-new-pass-77"},
+        follow=True,
+    )
     page = done.content.decode()
     assert reverse("account-login", kwargs={"studio_slug": studio.slug}) in page
     assert f'href="{reverse("login")}"' not in page  # not a staff member: no staff sign-in offered
@@ -234,20 +278,27 @@ def test_language_switch_is_remembered_on_the_account(owner_client, owner, studi
     assert "Bienvenue" in page.content.decode()
 
 
-def test_invitation_round_trip_for_a_new_person(owner_client, studio, other_studio, client, celery_eager,
-                                               django_capture_on_commit_callbacks):
+def test_invitation_round_trip_for_a_new_person(
+    owner_client, studio, other_studio, client, celery_eager, django_capture_on_commit_callbacks
+):
     with scopes_disabled():
         teacher_role = Role.objects.get(studio=studio, kind=RoleKind.TEACHER)
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.post(reverse("staff-invite", kwargs={"studio_slug": studio.slug}),
-                                     {"email": "Ana@Example.test", "role": teacher_role.pk})
+        response = owner_client.post(
+            reverse("staff-invite", kwargs={"studio_slug": studio.slug}),
+            {"email": "Ana@Example.test", "role": teacher_role.pk},
+        )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     path = re.search(r"https?://[^/]+(/\S+/invite/\S+/)", mail.outbox[0].body).group(1)
 
     owner_client.post(reverse("logout"))
-    signup = {"first_name": "Ana", "last_name": "Souza", "email": "ana@example.test",
-              "password": "Teach-yoga-every-day-9"}
+    signup = {
+        "first_name": "Ana",
+        "last_name": "Souza",
+        "email": "ana@example.test",
+        "password": "Teach-yoga-every-day-9",
+    }
     response = client.post(path, signup)
     assert response.status_code == 302
     with scopes_disabled():
@@ -260,14 +311,18 @@ def test_invitation_cannot_grant_owner_unless_owner(login, studio, staff_factory
     admin = staff_factory(RoleKind.ADMIN)
     with scopes_disabled():
         owner_role = Role.objects.get(studio=studio, kind=RoleKind.OWNER)
-    response = login(admin.user).post(reverse("staff-invite", kwargs={"studio_slug": studio.slug}),
-                                      {"email": "x@example.test", "role": owner_role.pk})
+    response = login(admin.user).post(
+        reverse("staff-invite", kwargs={"studio_slug": studio.slug}),
+        {"email": "x@example.test", "role": owner_role.pk},
+    )
     assert response.status_code == 200 and "role" in response.context["form"].errors
 
 
 def test_custom_role_by_ticking_permissions(owner_client, studio):
-    response = owner_client.post(reverse("role-create", kwargs={"studio_slug": studio.slug}),
-                                 {"name": "Studio lead", "permissions": ["view_clients", "manage_schedule"]})
+    response = owner_client.post(
+        reverse("role-create", kwargs={"studio_slug": studio.slug}),
+        {"name": "Studio lead", "permissions": ["view_clients", "manage_schedule"]},
+    )
     assert response.status_code == 302
     with scopes_disabled():
         role = Role.objects.get(studio=studio, name="Studio lead")
@@ -277,8 +332,10 @@ def test_custom_role_by_ticking_permissions(owner_client, studio):
 def test_studio_keeps_its_last_owner(owner_client, owner, studio):
     with scopes_disabled():
         teacher = Role.objects.get(studio=studio, kind=RoleKind.TEACHER)
-    response = owner_client.post(reverse("staff-edit", kwargs={"studio_slug": studio.slug, "pk": owner.pk}),
-                                 {"display_name": "Me", "role": teacher.pk, "is_active": "on"})
+    response = owner_client.post(
+        reverse("staff-edit", kwargs={"studio_slug": studio.slug, "pk": owner.pk}),
+        {"display_name": "Me", "role": teacher.pk, "is_active": "on"},
+    )
     assert response.status_code == 200
     assert "at least one owner" in response.content.decode()
     owner.refresh_from_db()
@@ -286,11 +343,14 @@ def test_studio_keeps_its_last_owner(owner_client, owner, studio):
 
 
 def _invite(owner_client, studio, email, role):
-    return owner_client.post(reverse("staff-invite", kwargs={"studio_slug": studio.slug}),
-                             {"email": email, "role": role.pk})
+    return owner_client.post(
+        reverse("staff-invite", kwargs={"studio_slug": studio.slug}), {"email": email, "role": role.pk}
+    )
 
 
-def test_inviting_one_email_twice_keeps_one_open_invitation_with_a_fresh_link(owner_client, studio, other_studio):
+def test_inviting_one_email_twice_keeps_one_open_invitation_with_a_fresh_link(
+    owner_client, studio, other_studio
+):
     from studio.models import Invitation
 
     with scopes_disabled():
@@ -303,7 +363,9 @@ def test_inviting_one_email_twice_keeps_one_open_invitation_with_a_fresh_link(ow
     assert again.status_code == 302
     # The person is told it was the same invitation sent again, not a second one.
     shown = [str(m) for m in get_messages(again.wsgi_request)]
-    assert any("ana@example.test already had an invitation" in m and "no longer works" in m for m in shown), shown
+    assert any("ana@example.test already had an invitation" in m and "no longer works" in m for m in shown), (
+        shown
+    )
     with scopes_disabled():
         invitation = Invitation.objects.get(studio=studio)  # still one row
     assert invitation.role == desk and invitation.token != first_token
@@ -346,9 +408,12 @@ def test_an_invitation_that_lapses_during_sign_up_leaves_no_login_behind(studio,
     from studio.models import Invitation
 
     with scopes_disabled():
-        invitation = services.staff_invite(studio=studio, actor=services.Actor(user=owner.user),
-                                           email="late@example.test", role=Role.objects.get(studio=studio,
-                                                                                           kind=RoleKind.TEACHER))
+        invitation = services.staff_invite(
+            studio=studio,
+            actor=services.Actor(user=owner.user),
+            email="late@example.test",
+            role=Role.objects.get(studio=studio, kind=RoleKind.TEACHER),
+        )
     path = f"/{studio.slug}/invite/{invitation.token}/"
     assert client.get(path).status_code == 200
     real_is_usable = Invitation.is_usable
@@ -363,7 +428,14 @@ def test_an_invitation_that_lapses_during_sign_up_leaves_no_login_behind(studio,
     from unittest import mock
 
     with mock.patch.object(Invitation, "is_usable", property(lapses_after_the_page_check)):
-        response = client.post(path, {"first_name": "Late", "last_name": "Comer", "email": "late@example.test",
-                                      "password": "Teach-yoga-every-day-9"})
+        response = client.post(
+            path,
+            {
+                "first_name": "Late",
+                "last_name": "Comer",
+                "email": "late@example.test",
+                "password": "Teach-yoga-every-day-9",
+            },
+        )
     assert response.status_code == 410
     assert User.objects.count() == users_before

@@ -16,6 +16,7 @@ from tests.factories import ClientFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
 
+
 def png_bytes() -> bytes:
     from io import BytesIO
 
@@ -31,13 +32,26 @@ def url(name, studio, **kwargs):
 
 
 def test_settings_save_and_field_errors(owner_client, studio):
-    data = {"name": "Alpha Yoga", "currency": "EUR", "country": "fr", "time_zone": "Europe/Paris",
-            "language": "fr", "bio": "Hello", "late_cancel_window_minutes": "120"}
+    data = {
+        "name": "Alpha Yoga",
+        "currency": "EUR",
+        "country": "fr",
+        "time_zone": "Europe/Paris",
+        "language": "fr",
+        "bio": "Hello",
+        "late_cancel_window_minutes": "120",
+    }
     assert owner_client.post(url("settings", studio), data).status_code == 302
     studio.refresh_from_db()
-    assert (studio.name, studio.currency, studio.country, studio.time_zone) == ("Alpha Yoga", "EUR", "FR",
-                                                                               "Europe/Paris")
-    bad = owner_client.post(url("settings", studio), {**data, "time_zone": "Mars/Olympus", "country": "France"})
+    assert (studio.name, studio.currency, studio.country, studio.time_zone) == (
+        "Alpha Yoga",
+        "EUR",
+        "FR",
+        "Europe/Paris",
+    )
+    bad = owner_client.post(
+        url("settings", studio), {**data, "time_zone": "Mars/Olympus", "country": "France"}
+    )
     assert bad.status_code == 200
     assert {"time_zone", "country"} <= set(bad.context["form"].errors)
     studio.refresh_from_db()
@@ -46,27 +60,46 @@ def test_settings_save_and_field_errors(owner_client, studio):
 
 def test_branding_logo_and_colours(owner_client, studio):
     logo = SimpleUploadedFile("logo.png", png_bytes(), content_type="image/png")
-    response = owner_client.post(url("settings-branding", studio), {
-        "logo": logo, "brand_primary": "#112233", "brand_accent": "#445566", "brand_font": "serif",
-        "checkout_text": "Merci!"})
+    response = owner_client.post(
+        url("settings-branding", studio),
+        {
+            "logo": logo,
+            "brand_primary": "#112233",
+            "brand_accent": "#445566",
+            "brand_font": "serif",
+            "checkout_text": "Merci!",
+        },
+    )
     assert response.status_code == 302
     studio.refresh_from_db()
     assert studio.logo and studio.brand_primary == "#112233"
-    bad = owner_client.post(url("settings-branding", studio), {"brand_primary": "blue", "brand_accent": "#445566",
-                                                               "brand_font": "serif"})
+    bad = owner_client.post(
+        url("settings-branding", studio),
+        {"brand_primary": "blue", "brand_accent": "#445566", "brand_font": "serif"},
+    )
     assert "brand_primary" in bad.context["form"].errors
     assert Studio.objects.get(pk=studio.pk).brand_primary == "#112233"
 
 
 def test_location_lifecycle_and_archive_not_delete(owner_client, studio, other_studio):
-    data = {"name": "Plateau", "address_line": "1 rue X", "city": "Montréal", "region": "QC", "postal_code": "H2J",
-            "country": "CA", "time_zone": "America/Toronto", "is_home_location": "on"}
+    data = {
+        "name": "Plateau",
+        "address_line": "1 rue X",
+        "city": "Montréal",
+        "region": "QC",
+        "postal_code": "H2J",
+        "country": "CA",
+        "time_zone": "America/Toronto",
+        "is_home_location": "on",
+    }
     assert owner_client.post(url("location-create", studio), data).status_code == 302
     dup = owner_client.post(url("location-create", studio), {**data, "name": "plateau"})
     assert "name" in dup.context["form"].errors
     with scopes_disabled():
         location = Location.objects.get(studio=studio, name="Plateau")
-    room = owner_client.post(url("room-create", studio, pk=location.pk), {"name": "Grande salle", "capacity": "20"})
+    room = owner_client.post(
+        url("room-create", studio, pk=location.pk), {"name": "Grande salle", "capacity": "20"}
+    )
     assert room.status_code == 302
     owner_client.post(url("location-archive", studio, pk=location.pk), {"confirmed": "1"})
     location.refresh_from_db()
@@ -86,8 +119,10 @@ def test_location_archive_asks_first_stating_what_stops(owner_client, studio, ot
     detail = owner_client.get(url("location-detail", studio, pk=location.pk)).content.decode()
     assert url("location-archive", studio, pk=location.pk) in detail
     # The page and an unconfirmed post both show the consequences and change nothing.
-    for response in (owner_client.get(url("location-archive", studio, pk=location.pk)),
-                     owner_client.post(url("location-archive", studio, pk=location.pk))):
+    for response in (
+        owner_client.get(url("location-archive", studio, pk=location.pk)),
+        owner_client.post(url("location-archive", studio, pk=location.pk)),
+    ):
         assert response.status_code == 200
         text = response.content.decode()
         assert "no new classes, appointments or sales" in text
@@ -96,7 +131,10 @@ def test_location_archive_asks_first_stating_what_stops(owner_client, studio, ot
         assert 'name="confirmed" value="1"' in text
         location.refresh_from_db()
         assert location.archived_at is None
-    assert owner_client.post(url("location-archive", studio, pk=location.pk), {"confirmed": "1"}).status_code == 302
+    assert (
+        owner_client.post(url("location-archive", studio, pk=location.pk), {"confirmed": "1"}).status_code
+        == 302
+    )
     location.refresh_from_db()
     assert location.archived_at is not None
     with scopes_disabled():
@@ -108,19 +146,31 @@ def test_location_archive_asks_first_stating_what_stops(owner_client, studio, ot
     with scopes_disabled():
         other = Location.objects.get(studio=other_studio)
     assert owner_client.get(url("location-archive", studio, pk=other.pk)).status_code == 404
-    assert owner_client.post(url("location-archive", studio, pk=other.pk), {"confirmed": "1"}).status_code == 404
+    assert (
+        owner_client.post(url("location-archive", studio, pk=other.pk), {"confirmed": "1"}).status_code == 404
+    )
 
 
 def test_client_create_with_errors_then_saved(owner_client, studio, location):
-    bad = owner_client.post(url("client-create", studio), {"first_name": "", "last_name": "T", "email": "nope",
-                                                           "phone": "12", "language": "fr"})
+    bad = owner_client.post(
+        url("client-create", studio),
+        {"first_name": "", "last_name": "T", "email": "nope", "phone": "12", "language": "fr"},
+    )
     assert bad.status_code == 200
     assert {"first_name", "email", "phone"} <= set(bad.context["form"].errors)
     with scopes_disabled():
         assert not Client.objects.filter(studio=studio).exists()
-    ok = owner_client.post(url("client-create", studio), {"first_name": "Léa", "last_name": "Roy",
-                                                          "email": "lea@example.test", "phone": "514 555 1234",
-                                                          "language": "fr", "home_location": location.pk})
+    ok = owner_client.post(
+        url("client-create", studio),
+        {
+            "first_name": "Léa",
+            "last_name": "Roy",
+            "email": "lea@example.test",
+            "phone": "514 555 1234",
+            "language": "fr",
+            "home_location": location.pk,
+        },
+    )
     assert ok.status_code == 302
     with scopes_disabled():
         assert AuditLog.objects.filter(studio=studio, action__startswith="client.").exists()
@@ -128,16 +178,19 @@ def test_client_create_with_errors_then_saved(owner_client, studio, location):
 
 def test_home_location_required_when_the_studio_says_so(owner_client, studio, location):
     Studio.objects.filter(pk=studio.pk).update(require_home_location=True)
-    response = owner_client.post(url("client-create", studio), {"first_name": "A", "last_name": "B",
-                                                                "language": "fr"})
+    response = owner_client.post(
+        url("client-create", studio), {"first_name": "A", "last_name": "B", "language": "fr"}
+    )
     assert "home_location" in response.context["form"].errors
 
 
 def test_client_cannot_pick_another_studios_location(owner_client, studio, other_studio):
     with scopes_disabled():
         foreign = Location.objects.get(studio=other_studio)
-    response = owner_client.post(url("client-create", studio), {"first_name": "A", "last_name": "B",
-                                                                "language": "fr", "home_location": foreign.pk})
+    response = owner_client.post(
+        url("client-create", studio),
+        {"first_name": "A", "last_name": "B", "language": "fr", "home_location": foreign.pk},
+    )
     assert "home_location" in response.context["form"].errors
 
 
@@ -157,8 +210,12 @@ def test_client_list_query_count_does_not_grow_with_rows(owner_client, studio, l
         owner_client.get(url("client-list", studio))
     homes = [LocationFactory(studio=studio) for _ in range(5)]
     with scopes_disabled():
-        Client.objects.bulk_create([Client(studio=studio, first_name=f"F{n}", last_name=f"L{n}",
-                                           home_location=homes[n % 5]) for n in range(199)])
+        Client.objects.bulk_create(
+            [
+                Client(studio=studio, first_name=f"F{n}", last_name=f"L{n}", home_location=homes[n % 5])
+                for n in range(199)
+            ]
+        )
     with CaptureQueriesContext(connection) as many:
         owner_client.get(url("client-list", studio), {"page": 2})
     assert len(one) == len(many)
@@ -180,15 +237,17 @@ def test_audit_log_query_count_does_not_grow_with_rows(owner_client, owner, stud
 
 def test_family_links(owner_client, studio, a_client):
     child = ClientFactory(studio=studio, first_name="Léo")
-    owner_client.post(url("client-family-add", studio, pk=a_client.pk), {"dependant": child.pk,
-                                                                         "relationship": "parent"})
+    owner_client.post(
+        url("client-family-add", studio, pk=a_client.pk), {"dependant": child.pk, "relationship": "parent"}
+    )
     with scopes_disabled():
         link = FamilyLink.objects.get(guardian=a_client)
     assert link.dependant == child
     page = owner_client.get(url("client-detail", studio, pk=a_client.pk)).content.decode()
     assert "Léo" in page
-    owner_client.post(url("client-family-add", studio, pk=a_client.pk), {"dependant": a_client.pk,
-                                                                         "relationship": "parent"})
+    owner_client.post(
+        url("client-family-add", studio, pk=a_client.pk), {"dependant": a_client.pk, "relationship": "parent"}
+    )
     owner_client.post(url("client-family-remove", studio, pk=a_client.pk, link_pk=link.pk))
     with scopes_disabled():
         assert not FamilyLink.objects.filter(studio=studio).exists()
@@ -196,14 +255,19 @@ def test_family_links(owner_client, studio, a_client):
 
 def test_audit_log_one_wrong_filter_is_explained_and_drops_only_itself(owner_client, studio, location):
     owner_client.post(url("location-archive", studio, pk=location.pk), {"confirmed": "1"})
-    owner_client.post(url("location-create", studio), {"name": "Autre", "country": "CA",
-                                                       "time_zone": "America/Toronto"})
-    page = owner_client.get(url("audit-log", studio), {"action": "location.archived", "date_from": "9999-12-31"})
+    owner_client.post(
+        url("location-create", studio), {"name": "Autre", "country": "CA", "time_zone": "America/Toronto"}
+    )
+    page = owner_client.get(
+        url("audit-log", studio), {"action": "location.archived", "date_from": "9999-12-31"}
+    )
     assert page.status_code == 200
     entries = list(page.context["page"].object_list)
     assert entries and all(e.action == "location.archived" for e in entries)  # the action filter held
     assert "form-errors" in page.content.decode()
-    backwards = owner_client.get(url("audit-log", studio), {"date_from": "2026-12-31", "date_to": "2026-01-01"})
+    backwards = owner_client.get(
+        url("audit-log", studio), {"date_from": "2026-12-31", "date_to": "2026-01-01"}
+    )
     assert "Choose an end date on or after the start date." in backwards.content.decode()
     assert "Anyone" in backwards.content.decode() and "---------" not in backwards.content.decode()
 
@@ -254,9 +318,17 @@ def test_a_role_without_setup_steps_gets_its_pages_not_a_blank_dashboard(login, 
 
 
 def test_client_signup_and_account_on_hosted_pages(client, studio, other_studio, location):
-    response = client.post(url("account-signup", studio), {
-        "first_name": "Camille", "last_name": "T", "email": "camille@example.test",
-        "password": "Namaste-every-day-1", "home_location": location.pk, "language": "fr"})
+    response = client.post(
+        url("account-signup", studio),
+        {
+            "first_name": "Camille",
+            "last_name": "T",
+            "email": "camille@example.test",
+            "password": "Namaste-every-day-1",
+            "home_location": location.pk,
+            "language": "fr",
+        },
+    )
     assert response.status_code == 302
     page = client.get(url("account-home", studio))
     assert page.status_code == 200 and "Camille" in page.content.decode()
@@ -277,9 +349,16 @@ def test_existing_login_signs_in_on_a_second_studio(client, studio, other_studio
 
 def test_client_signup_requires_a_home_location_when_the_studio_says_so(client, studio, location):
     Studio.objects.filter(pk=studio.pk).update(require_home_location=True)
-    response = client.post(url("account-signup", studio), {
-        "first_name": "Léa", "last_name": "R", "email": "lea@example.test", "password": "Namaste-every-day-1",
-        "language": "fr"})
+    response = client.post(
+        url("account-signup", studio),
+        {
+            "first_name": "Léa",
+            "last_name": "R",
+            "email": "lea@example.test",
+            "password": "Namaste-every-day-1",
+            "language": "fr",
+        },
+    )
     assert response.status_code == 200 and "home_location" in response.context["form"].errors
     assert "Choose a location" in response.content.decode()
 

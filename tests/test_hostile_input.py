@@ -35,9 +35,38 @@ LONG = "x" * 10_000
 EMAIL_300 = "a" * 288 + "@example.com"
 HOSTILE_VALUES = ["9999-12-31", "0001-01-01", "²", LONG, "abc", "-1", "2026-02-30", "99999999999999999999"]
 # Every query parameter a view reads today, and the usual suspects of views to come.
-QUERY_KEYS = ["week", "date", "start", "end", "from", "to", "date_from", "date_to", "day", "month", "at",
-              "view", "location", "teacher", "room", "service", "template", "class", "calendar", "page", "q",
-              "next", "archived", "failures", "account", "status", "kind", "client", "session", "staff"]
+QUERY_KEYS = [
+    "week",
+    "date",
+    "start",
+    "end",
+    "from",
+    "to",
+    "date_from",
+    "date_to",
+    "day",
+    "month",
+    "at",
+    "view",
+    "location",
+    "teacher",
+    "room",
+    "service",
+    "template",
+    "class",
+    "calendar",
+    "page",
+    "q",
+    "next",
+    "archived",
+    "failures",
+    "account",
+    "status",
+    "kind",
+    "client",
+    "session",
+    "staff",
+]
 
 
 def _query_variants() -> list[str]:
@@ -46,8 +75,18 @@ def _query_variants() -> list[str]:
     for view in ("day", "week", "month", "list"):
         for value in ("9999-12-31", "0001-01-01", "²"):
             variants.append(urlencode({"view": view, "date": value, "week": value, "day": value}))
-    variants += ["location=abc", "location=²", "page=-1", "page=0", "page=99999999999999999999", "page=²",
-                 "teacher=²&room=²&template=²&service=²", "q=abc%00def", "week=%00", "date=2026-01-01%00"]
+    variants += [
+        "location=abc",
+        "location=²",
+        "page=-1",
+        "page=0",
+        "page=99999999999999999999",
+        "page=²",
+        "teacher=²&room=²&template=²&service=²",
+        "q=abc%00def",
+        "week=%00",
+        "date=2026-01-01%00",
+    ]
     return variants
 
 
@@ -141,8 +180,12 @@ class _FormParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self._form = {"action": a.get("action") or "", "method": (a.get("method") or "get").lower(),
-                          "fields": [], "hx_post": a.get("hx-post")}
+            self._form = {
+                "action": a.get("action") or "",
+                "method": (a.get("method") or "get").lower(),
+                "fields": [],
+                "hx_post": a.get("hx-post"),
+            }
             self.forms.append(self._form)
         elif self._form is None:
             return
@@ -150,14 +193,23 @@ class _FormParser(HTMLParser):
             kind = (a.get("type") or "text").lower()
             if kind in ("submit", "button", "image", "reset", "file"):
                 if kind == "submit":
-                    self._form["fields"].append({"name": a["name"], "kind": "submit", "value": a.get("value", "")})
+                    self._form["fields"].append(
+                        {"name": a["name"], "kind": "submit", "value": a.get("value", "")}
+                    )
                 return
             if kind in ("checkbox", "radio") and "checked" not in a:
-                self._form["fields"].append({"name": a["name"], "kind": kind, "value": a.get("value", "on"),
-                                             "unchecked": True})
+                self._form["fields"].append(
+                    {"name": a["name"], "kind": kind, "value": a.get("value", "on"), "unchecked": True}
+                )
                 return
-            self._form["fields"].append({"name": a["name"], "kind": kind, "value": a.get("value", ""),
-                                         "maxlength": a.get("maxlength")})
+            self._form["fields"].append(
+                {
+                    "name": a["name"],
+                    "kind": kind,
+                    "value": a.get("value", ""),
+                    "maxlength": a.get("maxlength"),
+                }
+            )
         elif tag == "select" and a.get("name"):
             self._select = {"name": a["name"], "kind": "select", "value": "", "options": []}
             self._form["fields"].append(self._select)
@@ -167,7 +219,12 @@ class _FormParser(HTMLParser):
             if "selected" in a or not self._select["value"]:
                 self._select["value"] = value
         elif tag == "textarea" and a.get("name"):
-            self._textarea = {"name": a["name"], "kind": "textarea", "value": "", "maxlength": a.get("maxlength")}
+            self._textarea = {
+                "name": a["name"],
+                "kind": "textarea",
+                "value": "",
+                "maxlength": a.get("maxlength"),
+            }
             self._form["fields"].append(self._textarea)
         elif tag == "button" and a.get("name"):
             self._form["fields"].append({"name": a["name"], "kind": "submit", "value": a.get("value", "")})
@@ -255,7 +312,9 @@ def test_every_url_with_hostile_query_strings_answers_without_a_server_error(dem
 
 
 @pytest.mark.parametrize("role", ["anonymous", "owner", "client"])
-def test_every_form_with_hostile_values_refuses_cleanly_and_saves_nothing_on_refusal(demo, role, server_errors):
+def test_every_form_with_hostile_values_refuses_cleanly_and_saves_nothing_on_refusal(
+    demo, role, server_errors
+):
     users = _users(demo)
     failures = []
     seen_forms: set[tuple[str, tuple]] = set()
@@ -284,8 +343,11 @@ def test_every_form_with_hostile_values_refuses_cleanly_and_saves_nothing_on_ref
                 where = (name, method, action, variant)
                 if response.status_code >= 500:
                     failures.append((*where, response.status_code))
-                elif variant == VARIANTS and response.status_code != 400 and any(
-                        "\x00" in v for values in data.values() for v in values):
+                elif (
+                    variant == VARIANTS
+                    and response.status_code != 400
+                    and any("\x00" in v for values in data.values() for v in values)
+                ):
                     failures.append((*where, "NUL was not refused", response.status_code))
                 elif before is not None and _is_refusal(response) and _row_counts(demo) != before:
                     changed = {k for k, v in _row_counts(demo).items() if before.get(k) != v}
@@ -308,8 +370,15 @@ def test_every_text_field_on_every_page_has_a_maximum_length(demo):
             parser.feed(page.content.decode(errors="replace"))
             for form in parser.forms:
                 for field in form["fields"]:
-                    if field["kind"] in ("text", "textarea", "email", "search", "tel", "url", "password") \
-                            and not field.get("maxlength"):
+                    if field["kind"] in (
+                        "text",
+                        "textarea",
+                        "email",
+                        "search",
+                        "tel",
+                        "url",
+                        "password",
+                    ) and not field.get("maxlength"):
                         unbounded.add((name, field["name"]))
     assert not unbounded, "\n".join(map(str, sorted(unbounded)))
 
@@ -352,19 +421,40 @@ def test_nul_in_path_query_or_form_is_a_clean_bilingual_400(studio, owner_client
             assert words in body
 
 
-def test_a_300_character_email_is_refused_on_every_sign_in_and_sign_up_form(studio, owner_client, server_errors):
+def test_a_300_character_email_is_refused_on_every_sign_in_and_sign_up_form(
+    studio, owner_client, server_errors
+):
     anonymous = _client()
     users_before = User.objects.count()
     slug = studio.slug
     responses = {
         "staff sign-in": anonymous.post("/login/", {"username": EMAIL_300, "password": "whatever-123"}),
         "client sign-in": anonymous.post(f"/{slug}/account/login/", {"username": EMAIL_300, "password": "x"}),
-        "client sign-up": anonymous.post(f"/{slug}/account/signup/", {
-            "first_name": "A", "last_name": "B", "email": EMAIL_300, "password": "a-long-password-1", "language": "en"}),
-        "owner sign-up": anonymous.post("/signup/", {
-            "full_name": "A", "email": EMAIL_300, "password": "a-long-password-1", "studio_name": "S",
-            "currency": "CAD", "time_zone": "America/Toronto", "language": "en"}),
-        "staff invitation": owner_client.post(f"/{slug}/manage/staff/invite/", {"email": EMAIL_300, "role": "1"}),
+        "client sign-up": anonymous.post(
+            f"/{slug}/account/signup/",
+            {
+                "first_name": "A",
+                "last_name": "B",
+                "email": EMAIL_300,
+                "password": "a-long-password-1",
+                "language": "en",
+            },
+        ),
+        "owner sign-up": anonymous.post(
+            "/signup/",
+            {
+                "full_name": "A",
+                "email": EMAIL_300,
+                "password": "a-long-password-1",
+                "studio_name": "S",
+                "currency": "CAD",
+                "time_zone": "America/Toronto",
+                "language": "en",
+            },
+        ),
+        "staff invitation": owner_client.post(
+            f"/{slug}/manage/staff/invite/", {"email": EMAIL_300, "role": "1"}
+        ),
     }
     for what, response in responses.items():
         assert response.status_code == 200, (what, response.status_code, server_errors)
@@ -400,7 +490,10 @@ def test_input_helpers():
     assert inputs.parse_date_param("2026-12-01") == dt.date(2026, 12, 1)
     assert inputs.parse_date_param("２０２６-12-01") is None
     assert inputs.clean_text("a\x00b\x07c\td\ne") == "abc\td\ne"
-    assert inputs.BoundedDateField(widget=forms.DateInput(attrs={"type": "date"})).widget.attrs["max"] == "2100-12-31"
+    assert (
+        inputs.BoundedDateField(widget=forms.DateInput(attrs={"type": "date"})).widget.attrs["max"]
+        == "2100-12-31"
+    )
     field = inputs.BoundedDateField()
     for bad in ("9999-12-31", "0001-01-01", "1999-12-31", "2101-01-01"):
         with pytest.raises(ValidationError):
@@ -424,7 +517,8 @@ def test_any_sign_in_form_hands_axes_a_bounded_username(db):
     request = RequestFactory().post("/demo/kiosk/exit/", {"email": EMAIL_300, "password": "x"})
     assert authenticate(request, username="B" * 400 + "@example.com", password="x") is None
     assert [len(name) for name in AccessAttempt.objects.values_list("username", flat=True)] == [
-        inputs.EMAIL_MAX_LENGTH]
+        inputs.EMAIL_MAX_LENGTH
+    ]
 
 
 # --- in a real browser, in French and in English -----------------------------------------------
@@ -433,9 +527,9 @@ def test_any_sign_in_form_hands_axes_a_bounded_username(db):
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("language", ["en", "fr"])
-def test_a_person_in_a_browser_meets_no_server_error_with_hostile_input(page, live_server, log_in_as, studio,
-                                                                        owner, password, location, language,
-                                                                        settings):
+def test_a_person_in_a_browser_meets_no_server_error_with_hostile_input(
+    page, live_server, log_in_as, studio, owner, password, location, language, settings
+):
     from tests.factories import ClientFactory, UserFactory
 
     ClientFactory(studio=studio, first_name="Zélie", last_name="Martin", home_location=location)
@@ -450,8 +544,11 @@ def test_a_person_in_a_browser_meets_no_server_error_with_hostile_input(page, li
     # A 300-character email typed past the field's limit (a script can do what a keyboard cannot).
     page.goto("/login/")
     assert page.get_attribute("input[name=username]", "maxlength") == str(inputs.EMAIL_MAX_LENGTH)
-    page.evaluate("""email => { const f = document.querySelector('input[name=username]');
-                              f.removeAttribute('maxlength'); f.type = 'text'; f.value = email; }""", EMAIL_300)
+    page.evaluate(
+        """email => { const f = document.querySelector('input[name=username]');
+                              f.removeAttribute('maxlength'); f.type = 'text'; f.value = email; }""",
+        EMAIL_300,
+    )
     page.fill("input[name=password]", "whatever-123")
     page.click("button[type=submit]")
     page.wait_for_load_state()
@@ -472,9 +569,14 @@ def test_a_person_in_a_browser_meets_no_server_error_with_hostile_input(page, li
 
     log_in_as(owner.user.email, password)
     slug = studio.slug
-    for path in (f"/{slug}/schedule/?week=9999-12-31", f"/{slug}/schedule/?location=%C2%B2",
-                 f"/{slug}/manage/schedule/?date=0001-01-01&view=day", f"/{slug}/manage/schedule/?date=9999-12-31",
-                 f"/{slug}/manage/clients/?page=-1&location=abc", f"/{slug}/manage/audit/?date_from=9999-12-31"):
+    for path in (
+        f"/{slug}/schedule/?week=9999-12-31",
+        f"/{slug}/schedule/?location=%C2%B2",
+        f"/{slug}/manage/schedule/?date=0001-01-01&view=day",
+        f"/{slug}/manage/schedule/?date=9999-12-31",
+        f"/{slug}/manage/clients/?page=-1&location=abc",
+        f"/{slug}/manage/audit/?date_from=9999-12-31",
+    ):
         response = page.goto(path)
         assert response.status < 500, path
         shows_no_debug_page()
@@ -532,18 +634,30 @@ def _check_upper_bounds(studio, location):
     room = RoomForm({"name": "Big", "capacity": ROOM_MAX_CAPACITY + 1}, location=location)
     assert not room.is_valid() and "capacity" in room.errors
     assert RoomForm({"name": "Big", "capacity": ROOM_MAX_CAPACITY}, location=location).is_valid()
-    settings_form = StudioSettingsForm({"name": "S", "currency": "CAD", "country": "CA", "time_zone": "America/Toronto",
-                                        "language": "fr", "late_cancel_window_minutes": 9_999_999_999},
-                                       instance=studio)
+    settings_form = StudioSettingsForm(
+        {
+            "name": "S",
+            "currency": "CAD",
+            "country": "CA",
+            "time_zone": "America/Toronto",
+            "language": "fr",
+            "late_cancel_window_minutes": 9_999_999_999,
+        },
+        instance=studio,
+    )
     assert "late_cancel_window_minutes" in settings_form.errors
     assert LATE_CANCEL_WINDOW_MAX_MINUTES == 10080
-    client_form = ClientForm({"first_name": "A", "last_name": "B", "language": "fr", "notes": LONG,
-                              "birthday": "1850-01-01"}, studio=studio)
+    client_form = ClientForm(
+        {"first_name": "A", "last_name": "B", "language": "fr", "notes": LONG, "birthday": "1850-01-01"},
+        studio=studio,
+    )
     assert {"notes", "birthday"} <= set(client_form.errors)
 
 
 @pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u202a"])
-def test_a_text_direction_override_in_a_name_is_refused_and_nothing_is_saved(studio, owner_client, location, char):
+def test_a_text_direction_override_in_a_name_is_refused_and_nothing_is_saved(
+    studio, owner_client, location, char
+):
     """A name carrying U+202E reads backwards in every message that quotes it (a spoofing aid)."""
     from studio.models import Client as StudioClient
 
@@ -551,12 +665,25 @@ def test_a_text_direction_override_in_a_name_is_refused_and_nothing_is_saved(stu
     with scopes_disabled():
         clients_before = StudioClient.objects.filter(studio=studio).count()
         users_before = User.objects.count()
-    staff_form = owner_client.post(f"/{slug}/manage/clients/new/", {
-        "first_name": f"Zoé{char}gnp.exe", "last_name": "Tremblay", "language": "fr",
-        "home_location": location.pk})
-    sign_up = _client().post(f"/{slug}/account/signup/", {
-        "first_name": "Zoé", "last_name": f"T{char}x", "email": "zoe.bidi@example.test",
-        "password": "a-long-password-1", "language": "en"})
+    staff_form = owner_client.post(
+        f"/{slug}/manage/clients/new/",
+        {
+            "first_name": f"Zoé{char}gnp.exe",
+            "last_name": "Tremblay",
+            "language": "fr",
+            "home_location": location.pk,
+        },
+    )
+    sign_up = _client().post(
+        f"/{slug}/account/signup/",
+        {
+            "first_name": "Zoé",
+            "last_name": f"T{char}x",
+            "email": "zoe.bidi@example.test",
+            "password": "a-long-password-1",
+            "language": "en",
+        },
+    )
     for response in (staff_form, sign_up):
         assert response.status_code == 200
         assert "invisible text-direction character" in response.content.decode()
@@ -564,6 +691,8 @@ def test_a_text_direction_override_in_a_name_is_refused_and_nothing_is_saved(stu
         assert StudioClient.objects.filter(studio=studio).count() == clients_before
         assert User.objects.count() == users_before
     # Right-to-left names themselves are fine.
-    ok = owner_client.post(f"/{slug}/manage/clients/new/", {
-        "first_name": "سارة", "last_name": "כהן", "language": "fr", "home_location": location.pk})
+    ok = owner_client.post(
+        f"/{slug}/manage/clients/new/",
+        {"first_name": "سارة", "last_name": "כהן", "language": "fr", "home_location": location.pk},
+    )
     assert ok.status_code == 302

@@ -28,8 +28,17 @@ def count_clients(studio_id: int) -> int:
 @pytest.fixture(scope="module")
 def celery_worker_thread(django_db_blocker):
     """A real Celery worker (threads pool) on the embedded Redis broker."""
-    with django_db_blocker.unblock(), start_worker(celery_app, pool="threads", concurrency=1, perform_ping_check=False,
-                                                   loglevel="WARNING", shutdown_timeout=10):
+    with (
+        django_db_blocker.unblock(),
+        start_worker(
+            celery_app,
+            pool="threads",
+            concurrency=1,
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=10,
+        ),
+    ):
         yield
 
 
@@ -58,7 +67,9 @@ def test_query_outside_a_scope_raises(db):
 
 
 def test_ruff_is_clean():
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -70,20 +81,33 @@ def test_migrations_are_complete(db):
 
 def test_production_settings_pass_the_deploy_check(tmp_path):
     env = {
-        "DJANGO_SETTINGS_MODULE": "studio.settings.production", "DJANGO_SECRET_KEY": "x" * 60 + "-Prod-Key-123",
-        "DATABASE_URL": "postgresql://u:p@db/atelier", "REDIS_URL": "redis://redis:6379/0",
-        "DJANGO_ALLOWED_HOSTS": "atelier.example.com", "SITE_URL": "https://atelier.example.com",
-        "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_PUBLISHABLE_KEY": "pk_test_x", "PATH": "/usr/bin:/bin",
-        "STRIPE_WEBHOOK_SECRET": "whsec_x", "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_y",
+        "DJANGO_SETTINGS_MODULE": "studio.settings.production",
+        "DJANGO_SECRET_KEY": "x" * 60 + "-Prod-Key-123",
+        "DATABASE_URL": "postgresql://u:p@db/atelier",
+        "REDIS_URL": "redis://redis:6379/0",
+        "DJANGO_ALLOWED_HOSTS": "atelier.example.com",
+        "SITE_URL": "https://atelier.example.com",
+        "STRIPE_SECRET_KEY": "sk_test_x",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
+        "PATH": "/usr/bin:/bin",
+        "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        "STRIPE_CONNECT_WEBHOOK_SECRET": "whsec_y",
     }
-    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
-                            env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_production_refuses_to_start_without_its_secrets():
     env = {"DJANGO_SETTINGS_MODULE": "studio.settings.production", "PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
 
@@ -147,8 +171,15 @@ def test_each_role_sees_only_the_checklist_steps_it_can_act_on(client, studio, o
 
 # --- time zones: money pages show the studio's wall time, never UTC ----------------------------
 
-MONEY_PAGES = ["payments-ledger", "payments-payment-detail", "audit-log", "payments-client-credit",
-               "payments-accounts", "payments-account-detail", "payments-saved-methods-settings"]
+MONEY_PAGES = [
+    "payments-ledger",
+    "payments-payment-detail",
+    "audit-log",
+    "payments-client-credit",
+    "payments-accounts",
+    "payments-account-detail",
+    "payments-saved-methods-settings",
+]
 
 
 @pytest.mark.django_db
@@ -174,8 +205,11 @@ def test_money_pages_render_times_in_the_studio_zone(language):
         with scopes_disabled():
             demo = Studio.objects.get(slug="demo")
             for model in apps.get_app_config("payments").get_models():
-                fields = {f.name: instant for f in model._meta.concrete_fields
-                          if isinstance(f, models.DateTimeField)}
+                fields = {
+                    f.name: instant
+                    for f in model._meta.concrete_fields
+                    if isinstance(f, models.DateTimeField)
+                }
                 if fields and any(f.name == "studio" for f in model._meta.concrete_fields):
                     model.objects.filter(studio=demo).update(**fields)
             payment = apps.get_model("payments", "Payment").objects.filter(studio=demo).first()
@@ -192,11 +226,16 @@ def test_money_pages_render_times_in_the_studio_zone(language):
         http = HttpClient(HTTP_ACCEPT_LANGUAGE=language)
         http.force_login(owner, backend="django.contrib.auth.backends.ModelBackend")
         http.cookies["django_language"] = language
-        kwargs = {"payments-payment-detail": {"pk": payment.pk}, "payments-client-credit": {"pk": credit.client_id},
-                  "payments-account-detail": {"pk": account.pk}}
+        kwargs = {
+            "payments-payment-detail": {"pk": payment.pk},
+            "payments-client-credit": {"pk": credit.client_id},
+            "payments-account-detail": {"pk": account.pk},
+        }
         utc_shown, local_missing = [], []
         for name in MONEY_PAGES:
-            body = http.get(reverse(name, kwargs={"studio_slug": "demo", **kwargs.get(name, {})})).content.decode()
+            body = http.get(
+                reverse(name, kwargs={"studio_slug": "demo", **kwargs.get(name, {})})
+            ).content.decode()
             if "16:47" in body or "4:47" in body:
                 utc_shown.append(name)
             if "12:47" not in body and name != "payments-accounts":  # the list shows no time; its detail does
@@ -215,8 +254,10 @@ def test_localtime_at_uses_the_location_zone_through_the_date_filter():
         time_zone = "America/Vancouver"
 
     instant = dt.datetime(2026, 7, 15, 16, 47, tzinfo=dt.UTC)
-    template = Template('{% load zones %}{{ at|localtime_at:place|date:"H:i" }} {{ at|date:"H:i" }} '
-                        '{{ at|localtime_at:"nowhere/zone"|date:"H:i" }}')
+    template = Template(
+        '{% load zones %}{{ at|localtime_at:place|date:"H:i" }} {{ at|date:"H:i" }} '
+        '{{ at|localtime_at:"nowhere/zone"|date:"H:i" }}'
+    )
     with timezone.override("America/Toronto"):
         assert template.render(Context({"at": instant, "place": Place()})) == "09:47 12:47 12:47"
 
@@ -241,14 +282,20 @@ def test_the_audit_log_reads_in_words(client, studio, other_studio, owner, langu
         services.role_save(studio=studio, actor=actor, role=role)
         # An entry as other apps write them: a code, a record with Django's default name, minor units.
         services.audit_record(studio=studio, actor=actor, action="refund.created", changes={"amount": 11743})
-        AuditLog.objects.create(studio=studio, actor=owner.user, action="payments.fees_updated",
-                                object_type="role", object_id=str(role.pk), object_repr="Role object (2)",
-                                changes={"permissions": [[], ["manage_clients"]]})
+        AuditLog.objects.create(
+            studio=studio,
+            actor=owner.user,
+            action="payments.fees_updated",
+            object_type="role",
+            object_id=str(role.pk),
+            object_repr="Role object (2)",
+            changes={"permissions": [[], ["manage_clients"]]},
+        )
     client.force_login(owner.user, backend="django.contrib.auth.backends.ModelBackend")
     client.cookies["django_language"] = language
     page = client.get(reverse("audit-log", kwargs={"studio_slug": studio.slug})).content.decode()
-    table = page[page.index('<table class="table audit">'):]
-    body = re.sub(r' title="[^"]*"', "", table[:table.index("</table>")])
+    table = page[page.index('<table class="table audit">') :]
+    body = re.sub(r' title="[^"]*"', "", table[: table.index("</table>")])
     for code in ("role.changed", "refund.created", "11743", "[[]", "object (2)", "manage_clients"):
         assert code not in body, code
     if language == "en":
@@ -261,7 +308,8 @@ def test_the_audit_log_reads_in_words(client, studio, other_studio, owner, langu
 @pytest.mark.django_db
 @pytest.mark.parametrize("language,time,rate", [("en", "11:15", "2.9"), ("fr", "11:15", "2,9")])
 def test_audit_details_show_stored_times_in_the_studio_zone_and_decimals_in_the_reader_locale(
-        client, studio, owner, language, time, rate):
+    client, studio, owner, language, time, rate
+):
     """Other apps store datetimes as ISO text in UTC and decimals as "2.900": read them as words."""
     from django.urls import reverse
     from django_scopes import scope
@@ -270,15 +318,20 @@ def test_audit_details_show_stored_times_in_the_studio_zone_and_decimals_in_the_
 
     assert studio.time_zone == "America/Toronto"
     with scope(studio=studio):
-        services.audit_record(studio=studio, actor=services.Actor(user=owner.user), action="session.changed",
-                              changes={"starts_at": {"from": "2026-12-03 16:15:00+00:00",
-                                                     "to": "2026-12-03T16:45:00Z"},
-                                       "card_fee": {"from": "1.000", "to": "2.900"}})
+        services.audit_record(
+            studio=studio,
+            actor=services.Actor(user=owner.user),
+            action="session.changed",
+            changes={
+                "starts_at": {"from": "2026-12-03 16:15:00+00:00", "to": "2026-12-03T16:45:00Z"},
+                "card_fee": {"from": "1.000", "to": "2.900"},
+            },
+        )
     client.force_login(owner.user, backend="django.contrib.auth.backends.ModelBackend")
     client.cookies["django_language"] = language
     page = client.get(reverse("audit-log", kwargs={"studio_slug": studio.slug})).content.decode()
-    table = page[page.index('<table class="table audit">'):]
-    body = table[:table.index("</table>")]
+    table = page[page.index('<table class="table audit">') :]
+    body = table[: table.index("</table>")]
     assert "+00:00" not in body and "16:15" not in body and "2.900" not in body
     assert time in body and "11:45" in body
     assert f"1 → {rate}" in body

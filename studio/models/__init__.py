@@ -9,6 +9,17 @@ from .studios import Location, Room, Studio
 from .users import User
 
 __all__ = [
-    "AuditLog", "Client", "FamilyLink", "Invitation", "Location", "Message", "PlatformMessage", "Role", "Room",
-    "StaffMember", "StoredDocument", "Studio", "User",
+    "AuditLog",
+    "Client",
+    "FamilyLink",
+    "Invitation",
+    "Location",
+    "Message",
+    "PlatformMessage",
+    "Role",
+    "Room",
+    "StaffMember",
+    "StoredDocument",
+    "Studio",
+    "User",
 ]

@@ -12,8 +12,14 @@ class AuditLog(TenantModel):
     migration) refuses it too, so not even a raw query can rewrite history.
     """
 
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-                              related_name="+", verbose_name=_("who"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("who"),
+    )
     action = models.CharField(_("action"), max_length=60)
     object_type = models.CharField(_("record type"), max_length=60, blank=True)
     object_id = models.CharField(_("record id"), max_length=64, blank=True)

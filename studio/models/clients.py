@@ -13,15 +13,24 @@ class Client(TenantModel):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     birthday = models.DateField(_("birthday"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    language = models.CharField(_("language"), max_length=8, blank=True,
-                                choices=[("fr", _("French")), ("en", _("English"))])
+    language = models.CharField(
+        _("language"), max_length=8, blank=True, choices=[("fr", _("French")), ("en", _("English"))]
+    )
     home_location = models.ForeignKey(
-        "studio.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="home_clients",
+        "studio.Location",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="home_clients",
         verbose_name=_("home location"),
     )
     # The client's own login on the studio's hosted pages (CORE-5); dependants usually have none.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="client_profiles"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client_profiles",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
@@ -31,8 +40,11 @@ class Client(TenantModel):
         verbose_name_plural = _("clients")
         ordering = ["last_name", "first_name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["studio", "user"], condition=models.Q(user__isnull=False),
-                                    name="one_client_profile_per_user_per_studio"),
+            models.UniqueConstraint(
+                fields=["studio", "user"],
+                condition=models.Q(user__isnull=False),
+                name="one_client_profile_per_user_per_studio",
+            ),
         ]
         indexes = [
             models.Index(fields=["studio", "last_name", "first_name"]),
@@ -61,8 +73,9 @@ class FamilyLink(TenantModel):
 
     guardian = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="dependant_links")
     dependant = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="guardian_links")
-    relationship = models.CharField(_("relationship"), max_length=20, choices=Relationship.choices,
-                                    default=Relationship.PARENT)
+    relationship = models.CharField(
+        _("relationship"), max_length=20, choices=Relationship.choices, default=Relationship.PARENT
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -70,5 +83,7 @@ class FamilyLink(TenantModel):
         verbose_name_plural = _("family links")
         constraints = [
             models.UniqueConstraint(fields=["studio", "guardian", "dependant"], name="family_link_unique"),
-            models.CheckConstraint(condition=~models.Q(guardian=models.F("dependant")), name="family_link_not_self"),
+            models.CheckConstraint(
+                condition=~models.Q(guardian=models.F("dependant")), name="family_link_not_self"
+            ),
         ]

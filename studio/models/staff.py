@@ -26,7 +26,9 @@ class Role(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["studio", "name"], name="role_name_unique_per_studio"),
             models.UniqueConstraint(
-                fields=["studio", "kind"], condition=~models.Q(kind=RoleKind.CUSTOM), name="one_builtin_role_per_kind"
+                fields=["studio", "kind"],
+                condition=~models.Q(kind=RoleKind.CUSTOM),
+                name="one_builtin_role_per_kind",
             ),
         ]
 
@@ -55,7 +57,9 @@ class Role(TenantModel):
 
 
 class StaffMember(TenantModel):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_memberships"
+    )
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="members", verbose_name=_("role"))
     display_name = models.CharField(_("name shown to clients"), max_length=120, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
@@ -65,7 +69,9 @@ class StaffMember(TenantModel):
         verbose_name = _("staff member")
         verbose_name_plural = _("staff")
         ordering = ["display_name", "id"]
-        constraints = [models.UniqueConstraint(fields=["studio", "user"], name="one_staff_membership_per_studio")]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "user"], name="one_staff_membership_per_studio")
+        ]
 
     def __str__(self) -> str:
         return self.display_name or str(self.user)
@@ -91,8 +97,11 @@ class Invitation(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["studio", "token"], name="invitation_token_unique"),
             # One open invitation per person: inviting again refreshes it (services.staff_invite).
-            models.UniqueConstraint(fields=["studio", "email"], name="invitation_one_open_per_email",
-                                    condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True)),
+            models.UniqueConstraint(
+                fields=["studio", "email"],
+                name="invitation_one_open_per_email",
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -16,8 +16,28 @@ def validate_time_zone(value: str) -> None:
 hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour such as #1f6f5c."))
 
 RESERVED_SLUGS = frozenset(
-    {"admin", "login", "logout", "signup", "webhooks", "healthz", "static", "media", "i18n", "invite",
-     "password-reset", "reset", "outbox", "api", "account", "accounts", "manage", "www", "help", "studios"}
+    {
+        "admin",
+        "login",
+        "logout",
+        "signup",
+        "webhooks",
+        "healthz",
+        "static",
+        "media",
+        "i18n",
+        "invite",
+        "password-reset",
+        "reset",
+        "outbox",
+        "api",
+        "account",
+        "accounts",
+        "manage",
+        "www",
+        "help",
+        "studios",
+    }
 )
 
 
@@ -36,24 +56,42 @@ class Studio(models.Model):
     slug = models.SlugField(_("web address"), max_length=50, unique=True)
     currency = models.CharField(_("currency"), max_length=3, choices=Currency.choices, default=Currency.CAD)
     country = models.CharField(_("country"), max_length=2, default="CA")
-    time_zone = models.CharField(_("time zone"), max_length=64, default="America/Toronto",
-                                 validators=[validate_time_zone])
-    language = models.CharField(_("language"), max_length=8, default="fr",
-                                choices=[("fr", _("French")), ("en", _("English"))])
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="America/Toronto", validators=[validate_time_zone]
+    )
+    language = models.CharField(
+        _("language"), max_length=8, default="fr", choices=[("fr", _("French")), ("en", _("English"))]
+    )
     bio = models.TextField(_("about the studio"), blank=True)
     logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
-    brand_primary = models.CharField(_("main colour"), max_length=7, default="#1f6f5c", validators=[hex_colour])
-    brand_accent = models.CharField(_("accent colour"), max_length=7, default="#e0a43a", validators=[hex_colour])
-    brand_font = models.CharField(_("font"), max_length=40, default="system",
-                                  choices=[("system", _("System")), ("serif", _("Serif")),
-                                           ("rounded", _("Rounded")), ("mono", _("Monospace"))])
-    checkout_text = models.TextField(_("checkout text"), blank=True,
-                                     help_text=_("Shown to clients above the pay button."))
+    brand_primary = models.CharField(
+        _("main colour"), max_length=7, default="#1f6f5c", validators=[hex_colour]
+    )
+    brand_accent = models.CharField(
+        _("accent colour"), max_length=7, default="#e0a43a", validators=[hex_colour]
+    )
+    brand_font = models.CharField(
+        _("font"),
+        max_length=40,
+        default="system",
+        choices=[
+            ("system", _("System")),
+            ("serif", _("Serif")),
+            ("rounded", _("Rounded")),
+            ("mono", _("Monospace")),
+        ],
+    )
+    checkout_text = models.TextField(
+        _("checkout text"), blank=True, help_text=_("Shown to clients above the pay button.")
+    )
     require_home_location = models.BooleanField(
-        _("clients must choose a home location"), default=False,
+        _("clients must choose a home location"),
+        default=False,
         help_text=_("Needed when locations are paid into different bank accounts."),
     )
-    late_cancel_window_minutes = models.PositiveIntegerField(_("late-cancellation window (minutes)"), default=60)
+    late_cancel_window_minutes = models.PositiveIntegerField(
+        _("late-cancellation window (minutes)"), default=60
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -77,7 +115,8 @@ class Location(TenantModel):
     country = models.CharField(_("country"), max_length=2, default="CA")
     time_zone = models.CharField(_("time zone"), max_length=64, validators=[validate_time_zone])
     is_home_location = models.BooleanField(
-        _("home location"), default=True,
+        _("home location"),
+        default=True,
         help_text=_("Clients can belong to it; it can sell at the POS and have its own payment account."),
     )
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
@@ -86,7 +125,9 @@ class Location(TenantModel):
         verbose_name = _("location")
         verbose_name_plural = _("locations")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["studio", "name"], name="location_name_unique_per_studio")]
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "name"], name="location_name_unique_per_studio")
+        ]
         indexes = [models.Index(fields=["studio", "archived_at"])]
 
     def __str__(self) -> str:
@@ -98,7 +139,9 @@ class Location(TenantModel):
 
 
 class Room(TenantModel):
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("location"))
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="rooms", verbose_name=_("location")
+    )
     name = models.CharField(_("name"), max_length=120)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
@@ -108,7 +151,9 @@ class Room(TenantModel):
         verbose_name_plural = _("rooms")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["studio", "location", "name"], name="room_name_unique_per_location")
+            models.UniqueConstraint(
+                fields=["studio", "location", "name"], name="room_name_unique_per_location"
+            )
         ]
 
     def __str__(self) -> str:

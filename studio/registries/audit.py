@@ -92,7 +92,9 @@ def money(value: Any, ctx: Context) -> str:
 
     if isinstance(value, bool) or not isinstance(value, int):
         return plain(value, ctx)
-    return format_money(value, getattr(ctx.studio, "currency", "CAD") or "CAD", language=get_language() or "en")
+    return format_money(
+        value, getattr(ctx.studio, "currency", "CAD") or "CAD", language=get_language() or "en"
+    )
 
 
 def permissions(value: Any, ctx: Context) -> str:
@@ -203,7 +205,10 @@ def record_label(entry) -> str:
     if model is None:
         return stored
     if entry.object_id:
-        return _("%(record)s #%(id)s") % {"record": capfirst(str(model._meta.verbose_name)), "id": entry.object_id}
+        return _("%(record)s #%(id)s") % {
+            "record": capfirst(str(model._meta.verbose_name)),
+            "id": entry.object_id,
+        }
     return capfirst(str(model._meta.verbose_name))
 
 
@@ -269,42 +274,46 @@ def detail_lines(entry, *, studio) -> list[tuple[str, str]]:
 
 # --- the studio app's own codes and fields ------------------------------------------------------
 
-register_actions({
-    "studio.created": gettext_lazy("Studio created"),
-    "studio.settings_changed": gettext_lazy("Studio settings changed"),
-    "location.created": gettext_lazy("Location added"),
-    "location.changed": gettext_lazy("Location changed"),
-    "location.archived": gettext_lazy("Location archived"),
-    "location.restored": gettext_lazy("Location restored"),
-    "room.created": gettext_lazy("Room added"),
-    "room.changed": gettext_lazy("Room changed"),
-    "room.archived": gettext_lazy("Room archived"),
-    "room.restored": gettext_lazy("Room restored"),
-    "role.created": gettext_lazy("Role created"),
-    "role.changed": gettext_lazy("Role changed"),
-    "staff.invited": gettext_lazy("Staff member invited"),
-    "staff.invitation_resent": gettext_lazy("Invitation sent again"),
-    "staff.invitation_revoked": gettext_lazy("Invitation revoked"),
-    "staff.joined": gettext_lazy("Staff member joined"),
-    "staff.role_changed": gettext_lazy("Staff member's role changed"),
-    "staff.renamed": gettext_lazy("Staff member renamed"),
-    "staff.activated": gettext_lazy("Staff member reactivated"),
-    "staff.deactivated": gettext_lazy("Staff member deactivated"),
-    "client.created": gettext_lazy("Client added"),
-    "client.changed": gettext_lazy("Client changed"),
-    "client.signed_up": gettext_lazy("Client signed up online"),
-    "client.linked_login": gettext_lazy("Client signed in for the first time"),
-    "family.linked": gettext_lazy("Family member linked"),
-    "family.unlinked": gettext_lazy("Family member unlinked"),
-})
+register_actions(
+    {
+        "studio.created": gettext_lazy("Studio created"),
+        "studio.settings_changed": gettext_lazy("Studio settings changed"),
+        "location.created": gettext_lazy("Location added"),
+        "location.changed": gettext_lazy("Location changed"),
+        "location.archived": gettext_lazy("Location archived"),
+        "location.restored": gettext_lazy("Location restored"),
+        "room.created": gettext_lazy("Room added"),
+        "room.changed": gettext_lazy("Room changed"),
+        "room.archived": gettext_lazy("Room archived"),
+        "room.restored": gettext_lazy("Room restored"),
+        "role.created": gettext_lazy("Role created"),
+        "role.changed": gettext_lazy("Role changed"),
+        "staff.invited": gettext_lazy("Staff member invited"),
+        "staff.invitation_resent": gettext_lazy("Invitation sent again"),
+        "staff.invitation_revoked": gettext_lazy("Invitation revoked"),
+        "staff.joined": gettext_lazy("Staff member joined"),
+        "staff.role_changed": gettext_lazy("Staff member's role changed"),
+        "staff.renamed": gettext_lazy("Staff member renamed"),
+        "staff.activated": gettext_lazy("Staff member reactivated"),
+        "staff.deactivated": gettext_lazy("Staff member deactivated"),
+        "client.created": gettext_lazy("Client added"),
+        "client.changed": gettext_lazy("Client changed"),
+        "client.signed_up": gettext_lazy("Client signed up online"),
+        "client.linked_login": gettext_lazy("Client signed in for the first time"),
+        "family.linked": gettext_lazy("Family member linked"),
+        "family.unlinked": gettext_lazy("Family member unlinked"),
+    }
+)
 
-register_fields({
-    "permissions": Field(gettext_lazy("Permissions"), permissions),
-    "role": Field(gettext_lazy("Role"), role),
-    "email": Field(gettext_lazy("Email")),
-    "guardian": Field(gettext_lazy("Guardian")),
-    "amount": Field(gettext_lazy("Amount"), money),
-})
+register_fields(
+    {
+        "permissions": Field(gettext_lazy("Permissions"), permissions),
+        "role": Field(gettext_lazy("Role"), role),
+        "email": Field(gettext_lazy("Email")),
+        "guardian": Field(gettext_lazy("Guardian")),
+        "amount": Field(gettext_lazy("Amount"), money),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -317,16 +326,23 @@ class EntryInWords:
 
 def entry_in_words(entry, *, studio) -> EntryInWords:
     """An audit entry as a reader sees it, in the active language."""
-    return EntryInWords(entry=entry, sentence=action_sentence(entry.action), record=record_label(entry),
-                        details=detail_lines(entry, studio=studio))
+    return EntryInWords(
+        entry=entry,
+        sentence=action_sentence(entry.action),
+        record=record_label(entry),
+        details=detail_lines(entry, studio=studio),
+    )
 
 
 def _role_label(entry) -> str | None:
     # Built-in roles are named in the reader's language; the stored name is the writer's.
     from studio.models import Role
 
-    role = Role.objects.filter(pk=entry.object_id).first() if entry.object_id.isascii() \
-        and entry.object_id.isdigit() else None
+    role = (
+        Role.objects.filter(pk=entry.object_id).first()
+        if entry.object_id.isascii() and entry.object_id.isdigit()
+        else None
+    )
     return role.display_name if role is not None else None
 
 

@@ -104,8 +104,15 @@ def profile_sections(*, request, client, panels: list[ProfilePanel]) -> list[Sec
             continue
         context = panel.load(request=request, client=client)
         if context is not None:
-            sections.append(Section(title=str(panel.title), template=panel.template, context=context,
-                                    order=panel.order, key=panel.key))
+            sections.append(
+                Section(
+                    title=str(panel.title),
+                    template=panel.template,
+                    context=context,
+                    order=panel.order,
+                    key=panel.key,
+                )
+            )
     return sections
 
 

@@ -177,7 +177,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # The SDK logs every request at INFO: useful when debugging (STRIPE_LOG_LEVEL=INFO), noise otherwise.
-    "loggers": {"axes": {"level": "WARNING"}, "stripe": {"level": env("STRIPE_LOG_LEVEL", default="WARNING")}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "stripe": {"level": env("STRIPE_LOG_LEVEL", default="WARNING")},
+    },
 }
 
 # Upload limits for studio branding.
@@ -194,8 +197,10 @@ _stripe_is_sandbox = STRIPE_SECRET_KEY == "sk_test_atelier_sandbox"
 STRIPE_API_BASE = env("STRIPE_API_BASE", default=SANDBOX_STRIPE_URL if _stripe_is_sandbox else "")
 STRIPE_TARGET = "sandbox" if _stripe_is_sandbox else ("mock" if STRIPE_API_BASE else "stripe")
 # Where pages load Stripe.js from: Stripe's CDN, or the sandbox's stand-in of the same calls.
-STRIPE_JS_URL = env("STRIPE_JS_URL", default=f"{STRIPE_API_BASE}/_sandbox/js/stripe.js" if _stripe_is_sandbox
-                    else "https://js.stripe.com/v3/")
+STRIPE_JS_URL = env(
+    "STRIPE_JS_URL",
+    default=f"{STRIPE_API_BASE}/_sandbox/js/stripe.js" if _stripe_is_sandbox else "https://js.stripe.com/v3/",
+)
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_atelier_sandbox_platform")
 STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="whsec_atelier_sandbox_connect")
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)

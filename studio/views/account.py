@@ -16,10 +16,14 @@ from studio.registries.profile_panels import account_sections_for
 
 @client_required
 def account_home(request):
-    return render(request, "studio/public/account.html", {
-        "client": request.client_profile,
-        "sections": account_sections_for(request=request, client=request.client_profile),
-    })
+    return render(
+        request,
+        "studio/public/account.html",
+        {
+            "client": request.client_profile,
+            "sections": account_sections_for(request=request, client=request.client_profile),
+        },
+    )
 
 
 class ClientLoginView(LoginView):
@@ -49,8 +53,13 @@ def account_signup(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         client = services.client_register(
-            studio=request.studio, email=data["email"], password=data["password"], first_name=data["first_name"],
-            last_name=data["last_name"], home_location=data.get("home_location"), language=data["language"],
+            studio=request.studio,
+            email=data["email"],
+            password=data["password"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            home_location=data.get("home_location"),
+            language=data["language"],
         )
         login(request, client.user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Welcome, %(name)s!") % {"name": client.first_name})

@@ -14,9 +14,11 @@ def audit_log(request):
     form = AuditFilterForm(request.GET or None, studio=request.studio, actions=actions)
     filters = form.valid_filters()
     entries = selectors.audit_log_list(
-        studio=request.studio, action=filters.get("action") or "",
+        studio=request.studio,
+        action=filters.get("action") or "",
         actor_id=filters["actor"].pk if filters.get("actor") else None,
-        date_from=filters.get("date_from"), date_to=filters.get("date_to"),
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
     )
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -43,7 +43,9 @@ def signup(request):
     if request.method == "POST" and form.is_valid():
         user, studio = services.owner_signup(**form.service_kwargs())
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, _("Welcome! Your studio is ready; the checklist below walks you through setup."))
+        messages.success(
+            request, _("Welcome! Your studio is ready; the checklist below walks you through setup.")
+        )
         return redirect("dashboard", studio_slug=studio.slug)
     return render(request, "registration/signup.html", {"form": form})
 

@@ -30,8 +30,12 @@ def client_list(request):
     location_id = parse_int_param(request.GET.get("location"))
     clients = selectors.client_list(studio=request.studio, search=search, location_id=location_id)
     page = Paginator(clients, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "q": search, "location_id": location_id,
-               "locations": selectors.home_locations(studio=request.studio)}
+    context = {
+        "page": page,
+        "q": search,
+        "location_id": location_id,
+        "locations": selectors.home_locations(studio=request.studio),
+    }
     template = "studio/_client_table.html" if request.htmx else "studio/client_list.html"
     return render(request, template, context)
 
@@ -43,16 +47,21 @@ def client_detail(request, pk):
     The panels' single values ride on the query that reads the client (see
     studio/registries/profile_panels.py); the family links of both directions are one query."""
     panels = profile_panels_for(staff=request.staff)
-    client = get_object_or_404(profile_client_queryset(
-        panels=panels, queryset=Client.objects.select_related("home_location")), pk=pk)
+    client = get_object_or_404(
+        profile_client_queryset(panels=panels, queryset=Client.objects.select_related("home_location")), pk=pk
+    )
     client.studio = request.studio  # the scope's studio: panels read its zone and currency without a join
     guardians, dependants = _family_rows(client, slug=request.studio.slug)
-    return render(request, "studio/client_detail.html", {
-        "client": client,
-        "guardians": guardians,
-        "dependants": dependants,
-        "profile_sections": profile_sections(request=request, client=client, panels=panels),
-    })
+    return render(
+        request,
+        "studio/client_detail.html",
+        {
+            "client": client,
+            "guardians": guardians,
+            "dependants": dependants,
+            "profile_sections": profile_sections(request=request, client=client, panels=panels),
+        },
+    )
 
 
 def _family_rows(client: Client, *, slug: str) -> tuple[list[dict], list[dict]]:
@@ -63,15 +72,29 @@ def _family_rows(client: Client, *, slug: str) -> tuple[list[dict], list[dict]]:
     remove_url = row_url("client-family-remove", key="link_pk", studio_slug=slug, pk=client.pk)
     guardians, dependants = [], []
     for pk, guardian_id, relationship, *names in (
-            FamilyLink.objects.filter(Q(dependant=client) | Q(guardian=client)).order_by("created_at", "id")
-            .values_list("id", "guardian_id", "relationship", "guardian__first_name", "guardian__last_name",
-                         "dependant_id", "dependant__first_name", "dependant__last_name")):
+        FamilyLink.objects.filter(Q(dependant=client) | Q(guardian=client))
+        .order_by("created_at", "id")
+        .values_list(
+            "id",
+            "guardian_id",
+            "relationship",
+            "guardian__first_name",
+            "guardian__last_name",
+            "dependant_id",
+            "dependant__first_name",
+            "dependant__last_name",
+        )
+    ):
         mine = guardian_id == client.pk  # the client is the guardian: the other end is a dependant
         other_id, first, last = names[2:] if mine else (guardian_id, *names[:2])
-        (dependants if mine else guardians).append({
-            "name": f"{first} {last}".strip(),  # as Client.full_name
-            "relationship": relationships.get(relationship, relationship),
-            "open_url": open_url(other_id), "remove_url": remove_url(pk)})
+        (dependants if mine else guardians).append(
+            {
+                "name": f"{first} {last}".strip(),  # as Client.full_name
+                "relationship": relationships.get(relationship, relationship),
+                "open_url": open_url(other_id),
+                "remove_url": remove_url(pk),
+            }
+        )
     return guardians, dependants
 
 
@@ -89,11 +112,17 @@ def _client_form(request, client: Client | None):
     if request.method == "POST" and form.is_valid():
         warnings = _home_change_warnings(request, client, form)
         if warnings and request.POST.get("confirm_home_change") != "1":
-            return render(request, "studio/client_form.html", {"form": form, "client": client,
-                                                               "home_change_warnings": warnings})
+            return render(
+                request,
+                "studio/client_form.html",
+                {"form": form, "client": client, "home_change_warnings": warnings},
+            )
         try:
-            saved = services.client_save(studio=request.studio, actor=services.Actor.from_request(request),
-                                         client=form.save(commit=False))
+            saved = services.client_save(
+                studio=request.studio,
+                actor=services.Actor.from_request(request),
+                client=form.save(commit=False),
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -125,9 +154,13 @@ def family_add(request, pk):
     form = FamilyLinkForm(request.POST, studio=request.studio, guardian=guardian)
     if form.is_valid():
         try:
-            services.family_link_add(studio=request.studio, actor=services.Actor.from_request(request),
-                                     guardian=guardian, dependant=form.cleaned_data["dependant"],
-                                     relationship=form.cleaned_data["relationship"])
+            services.family_link_add(
+                studio=request.studio,
+                actor=services.Actor.from_request(request),
+                guardian=guardian,
+                dependant=form.cleaned_data["dependant"],
+                relationship=form.cleaned_data["relationship"],
+            )
             messages.success(request, _("Family link added."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

@@ -8,4 +8,6 @@ from studio.checklist import checklist_for
 def dashboard(request):
     steps = checklist_for(studio=request.studio, staff=request.staff)
     done = sum(1 for s in steps if s.done)
-    return render(request, "studio/dashboard.html", {"steps": steps, "done_count": done, "step_count": len(steps)})
+    return render(
+        request, "studio/dashboard.html", {"steps": steps, "done_count": done, "step_count": len(steps)}
+    )

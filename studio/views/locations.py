@@ -14,7 +14,9 @@ from studio.permissions import Perm
 def location_list(request):
     show_archived = request.GET.get("archived") == "1"
     locations = selectors.location_list(studio=request.studio, include_archived=show_archived)
-    return render(request, "studio/location_list.html", {"locations": locations, "show_archived": show_archived})
+    return render(
+        request, "studio/location_list.html", {"locations": locations, "show_archived": show_archived}
+    )
 
 
 @staff_required()
@@ -23,15 +25,21 @@ def location_detail(request, pk):
     rooms = location.rooms.order_by("archived_at", "name")
     from studio.registries.location_facts import location_facts_for
 
-    return render(request, "studio/location_detail.html", {"location": location, "rooms": rooms,
-                                                            "location_facts": location_facts_for(location=location)})
+    return render(
+        request,
+        "studio/location_detail.html",
+        {"location": location, "rooms": rooms, "location_facts": location_facts_for(location=location)},
+    )
 
 
 def _location_form(request, location: Location | None):
     form = LocationForm(request.POST or None, instance=location, studio=request.studio)
     if request.method == "POST" and form.is_valid():
-        saved = services.location_save(studio=request.studio, actor=services.Actor.from_request(request),
-                                       location=form.save(commit=False))
+        saved = services.location_save(
+            studio=request.studio,
+            actor=services.Actor.from_request(request),
+            location=form.save(commit=False),
+        )
         messages.success(request, _("Location “%(name)s” saved.") % {"name": saved.name})
         return redirect("location-detail", studio_slug=request.studio.slug, pk=saved.pk)
     return render(request, "studio/location_form.html", {"form": form, "location": location})
@@ -55,12 +63,19 @@ def location_archive(request, pk):
     if archive and (request.method != "POST" or request.POST.get("confirmed") != "1"):
         if location.archived_at:
             return redirect("location-detail", studio_slug=request.studio.slug, pk=location.pk)
-        return render(request, "studio/location_archive_confirm.html", {
-            "location": location,
-            "consequences": selectors.location_archive_consequences(studio=request.studio, location=location),
-        })
-    services.location_archive(studio=request.studio, actor=services.Actor.from_request(request),
-                              location=location, archived=archive)
+        return render(
+            request,
+            "studio/location_archive_confirm.html",
+            {
+                "location": location,
+                "consequences": selectors.location_archive_consequences(
+                    studio=request.studio, location=location
+                ),
+            },
+        )
+    services.location_archive(
+        studio=request.studio, actor=services.Actor.from_request(request), location=location, archived=archive
+    )
     messages.success(request, _("Location archived.") if archive else _("Location restored."))
     return redirect("location-list", studio_slug=request.studio.slug)
 
@@ -94,7 +109,8 @@ def room_archive(request, pk):
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     archive = request.POST.get("restore") != "1"
-    services.room_archive(studio=request.studio, actor=services.Actor.from_request(request), room=room,
-                          archived=archive)
+    services.room_archive(
+        studio=request.studio, actor=services.Actor.from_request(request), room=room, archived=archive
+    )
     messages.success(request, _("Room archived.") if archive else _("Room restored."))
     return redirect("location-detail", studio_slug=request.studio.slug, pk=room.location_id)

@@ -14,8 +14,12 @@ def studio_settings(request):
     form = StudioSettingsForm(request.POST or None, instance=studio)
     if request.method == "POST":
         if form.is_valid():
-            services.studio_update(studio=studio, actor=services.Actor.from_request(request),
-                                   data=form.cleaned_data, fields=services.STUDIO_SETTINGS_FIELDS)
+            services.studio_update(
+                studio=studio,
+                actor=services.Actor.from_request(request),
+                data=form.cleaned_data,
+                fields=services.STUDIO_SETTINGS_FIELDS,
+            )
             messages.success(request, _("Settings saved."))
             return redirect("settings", studio_slug=studio.slug)
         studio.refresh_from_db()  # the form mutated the instance; the page header must not show unsaved values
@@ -28,8 +32,12 @@ def branding(request):
     form = BrandingForm(request.POST or None, request.FILES or None, instance=studio)
     if request.method == "POST":
         if form.is_valid():
-            services.studio_update(studio=studio, actor=services.Actor.from_request(request),
-                                   data=form.cleaned_data, fields=services.BRANDING_FIELDS)
+            services.studio_update(
+                studio=studio,
+                actor=services.Actor.from_request(request),
+                data=form.cleaned_data,
+                fields=services.BRANDING_FIELDS,
+            )
             messages.success(request, _("Branding saved."))
             return redirect("settings-branding", studio_slug=studio.slug)
         studio.refresh_from_db()

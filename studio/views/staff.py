@@ -26,21 +26,32 @@ def staff_list(request):
 
 @staff_required(Perm.MANAGE_STAFF)
 def staff_invite(request):
-    form = InviteStaffForm(request.POST or None, studio=request.studio, can_grant_owner=_can_grant_owner(request))
+    form = InviteStaffForm(
+        request.POST or None, studio=request.studio, can_grant_owner=_can_grant_owner(request)
+    )
     if request.method == "POST" and form.is_valid():
         # Inviting an email that already has an open invitation refreshes that one: say so,
         # or the person thinks two invitations are out and the first link still works.
-        already_invited = selectors.pending_invitations(studio=request.studio).filter(
-            email__iexact=form.cleaned_data["email"].strip()).exists()
+        already_invited = (
+            selectors.pending_invitations(studio=request.studio)
+            .filter(email__iexact=form.cleaned_data["email"].strip())
+            .exists()
+        )
         try:
-            invitation = services.staff_invite(studio=request.studio, actor=services.Actor.from_request(request),
-                                               email=form.cleaned_data["email"], role=form.cleaned_data["role"])
+            invitation = services.staff_invite(
+                studio=request.studio,
+                actor=services.Actor.from_request(request),
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
             if already_invited:
-                message = _("%(email)s already had an invitation: it was sent again with the new role, "
-                            "and the link in the earlier email no longer works.")
+                message = _(
+                    "%(email)s already had an invitation: it was sent again with the new role, "
+                    "and the link in the earlier email no longer works."
+                )
             else:
                 message = _("Invitation sent to %(email)s.")
             messages.success(request, message % {"email": invitation.email})
@@ -56,15 +67,23 @@ def staff_edit(request, pk):
         messages.error(request, _("Only an owner can change another owner."))
         return redirect("staff-list", studio_slug=request.studio.slug)
     original_role, original_active = member.role, member.is_active
-    form = StaffEditForm(request.POST or None, instance=member, studio=request.studio, can_grant_owner=can_grant_owner)
+    form = StaffEditForm(
+        request.POST or None, instance=member, studio=request.studio, can_grant_owner=can_grant_owner
+    )
     if request.method == "POST" and form.is_valid():
         actor = services.Actor.from_request(request)
         new_role, new_active = form.cleaned_data["role"], form.cleaned_data["is_active"]
         # The services own the rules (last owner); restore the instance before handing it over.
         member.role, member.is_active = original_role, original_active
         try:
-            services.staff_update(studio=request.studio, actor=actor, member=member,
-                                  display_name=form.cleaned_data["display_name"], role=new_role, active=new_active)
+            services.staff_update(
+                studio=request.studio,
+                actor=actor,
+                member=member,
+                display_name=form.cleaned_data["display_name"],
+                role=new_role,
+                active=new_active,
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -86,8 +105,11 @@ def _role_form(request, role: Role | None):
             field.disabled = True
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.role_save(studio=request.studio, actor=services.Actor.from_request(request),
-                                       role=form.save(commit=False))
+            saved = services.role_save(
+                studio=request.studio,
+                actor=services.Actor.from_request(request),
+                role=form.save(commit=False),
+            )
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -119,8 +141,9 @@ def invitation_revoke(request, pk):
 
 
 def _invitation_action(request, pk, *, action: str):
-    invitation = get_object_or_404(Invitation.objects.select_related("role"), pk=pk,
-                                   accepted_at__isnull=True, revoked_at__isnull=True)
+    invitation = get_object_or_404(
+        Invitation.objects.select_related("role"), pk=pk, accepted_at__isnull=True, revoked_at__isnull=True
+    )
     if request.method == "POST":
         service = services.invitation_resend if action == "resend" else services.invitation_revoke
         try:
@@ -129,7 +152,9 @@ def _invitation_action(request, pk, *, action: str):
             messages.error(request, " ".join(exc.messages))
         else:
             if action == "resend":
-                messages.success(request, _("Invitation sent again to %(email)s.") % {"email": invitation.email})
+                messages.success(
+                    request, _("Invitation sent again to %(email)s.") % {"email": invitation.email}
+                )
             else:
                 messages.success(request, _("Invitation to %(email)s revoked.") % {"email": invitation.email})
         return redirect("staff-list", studio_slug=request.studio.slug)
@@ -161,8 +186,13 @@ def invitation_accept(request, token):
             data = signup_form.cleaned_data
             try:
                 user, _member = services.invitation_accept_with_signup(
-                    studio=request.studio, invitation=invitation, email=data["email"], password=data["password"],
-                    full_name=f"{data['first_name']} {data['last_name']}", language=request.LANGUAGE_CODE[:2])
+                    studio=request.studio,
+                    invitation=invitation,
+                    email=data["email"],
+                    password=data["password"],
+                    full_name=f"{data['first_name']} {data['last_name']}",
+                    language=request.LANGUAGE_CODE[:2],
+                )
             except ValidationError:
                 return render(request, "studio/invitation_invalid.html", status=410)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
