@@ -79,6 +79,7 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=stripe_sandbox --ignore=bench --ignore=tests --ignore="*/tests/*" --no-obsolete  # never fuzzy: studio/management/commands/makemessages.py
 	# English is the source language: its catalogue is the identity.
 	msgen --force-po -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
+	msgattrib --clear-fuzzy -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 
 bench: setup
 	$(PY) -m studio.launcher bench $(ARGS)

@@ -26,6 +26,10 @@ SCOPES_DISABLED = {
         "studios_for_user",
     ): "the directory of a person's studios: it has to look across studios to list them",
     (
+        "studio.selectors",
+        "client_studios_for_user",
+    ): "the studios where a person is a client (sign-in links after a password reset): across studios by design",
+    (
         "studio.notifications.selectors",
         "platform_outbox",
     ): "the platform operator's outbox lists every studio's messages",

@@ -172,9 +172,6 @@ def test_closing_the_kiosk_forgets_its_language(kiosk_in_french, studio, staff_f
 # --- the French catalogue ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="green once the lead merges /work/team/l10n/l10n.po into the catalogue", strict=False
-)
 def test_french_never_puts_de_or_que_before_a_name():
     # "auprès de Atelier", "de Outremont", "en tant que Administrateur": French elides before a
     # vowel ("d'Atelier"), which a sentence with a name filled in cannot know; the wording avoids it.
