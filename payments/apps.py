@@ -119,5 +119,51 @@ def _register_audit_terms() -> None:
             "fee": audit.Field(_("Fee"), audit.money),
             "payment": audit.Field(_("Payment"), lambda value, ctx: _("Payment #%(id)s") % {"id": value}),
             "last4": audit.Field(_("Card ending in")),
+            "kind": audit.Field(_("Kind"), _choice_label),
+            "entry": audit.Field(_("Credit entry"), lambda value, ctx: _("Entry #%(id)s") % {"id": value}),
+            "account": audit.Field(_("Payment account")),
+            "stripe_account": audit.Field(_("Stripe account")),
+            "target_account": audit.Field(_("Target account")),
+            "rows": audit.Field(_("Rows")),
+            "columns": audit.Field(_("Columns of the file"), _columns),
+            "applies_to": audit.Field(_("Applies to"), _choice_label),
+            "tender": audit.Field(_("Paid by"), _choice_label),
+            "reference": audit.Field(_("Reference")),
+            "was_default": audit.Field(_("Was the default")),
+            "default": audit.Field(_("Default")),
+            "charges_enabled": audit.Field(_("Can take payments")),
+            "stripe_refund_id": audit.Field(_("Stripe refund")),
+            "note": audit.Field(_("Note")),
+            "counts": audit.Field(_("Rows by outcome")),
+            "clients": audit.Field(_("Clients")),
+            "defaults": audit.Field(_("Default methods set")),
+            "rule": audit.Field(_("Routing rule")),
+            "seed": audit.Field(_("Added from the suggested taxes")),
+            "message": audit.Field(_("Stripe's message")),
         }
     )
+    audit.register_record("paymentsettings", lambda entry: str(_("Payment settings")))
+
+
+def _choice_label(value, ctx) -> str:
+    """A code from one of payments' choices (credit kinds, saved-method kinds, item kinds, tenders)."""
+    from payments.models import CreditEntry, Payment, SavedPaymentMethod
+    from payments.models.settings import ItemKind
+    from studio.registries import audit
+
+    for choices in (CreditEntry.Kind, SavedPaymentMethod.Kind, ItemKind, getattr(Payment, "Tender", None)):
+        labels = dict(choices.choices) if choices is not None else {}
+        if isinstance(value, str) and value in labels:
+            return str(labels[value])
+    if isinstance(value, list):
+        return ", ".join(_choice_label(v, ctx) for v in value)
+    return audit.plain(value, ctx)
+
+
+def _columns(value, ctx) -> str:
+    """The file's column mapping ({our column: the file's}): the file's names, which the owner knows."""
+    from studio.registries import audit
+
+    if isinstance(value, dict):
+        return ", ".join(str(v) for v in value.values() if v) or "—"
+    return audit.plain(value, ctx)

@@ -81,3 +81,28 @@ def _register_audit_terms() -> None:
             "kiosk.closed": _("Kiosk closed"),
         }
     )
+    audit.register_fields(
+        {
+            "bookings": audit.Field(_("Bookings affected")),
+            "sessions": audit.Field(_("Sessions")),
+            "session": audit.Field(_("Session")),
+            "services": audit.Field(_("Appointment types")),
+            "locations": audit.Field(_("Locations")),
+            "split_from": audit.Field(_("Split from series")),
+            "last_date": audit.Field(_("Last date")),
+            "available": audit.Field(_("Available")),
+            "by": audit.Field(_("Booked by"), _booked_by),
+            "via": audit.Field(_("Checked in via"), _booked_by),
+            "from": audit.Field(_("From")),
+            "until": audit.Field(_("Until")),
+        }
+    )
+
+
+def _booked_by(value, ctx) -> str:
+    """ "client", "staff" or "kiosk" as the reader says it."""
+    from scheduling.models import BookedBy
+    from studio.registries import audit
+
+    labels = {**dict(BookedBy.choices), "kiosk": _("Kiosk")}
+    return str(labels[value]) if isinstance(value, str) and value in labels else audit.plain(value, ctx)

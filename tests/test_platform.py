@@ -367,3 +367,30 @@ def test_every_audit_action_in_the_code_reads_as_a_sentence():
     assert len(codes) > 40
     missing = sorted(code for code in codes if code not in audit.ACTIONS)
     assert not missing, missing
+
+
+def test_every_audit_detail_key_in_the_code_reads_as_words():
+    """A detail key ("kind", "entry", "columns"…) written by an app's service reads with a registered
+    label (or the record's own field name), never as the raw key in English on a French page."""
+    import ast
+
+    from django.apps import apps
+
+    from studio.registries import audit
+
+    model_fields = {f.name for model in apps.get_models() for f in model._meta.get_fields()}
+    keys: set[str] = set()
+    for path in ROOT.glob("*/**/*.py"):
+        if ".venv" in path.parts or "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", getattr(node.func, "attr", "")) == "audit_record"
+            ):
+                for keyword in node.keywords:
+                    if keyword.arg in ("changes", "details") and isinstance(keyword.value, ast.Dict):
+                        keys |= {k.value for k in keyword.value.keys if isinstance(k, ast.Constant)}
+    assert len(keys) > 20
+    unlabelled = sorted(key for key in keys if key not in audit.FIELDS and key not in model_fields)
+    assert not unlabelled, unlabelled
