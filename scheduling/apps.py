@@ -81,6 +81,7 @@ def _register_audit_terms() -> None:
             "kiosk.closed": _("Kiosk closed"),
         }
     )
+    audit.register_record("classsession", _session_label)
     audit.register_fields(
         {
             "bookings": audit.Field(_("Bookings affected")),
@@ -106,3 +107,22 @@ def _booked_by(value, ctx) -> str:
 
     labels = {**dict(BookedBy.choices), "kiosk": _("Kiosk")}
     return str(labels[value]) if isinstance(value, str) and value in labels else audit.plain(value, ctx)
+
+
+def _session_label(entry) -> str | None:
+    """A session's stored name ("Hatha · 2026-12-04 10:00", its local wall time) with the date as
+    the reader writes it ("Hatha · ven. 4 déc. 10:00"); read from the entry alone, no query."""
+    import datetime as dt
+    import re
+
+    from studio.formats import date_format
+
+    match = re.fullmatch(r"(.*) · (\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})", entry.object_repr or "")
+    if match is None:
+        return None
+    name, day, time = match.groups()
+    try:
+        when = dt.date.fromisoformat(day)
+    except ValueError:
+        return None
+    return f"{name} · {date_format(when, 'D j M')} {time}"

@@ -21,6 +21,7 @@ from studio.inputs import (
 from studio.models import Client, FamilyLink, Location, Role, Room, StaffMember, Studio, User
 from studio.models.studios import RESERVED_SLUGS, Currency
 from studio.permissions import Perm, RoleKind
+from studio.services import STUDIO_SETTINGS_FIELDS
 from studio.tenancy import tenant_formfield_callback
 
 TIME_ZONE_CHOICES = [(tz, tz.replace("_", " ")) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
@@ -174,16 +175,7 @@ class StudioSettingsForm(SafeTextInputsMixin, forms.ModelForm):
 
     class Meta:
         model = Studio
-        fields = [
-            "name",
-            "currency",
-            "country",
-            "time_zone",
-            "language",
-            "bio",
-            "require_home_location",
-            "late_cancel_window_minutes",
-        ]
+        fields = STUDIO_SETTINGS_FIELDS  # what studio_update may change
         widgets = {"bio": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, **kwargs):

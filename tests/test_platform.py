@@ -394,3 +394,17 @@ def test_every_audit_detail_key_in_the_code_reads_as_words():
     assert len(keys) > 20
     unlabelled = sorted(key for key in keys if key not in audit.FIELDS and key not in model_fields)
     assert not unlabelled, unlabelled
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"), [("en", "Hatha · Fri 4 Dec 10:00"), ("fr", "Hatha · ven. 4 déc. 10:00")]
+)
+def test_a_class_session_in_the_audit_log_reads_its_date_in_the_readers_words(language, expected):
+    from django.utils import translation
+
+    from studio.models import AuditLog
+    from studio.registries import audit
+
+    entry = AuditLog(object_type="classsession", object_id="7", object_repr="Hatha · 2026-12-04 10:00")
+    with translation.override(language):
+        assert audit.record_label(entry) == expected
