@@ -34,3 +34,6 @@ def test_the_person_sees_why_an_htmx_search_was_refused(page, log_in_as, studio,
     page.fill("input[name=q]", "ab\x00c")
     page.wait_for_function("document.querySelector('#live-alerts').innerText.includes('Nothing was saved')")
     assert page.locator("#live-alerts").is_visible()
+    page.fill("input[name=q]", "abc")
+    page.wait_for_function("document.querySelector('#live-alerts').innerText === ''")
+    assert not page.locator("#live-alerts").is_visible()
