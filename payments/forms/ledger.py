@@ -105,6 +105,8 @@ class CreditAdjustForm(forms.Form):
         initial=ADD,
     )
     amount = MoneyField(label=_("Amount"))
+    # The balance the page showed: a second click on the same form is refused as stale.
+    seen_balance = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)
     note = forms.CharField(
         label=_("Reason"),
         max_length=200,

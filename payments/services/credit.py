@@ -36,10 +36,20 @@ def _check_amount(amount: int) -> None:
         raise ValidationError(_("Enter an amount greater than zero."), code="amount")
 
 
-def _lock_client(studio: Studio, client: Client) -> Client:
+def _lock_client(studio: Studio, client: Client, *, expected_balance: int | None = None) -> Client:
+    """Lock the client's row; with `expected_balance`, refuse when the balance is no longer the one
+    the person saw (a second click, or a colleague, already changed it): the refunds' stale check."""
     if client.studio_id != studio.pk:
         raise ValidationError(_("This client belongs to another studio."), code="studio")
-    return Client.objects.select_for_update().get(pk=client.pk, studio=studio)
+    locked = Client.objects.select_for_update().get(pk=client.pk, studio=studio)
+    if expected_balance is not None and credit_balance(client=client) != expected_balance:
+        raise ValidationError(
+            _(
+                "The credit changed since this page was opened (perhaps a second click). Check the history below."
+            ),
+            code="stale",
+        )
+    return locked
 
 
 def credit_grant(
@@ -50,11 +60,12 @@ def credit_grant(
     amount: int,
     note: str,
     kind: str = CreditEntry.Kind.ADJUSTMENT,
+    expected_balance: int | None = None,
 ) -> CreditEntry:
     """Add `amount` minor units to the client's credit (a goodwill gesture, a correction…)."""
     _check_amount(amount)
     with transaction.atomic():
-        _lock_client(studio, client)
+        _lock_client(studio, client, expected_balance=expected_balance)
         entry = CreditEntry.objects.create(
             studio=studio,
             client=client,
@@ -83,6 +94,7 @@ def credit_spend(
     payment: Payment | None = None,
     note: str = "",
     kind: str = CreditEntry.Kind.SPEND,
+    expected_balance: int | None = None,
 ) -> CreditEntry:
     """Take `amount` minor units from the client's credit; refuses to go below zero.
 
@@ -92,7 +104,7 @@ def credit_spend(
     if payment is not None and payment.studio_id != studio.pk:
         raise ValidationError(_("This payment belongs to another studio."), code="studio")
     with transaction.atomic():
-        _lock_client(studio, client)
+        _lock_client(studio, client, expected_balance=expected_balance)
         balance = credit_balance(client=client)
         if amount > balance:
             raise ValidationError(
@@ -126,14 +138,37 @@ def credit_spend(
     return entry
 
 
-def credit_adjust(*, studio: Studio, actor: Actor, client: Client, amount: int, note: str) -> CreditEntry:
-    """A staff adjustment: positive adds, negative removes (never below zero). A reason is required."""
+def credit_adjust(
+    *,
+    studio: Studio,
+    actor: Actor,
+    client: Client,
+    amount: int,
+    note: str,
+    expected_balance: int | None = None,
+) -> CreditEntry:
+    """A staff adjustment: positive adds, negative removes (never below zero). A reason is required.
+
+    `expected_balance`: the balance the form showed; a stale one (a double click) is refused."""
     if not note.strip():
         raise ValidationError(_("Say why the credit changes."), code="note")
     if not isinstance(amount, int) or amount == 0:
         raise ValidationError(_("Enter an amount other than zero."), code="amount")
     if amount > 0:
-        return credit_grant(studio=studio, actor=actor, client=client, amount=amount, note=note)
+        return credit_grant(
+            studio=studio,
+            actor=actor,
+            client=client,
+            amount=amount,
+            note=note,
+            expected_balance=expected_balance,
+        )
     return credit_spend(
-        studio=studio, actor=actor, client=client, amount=-amount, note=note, kind=CreditEntry.Kind.ADJUSTMENT
+        studio=studio,
+        actor=actor,
+        client=client,
+        amount=-amount,
+        note=note,
+        kind=CreditEntry.Kind.ADJUSTMENT,
+        expected_balance=expected_balance,
     )

@@ -174,3 +174,29 @@ def test_client_money_context_query_count_does_not_grow(studio, a_client, django
     with scope(studio=studio), django_assert_max_num_queries(6):
         ctx = client_money_context(client=a_client)
     assert len(ctx["payments"]) == 10
+
+
+def test_a_double_click_on_a_credit_adjustment_adds_it_once(owner_client, studio, a_client):
+    url = _url(studio, a_client)
+    page = owner_client.get(url).content.decode()
+    assert 'name="seen_balance" value="0"' in page
+    posted = {"direction": "add", "amount": "12.50", "note": "Goodwill", "seen_balance": "0"}
+    assert owner_client.post(url, posted).status_code == 302
+    second = owner_client.post(url, posted)
+    assert second.status_code == 200 and "changed since this page was opened" in second.content.decode()
+    assert _balance(studio, a_client) == 1250
+    with scope(studio=studio):
+        assert CreditEntry.objects.filter(client=a_client).count() == 1
+
+
+def test_a_stale_balance_is_refused_by_the_service_too(studio, a_client):
+    with scope(studio=studio):
+        credit_grant(studio=studio, actor=SYSTEM, client=a_client, amount=500, note="gift")
+        with pytest.raises(ValidationError):
+            credit_adjust(
+                studio=studio, actor=SYSTEM, client=a_client, amount=-100, note="fix", expected_balance=0
+            )
+        credit_adjust(
+            studio=studio, actor=SYSTEM, client=a_client, amount=-100, note="fix", expected_balance=500
+        )
+    assert _balance(studio, a_client) == 400

@@ -23,7 +23,10 @@ from studio.services import Actor
 @staff_required(Perm.REFUND)
 def client_credit(request, pk):
     client = get_object_or_404(Client.objects.select_related("home_location"), pk=pk)
-    form = CreditAdjustForm(request.POST or None, currency=request.studio.currency)
+    balance = credit_balance(client=client)
+    form = CreditAdjustForm(
+        request.POST or None, currency=request.studio.currency, initial={"seen_balance": balance}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             credit_adjust(
@@ -32,6 +35,7 @@ def client_credit(request, pk):
                 client=client,
                 amount=form.signed_amount,
                 note=form.cleaned_data["note"],
+                expected_balance=form.cleaned_data["seen_balance"],
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -46,6 +50,6 @@ def client_credit(request, pk):
             "client": client,
             "form": form,
             "page": entries,
-            "balance": credit_balance(client=client),
+            "balance": balance,
         },
     )
