@@ -30,16 +30,11 @@ from scheduling.models import (
     BookedBy,
 )
 from scheduling.timeutils import local_day_bounds, local_today, local_when_label
-from scheduling.views.common import (
-    confirm_page,
-    error_text,
-    instant_param,
-    int_param,
-    is_confirmed,
-    text_param,
-)
+from scheduling.views.common import error_text, instant_param, text_param
 from studio import selectors as studio_selectors
 from studio.access import staff_required
+from studio.confirm import confirm_page, is_confirmed
+from studio.inputs import parse_int_param
 from studio.models import Client
 from studio.permissions import Perm
 from studio.services import Actor
@@ -100,13 +95,13 @@ def book(request):
 
 def _book_post(request):
     studio = request.studio
-    service = get_object_or_404(AppointmentService, pk=int_param(request.POST.get("service")) or 0)
+    service = get_object_or_404(AppointmentService, pk=parse_int_param(request.POST.get("service")) or 0)
     calendar = get_object_or_404(
         AppointmentCalendar.objects.select_related("location"),
-        pk=int_param(request.POST.get("calendar")) or 0,
+        pk=parse_int_param(request.POST.get("calendar")) or 0,
     )
     client = get_object_or_404(
-        Client, pk=int_param(request.POST.get("client")) or 0, archived_at__isnull=True
+        Client, pk=parse_int_param(request.POST.get("client")) or 0, archived_at__isnull=True
     )
     starts_at = instant_param(request.POST.get("starts_at"))
     if starts_at is None:

@@ -14,9 +14,10 @@ from scheduling import selectors, services
 from scheduling.forms import StaffBookingForm
 from scheduling.models import BookedBy, Booking, BookingStatus, ClassSession
 from scheduling.timeutils import local_when_label
-from scheduling.views.common import confirm_page, error_text, is_confirmed, safe_next, text_param
+from scheduling.views.common import error_text, safe_next, text_param
 from studio import selectors as studio_selectors
 from studio.access import staff_required
+from studio.confirm import confirm_page, is_confirmed
 from studio.permissions import Perm
 from studio.services import Actor
 

@@ -26,8 +26,9 @@ from scheduling.forms import (
 )
 from scheduling.models import ClassSeries, ClassSession, ClassTemplate
 from scheduling.timeutils import local_date_label, local_today, week_start
-from scheduling.views.common import error_text, int_param
+from scheduling.views.common import error_text
 from studio.access import staff_required
+from studio.inputs import parse_int_param
 from studio.permissions import Perm
 from studio.services import Actor
 
@@ -37,9 +38,9 @@ def calendar(request):
     """Day or week calendar of classes, per location and room; teachers find their own here too."""
     studio = request.studio
     mode = "day" if request.GET.get("view") == "day" else "week"
-    location_id = int_param(request.GET.get("location"))
-    room_id = int_param(request.GET.get("room"))
-    teacher_id = int_param(request.GET.get("teacher"))
+    location_id = parse_int_param(request.GET.get("location"))
+    room_id = parse_int_param(request.GET.get("room"))
+    teacher_id = parse_int_param(request.GET.get("teacher"))
     locations = list(selectors.active_locations(studio=studio))
     location = next((loc for loc in locations if loc.pk == location_id), None)
     tz = location.time_zone if location else studio.time_zone
@@ -167,7 +168,7 @@ def template_archive(request, pk):
 def series_create(request):
     studio = request.studio
     template = None
-    template_id = int_param(request.GET.get("template"))
+    template_id = parse_int_param(request.GET.get("template"))
     if template_id:
         template = get_object_or_404(ClassTemplate, pk=template_id)
     initial = {"starts_on": local_today(studio.time_zone), "weeks_ahead": 8}

@@ -29,14 +29,10 @@ from scheduling.models import (
 )
 from scheduling.timeutils import local_today, local_when_label
 from scheduling.views.classes import session_url_prefix
-from scheduling.views.common import (
-    confirm_page,
-    error_text,
-    instant_param,
-    int_param,
-    is_confirmed,
-)
+from scheduling.views.common import error_text, instant_param
 from studio.access import client_required
+from studio.confirm import confirm_page, is_confirmed
+from studio.inputs import parse_int_param
 from studio.money import format_money
 from studio.services import Actor
 
@@ -48,9 +44,9 @@ def _host(request) -> str:
 def schedule(request):
     """The week's classes, filterable by location, teacher and class."""
     studio = request.studio
-    location_id = int_param(request.GET.get("location"))
-    teacher_id = int_param(request.GET.get("teacher"))
-    template_id = int_param(request.GET.get("class"))
+    location_id = parse_int_param(request.GET.get("location"))
+    teacher_id = parse_int_param(request.GET.get("teacher"))
+    template_id = parse_int_param(request.GET.get("class"))
     today = local_today(studio.time_zone)
     # Seven days from today (or from ?week=): on a Sunday, next week's classes are what matter.
     first = max(parse_day(request.GET.get("week"), today), today)
@@ -280,11 +276,11 @@ def appointments(request):
     """Choose a service, then with whom and when: the free slots of the chosen day."""
     studio = request.studio
     services_qs = list(selectors.service_list(studio=studio))
-    service = next((s for s in services_qs if s.pk == int_param(request.GET.get("service"))), None)
+    service = next((s for s in services_qs if s.pk == parse_int_param(request.GET.get("service"))), None)
     context = {"services": services_qs, "service": service}
     if service is not None:
         calendars = list(selectors.calendars_offering(service=service))
-        calendar = next((c for c in calendars if c.pk == int_param(request.GET.get("calendar"))), None)
+        calendar = next((c for c in calendars if c.pk == parse_int_param(request.GET.get("calendar"))), None)
         calendar = calendar or (calendars[0] if len(calendars) == 1 else None)
         context.update(calendars=calendars, calendar=calendar)
         if calendar is not None:
@@ -311,14 +307,14 @@ def appointment_book(request):
     """Book a chosen slot: first a page with the service, the time and the price, then the booking."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    service = get_object_or_404(AppointmentService, pk=int_param(request.POST.get("service")) or 0)
+    service = get_object_or_404(AppointmentService, pk=parse_int_param(request.POST.get("service")) or 0)
     calendar = get_object_or_404(
         AppointmentCalendar.objects.select_related("location", "teacher__user"),
-        pk=int_param(request.POST.get("calendar")) or 0,
+        pk=parse_int_param(request.POST.get("calendar")) or 0,
     )
     family = selectors.family_of(client=request.client_profile)
     client = next(
-        (c for c in family if c.pk == int_param(request.POST.get("client"))), request.client_profile
+        (c for c in family if c.pk == parse_int_param(request.POST.get("client"))), request.client_profile
     )
     back = (
         reverse("public-appointments", kwargs={"studio_slug": request.studio.slug})

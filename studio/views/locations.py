@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from studio import selectors, services
 from studio.access import staff_required
+from studio.confirm import confirm_page, is_confirmed
 from studio.forms import LocationForm, RoomForm
 from studio.models import Location, Room
 from studio.permissions import Perm
@@ -60,18 +62,20 @@ def location_archive(request, pk):
     """Archiving asks first, stating what stops there; restoring is harmless and needs no step."""
     location = get_object_or_404(Location, pk=pk)
     archive = request.POST.get("restore") != "1"
-    if archive and (request.method != "POST" or request.POST.get("confirmed") != "1"):
+    if archive and (request.method != "POST" or not is_confirmed(request)):
         if location.archived_at:
             return redirect("location-detail", studio_slug=request.studio.slug, pk=location.pk)
-        return render(
+        return confirm_page(
             request,
-            "studio/location_archive_confirm.html",
-            {
-                "location": location,
-                "consequences": selectors.location_archive_consequences(
-                    studio=request.studio, location=location
-                ),
-            },
+            base="manage_base.html",
+            danger=True,
+            title=_("Archive “%(name)s”?") % {"name": location.name},
+            lines=selectors.location_archive_consequences(studio=request.studio, location=location),
+            confirm_label=_("Archive this location"),
+            back_url=reverse(
+                "location-detail", kwargs={"studio_slug": request.studio.slug, "pk": location.pk}
+            ),
+            back_label=_("Keep it"),
         )
     services.location_archive(
         studio=request.studio, actor=services.Actor.from_request(request), location=location, archived=archive
