@@ -8,27 +8,10 @@ from django.utils import translation
 from django_scopes import scopes_disabled
 
 from payments.forms import CREDIT_ADJUST_MAX, RefundForm
-from payments.models import Payment, Refund
+from payments.models import Refund
+from payments.tests.helpers import cash_payment as _payment
 
 pytestmark = pytest.mark.django_db
-
-
-def _payment(studio, client, *, amount=2875):
-    with scopes_disabled():
-        return Payment.objects.create(
-            studio=studio,
-            client=client,
-            amount=amount,
-            currency="CAD",
-            subtotal=amount,
-            routing_rule="default",
-            channel="online",
-            item_kind="membership",
-            description="Unlimited",
-            method=Payment.Method.CASH,
-            idempotency_key=f"confirm:{Payment.objects.count()}",
-            status=Payment.Status.SUCCEEDED,
-        )
 
 
 def _refund_url(studio, payment):
