@@ -235,6 +235,37 @@ def test_audit_log_query_count_does_not_grow_with_rows(owner_client, owner, stud
     assert len(one) == len(many)
 
 
+def test_audit_details_naming_related_records_read_each_record_once(owner_client, owner, studio, location):
+    """Entries whose details name a role or a location (by id) do not cost a query each."""
+    from studio.models import Role
+    from studio.services import Actor, audit_record
+
+    def page_queries(entries: int) -> int:
+        with scope(studio=studio):
+            AuditLog.objects.filter(studio=studio).count()  # the scope is usable
+            roles = list(Role.objects.filter(studio=studio)[:2])
+            for _ in range(entries):
+                audit_record(
+                    studio=studio,
+                    actor=Actor(user=owner.user),
+                    action="staff.role_changed",
+                    obj=owner,
+                    changes={"role": {"from": roles[0].pk, "to": roles[1].pk}},
+                )
+                audit_record(
+                    studio=studio,
+                    actor=Actor(user=owner.user),
+                    action="room.created",
+                    obj=location,
+                    changes={"location": location.pk},
+                )
+        with CaptureQueriesContext(connection) as queries:
+            assert owner_client.get(url("audit-log", studio)).status_code == 200
+        return len(queries)
+
+    assert page_queries(1) == page_queries(20)
+
+
 def test_family_links(owner_client, studio, a_client):
     child = ClientFactory(studio=studio, first_name="Léo")
     owner_client.post(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -32,12 +32,28 @@ from studio.formats import date_format  # French: "1er décembre"
 Renderer = Callable[[Any, "Context"], str]
 
 
+class Lookups:
+    """Related records named in a page of entries, each read once: a page of 50 entries that all
+    name the same role or location costs one query for it, not 50."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[type, Any], Any] = {}
+
+    def get(self, model: type, pk: Any) -> Any:
+        key = (model, pk)
+        if key not in self._found:
+            self._found[key] = model._default_manager.filter(pk=pk).first()
+        return self._found[key]
+
+
 @dataclass(frozen=True)
 class Context:
-    """What a renderer may need: the studio (its currency), the entry's record model."""
+    """What a renderer may need: the studio (its currency), the entry's record model, and the
+    page's shared lookups of related records."""
 
     studio: Any
     model: type | None
+    lookups: Lookups = field(default_factory=Lookups)
 
 
 @dataclass(frozen=True)
@@ -114,7 +130,7 @@ def role(value: Any, ctx: Context) -> str:
     from studio.models import Role
 
     if isinstance(value, int) and not isinstance(value, bool):
-        found = Role.objects.filter(studio=ctx.studio, pk=value).first()
+        found = ctx.lookups.get(Role, value)  # scoped to the current studio by its manager
         return found.display_name if found is not None else _("a deleted role")
     return plain(value, ctx)
 
@@ -239,7 +255,7 @@ def _field_value(key: str, value: Any, ctx: Context) -> str:
         if choices and not isinstance(value, (list, dict)) and value in choices:
             return str(choices[value])
         if getattr(field, "many_to_one", False) and isinstance(value, int) and not isinstance(value, bool):
-            related = field.related_model._default_manager.filter(pk=value).first()
+            related = ctx.lookups.get(field.related_model, value)
             return str(related) if related is not None else _("a deleted record")
     return plain(value, ctx)
 
@@ -257,10 +273,10 @@ def _as_change(key: str, value: Any, model: type | None) -> tuple[Any, Any] | No
     return None
 
 
-def detail_lines(entry, *, studio) -> list[tuple[str, str]]:
+def detail_lines(entry, *, studio, lookups: Lookups | None = None) -> list[tuple[str, str]]:
     """[(label, value in words)] for an entry's details; a change reads "old → new"."""
     model = _model_for(entry.object_type)
-    ctx = Context(studio=studio, model=model)
+    ctx = Context(studio=studio, model=model, lookups=lookups or Lookups())
     lines = []
     for key, value in (entry.changes or {}).items():
         pair = _as_change(key, value, model)
@@ -324,14 +340,20 @@ class EntryInWords:
     details: list[tuple[str, str]]
 
 
-def entry_in_words(entry, *, studio) -> EntryInWords:
+def entry_in_words(entry, *, studio, lookups: Lookups | None = None) -> EntryInWords:
     """An audit entry as a reader sees it, in the active language."""
     return EntryInWords(
         entry=entry,
         sentence=action_sentence(entry.action),
         record=record_label(entry),
-        details=detail_lines(entry, studio=studio),
+        details=detail_lines(entry, studio=studio, lookups=lookups),
     )
+
+
+def entries_in_words(entries, *, studio) -> list[EntryInWords]:
+    """A page of entries, sharing one set of lookups (see `Lookups`)."""
+    lookups = Lookups()
+    return [entry_in_words(entry, studio=studio, lookups=lookups) for entry in entries]
 
 
 def _role_label(entry) -> str | None:

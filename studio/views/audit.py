@@ -23,6 +23,6 @@ def audit_log(request):
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    rows = [audit_terms.entry_in_words(entry, studio=request.studio) for entry in page.object_list]
+    rows = audit_terms.entries_in_words(page.object_list, studio=request.studio)
     template = "studio/_audit_table.html" if request.htmx else "studio/audit_log.html"
     return render(request, template, {"form": form, "page": page, "rows": rows, "query": query.urlencode()})
