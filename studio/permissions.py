@@ -24,6 +24,7 @@ class Perm(models.TextChoices):
     CHECK_IN = "check_in", _("Book clients and check them in")
     OVERBOOK_CLASSES = "overbook_classes", _("Book clients into a full class (overbook)")
     MANAGE_WAIVERS = "manage_waivers", _("Manage waivers")
+    MANAGE_MEMBERSHIPS = "manage_memberships", _("Manage membership plans, renewals and clients' memberships")
     VIEW_AUDIT_LOG = "view_audit_log", _("Read the audit log")
     VIEW_MESSAGES = "view_messages", _("Read the messages sent to clients and staff")
     ADD_SAVED_PAYMENT_METHOD = "add_saved_payment_method", _("Add saved payment method")
@@ -56,6 +57,7 @@ BUILT_IN_DEFAULTS: dict[str, list[str]] = {
         Perm.CHECK_IN,
         Perm.OVERBOOK_CLASSES,
         Perm.MANAGE_WAIVERS,
+        Perm.MANAGE_MEMBERSHIPS,
         Perm.ADD_SAVED_PAYMENT_METHOD,
         Perm.EDIT_SAVED_PAYMENT_METHOD,
         Perm.USE_SAVED_PAYMENT_METHOD,

@@ -51,4 +51,5 @@ urlpatterns = [
     # Apps
     path("", include("scheduling.urls")),
     path("", include("payments.urls")),
+    path("", include("memberships.urls")),
 ]

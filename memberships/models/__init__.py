@@ -1,0 +1,43 @@
+"""Memberships: plans (what a studio sells), a client's memberships, their periods, renewals and
+the credits bookings use.
+
+Dates of a membership's periods are calendar dates in the studio's zone (a period runs from
+`starts_on` to the day before `ends_on`: `ends_on` is the next renewal date); times are UTC.
+"""
+
+from .memberships import (
+    CreditUse,
+    Membership,
+    MembershipPeriod,
+    MembershipStatus,
+)
+from .plans import (
+    IntervalUnit,
+    PassStart,
+    Plan,
+    PlanClassTemplate,
+    PlanKind,
+    PlanLocation,
+    PlanService,
+)
+from .renewals import AfterLastRetry, MembershipSettings, PastDueBookings, Proration, Renewal, RenewalStatus
+
+__all__ = [
+    "AfterLastRetry",
+    "CreditUse",
+    "IntervalUnit",
+    "Membership",
+    "MembershipPeriod",
+    "MembershipSettings",
+    "MembershipStatus",
+    "PassStart",
+    "PastDueBookings",
+    "Plan",
+    "PlanClassTemplate",
+    "PlanKind",
+    "PlanLocation",
+    "PlanService",
+    "Proration",
+    "Renewal",
+    "RenewalStatus",
+]

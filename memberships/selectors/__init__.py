@@ -1,0 +1,1 @@
+"""Reads of the memberships app, and its public surface for other apps."""
