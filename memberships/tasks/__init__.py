@@ -1,0 +1,3 @@
+"""Memberships' Celery tasks; Celery's autodiscovery imports this package, which imports each module."""
+
+from . import credits, methods, renewals  # noqa: F401
