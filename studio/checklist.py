@@ -87,7 +87,7 @@ STEPS: list[Step] = [
         _("Create memberships and packs"),
         _("What clients buy to attend."),
         "plan-list",
-        perm=Perm.MANAGE_SETTINGS,
+        perm=Perm.MANAGE_MEMBERSHIPS,
     ),
 ]
 
