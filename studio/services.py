@@ -538,6 +538,10 @@ def client_save(*, studio: Studio, actor: Actor, client: Client) -> Client:
                 obj=client,
                 changes=changes,
             )
+        if not creating and "home_location" in changes:
+            from studio.registries.home_change import home_changed
+
+            home_changed(client=client, old_location_id=changes["home_location"]["from"])
     return client
 
 
