@@ -39,7 +39,15 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 class ClassTemplateForm(BoundedInputsMixin, forms.ModelForm):
     class Meta:
         model = ClassTemplate
-        fields = ["name", "description", "default_duration_minutes", "capacity", "colour", "online_allowed"]
+        fields = [
+            "name",
+            "description",
+            "default_duration_minutes",
+            "capacity",
+            "colour",
+            "online_allowed",
+            "drop_in_price",
+        ]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
             "colour": forms.TextInput(attrs={"type": "color"}),
@@ -49,6 +57,23 @@ class ClassTemplateForm(BoundedInputsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.studio = studio
         state_bounds(self, duration="default_duration_minutes")
+        # Typed in the reader's language ("12,50" in French), kept in minor units.
+        self.fields["drop_in_price"] = MoneyField(
+            label=_("Drop-in price"),
+            required=False,
+            allow_zero=True,
+            currency=studio.currency,
+            initial=self.initial.get("drop_in_price"),
+            help_text=_(
+                "In %(currency)s. 0 makes the class free; otherwise a booking is paid with a "
+                "membership or class pack that covers it, or a drop-in payment."
+            )
+            % {"currency": studio.currency},
+        )
+
+    def clean_drop_in_price(self):
+        # Left empty: free, like 0.
+        return self.cleaned_data.get("drop_in_price") or 0
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

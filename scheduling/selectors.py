@@ -485,3 +485,60 @@ def appointments_between(
     if location_id:
         qs = qs.filter(calendar__location_id=location_id)
     return list(qs.order_by("starts_at", "id"))
+
+
+# --- bookings named for other apps (memberships' credit-use history) ---------------------------
+
+
+def bookings_described(
+    *, class_booking_ids: list[int], appointment_ids: list[int], studio_zone: str
+) -> dict[tuple[str, int], tuple[str, datetime]]:
+    """{("class"|"appointment", id): (class or service name, local start)}, in one query
+    (UNION ALL) whatever the number of ids; an online class starts in the studio's zone."""
+    from django.db.models import CharField, Value
+
+    if not class_booking_ids and not appointment_ids:
+        return {}
+    classes = (
+        Booking.objects.filter(pk__in=class_booking_ids or [0])
+        .annotate(kind=Value("class", output_field=CharField()))
+        .values_list(
+            "kind", "id", "session__template__name", "session__starts_at", "session__location__time_zone"
+        )
+    )
+    appointments = (
+        Appointment.objects.filter(pk__in=appointment_ids or [0])
+        .annotate(kind=Value("appointment", output_field=CharField()))
+        .values_list("kind", "id", "service__name", "starts_at", "calendar__location__time_zone")
+    )
+    out: dict[tuple[str, int], tuple[str, datetime]] = {}
+    for kind, pk, name, starts_at, zone in classes.union(appointments, all=True):
+        out[(kind, pk)] = (name, starts_at.astimezone(zoneinfo.ZoneInfo(zone or studio_zone)))
+    return out
+
+
+def cancelled_without_penalty(
+    *, class_booking_ids: list[int], appointment_ids: list[int]
+) -> tuple[set[int], set[int]]:
+    """Which of these bookings and appointments were cancelled and not late (a cancel in time,
+    a waitlist place left or expired, a class cancelled by the studio): what they used comes
+    back. Two queries at most, whatever the number of ids (memberships' credit sweep)."""
+    classes = (
+        set(
+            Booking.objects.filter(pk__in=class_booking_ids, status=BookingStatus.CANCELLED).values_list(
+                "pk", flat=True
+            )
+        )
+        if class_booking_ids
+        else set()
+    )
+    appointments = (
+        set(
+            Appointment.objects.filter(
+                pk__in=appointment_ids, status=AppointmentStatus.CANCELLED
+            ).values_list("pk", flat=True)
+        )
+        if appointment_ids
+        else set()
+    )
+    return classes, appointments

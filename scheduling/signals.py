@@ -20,6 +20,10 @@ the other receivers or the other callbacks of the same transaction.
         staff cancelled a class; `booking_ids` were active until then
     session_taught(studio_id, session_id, teacher_id, starts_at, ends_at)
         a class ended with its teacher (for payroll); sent once per session by the no-show sweep
+    waitlist_expired(studio_id, booking_ids: list[int])
+        the class ended (or started, for the sweep) with these clients still on its waitlist
+    appointment_cancelled(studio_id, appointment_id, client_id, late: bool, by: "client" | "staff")
+        an appointment was cancelled; `late` inside the studio's window
     appointment_late_cancelled(studio_id, appointment_id, client_id)
     appointment_no_show(studio_id, appointment_id, client_id)
 """
@@ -32,5 +36,7 @@ booking_no_show = Signal()
 attendance_corrected = Signal()
 session_cancelled = Signal()
 session_taught = Signal()
+waitlist_expired = Signal()
+appointment_cancelled = Signal()
 appointment_late_cancelled = Signal()
 appointment_no_show = Signal()

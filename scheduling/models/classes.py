@@ -57,6 +57,10 @@ class ClassTemplate(TenantModel):
         default=False,
         help_text=_("Sessions may have an online link instead of a room."),
     )
+    # Integer minor units in the studio's currency. 0: the class is free (booked as
+    # complimentary, no credit used); above 0 a booking needs a membership or pack that covers
+    # it (SCH-4), or a drop-in payment at the front desk.
+    drop_in_price = models.BigIntegerField(_("drop-in price"), default=0, validators=[MinValueValidator(0)])
     archived_at = models.DateTimeField(_("archived"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

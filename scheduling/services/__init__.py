@@ -1,7 +1,8 @@
 """Writes of the scheduling app, and its public surface for other apps.
 
 Keyword-only, typed, each owns its transaction. Other apps plug in through the booking checks
-(`booking_check_register`, see scheduling/services/checks.py) and the events in
+and payers (`booking_check_register`, `booking_payer_register`, see
+scheduling/services/checks.py) and the events in
 `scheduling.signals`.
 """
 
@@ -26,11 +27,20 @@ from .bookings import (
     waitlist_promote,
 )
 from .checks import (
+    APPOINTMENT,
+    CLASS,
     BookingAttempt,
     BookingCheck,
+    BookingPayer,
+    BookingPayment,
+    appointment_payment_preview,
     booking_check_register,
     booking_check_registered,
     booking_check_unregister,
+    booking_payer_register,
+    booking_payer_registered,
+    booking_payer_unregister,
+    booking_payment_preview,
 )
 from .classes import (
     class_template_archive,
@@ -48,13 +58,18 @@ from .common import BookingError
 from .kiosk import calendar_feed_for, kiosk_check_in, kiosk_close, kiosk_open
 
 __all__ = [
+    "APPOINTMENT",
+    "CLASS",
     "BookingAttempt",
     "BookingCheck",
     "BookingError",
+    "BookingPayer",
+    "BookingPayment",
     "appointment_book",
     "appointment_calendar_save",
     "appointment_cancel",
     "appointment_check_in",
+    "appointment_payment_preview",
     "appointment_service_save",
     "attendance_mark_no_shows",
     "availability_add",
@@ -67,6 +82,10 @@ __all__ = [
     "booking_check_registered",
     "booking_check_unregister",
     "booking_create",
+    "booking_payer_register",
+    "booking_payer_registered",
+    "booking_payer_unregister",
+    "booking_payment_preview",
     "booking_set_attendance",
     "calendar_feed_for",
     "class_template_archive",

@@ -30,6 +30,7 @@ from studio.models import Client, Studio
 from studio.services import Actor, audit_record, field_changes, snapshot
 
 from .bookings import client_can_book_for
+from .checks import APPOINTMENT, BookingAttempt, booking_payment_decide
 from .common import BookingError, notify_appointment, send_event
 
 SERVICE_FIELDS = [
@@ -204,9 +205,16 @@ def appointment_book(
     booked_by: str,
     booker: Client | None = None,
     notes: str = "",
+    payment_kind: str | None = None,
+    payment_ref: str = "",
     now: datetime | None = None,
 ) -> Appointment:
-    """Book an appointment at one of the calendar's bookable slots, by staff or by a client."""
+    """Book an appointment at one of the calendar's bookable slots, by staff or by a client.
+
+    Payment as for classes (`booking_create`): the caller's `payment_kind`, else the registered
+    payers (a plan covering the service pays, and takes its credit in this transaction), else
+    complimentary — the price stays on the appointment, settled at the visit.
+    """
     now = now or timezone.now()
     if (
         booked_by == BookedBy.CLIENT
@@ -229,6 +237,23 @@ def appointment_book(
         slots = selectors.appointment_slots(calendar=calendar, service=service, day=local_day, now=now)
         if starts_at not in slots:
             raise BookingError(_("This time is no longer available; choose another."))
+        payment = booking_payment_decide(
+            BookingAttempt(
+                studio=studio,
+                session=None,
+                client=client,
+                booked_by=booked_by,
+                booker=booker,
+                waitlist=False,
+                now=now,
+                kind=APPOINTMENT,
+                service=service,
+                calendar=calendar,
+                starts_at=starts_at,
+            ),
+            payment_kind=payment_kind,
+            payment_ref=payment_ref,
+        )
         appointment = Appointment.objects.create(
             studio=studio,
             calendar=calendar,
@@ -243,13 +268,17 @@ def appointment_book(
             price_amount=service.price_amount,
             currency=studio.currency,
             notes=notes,
+            payment_kind=payment.kind,
+            payment_ref=payment.ref,
         )
+        if payment.take is not None:
+            payment.take(appointment)
         audit_record(
             studio=studio,
             actor=actor,
             action="appointment.booked",
             obj=appointment,
-            changes={"by": booked_by, "starts_at": starts_at.isoformat()},
+            changes={"by": booked_by, "starts_at": starts_at.isoformat(), "paid": payment.kind},
         )
         notify_appointment(appointment, "appointment_confirmed")
     return appointment
@@ -274,6 +303,15 @@ def appointment_cancel(
         appointment.save(update_fields=["status", "cancelled_at"])
         audit_record(studio=studio, actor=actor, action=f"appointment.{appointment.status}", obj=appointment)
         notify_appointment(appointment, "appointment_cancelled")
+        send_event(
+            signals.appointment_cancelled,
+            Appointment,
+            studio_id=studio.pk,
+            appointment_id=appointment.pk,
+            client_id=appointment.client_id,
+            late=late,
+            by="staff" if by_staff else "client",
+        )
         if late:
             send_event(
                 signals.appointment_late_cancelled,

@@ -24,13 +24,12 @@ from scheduling.models import (
     BookingStatus,
     CancelReason,
     ClassSession,
-    PaymentKind,
     SessionStatus,
 )
 from studio.models import Client, FamilyLink, Studio
 from studio.services import Actor, audit_record
 
-from .checks import BookingAttempt, booking_checks_run
+from .checks import BookingAttempt, booking_checks_run, booking_payment_decide
 from .common import BookingError, local_when_label, notify_booking, send_event
 
 
@@ -64,7 +63,7 @@ def booking_create(
     booker: Client | None = None,
     join_waitlist: bool = True,
     overbook: bool = False,
-    payment_kind: str = PaymentKind.COMPLIMENTARY,
+    payment_kind: str | None = None,
     payment_ref: str = "",
     now: datetime | None = None,
 ) -> Booking:
@@ -75,7 +74,13 @@ def booking_create(
     waitlist any more (nobody is promoted after the start). `overbook` (staff holding the
     overbook permission, checked by the caller) books past the capacity on purpose. The
     registered booking checks (scheduling.services.checks) run under the session lock.
-    Raises BookingError with the reason when the booking is refused.
+
+    Payment: a `payment_kind` given by the caller (staff booking as complimentary, the POS a
+    drop-in with its `payment_ref`) is recorded as is. Without one the registered payers
+    decide (a membership or a class pack; their refusal refuses the booking) and take what
+    pays in this transaction, right after the row is saved — a client on the waitlist holds
+    it too, so a promotion never fails for want of a credit; nobody deciding leaves the
+    booking complimentary. Raises BookingError with the reason when the booking is refused.
     """
     now = now or timezone.now()
     if (
@@ -111,27 +116,27 @@ def booking_create(
                     )
                 )
             raise BookingError(_("This class is full."))
-        refusal = booking_checks_run(
-            BookingAttempt(
-                studio=studio,
-                session=session,
-                client=client,
-                booked_by=booked_by,
-                booker=booker,
-                waitlist=not has_room,
-                now=now,
-            )
+        attempt = BookingAttempt(
+            studio=studio,
+            session=session,
+            client=client,
+            booked_by=booked_by,
+            booker=booker,
+            waitlist=not has_room,
+            now=now,
         )
+        refusal = booking_checks_run(attempt)
         if refusal:
             raise BookingError(refusal)
+        payment = booking_payment_decide(attempt, payment_kind=payment_kind, payment_ref=payment_ref)
         booking = Booking(
             studio=studio,
             session=session,
             client=client,
             booked_by_kind=booked_by,
             booked_by=actor.user,
-            payment_kind=payment_kind,
-            payment_ref=payment_ref,
+            payment_kind=payment.kind,
+            payment_ref=payment.ref,
         )
         if has_room:
             booking.status = BookingStatus.BOOKED
@@ -139,7 +144,9 @@ def booking_create(
             booking.status = BookingStatus.WAITLISTED
             booking.waitlisted_at = now
         booking.save()
-        changes = {"session": session.pk, "by": booked_by}
+        if payment.take is not None:
+            payment.take(booking)
+        changes = {"session": session.pk, "by": booked_by, "paid": payment.kind}
         if overbook and _occupied(session) > session.capacity:
             changes["overbooked"] = True
         audit_record(
@@ -371,9 +378,13 @@ def attendance_mark_no_shows(*, studio: Studio, now: datetime | None = None) -> 
             .values_list("id", "session_id", "client_id")
         )
         Booking.objects.filter(pk__in=[row[0] for row in due]).update(status=BookingStatus.NO_SHOW)
-        Booking.objects.filter(
-            studio=studio, status=BookingStatus.WAITLISTED, session__ends_at__lte=now
-        ).update(
+        expired = list(
+            Booking.objects.select_for_update(of=("self",))
+            .filter(studio=studio, status=BookingStatus.WAITLISTED, session__ends_at__lte=now)
+            .order_by("id")
+            .values_list("id", flat=True)
+        )
+        Booking.objects.filter(pk__in=expired).update(
             status=BookingStatus.CANCELLED, cancelled_at=now, cancel_reason=CancelReason.WAITLIST_EXPIRED
         )
         missed = list(
@@ -404,6 +415,8 @@ def attendance_mark_no_shows(*, studio: Studio, now: datetime | None = None) -> 
                 session_id=session_id,
                 client_id=client_id,
             )
+        if expired:  # a waitlist place held a credit: its payer gives it back
+            send_event(signals.waitlist_expired, Booking, studio_id=studio.pk, booking_ids=expired)
         for appointment_id, client_id in missed:
             send_event(
                 signals.appointment_no_show,

@@ -1,7 +1,7 @@
 """Booking checks: other apps' say on whether a client may take a place in a class.
 
-An app registers a check from its `AppConfig.ready()` — memberships ("has an entitlement"),
-waivers ("has signed the current waiver"):
+An app registers a check from its `AppConfig.ready()` — waivers ("has signed the current
+waiver"); what pays for the booking is the payers' business (below):
 
     from scheduling.services import BookingAttempt, booking_check_register
 
@@ -17,33 +17,98 @@ and checked its own rules (cancelled, closed, already booked), and before it cou
 a check sees a consistent session and may read or lock rows of its own app. A check returns
 None to allow, or the refusal as a sentence in the active language (what is missing and what
 to do); the first refusal wins and is raised as a BookingError. A check must not write: when
-the booking goes ahead its app records what it used in the same transaction through
-`booking_create`'s `payment_kind`/`payment_ref`, or listens to the events.
+the booking goes ahead its app records what it used through a payer (below), or listens to the
+events.
+
+Booking payers (SCH-4): who pays for a class or an appointment. An app that sells entitlements
+(memberships: subscriptions, passes, class packs) registers a payer:
+
+    booking_payer_register("memberships.entitlement", pays_with_membership)
+
+A payer is called with the BookingAttempt (a class: `kind == "class"`, `template_id`; an
+appointment: `kind == "appointment"`, `service_id`; both: `price_amount`, `local_date`) after
+the checks, under the same lock, and returns None (no say), a refusal sentence, or a
+`BookingPayment(kind, ref, label, take)`. The first payer with a say decides. When
+`attempt.dry_run` is False (the booking is real) a payer may lock its own rows, so that its
+choice holds until the booking commits (memberships locks the client's memberships: the last
+credit goes to one booking only). `take(row)` runs inside the booking's transaction right
+after the Booking (or Appointment) row is saved: there the payer's app decrements what pays
+and records the use under the row's id; if it raises BookingError nothing is booked. A payer
+writes nothing outside `take`.
+
+When the caller names the payment (`payment_kind=`: staff choosing "complimentary", the POS a
+drop-in with its payment reference) the payers are not asked. Nobody with a say: the booking
+is complimentary, as before memberships existed. `booking_payment_preview` and
+`appointment_payment_preview` ask the same payers without booking (dry run, no lock), so a
+page shows what will pay, or the refusal, before anyone clicks.
 """
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from scheduling.models import ClassSession
+from django.utils import timezone
+
+from scheduling.models import AppointmentCalendar, AppointmentService, BookedBy, ClassSession, PaymentKind
 from studio.models import Client, Studio
+
+from .common import BookingError
+
+CLASS = "class"
+APPOINTMENT = "appointment"
 
 
 @dataclass(frozen=True, slots=True)
 class BookingAttempt:
-    """What a check is asked about. `session` is the locked row; `booker` is the signed-in
-    client booking for `client` (themselves or a dependant), None when staff book."""
+    """What a check or a payer is asked about. For a class, `session` is the locked row; for an
+    appointment (`kind == "appointment"`) `service`, `calendar` and `starts_at` say what and
+    when. `booker` is the signed-in client booking for `client` (themselves or a dependant),
+    None when staff book. `dry_run`: a page asking what would pay, nothing is booked (and
+    nothing may be locked)."""
 
     studio: Studio
-    session: ClassSession
+    session: ClassSession | None
     client: Client
     booked_by: str
     booker: Client | None
     waitlist: bool  # True when the class is full and the client would join its waitlist
     now: datetime
+    kind: str = CLASS
+    service: AppointmentService | None = None
+    calendar: AppointmentCalendar | None = None
+    starts_at: datetime | None = None
+    dry_run: bool = False
+
+    @property
+    def template_id(self) -> int | None:
+        return self.session.template_id if self.session is not None else None
+
+    @property
+    def service_id(self) -> int | None:
+        return self.service.pk if self.service is not None else None
+
+    @property
+    def price_amount(self) -> int:
+        """What it costs without an entitlement, in minor units: 0 is free."""
+        if self.kind == APPOINTMENT:
+            return self.service.price_amount if self.service is not None else 0
+        return self.session.template.drop_in_price if self.session is not None else 0
+
+    @property
+    def local_date(self) -> date:
+        """The date of the class or appointment where it happens (periods are calendar dates)."""
+        if self.kind == APPOINTMENT:
+            zone = self.calendar.location.time_zone if self.calendar is not None else self.studio.time_zone
+            return (self.starts_at or self.now).astimezone(zoneinfo.ZoneInfo(zone)).date()
+        return self.session.local_start.date()
+
+    @property
+    def by_client(self) -> bool:
+        return self.booked_by == BookedBy.CLIENT
 
 
 BookingCheck = Callable[[BookingAttempt], "str | None"]
@@ -83,3 +148,126 @@ def booking_checks_run(attempt: BookingAttempt) -> str | None:
         if refusal:
             return str(refusal)
     return None
+
+
+# --- payers ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BookingPayment:
+    """A payer's decision to pay: `kind` is a PaymentKind code stored on the row, `ref` the
+    payer's own reference ("membership:42"), `label` what pays in the reader's language
+    ("10-class pack, 3 credits left", for pages), `take` the write run after the row is saved."""
+
+    kind: str
+    ref: str = ""
+    label: str = ""
+    take: Callable[[object], None] | None = None
+
+
+BookingPayer = Callable[[BookingAttempt], "BookingPayment | str | None"]
+
+_PAYERS: dict[str, BookingPayer] = {}
+
+
+def booking_payer_register(key: str, payer: BookingPayer) -> None:
+    """Add (or replace, under the same key) a payer."""
+    _PAYERS[key] = payer
+
+
+def booking_payer_unregister(key: str) -> None:
+    """Remove a payer (tests; an app turned off)."""
+    _PAYERS.pop(key, None)
+
+
+@contextmanager
+def booking_payer_registered(key: str, payer: BookingPayer) -> Iterator[None]:
+    """A payer that holds for the `with` block only (tests)."""
+    previous = _PAYERS.get(key)
+    booking_payer_register(key, payer)
+    try:
+        yield
+    finally:
+        if previous is None:
+            booking_payer_unregister(key)
+        else:
+            booking_payer_register(key, previous)
+
+
+def booking_payers_run(attempt: BookingAttempt) -> BookingPayment | str | None:
+    """The first payer's say, in registration order: a BookingPayment, a refusal, or None."""
+    for payer in list(_PAYERS.values()):
+        decision = payer(attempt)
+        if decision is None:
+            continue
+        if isinstance(decision, BookingPayment):
+            return decision
+        return str(decision)
+    return None
+
+
+def booking_payment_decide(
+    attempt: BookingAttempt, *, payment_kind: str | None, payment_ref: str = ""
+) -> BookingPayment:
+    """What pays for a booking being made: the caller's explicit `payment_kind`, else the
+    payers' decision (a refusal raises BookingError), else complimentary."""
+    if payment_kind is not None:
+        return BookingPayment(kind=payment_kind, ref=payment_ref)
+    decision = booking_payers_run(attempt)
+    if isinstance(decision, str):
+        raise BookingError(decision)
+    return decision or BookingPayment(kind=PaymentKind.COMPLIMENTARY)
+
+
+def booking_payment_preview(
+    *,
+    studio: Studio,
+    session: ClassSession,
+    client: Client,
+    booked_by: str,
+    booker: Client | None = None,
+    now: datetime | None = None,
+) -> BookingPayment | str | None:
+    """What would pay for `client` in `session` (read only, no lock): for pages."""
+    return booking_payers_run(
+        BookingAttempt(
+            studio=studio,
+            session=session,
+            client=client,
+            booked_by=booked_by,
+            booker=booker,
+            waitlist=False,
+            now=now or timezone.now(),
+            dry_run=True,
+        )
+    )
+
+
+def appointment_payment_preview(
+    *,
+    studio: Studio,
+    calendar: AppointmentCalendar,
+    service: AppointmentService,
+    client: Client,
+    starts_at: datetime,
+    booked_by: str,
+    booker: Client | None = None,
+    now: datetime | None = None,
+) -> BookingPayment | str | None:
+    """What would pay for `client`'s appointment (read only, no lock): for pages."""
+    return booking_payers_run(
+        BookingAttempt(
+            studio=studio,
+            session=None,
+            client=client,
+            booked_by=booked_by,
+            booker=booker,
+            waitlist=False,
+            now=now or timezone.now(),
+            kind=APPOINTMENT,
+            service=service,
+            calendar=calendar,
+            starts_at=starts_at,
+            dry_run=True,
+        )
+    )

@@ -37,7 +37,15 @@ from studio.services import Actor, audit_record, field_changes, snapshot
 from .bookings import waitlist_promote
 from .common import BookingError, local_date_label, local_when_label, notify_booking, send_event
 
-TEMPLATE_FIELDS = ["name", "description", "default_duration_minutes", "capacity", "colour", "online_allowed"]
+TEMPLATE_FIELDS = [
+    "name",
+    "description",
+    "default_duration_minutes",
+    "capacity",
+    "colour",
+    "online_allowed",
+    "drop_in_price",
+]
 SERIES_FIELDS = [
     "weekdays",
     "start_time",

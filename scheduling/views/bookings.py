@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from scheduling import selectors, services
 from scheduling.forms import StaffBookingForm
-from scheduling.models import BookedBy, Booking, BookingStatus, ClassSession
+from scheduling.models import BookedBy, Booking, BookingStatus, ClassSession, PaymentKind
 from scheduling.timeutils import local_when_label
 from scheduling.views.common import error_text, safe_next, text_param
 from studio import selectors as studio_selectors
@@ -22,6 +22,10 @@ from studio.permissions import Perm
 from studio.services import Actor
 
 SEARCH_LIMIT = 8
+# Booking a priced class for free is a decision about its price, which those who manage the
+# schedule set (the class template's drop-in price); a teacher or the front desk, who book
+# clients, sell a pack or take a drop-in payment instead.
+COMP_PERMISSION = Perm.MANAGE_SCHEDULE
 
 
 def _roster_url(request, session_id: int) -> str:
@@ -33,7 +37,9 @@ def client_search(request, pk):
     """Clients matching ?q=, each with a button that books them into the session (htmx partial).
 
     When the class is full, staff who may overbook also get an "Overbook" button (confirmed on
-    the next page); the others see that the client goes on the waitlist.
+    the next page); the others see that the client goes on the waitlist. Each client shows what
+    would pay (their membership or pack) or why nothing does; staff who manage the schedule may
+    book a priced class as complimentary instead.
     """
     session = _session_or_404(pk)
     query = text_param(request.GET.get("q"))
@@ -42,6 +48,12 @@ def client_search(request, pk):
         if query
         else []
     )
+    for client in clients:  # at most SEARCH_LIMIT, and no query at all for a free class
+        decision = services.booking_payment_preview(
+            studio=request.studio, session=session, client=client, booked_by=BookedBy.STAFF
+        )
+        client.pays_with = decision.label if isinstance(decision, services.BookingPayment) else ""
+        client.payment_refusal = decision if isinstance(decision, str) else ""
     return render(
         request,
         "scheduling/_client_search_results.html",
@@ -51,6 +63,7 @@ def client_search(request, pk):
             "q": query,
             "full": session.booked_count >= session.capacity,
             "can_overbook": request.staff.has_perm(Perm.OVERBOOK_CLASSES),
+            "can_comp": session.template.drop_in_price > 0 and request.staff.has_perm(COMP_PERMISSION),
             "waitlist_open": session.starts_at > timezone.now(),
         },
     )
@@ -80,6 +93,9 @@ def session_book(request, pk):
     overbook = request.POST.get("overbook") == "1"
     if overbook and not request.staff.has_perm(Perm.OVERBOOK_CLASSES):
         raise PermissionDenied(Perm.OVERBOOK_CLASSES)
+    complimentary = request.POST.get("complimentary") == "1"
+    if complimentary and not request.staff.has_perm(COMP_PERMISSION):
+        raise PermissionDenied(COMP_PERMISSION)
     if overbook and not is_confirmed(request):
         return confirm_page(
             request,
@@ -105,6 +121,7 @@ def session_book(request, pk):
             client=client,
             booked_by=BookedBy.STAFF,
             overbook=overbook,
+            payment_kind=PaymentKind.COMPLIMENTARY if complimentary else None,
         )
     except ValidationError as exc:
         messages.error(request, error_text(exc))
@@ -112,6 +129,12 @@ def session_book(request, pk):
         if booking.status == BookingStatus.WAITLISTED:
             messages.warning(
                 request, _("The class is full: %(name)s is on the waitlist.") % {"name": client.full_name}
+            )
+        elif booking.payment_kind in (PaymentKind.MEMBERSHIP, PaymentKind.CLASS_PACK):
+            messages.success(
+                request,
+                _("%(name)s is booked, paid with their %(paid)s.")
+                % {"name": client.full_name, "paid": booking.get_payment_kind_display().lower()},
             )
         else:
             messages.success(request, _("%(name)s is booked.") % {"name": client.full_name})

@@ -110,7 +110,31 @@ def session(request, pk):
         # One person of a family left to book: the button says who, or it reads as booking the
         # person just booked again.
         context["only_free"] = free[0] if len(free) == 1 and len(family) > 1 else None
+        # What would pay for each of them (their membership or pack), or why nothing does.
+        context["payments"] = _payment_lines(request, session, free)
+        refused = [line for line in context["payments"] if line[2]]
+        context["all_refused"] = bool(free) and len(refused) == len(free)
     return render(request, "scheduling/public/session.html", context)
+
+
+def _payment_lines(request, session: ClassSession, clients: list) -> list[tuple]:
+    """(client, what pays, refusal) for each person who could book; empty for a free class."""
+    if session.template.drop_in_price <= 0 or session.is_cancelled:
+        return []
+    lines = []
+    for client in clients:
+        decision = services.booking_payment_preview(
+            studio=request.studio,
+            session=session,
+            client=client,
+            booked_by=BookedBy.CLIENT,
+            booker=request.client_profile,
+        )
+        if isinstance(decision, services.BookingPayment):
+            lines.append((client, decision.label, ""))
+        elif decision:
+            lines.append((client, "", decision))
+    return lines
 
 
 @require_POST
@@ -330,6 +354,39 @@ def appointment_book(request):
             if service.price_amount
             else _("Free")
         )
+        paid = (
+            services.appointment_payment_preview(
+                studio=request.studio,
+                calendar=calendar,
+                service=service,
+                client=client,
+                starts_at=starts_at,
+                booked_by=BookedBy.CLIENT,
+                booker=request.client_profile,
+            )
+            if service.price_amount
+            else None
+        )
+        if isinstance(paid, services.BookingPayment):  # a plan covers it: nothing to pay at the visit
+            return confirm_page(
+                request,
+                base=PUBLIC_BASE,
+                title=_("Confirm your appointment"),
+                back_url=back,
+                back_label=_("Choose another time"),
+                confirm_label=_("Book"),
+                lines=[
+                    _("%(service)s with %(teacher)s, %(location)s")
+                    % {
+                        "service": service.name,
+                        "teacher": calendar.teacher,
+                        "location": calendar.location.name,
+                    },
+                    local_when_label(starts_at, calendar.location.time_zone),
+                    _("For %(name)s") % {"name": client.full_name},
+                    _("Paid with: %(what)s") % {"what": paid.label},
+                ],
+            )
         return confirm_page(
             request,
             base=PUBLIC_BASE,
