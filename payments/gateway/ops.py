@@ -268,6 +268,22 @@ def payment_intent_retrieve(*, account: AccountRef, payment_intent_id: str) -> P
     return PaymentIntent.from_stripe(data)
 
 
+def payment_intent_cancel(
+    *, account: AccountRef, payment_intent_id: str, idempotency_key: str, reason: str = "abandoned"
+) -> PaymentIntent:
+    """Cancel an intent nobody will finish (a 3-D Secure step the client left), so it can never
+    be confirmed later and a new attempt cannot charge twice."""
+    data = call_with_id(
+        lambda c: c.v1.payment_intents.cancel,
+        payment_intent_id,
+        {"cancellation_reason": reason},
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+    return PaymentIntent.from_stripe(data)
+
+
 def refund_create(
     *,
     account: AccountRef,

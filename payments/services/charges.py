@@ -195,9 +195,7 @@ def payment_submit(*, payment: Payment) -> Payment:
             confirm=confirm,
             off_session=payment.off_session and confirm,
             application_fee_amount=payment.application_fee_amount or None,
-            payment_method_types=["card_present"]
-            if payment.method == Payment.Method.CARD_PRESENT
-            else ["card"],
+            payment_method_types=_method_types(payment),
             capture_method="automatic",
             description=payment.description,
         )
@@ -212,6 +210,25 @@ def payment_submit(*, payment: Payment) -> Payment:
     except gateway.StripeUnavailable as exc:
         return _record_unknown(payment, detail=f"{type(exc).__name__}: {exc.message}")
     return payment_record(payment=payment, intent=intent, source="api")
+
+
+def _method_types(payment: Payment) -> list[str]:
+    """The intent's allowed type: a saved bank account (ACSS/PAD, ACH) is charged as a bank debit."""
+    if payment.method == Payment.Method.CARD_PRESENT:
+        return ["card_present"]
+    if payment.method == Payment.Method.SAVED_METHOD and payment.payment_method_id:
+        from payments.models import SavedPaymentMethod
+
+        kind = (
+            SavedPaymentMethod.objects.filter(
+                studio_id=payment.studio_id, stripe_payment_method_id=payment.payment_method_id
+            )
+            .values_list("kind", flat=True)
+            .first()
+        )
+        if kind and kind != SavedPaymentMethod.Kind.CARD:
+            return [kind]
+    return ["card"]
 
 
 def _record_unknown(payment: Payment, *, detail: str) -> Payment:
@@ -312,6 +329,40 @@ def payment_reconcile(*, payment: Payment, now=None) -> Payment:
         return payment_submit(payment=payment)
     except gateway.StripeUnavailable:
         return payment  # still unknown; the next run tries again
+
+
+def payment_client_secret(*, payment: Payment) -> str | None:
+    """The client secret of the payment's intent, for Stripe.js to finish a step the client must do
+    on-session (3-D Secure); None without an intent or when Stripe cannot be reached."""
+    if not payment.stripe_payment_intent_id:
+        return None
+    try:
+        intent = gateway.payment_intent_retrieve(
+            account=account_ref(payment), payment_intent_id=payment.stripe_payment_intent_id
+        )
+    except gateway.GatewayError:
+        return None
+    return intent.client_secret
+
+
+def payment_cancel_unconfirmed(*, payment: Payment) -> Payment:
+    """Cancel a payment still waiting for the client (`requires_action`: a 3-D Secure step left
+    unfinished), at Stripe first, then here; a new attempt may then be charged without any risk
+    of this one being confirmed too. If the client finished it meanwhile, its real state is
+    recorded instead (read back from Stripe)."""
+    if payment.status != Payment.Status.REQUIRES_ACTION or not payment.stripe_payment_intent_id:
+        return payment
+    try:
+        intent = gateway.payment_intent_cancel(
+            account=account_ref(payment),
+            payment_intent_id=payment.stripe_payment_intent_id,
+            idempotency_key=f"cancel:{payment.idempotency_key}",
+        )
+    except gateway.InvalidRequest:
+        return payment_reconcile(payment=payment)  # no longer cancelable: it moved on at Stripe
+    except gateway.StripeUnavailable:
+        return payment  # the next run tries again
+    return payment_record(payment=payment, intent=intent, source="api")
 
 
 def payments_needing_reconcile(*, studio: Studio, older_than: timedelta = timedelta(minutes=2), now=None):
