@@ -14,7 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from payments.models import MAX_SAVED_METHODS, CreditEntry, Payment, PaymentSettings, Refund
+from payments.models import (
+    MAX_SAVED_METHODS,
+    CreditEntry,
+    Payment,
+    PaymentSettings,
+    Refund,
+    SavedPaymentMethod,
+)
 from payments.services import saved_methods as svc
 from studio.permissions import Perm
 from studio.registries.profile_panels import ProfilePanel, Section, choice_labels, row_url
@@ -26,12 +33,67 @@ def _bank_kind(studio) -> str | None:
     return {"CA": "acss_debit", "US": "us_bank_account"}.get(studio.country)
 
 
+# The columns a saved method's row shows, read as tuples: the panel lists at most five.
+_METHOD_COLUMNS = (
+    "id",
+    "kind",
+    "brand",
+    "bank_name",
+    "last4",
+    "exp_month",
+    "exp_year",
+    "account_holder",
+    "is_default",
+    "account__display_name",
+)
+
+
+def client_methods_shown(*, client, today, row_urls: tuple | None = None) -> list[dict]:
+    """The client's saved methods as the panels list them, in one query: the default first, then
+    newest to oldest, expired ones last (SPM-5, as `saved_methods_for_client` orders them).
+
+    Rows are plain values; the label and the expiry come from the model's own rules, asked of an
+    unsaved instance holding the row's columns. `row_urls`: (make default, delete) `id -> URL`."""
+    rows = []
+    for pk, kind, brand, bank_name, last4, month, year, holder, is_default, account in (
+        SavedPaymentMethod.objects.filter(studio_id=client.studio_id, client_id=client.pk)
+        .order_by("-is_default", "-created_at", "-id")
+        .values_list(*_METHOD_COLUMNS)
+    ):
+        method = SavedPaymentMethod(
+            kind=kind, brand=brand, bank_name=bank_name, exp_month=month, exp_year=year
+        )
+        rows.append(
+            {
+                "pk": pk,
+                "kind": kind,
+                "label": method.label,
+                "last4": last4,
+                "exp_month": month,
+                "exp_year": year,
+                "account_holder": holder,
+                "is_default": is_default,
+                "expired": method.is_expired(today),
+                "account_name": account,
+                "default_url": row_urls[0](pk) if row_urls else None,
+                "delete_url": row_urls[1](pk) if row_urls else None,
+            }
+        )
+    return sorted(rows, key=lambda row: row["expired"])  # stable: keeps the order within each group
+
+
 def _methods_context(request, client, *, can_add: bool, can_edit: bool, staff: bool) -> dict:
-    today = timezone.localdate()
-    methods = svc.saved_methods_for_client(client=client, today=today)  # one query, at most 5 rows
-    for method in methods:
-        method.expired = method.is_expired(today)
     slug = request.studio.slug
+    side = "staff" if staff else "client"
+    row_urls = (
+        (
+            row_url(f"payments-{side}-method-default", studio_slug=slug),
+            row_url(f"payments-{side}-method-delete", studio_slug=slug),
+        )
+        if can_edit
+        else None
+    )
+    methods = client_methods_shown(client=client, today=timezone.localdate(), row_urls=row_urls)
     bank_kind = _bank_kind(request.studio)
     if staff:
 
@@ -50,10 +112,8 @@ def _methods_context(request, client, *, can_add: bool, can_edit: bool, staff: b
         "can_add": can_add,
         "can_edit": can_edit,
         "room_left": len(methods) < MAX_SAVED_METHODS,
-        "add_card_url": add("card"),
-        "add_bank_url": add(bank_kind) if bank_kind and client.email else None,
-        "default_url": "payments-staff-method-default" if staff else "payments-client-method-default",
-        "delete_url": "payments-staff-method-delete" if staff else "payments-client-method-delete",
+        "add_card_url": add("card") if can_add else None,
+        "add_bank_url": add(bank_kind) if can_add and bank_kind and client.email else None,
     }
 
 
@@ -97,6 +157,19 @@ SAVED_METHODS_PANEL = ProfilePanel(
 # --- staff profile: payments, refunds and studio credit (PAY-4, PAY-7) ----------------------------
 
 
+# The columns a payment row shows; the badge template reads the last five (`_status_state`).
+_PAYMENT_COLUMNS = (
+    "id",
+    "created_at",
+    "description",
+    "amount",
+    "currency",
+    "status",
+    "amount_refunded",
+    "outcome_unknown",
+    "is_escrow",
+)
+_STATUS_COLUMNS = ("status", "amount", "amount_refunded", "outcome_unknown", "is_escrow")
 # A refund row and a credit row share these columns in the one query that reads both lists.
 _REFUND_COLUMNS = (
     "id",
@@ -129,30 +202,21 @@ def client_money_recent(*, client, limit: int = RECENT) -> dict:
       succeeded payments (computed before the LIMIT, so the totals cover the whole history);
     - the newest refunds and credit movements, one UNION ALL, the credit rows carrying the
       balance as a window sum over every movement.
-    Rows are read as tuples: the panel shows a few columns, and model instances cost more than
-    the query. The payments stay `Payment` instances (only the shown columns) for the shared
-    status badge template."""
+    Rows are read as tuples into dicts: the panel shows a few columns, and model instances cost
+    more than the query."""
     succeeded = Q(status=Payment.Status.SUCCEEDED)
-    payments = list(
+    payments, first = [], None
+    for row in (
         Payment.objects.filter(studio_id=client.studio_id, client_id=client.pk)
-        .only(
-            "id",
-            "studio_id",
-            "created_at",
-            "description",
-            "amount",
-            "currency",
-            "status",
-            "amount_refunded",
-            "outcome_unknown",
-            "is_escrow",
-        )
         .annotate(
             total_paid=Window(Sum("amount", filter=succeeded)),
             total_refunded=Window(Sum("amount_refunded", filter=succeeded)),
         )
-        .order_by("-created_at", "-id")[:limit]
-    )
+        .order_by("-created_at", "-id")
+        .values_list(*_PAYMENT_COLUMNS, "total_paid", "total_refunded")[:limit]
+    ):
+        first = first or row
+        payments.append(dict(zip(_PAYMENT_COLUMNS, row, strict=False)))
     refunds = (
         Refund.objects.filter(studio_id=client.studio_id, payment__client_id=client.pk)
         .annotate(balance=Value(None, output_field=BigIntegerField()), is_refund=Value(True))
@@ -205,41 +269,43 @@ def client_money_recent(*, client, limit: int = RECENT) -> dict:
     # UNION ALL keeps no order of its own: each list is put back newest first.
     refund_rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
     credit_rows.sort(key=lambda r: (r["created_at"], r["id"]), reverse=True)
-    first = payments[0] if payments else None
     return {
         "payments": payments,
         "refunds": refund_rows,
         "credit_entries": credit_rows,
         "credit_balance": int(balance or 0),
-        "total_paid": int(first.total_paid or 0) if first else 0,
-        "total_refunded": int(first.total_refunded or 0) if first else 0,
+        "total_paid": int(first[-2] or 0) if first else 0,
+        "total_refunded": int(first[-1] or 0) if first else 0,
     }
 
 
-def _status_state(payment: Payment) -> tuple:
+def _status_state(payment: dict) -> tuple:
     """Everything payments/_payment_status.html reads of a payment (keep the two in step)."""
-    refunded = payment.amount_refunded
+    refunded = payment["amount_refunded"]
     return (
-        payment.status,
+        payment["status"],
         bool(refunded),
-        bool(refunded and refunded >= payment.amount),
-        payment.outcome_unknown,
-        payment.is_escrow,
+        bool(refunded and refunded >= payment["amount"]),
+        payment["outcome_unknown"],
+        payment["is_escrow"],
     )
 
 
-def payment_status_cells(payments: list[Payment]) -> None:
-    """Set `status_html` on each payment: the ledger's status badges, rendered once per state.
+def payment_status_cells(payments: list[dict]) -> None:
+    """Set `status_html` on each payment row (`_PAYMENT_COLUMNS`): the ledger's status badges,
+    rendered once per state.
 
     A client's payments share a handful of states (succeeded, partly refunded…); including the
-    badge template once per row cost a fifth of the profile's render for identical markup."""
+    badge template once per row cost a fifth of the profile's render for identical markup. The
+    template reads an unsaved `Payment` holding the state's columns (for its worded status)."""
     template = get_template("payments/_payment_status.html")
     rendered: dict[tuple, str] = {}
     for payment in payments:
         state = _status_state(payment)
         if state not in rendered:
-            rendered[state] = template.render({"payment": payment})
-        payment.status_html = rendered[state]
+            shown = Payment(**{column: payment[column] for column in _STATUS_COLUMNS})
+            rendered[state] = template.render({"payment": shown})
+        payment["status_html"] = rendered[state]
 
 
 def _money_load(*, request, client) -> dict:
@@ -248,19 +314,9 @@ def _money_load(*, request, client) -> dict:
     context = client_money_recent(client=client)
     payment_url = row_url("payments-payment-detail", studio_slug=slug) if can_open else None
     payment_status_cells(context["payments"])
-    # Rows as dicts, like the other lists: the template engine reads a key at its first try.
-    rows = [
-        {
-            "url": payment_url(p.pk) if payment_url else None,
-            "created_at": p.created_at,
-            "description": p.description,
-            "amount": p.amount,
-            "currency": p.currency,
-            "status_html": p.status_html,
-        }
-        for p in context["payments"]
-    ]
-    return {**context, "payments": rows, "client": client, "currency": request.studio.currency}
+    for payment in context["payments"]:
+        payment["url"] = payment_url(payment["id"]) if payment_url else None
+    return {**context, "client": client, "currency": request.studio.currency}
 
 
 # Selling, refunding and reporting are the payments jobs: a teacher holds none and sees no money.

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import NamedTuple, TypedDict
 
-from django.db.models import Count, Q, Value, Window
+from django.db.models import BigIntegerField, CharField, Count, F, IntegerField, Q, Value, Window
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -80,42 +81,102 @@ class RecentBookings(NamedTuple):
     upcoming: list[BookingRow]
     history: list[BookingRow]
     counts: dict[str, int]  # attended / no-show / late-cancel counts over every booking of the client
+    appointments: list[AppointmentRow]
+
+
+# Which select of the UNION a row comes from.
+_UPCOMING, _HISTORY, _APPOINTMENT = 0, 1, 2
+
+
+def _appointments_next(*, client, now: datetime, limit: int):
+    """The client's next booked appointments, soonest first, in the columns of a booking row
+    (`_BOOKING_COLUMNS`): the service's name as the name, the teacher as StaffMember.__str__
+    names them (the shown name, else the login's name or email) in the location's place."""
+    none = {
+        name: Value(None, output_field=field)
+        for name, field in (
+            ("no_status", CharField()),
+            ("no_session", BigIntegerField()),
+            ("no_url", CharField()),
+            ("no_location", BigIntegerField()),
+            ("no_room", CharField()),
+            *((f"n_{status}", IntegerField()) for status in COUNTED),
+        )
+    }
+    teacher = Coalesce(
+        NullIf(F("calendar__teacher__display_name"), Value("")),
+        NullIf(F("calendar__teacher__user__full_name"), Value("")),
+        F("calendar__teacher__user__email"),
+        output_field=CharField(),
+    )
+    return (
+        Appointment.objects.filter(
+            studio_id=client.studio_id, client_id=client.pk, ends_at__gt=now, status=AppointmentStatus.BOOKED
+        )
+        .annotate(part=Value(_APPOINTMENT), teacher=teacher, **none)
+        .order_by("starts_at", "id")
+        .values_list(
+            "part",
+            "id",
+            "no_status",
+            "no_session",
+            "starts_at",
+            "no_url",
+            "no_location",
+            "service__name",
+            "teacher",
+            "calendar__location__time_zone",
+            "no_room",
+            *(f"n_{status}" for status in COUNTED),
+        )[:limit]
+    )
 
 
 def client_bookings_recent(
-    *, client, now: datetime, upcoming: int = 10, history: int = 15, url: Callable[[int], str] | None = None
+    *,
+    client,
+    now: datetime,
+    upcoming: int = 10,
+    history: int = 15,
+    appointments: int = 10,
+    url: Callable[[int], str] | None = None,
+    appointment_url: Callable[[int], str] | None = None,
 ) -> RecentBookings:
     """The client's next `upcoming` active bookings (soonest first), last `history` others
-    (newest first) and attendance counts, in one query: two cut, ordered selects joined by UNION ALL.
+    (newest first), attendance counts and next `appointments` booked appointments, in one query:
+    three cut, ordered selects joined by UNION ALL.
 
-    Each select counts the statuses of all the rows its WHERE keeps, as window counts computed
-    before its LIMIT; the two groups split every booking of the client, so their counts add up to
-    the client's (a group that returns no row has none to count). A correlated subquery on the
-    client's row said the same for three times the Python it took to build.
-    `url(session_id)` makes a row's link (None: rows carry none). Rows are read as tuples: ORM
-    instances with three related objects each cost more than the query."""
+    Each booking select counts the statuses of all the rows its WHERE keeps, as window counts
+    computed before its LIMIT; the two groups split every booking of the client, so their counts
+    add up to the client's (a group that returns no row has none to count). A correlated subquery
+    on the client's row said the same for three times the Python it took to build. The
+    appointments ride on the same query (their own select, padded to a booking row's columns):
+    a second query cost more than the select. `url(session_id)` / `appointment_url(id)` make a
+    row's link (None: rows carry none). Rows are read as tuples: ORM instances with three related
+    objects each cost more than the query."""
     ahead = Q(session__ends_at__gt=now, status__in=ACTIVE_STATUSES)
     mine = Booking.objects.filter(studio_id=client.studio_id, client_id=client.pk)
     counted = {f"n_{status}": Window(Count("id", filter=Q(status=status))) for status in COUNTED}
     soonest = (
         mine.filter(ahead)
-        .annotate(ahead=Value(True), **counted)
+        .annotate(part=Value(_UPCOMING), **counted)
         .order_by("session__starts_at", "id")
-        .values_list(*_BOOKING_COLUMNS, "ahead", *counted)[:upcoming]
+        .values_list("part", *_BOOKING_COLUMNS, *counted)[:upcoming]
     )
     newest = (
         mine.filter(~ahead)
-        .annotate(ahead=Value(False), **counted)
+        .annotate(part=Value(_HISTORY), **counted)
         .order_by("-session__starts_at", "-id")
-        .values_list(*_BOOKING_COLUMNS, "ahead", *counted)[:history]
+        .values_list("part", *_BOOKING_COLUMNS, *counted)[:history]
     )
     labels, studio_zone = choice_labels(BookingStatus.choices), client.studio.time_zone
     # The badge each status wears, from the model's own rule, asked once per status.
     badges = {status: Booking(status=status).status_badge for status in BookingStatus.values}
     zones: dict[str, zoneinfo.ZoneInfo] = {}
-    soon, past = [], []
-    group_counts: dict[bool, tuple[int, ...]] = {}
+    soon, past, booked = [], [], []
+    group_counts: dict[int, tuple[int, ...]] = {}
     for (
+        part,
         pk,
         status,
         session_id,
@@ -126,10 +187,21 @@ def client_bookings_recent(
         location,
         zone,
         room,
-        is_ahead,
         *row_counts,
-    ) in soonest.union(newest, all=True):
-        group_counts[is_ahead] = row_counts
+    ) in soonest.union(newest, _appointments_next(client=client, now=now, limit=appointments), all=True):
+        if part == _APPOINTMENT:
+            tz = zones.get(zone) or zones.setdefault(zone, zoneinfo.ZoneInfo(zone))
+            booked.append(
+                AppointmentRow(
+                    id=pk,
+                    name=name,
+                    start=starts_at.astimezone(tz),
+                    teacher=location or "",  # the teacher, in the place column (`_appointments_next`)
+                    url=appointment_url(pk) if appointment_url else None,
+                )
+            )
+            continue
+        group_counts[part] = row_counts
         zone = zone if location_id else studio_zone  # an online class shows in the studio's zone
         tz = zones.get(zone) or zones.setdefault(zone, zoneinfo.ZoneInfo(zone))
         row = BookingRow(
@@ -143,46 +215,15 @@ def client_bookings_recent(
             badge=badges.get(status, ""),
             url=url(session_id) if url else None,
         )
-        (soon if is_ahead else past).append(row)
+        (soon if part == _UPCOMING else past).append(row)
     # UNION ALL keeps no order of its own: each group is put back in the order its select cut it.
     soon.sort(key=lambda r: (r["start"], r["id"]))
     past.sort(key=lambda r: (r["start"], r["id"]), reverse=True)
+    booked.sort(key=lambda r: (r["start"], r["id"]))
     counts = {
         status.value: sum(group[i] for group in group_counts.values()) for i, status in enumerate(COUNTED)
     }
-    return RecentBookings(soon, past, counts)
-
-
-def client_appointments_next(
-    *, client, now: datetime, limit: int = 10, url: Callable[[int], str] | None = None
-) -> list[AppointmentRow]:
-    """The client's next booked appointments, soonest first: one query, only the shown columns."""
-    rows = (
-        Appointment.objects.filter(
-            studio_id=client.studio_id, client_id=client.pk, ends_at__gt=now, status=AppointmentStatus.BOOKED
-        )
-        .order_by("starts_at", "id")
-        .values_list(
-            "id",
-            "starts_at",
-            "service__name",
-            "calendar__location__time_zone",
-            "calendar__teacher__display_name",
-            "calendar__teacher__user__full_name",
-            "calendar__teacher__user__email",
-        )[:limit]
-    )
-    # The teacher as StaffMember.__str__ names them: the shown name, else the login's name or email.
-    return [
-        AppointmentRow(
-            id=pk,
-            name=name,
-            start=starts_at.astimezone(zoneinfo.ZoneInfo(zone)),
-            teacher=shown or full_name or email or "",
-            url=url(pk) if url else None,
-        )
-        for pk, starts_at, name, zone, shown, full_name, email in rows
-    ]
+    return RecentBookings(soon, past, counts, booked)
 
 
 def _client_bookings_load(*, request, client) -> dict:
@@ -190,12 +231,12 @@ def _client_bookings_load(*, request, client) -> dict:
     can_open = request.staff.has_perm(Perm.CHECK_IN)  # once, not per row: the links need CHECK_IN
     session_url = row_url("class-session-detail", studio_slug=request.studio.slug) if can_open else None
     appointment_url = row_url("appointment-detail", studio_slug=request.studio.slug) if can_open else None
-    recent = client_bookings_recent(client=client, now=now, url=session_url)
+    recent = client_bookings_recent(client=client, now=now, url=session_url, appointment_url=appointment_url)
     return {
         "upcoming": recent.upcoming,
         "history": recent.history,
         "counts": recent.counts,
-        "appointments": client_appointments_next(client=client, now=now, url=appointment_url),
+        "appointments": recent.appointments,
     }
 
 

@@ -23,6 +23,7 @@ QUERY_BUDGET = 12  # issue #11: the profile stays at or under this as panels are
 
 def fill(studio, client, n: int) -> None:
     """`n` rows in every list a profile panel shows (5 at most for saved methods, the product's cap)."""
+    from memberships.tests.factories import MembershipFactory, PlanFactory
     from payments.models import (
         ConnectedAccount,
         CreditEntry,
@@ -129,6 +130,7 @@ def fill(studio, client, n: int) -> None:
             FamilyLinkFactory(
                 studio=studio, guardian=client, dependant=ClientFactory(studio=studio, first_name=f"Child{i}")
             )
+            MembershipFactory(client=client, plan=PlanFactory(studio=studio, name=f"Plan {client.pk}-{i}"))
 
 
 def _profile(studio, client):
@@ -152,9 +154,16 @@ def test_profile_query_count_is_within_budget_and_does_not_grow_with_rows(
     few_queries, few_html = _count(owner_client, _profile(studio, few))
     many_queries, many_html = _count(owner_client, _profile(studio, many))
     assert few_queries == many_queries <= QUERY_BUDGET, (few_queries, many_queries)
+    # Every registered panel is on both pages (the owner may see them all), whichever app added it:
+    # a new panel is inside the budget from the day it registers.
+    keys = [panel.key for panel in profile_panels.profile_panels()]
+    assert {"bookings", "saved-methods", "money"} <= set(keys)
+    for key in keys:
+        assert few_html.count(f'data-panel="{key}"') == many_html.count(f'data-panel="{key}"') == 1, key
     # Every panel rendered its rows (the budget is not met by showing less).
     for text in ("Payment number 0", "Credit note 0", "•••• 4240", "Hatha flow", "Massage", "Child0"):
         assert text in few_html, text
+    assert f"Plan {few.pk}-0" in few_html and f"Plan {many.pk}-11" in many_html
     assert "Payment number 11" in many_html and "Payment number 1 " not in many_html.replace("</td>", " ")
     assert many_html.count("Credit note") == 10  # the newest ten, the full history one link away
     assert "Attended 12" in many_html
@@ -180,9 +189,17 @@ def test_teacher_sees_no_money_and_costs_fewer_queries(login, studio, a_client, 
     assert teacher_queries < clerk_queries  # the hidden panels are not even read
 
 
-def test_upcoming_and_history_are_cut_and_ordered_in_one_query(studio, a_client, django_assert_num_queries):
+def test_upcoming_history_and_appointments_are_cut_and_ordered_in_one_query(
+    studio, a_client, django_assert_num_queries
+):
     from scheduling.panels import client_bookings_recent
-    from scheduling.tests.factories import BookingFactory, ClassSessionFactory, ClassTemplateFactory
+    from scheduling.tests.factories import (
+        AppointmentCalendarFactory,
+        AppointmentFactory,
+        BookingFactory,
+        ClassSessionFactory,
+        ClassTemplateFactory,
+    )
 
     template = ClassTemplateFactory(studio=studio)
     ahead = [
@@ -215,10 +232,30 @@ def test_upcoming_and_history_are_cut_and_ordered_in_one_query(studio, a_client,
         status="checked_in",
         session=ClassSessionFactory(studio=studio, template=template, starts_in=-dt.timedelta(minutes=10)),
     )
+    calendar = AppointmentCalendarFactory(location=LocationFactory(studio=studio, time_zone="Europe/Paris"))
+    soon = timezone.now().replace(second=0, microsecond=0)
+    later, sooner, past_appointment, _ = (
+        AppointmentFactory(calendar=calendar, client=a_client, starts_at=soon + dt.timedelta(hours=h))
+        for h in (5, 2, -3, 7)
+    )
+    AppointmentFactory(
+        calendar=calendar, client=a_client, starts_at=soon + dt.timedelta(hours=1), status="cancelled"
+    )
     with scope(studio=studio), django_assert_num_queries(1):
-        upcoming, history, counts = client_bookings_recent(
-            client=a_client, now=timezone.now(), upcoming=2, history=3
+        upcoming, history, counts, appointments = client_bookings_recent(
+            client=a_client, now=timezone.now(), upcoming=2, history=3, appointments=2
         )
+    # The next booked appointments, soonest first, cut at 2; past and cancelled ones are not listed;
+    # each in its location's zone, its teacher named as StaffMember.__str__ names them.
+    assert [a["id"] for a in appointments] == [sooner.pk, later.pk]
+    assert (
+        appointments[0]["start"] == sooner.starts_at
+        and str(appointments[0]["start"].tzinfo) == "Europe/Paris"
+    )
+    assert (
+        appointments[0]["teacher"] == str(calendar.teacher) and appointments[0]["name"] == sooner.service.name
+    )
+    assert past_appointment.pk not in [a["id"] for a in appointments]
     assert [b["id"] for b in upcoming] == [running.pk, ahead[1].pk]  # soonest first, cut at 2
     # The counts cover every booking of both groups, not only the rows cut for display.
     assert counts == {"checked_in": 4, "no_show": 0, "late_cancelled": 0}
@@ -243,7 +280,7 @@ def test_money_lists_and_totals_are_two_queries_newest_first(studio, a_client, d
         money = client_money_recent(client=a_client, limit=10)
     # The totals cover the whole history, not only the ten rows shown.
     assert (money["total_paid"], money["total_refunded"], money["credit_balance"]) == (12066, 1200, 1200)
-    assert [p.description for p in money["payments"]][:2] == ["Payment number 11", "Payment number 10"]
+    assert [p["description"] for p in money["payments"]][:2] == ["Payment number 11", "Payment number 10"]
     assert [r["description"] for r in money["refunds"]][:2] == ["Payment number 11", "Payment number 10"]
     assert [e["note"] for e in money["credit_entries"]] == [f"Credit note {i}" for i in range(11, 1, -1)]
     assert (money["refunds"][0]["destination"], money["refunds"][0]["status"]) == (
@@ -364,10 +401,13 @@ def test_status_cells_match_the_ledger_badge_template_row_by_row(studio, a_clien
             )
             for i, (status, refunded, unknown, escrow) in enumerate(states)
         ]
-        payment_status_cells(payments)
-        for payment in payments:
-            assert payment.status_html == render_to_string(
+        # The rows the panel reads (plain values), each beside the saved payment it came from.
+        columns = ("status", "amount", "amount_refunded", "outcome_unknown", "is_escrow")
+        rows = [{column: getattr(p, column) for column in columns} for p in payments]
+        payment_status_cells(rows)
+        for payment, row in zip(payments, rows, strict=True):
+            assert row["status_html"] == render_to_string(
                 "payments/_payment_status.html", {"payment": payment}
             )
-    assert "Partly refunded" in payments[1].status_html and "Refunded" in payments[2].status_html
-    assert "Escrow" in payments[3].status_html and "outcome unknown" in payments[6].status_html
+    assert "Partly refunded" in rows[1]["status_html"] and "Refunded" in rows[2]["status_html"]
+    assert "Escrow" in rows[3]["status_html"] and "outcome unknown" in rows[6]["status_html"]

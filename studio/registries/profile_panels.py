@@ -10,14 +10,16 @@ A staff-side panel is a `ProfilePanel` registered in its app's `ready()`. It dec
 - `load(*, request, client)`: its lists, each read in one query whatever its length (a bounded,
   batched selector), returning the template's context, or None to stay hidden.
 
-The profile's query budget (tests/test_client_profile.py) holds as long as panels follow this.
-Its time budget (bench/client_profile.py: ≤ 2.5× a bare page of the same markup) is mostly spent
-in Python, not in PostgreSQL: every correlated subquery annotated on the client costs ~1.5 ms to
-build and compile, a simple bounded query ~1 ms, a model instance per row and a template lookup
-that fails over to an attribute more than the row's markup. So a panel's list reads the shown
-columns as tuples into dicts (`values_list`), a total that belongs to a list rides on it as a
-window sum, two short lists of one panel share a UNION ALL, links come from `row_url` (one
-`reverse` per list) and labels are translated once per list, not once per row.
+The profile's query budget (tests/test_client_profile.py, with every registered panel on the
+page) holds as long as panels follow this. Its time budget (bench/client_profile.py: ≤ 2.5× a
+bare staff page of the same markup) is mostly spent in Python, not in PostgreSQL: every
+correlated subquery annotated on the client costs ~1.5 ms to build and compile, a simple bounded
+query ~1 ms, a model instance per row and a template lookup that fails over to an attribute more
+than the row's markup. So a panel's list reads the shown columns as tuples into dicts
+(`values_list`), a total that belongs to a list rides on it as a window sum, the short lists of
+one panel share a UNION ALL (bookings, history and appointments are one query), links come from
+`row_url` (one `reverse` per list, never `{% url %}` in a row) and labels are translated once per
+list, not once per row (`choice_labels`; `{% translate … as name %}` before a template's loop).
 The client's account page keeps simpler providers, `(request, client) -> Section | None`.
 """
 

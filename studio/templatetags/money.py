@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import template
 from django.utils.translation import get_language
 
@@ -15,12 +17,18 @@ from studio.money import currency_places, format_decimal, format_money, format_r
 register = template.Library()
 
 
+@functools.lru_cache(maxsize=4096)
+def _money_text(amount: int, currency: str, language: str) -> str:
+    # A pure function of its arguments, and a list repeats its prices: a page of rows pays once each.
+    return format_money(amount, currency, language=language)
+
+
 @register.filter
 def money(amount, currency: str = "CAD") -> str:
     """1234|money:"CAD" → "$12.34" in English, "12,34 $" in French; empty for None."""
     if amount is None or amount == "":
         return ""
-    return format_money(int(amount), currency or "CAD", language=get_language() or "en")
+    return _money_text(int(amount), currency or "CAD", get_language() or "en")
 
 
 @register.filter

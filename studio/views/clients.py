@@ -59,6 +59,8 @@ def client_detail(request, pk):
             "client": client,
             "guardians": guardians,
             "dependants": dependants,
+            # The perms check the shell makes, asked once for the edit link and each family row.
+            "can_manage": Perm.MANAGE_CLIENTS in request.staff.role.effective_permissions,
             "profile_sections": profile_sections(request=request, client=client, panels=panels),
         },
     )
