@@ -20,6 +20,14 @@ def _endpoint(value: str, connect: bool) -> WebhookEndpoint:
     return WebhookEndpoint(url, secret, connect=connect)
 
 
+def _rate_fault(value: str) -> tuple[str, float]:
+    kind, sep, fraction = value.partition("=")
+    try:
+        return kind, float(fraction) if sep else 1.0
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected KIND=FRACTION, got {value!r}") from None
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="python -m stripe_sandbox", description="A local, stateful Stripe stand-in."
@@ -50,6 +58,20 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, help="seed for ids and shuffling")
     serve.add_argument("--public-url", help="base URL for hosted pages (default: http://HOST:PORT)")
     serve.add_argument("--verbose", action="store_true", help="log every request")
+    serve.add_argument(
+        "--fault",
+        metavar="KIND=FRACTION",
+        action="append",
+        default=[],
+        type=_rate_fault,
+        help="a standing fault on that share of API requests, e.g. rate_limit=0.1 (repeatable)",
+    )
+    serve.add_argument(
+        "--bank-settle-seconds",
+        type=int,
+        default=3,
+        help="how long a bank debit stays processing (0: until POST /_sandbox/bank-debits/<pi>/settle)",
+    )
     reset = commands.add_parser("reset", help="delete the state file")
     reset.add_argument("--state", metavar="PATH", required=True)
     return root
@@ -70,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         shuffle=args.shuffle,
         seed=args.seed,
         public_url=args.public_url or f"http://{args.host}:{args.port}",
+        bank_settle_seconds=args.bank_settle_seconds or None,
     )
+    for kind, fraction in args.fault:
+        sandbox.faults.rate(kind, fraction)
     server = SandboxServer(sandbox, args.host, args.port, verbose=args.verbose)
 
     def stop(signum: int, frame: Any) -> None:

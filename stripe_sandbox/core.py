@@ -57,8 +57,12 @@ class Sandbox:
         seed: int | None = None,
         public_url: str = "http://127.0.0.1:12111",
         platform_account: str | None = None,
+        bank_settle_seconds: int | None = resources.payment_intents.BANK_SETTLE_SECONDS,
     ):
         self.clock: Clock = clock or time.time
+        # How long a bank debit (ACSS/PAD, ACH) stays `processing` before `tick()` settles it;
+        # None keeps it processing, as the days it takes at Stripe, until `settle_bank_debit`.
+        self.bank_settle_seconds = bank_settle_seconds
         self.ids = Ids(seed)
         self.lock = threading.RLock()
         self.state_path = state_path
@@ -171,6 +175,30 @@ class Sandbox:
         if ctx_events:
             self.persist()
         return ctx_events
+
+    def settle_bank_debit(
+        self,
+        intent_id: str,
+        *,
+        account: str | None = None,
+        succeed: bool = True,
+        failure_code: str = "insufficient_funds",
+    ) -> dict[str, Any]:
+        """Settle one `processing` bank debit now, as the bank does days later: succeeded, or
+        failed with `failure_code` (a documented bank failure code); the events are sent as
+        webhooks like any other. Returns the payment intent."""
+        failure = None
+        if not succeed:
+            known = {
+                code: message for code, message in resources.payment_methods.FAILING_BANK_ACCOUNTS.values()
+            }
+            failure = (failure_code, known.get(failure_code, "The customer's bank refused this debit."))
+
+        def settle(ctx: Ctx) -> dict[str, Any]:
+            pi = ctx.get("payment_intent", intent_id, param="intent")
+            return resources.payment_intents.settle_one(ctx, pi, failure=failure)
+
+        return self._helper(settle, account=account)
 
     # --- test helpers acting like a person in a browser ----------------------------------------------
     def complete_onboarding(

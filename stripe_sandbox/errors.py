@@ -109,12 +109,15 @@ def api_error(message: str = "An unknown error occurred while processing your re
     return StripeError(500, "api_error", message)
 
 
-def rate_limit() -> StripeError:
+def rate_limit(reason: str = "global-rate") -> StripeError:
+    # Stripe names the limiter that refused in this header (global-rate, endpoint-rate,
+    # global-concurrency, endpoint-concurrency, resource-specific) and sends no Retry-After.
     return StripeError(
         429,
         "invalid_request_error",
         "Request rate limit exceeded. Learn more about rate limits here https://docs.stripe.com/rate-limits.",
         code="rate_limit",
+        headers={"Stripe-Rate-Limited-Reason": reason},
     )
 
 

@@ -16,6 +16,7 @@ from payments.gateway.errors import (
     StripeUnavailable,
 )
 from payments.gateway.ops import *  # noqa: F403 - the operations are the package's API
+from payments.gateway.throttle import Throttled, wait_bound
 from payments.gateway.webhooks import WebhookSignatureError, webhook_event_parse
 
 __all__ = [
@@ -29,10 +30,12 @@ __all__ = [
     "NotConfigured",
     "RateLimited",
     "StripeUnavailable",
+    "Throttled",
     "TransactionError",
     "WebhookSignatureError",
     "assert_outside_transaction",
     "stripe_client",
     "use_http_client",
+    "wait_bound",
     "webhook_event_parse",
 ]

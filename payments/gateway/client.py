@@ -15,6 +15,8 @@ from contextlib import contextmanager
 import stripe
 from django.conf import settings
 
+from payments.gateway.throttle import ThrottledHTTPClient
+
 API_VERSION = "2026-10-28.endive"
 
 _local = threading.local()
@@ -28,14 +30,21 @@ def stripe_client() -> stripe.StripeClient:
         "stripe_version": API_VERSION,
         "max_network_retries": settings.STRIPE_MAX_NETWORK_RETRIES,
     }
-    if http_client is not None:
-        kwargs["http_client"] = http_client
-    elif settings.STRIPE_API_BASE:
+    if http_client is None and settings.STRIPE_API_BASE:
         base = settings.STRIPE_API_BASE.rstrip("/")
         kwargs["base_addresses"] = {"api": base, "connect": base, "files": base}
-    cache_key = (id(http_client), settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE)
+    cache_key = (
+        id(http_client),
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_API_BASE,
+        settings.STRIPE_MAX_NETWORK_RETRIES,
+    )
     cached = getattr(_local, "client", None)
     if cached is None or cached[0] != cache_key:
+        # Every request, the SDK's own retries included, takes a token from the rate-limit
+        # buckets first (payments/gateway/throttle.py), whatever transport sends it.
+        transport = ThrottledHTTPClient(http_client or stripe.new_default_http_client())
+        kwargs["http_client"] = transport
         _local.client = (cache_key, stripe.StripeClient(settings.STRIPE_SECRET_KEY, **kwargs))
     return _local.client[1]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -54,6 +55,7 @@ def handle_page(
         ("POST", r"/_sandbox/reset", lambda m: admin.reset(sandbox, content_type)),
         ("POST", r"/_sandbox/deliver", lambda m: admin.deliver(sandbox, content_type)),
         ("POST", r"/_sandbox/tick", lambda m: Response.json(200, {"events": len(sandbox.tick())})),
+        ("POST", r"/_sandbox/bank-debits/(\w+)/settle", lambda m: _settle_debit(sandbox, m[1], body)),
         ("POST", r"/_sandbox/readers/(\w+)/present", lambda m: admin.present_card(sandbox, m[1], body)),
     ]
     for verb, pattern, action in routes:
@@ -61,3 +63,29 @@ def handle_page(
         if found and verb == method:
             return action(found)
     return Response.html("<h1>Not found</h1>", status=404)
+
+
+def _settle_debit(sandbox: Host, intent_id: str, body: bytes) -> Response:
+    """`POST /_sandbox/bank-debits/<pi>/settle` with `outcome=succeeded|failed` (and optionally
+    `failure_code`, `account`): a bank debit that stays processing settles now, webhooks sent."""
+    from ..errors import StripeError
+
+    text = body.decode("utf-8", "replace")
+    try:
+        fields = (
+            json.loads(text)
+            if text.lstrip().startswith("{")
+            else {k: v[-1] for k, v in parse_qs(text).items()}
+        )
+    except ValueError:
+        return Response.json(400, {"error": "send JSON or form fields"})
+    try:
+        intent = sandbox.settle_bank_debit(
+            intent_id,
+            account=fields.get("account") or sandbox.locate(intent_id),
+            succeed=fields.get("outcome", "succeeded") != "failed",
+            failure_code=fields.get("failure_code") or "insufficient_funds",
+        )
+    except StripeError as exc:
+        return Response.json(exc.status, exc.body())
+    return Response.json(200, {"id": intent["id"], "status": intent["status"]})

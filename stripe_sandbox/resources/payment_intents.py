@@ -367,47 +367,64 @@ def _start_processing(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any]) -> dict[
 
 
 def settle_processing(sandbox: Host, *, force: bool = False) -> list[dict[str, Any]]:
-    """Bank debits leave `processing` after a few (sandbox-clock) seconds: succeed, or fail for the
-    documented failing test account numbers. Returns the events emitted."""
+    """Bank debits leave `processing` once they have been processing for the sandbox's
+    `bank_settle_seconds` (sandbox clock; None: never by themselves, as a debit that takes days
+    at Stripe — settle it with `settle_bank_debit`): succeed, or fail for the documented failing
+    test account numbers. Returns the events emitted."""
     emitted: list[dict[str, Any]] = []
     store = sandbox.store
+    delay = sandbox.bank_settle_seconds
+    if delay is None and not force:
+        return emitted
     for scope in list(store.objects):
         account = None if scope == store.platform_account else scope
         ctx = Ctx(sandbox, account=account, params={}, origin="clock")
         for pi in ctx.find("payment_intent", lambda p: p["status"] == "processing"):
-            if not force and ctx.now - ctx.private(pi["id"]).get("processing_since", 0) < BANK_SETTLE_SECONDS:
+            if not force and ctx.now - ctx.private(pi["id"]).get("processing_since", 0) < delay:
                 continue
-            charge = ctx.get("charge", pi["latest_charge"])
             pm = ctx.get("payment_method", pi["payment_method"])
             failure = payment_methods.FAILING_BANK_ACCOUNTS.get(
                 ctx.private(pm["id"]).get("account_number", "")
             )
-            if failure:
-                code, message = failure
-                charge.update({"status": "failed", "failure_code": code, "failure_message": message})
-                pi.update(
-                    {
-                        "status": "requires_payment_method",
-                        "payment_method": None,
-                        "last_payment_error": {
-                            "charge": charge["id"],
-                            "code": code,
-                            "message": message,
-                            "payment_method": copy.deepcopy(pm),
-                            "type": "invalid_request_error",
-                        },
-                    }
-                )
-                ctx.emit("charge.failed", charge)
-                ctx.emit("payment_intent.payment_failed", pi)
-            else:
-                charge.update({"status": "succeeded", "paid": True})
-                charges.capture(ctx, charge, pi["amount"])
-                pi.update({"status": "succeeded", "amount_received": pi["amount"]})
-                ctx.emit("charge.succeeded", charge)
-                ctx.emit("payment_intent.succeeded", pi)
+            settle_one(ctx, pi, failure=failure)
         emitted.extend(ctx.events)
     return emitted
+
+
+def settle_one(ctx: Ctx, pi: dict[str, Any], *, failure: tuple[str, str] | None) -> dict[str, Any]:
+    """Settle one `processing` bank debit now: succeeded, or failed with `failure` = (code, message)."""
+    if pi["status"] != "processing":
+        raise errors.invalid_request(
+            f"This PaymentIntent's status is {pi['status']}; only a processing bank debit can be settled.",
+            code="payment_intent_unexpected_state",
+        )
+    charge = ctx.get("charge", pi["latest_charge"])
+    pm = ctx.get("payment_method", pi["payment_method"])
+    if failure:
+        code, message = failure
+        charge.update({"status": "failed", "failure_code": code, "failure_message": message})
+        pi.update(
+            {
+                "status": "requires_payment_method",
+                "payment_method": None,
+                "last_payment_error": {
+                    "charge": charge["id"],
+                    "code": code,
+                    "message": message,
+                    "payment_method": copy.deepcopy(pm),
+                    "type": "invalid_request_error",
+                },
+            }
+        )
+        ctx.emit("charge.failed", charge)
+        ctx.emit("payment_intent.payment_failed", pi)
+    else:
+        charge.update({"status": "succeeded", "paid": True})
+        charges.capture(ctx, charge, pi["amount"])
+        pi.update({"status": "succeeded", "amount_received": pi["amount"]})
+        ctx.emit("charge.succeeded", charge)
+        ctx.emit("payment_intent.succeeded", pi)
+    return pi
 
 
 def after_authentication(ctx: Ctx, pi: dict[str, Any], *, success: bool) -> dict[str, Any]:

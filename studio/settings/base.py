@@ -205,3 +205,19 @@ STRIPE_JS_URL = env(
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_atelier_sandbox_platform")
 STRIPE_CONNECT_WEBHOOK_SECRET = env("STRIPE_CONNECT_WEBHOOK_SECRET", default="whsec_atelier_sandbox_connect")
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+# The throttle every Stripe request goes through (payments/gateway/throttle.py): requests per
+# second as Stripe documents them (docs.stripe.com/rate-limits) — per account 100 live / 25 test,
+# per endpoint 25 unless noted ("endpoints": {"POST /v1/files": 20}) — and our own cap for the
+# platform as a whole; each bucket runs `headroom` below its limit.
+STRIPE_RATE_LIMITS = {
+    "enabled": env.bool("STRIPE_THROTTLE", default=True),
+    "account_live": env.float("STRIPE_RATE_ACCOUNT_LIVE", default=100.0),
+    "account_test": env.float("STRIPE_RATE_ACCOUNT_TEST", default=25.0),
+    "endpoint": env.float("STRIPE_RATE_ENDPOINT", default=25.0),
+    "endpoints": {},
+    "platform": env.float("STRIPE_RATE_PLATFORM", default=500.0),
+    "headroom": env.float("STRIPE_RATE_HEADROOM", default=0.1),
+    "burst": env.int("STRIPE_RATE_BURST", default=1),
+    "max_wait": env.float("STRIPE_RATE_MAX_WAIT", default=10.0),
+    "retries_on_429": env.int("STRIPE_RATE_RETRIES", default=3),
+}

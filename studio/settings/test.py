@@ -16,3 +16,5 @@ STRIPE_SECRET_KEY = "sk_test_atelier_sandbox"
 STRIPE_API_BASE = ""
 STRIPE_TARGET = "sandbox"
 STRIPE_MAX_NETWORK_RETRIES = 0
+# Like the SDK's retries above: a 429 surfaces at once unless a test turns the throttle's retries on.
+STRIPE_RATE_LIMITS = {**STRIPE_RATE_LIMITS, "retries_on_429": 0}  # noqa: F405
