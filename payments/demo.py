@@ -57,6 +57,8 @@ def _ensure_account(studio: Studio, name: str, location_name: str, default: bool
 DEMO_CARDS = [  # (client email, test payment method or "acss", make default)
     ("client@demo.atelier.test", "pm_card_visa", True),
     ("client@demo.atelier.test", "acss", False),
+    # Memberships' demo renews Julie's membership by pre-authorized debit (memberships/demo.py).
+    ("julie.gagnon@example.test", "acss", False),
 ]
 ACSS_TEST_ACCOUNT = {"institution_number": "000", "transit_number": "11000", "account_number": "000123456789"}
 

@@ -93,6 +93,7 @@ def _register_audit_terms() -> None:
             "last_date": audit.Field(_("Last date")),
             "available": audit.Field(_("Available")),
             "by": audit.Field(_("Booked by"), _booked_by),
+            "paid": audit.Field(_("Paid with"), _paid_with),
             "via": audit.Field(_("Checked in via"), _booked_by),
             "from": audit.Field(_("From")),
             "until": audit.Field(_("Until")),
@@ -106,6 +107,15 @@ def _booked_by(value, ctx) -> str:
     from studio.registries import audit
 
     labels = {**dict(BookedBy.choices), "kiosk": _("Kiosk")}
+    return str(labels[value]) if isinstance(value, str) and value in labels else audit.plain(value, ctx)
+
+
+def _paid_with(value, ctx) -> str:
+    """A booking's payment kind code ("membership", "class_pack"…) as the reader says it."""
+    from scheduling.models import PaymentKind
+    from studio.registries import audit
+
+    labels = dict(PaymentKind.choices)
     return str(labels[value]) if isinstance(value, str) and value in labels else audit.plain(value, ctx)
 
 

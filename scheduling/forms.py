@@ -37,6 +37,9 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
 
 class ClassTemplateForm(BoundedInputsMixin, forms.ModelForm):
+    # Typed in the reader's language ("12,50" in French), kept in minor units.
+    drop_in_price = MoneyField(label=_("Drop-in price"), required=False, allow_zero=True)
+
     class Meta:
         model = ClassTemplate
         fields = [
@@ -57,7 +60,7 @@ class ClassTemplateForm(BoundedInputsMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.studio = studio
         state_bounds(self, duration="default_duration_minutes")
-        # Typed in the reader's language ("12,50" in French), kept in minor units.
+        # The studio's currency is known only here: the declared field is remade with it.
         self.fields["drop_in_price"] = MoneyField(
             label=_("Drop-in price"),
             required=False,

@@ -20,6 +20,7 @@ from .plans import (
     PlanLocation,
     PlanService,
 )
+from .reminders import MembershipReminder
 from .renewals import AfterLastRetry, MembershipSettings, PastDueBookings, Proration, Renewal, RenewalStatus
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "IntervalUnit",
     "Membership",
     "MembershipPeriod",
+    "MembershipReminder",
     "MembershipSettings",
     "MembershipStatus",
     "PassStart",

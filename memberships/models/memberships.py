@@ -73,6 +73,8 @@ class Membership(TenantModel):
     sold_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The sale form's one-time token (H2): a second click on "Sell" finds the first sale.
+    sale_token = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -89,6 +91,9 @@ class Membership(TenantModel):
                 name="membership_credits_not_negative",
             ),
             models.CheckConstraint(condition=Q(price_amount__gte=0), name="membership_price_not_negative"),
+            models.UniqueConstraint(
+                fields=["studio", "sale_token"], condition=~Q(sale_token=""), name="membership_sale_token_once"
+            ),
         ]
 
     def __str__(self) -> str:

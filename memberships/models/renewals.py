@@ -36,6 +36,8 @@ class Renewal(TenantModel):
     idempotency_key = models.CharField(max_length=80)
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the first attempt failed: the studio's retry days count from here (H4).
+    first_failed_at = models.DateTimeField(null=True, blank=True)
     failure_code = models.CharField(max_length=40, blank=True)
     payment = models.ForeignKey(
         "payments.Payment", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -58,6 +58,8 @@ ABANDONED_AFTER = dt.timedelta(days=1)
 OPEN_STATUSES = (RenewalStatus.DUE, RenewalStatus.PROCESSING, RenewalStatus.RETRYING)
 # A membership in these may be charged for its next period.
 CHARGEABLE_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.PAST_DUE)
+# Due memberships read and given their Renewal rows per batch (a few queries per batch).
+RUN_BATCH = 500
 
 
 # --- keys and dates ----------------------------------------------------------------------------
@@ -116,25 +118,34 @@ def renewals_run_due(*, studio: Studio, now: dt.datetime) -> int:
     plan switches plan and price before the charge. Then one Renewal row per (membership, period
     start), got or created, and one attempt task per renewal still to charge; retrying renewals
     whose next attempt has come are enqueued too, and ended passes, packs and paid-off plans
-    expire. Safe to run twice at once: the membership row is locked and the Renewal row unique.
-    Returns how many attempts were enqueued.
+    expire. Safe to run twice at once: the Renewal row is unique per period (a second run's
+    insert is ignored and it reads the first run's row), and what changes the membership itself
+    is done under its lock. Returns how many attempts were enqueued.
+
+    The queries are per batch of `RUN_BATCH` memberships, not per membership (a night of 10,000
+    renewals is a few dozen queries): the plain renewals — no cancellation, no change of plan,
+    not a paid-off payment plan — get their rows in one insert; only the others take the
+    membership's lock one by one.
     """
     today = studio_local_date(studio=studio, now=now)
     settings = membership_settings_for(studio=studio)
     include_today = timezone.localtime(now, _zone(studio)).hour >= settings.renewal_hour
     memberships_expire_ended(studio=studio, today=today, now=now)
     due_ids = list(
-        Membership.objects.filter(_due_filter(today=today, include_today=include_today))
+        Membership.objects.filter(studio=studio)
+        .filter(_due_filter(today=today, include_today=include_today))
         .order_by("next_renewal_on", "id")
         .values_list("pk", flat=True)
     )
     to_attempt: list[int] = []
-    for membership_id in due_ids:
-        renewal = _renewal_prepare(
-            studio=studio, membership_id=membership_id, today=today, now=now, include_today=include_today
+    for start in range(0, len(due_ids), RUN_BATCH):
+        to_attempt += _renewals_prepare_batch(
+            studio=studio,
+            membership_ids=due_ids[start : start + RUN_BATCH],
+            today=today,
+            now=now,
+            include_today=include_today,
         )
-        if renewal is not None and renewal.status == RenewalStatus.DUE:
-            to_attempt.append(renewal.pk)
     chosen = set(to_attempt)
     to_attempt += [
         pk
@@ -157,6 +168,73 @@ def renewals_run_due(*, studio: Studio, now: dt.datetime) -> int:
     for renewal_id in to_attempt:
         enqueue_by_name(ATTEMPT_TASK, studio.pk, renewal_id)
     return len(to_attempt)
+
+
+def _needs_lock(membership: Membership) -> bool:
+    """Period end changes this membership itself (ends it, switches its plan, or it is paid off)."""
+    plan = membership.plan
+    return bool(
+        membership.cancel_at_period_end
+        or (membership.next_plan_id and membership.next_plan_id != membership.plan_id)
+        or (plan.kind == PlanKind.PAYMENT_PLAN and membership.periods_paid >= (plan.instalment_count or 0))
+    )
+
+
+def _renewals_prepare_batch(
+    *, studio: Studio, membership_ids: list[int], today: dt.date, now: dt.datetime, include_today: bool
+) -> list[int]:
+    """One batch of due memberships: their period's Renewal rows; returns the ids still to charge.
+
+    Read again with the due filter (a run at the same time may have moved one on). The plain ones
+    get their rows in one insert that ignores the rows already there (the unique constraint per
+    period is the last word on "once per period"), read back in one query; the others go
+    through `_renewal_prepare`, under the membership's lock, as before.
+    """
+    memberships = list(
+        Membership.objects.filter(studio=studio, pk__in=membership_ids)
+        .filter(_due_filter(today=today, include_today=include_today))
+        .select_related("plan")
+        .order_by("next_renewal_on", "id")
+    )
+    plain = [m for m in memberships if not _needs_lock(m)]
+    locked = [m for m in memberships if _needs_lock(m)]
+    out: list[int] = []
+    if plain:
+        Renewal.objects.bulk_create(
+            [
+                Renewal(
+                    studio=studio,
+                    membership=membership,
+                    period_start=membership.next_renewal_on,
+                    amount=membership.price_amount,
+                    currency=membership.currency,
+                    idempotency_key=renewal_base_key(
+                        membership=membership, period_start=membership.next_renewal_on
+                    ),
+                )
+                for membership in plain
+            ],
+            ignore_conflicts=True,
+        )
+        rows = Renewal.objects.filter(
+            studio=studio,
+            membership_id__in=[m.pk for m in plain],
+            period_start__in={m.next_renewal_on for m in plain},
+        ).values_list("pk", "membership_id", "period_start", "status")
+        found = {
+            (membership_id, period_start): (pk, status) for pk, membership_id, period_start, status in rows
+        }
+        for membership in plain:
+            pk, status = found.get((membership.pk, membership.next_renewal_on), (None, None))
+            if pk is not None and status == RenewalStatus.DUE:
+                out.append(pk)
+    for membership in locked:
+        renewal = _renewal_prepare(
+            studio=studio, membership_id=membership.pk, today=today, now=now, include_today=include_today
+        )
+        if renewal is not None and renewal.status == RenewalStatus.DUE:
+            out.append(renewal.pk)
+    return out
 
 
 def _renewal_prepare(
@@ -278,12 +356,14 @@ def renewal_attempt(*, renewal_id: int, now: dt.datetime) -> Renewal:
             .get(pk=renewal_id)
         )
         membership = renewal.membership
+        marked = renewal.attempts
         if renewal.status == RenewalStatus.RETRYING:
             if renewal.next_attempt_at is not None and renewal.next_attempt_at > now:
                 return renewal
             # The previous attempt failed for certain: this one is a new charge, with its own key.
             renewal.attempts += 1
             renewal.status = RenewalStatus.DUE
+            marked = None
         elif renewal.status == RenewalStatus.DUE:
             renewal.attempts = max(renewal.attempts, 1)
         elif renewal.status == RenewalStatus.PROCESSING and _abandoned(renewal, now):
@@ -297,12 +377,15 @@ def renewal_attempt(*, renewal_id: int, now: dt.datetime) -> Renewal:
                 renewal.save()
                 return renewal
             # Committed before Stripe is called: a rerun of this attempt reuses its key.
-            renewal.save()
+            if marked != renewal.attempts:
+                renewal.save(update_fields=["attempts", "status", "updated_at"])
             key = renewal_attempt_key(renewal)
     if abandoned is not None:
         return _close_abandoned(renewal, abandoned, now=now)
     from payments.services.automatic import payment_charge_default
 
+    # Already read with the renewal: the charge's reads of them (saved methods' switch) need no query.
+    membership.client.studio = renewal.studio
     plan = membership.plan
     instalment = plan.kind == PlanKind.PAYMENT_PLAN
     charge = payment_charge_default(
@@ -371,12 +454,13 @@ def renewal_record(
     "pending" (processing or unknown), "failed" or "no_method".
     """
     with transaction.atomic():
-        renewal = Renewal.objects.select_for_update(of=("self",)).select_related("studio").get(pk=renewal_id)
-        membership = (
-            Membership.objects.select_for_update(of=("self",))
-            .select_related("plan", "client")
-            .get(pk=renewal.membership_id)
+        # The renewal and its membership locked in one query (plan, client and studio read, not locked).
+        renewal = (
+            Renewal.objects.select_for_update(of=("self", "membership"))
+            .select_related("studio", "membership__plan", "membership__client")
+            .get(pk=renewal_id)
         )
+        membership = renewal.membership
         current = renewal_attempt_key(renewal) == key
         if status == "succeeded":
             # Money taken for this period is the period paid, even from an older attempt's late answer.

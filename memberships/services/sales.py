@@ -442,3 +442,36 @@ def membership_sale_outcome(outcome) -> None:
         )
     elif outcome.state in ("failed", "canceled"):
         _settle_refused(membership_id=membership_id, now=timezone.now())
+
+
+# A card sale commits its PENDING membership, then creates the keyed payment: a worker or web
+# process that dies in between leaves a membership no payment names. Nothing was charged (the
+# payment row is always written before Stripe is called), so after a grace period the sweep
+# removes it; one with a payment is left to payments' reconcile task and the outcome hook.
+ORPHAN_SALE_GRACE = dt.timedelta(minutes=15)
+
+
+def sales_sweep_orphans(*, studio: Studio, now: dt.datetime | None = None) -> int:
+    """Remove PENDING sale memberships older than the grace period that no payment names; how many."""
+    now = now or timezone.now()
+    removed = 0
+    candidates = Membership.objects.filter(
+        studio=studio, status=MembershipStatus.PENDING, created_at__lt=now - ORPHAN_SALE_GRACE
+    ).values_list("pk", flat=True)
+    for membership_id in list(candidates):
+        with transaction.atomic():
+            membership = (
+                Membership.objects.select_for_update()
+                .filter(pk=membership_id, status=MembershipStatus.PENDING)
+                .first()
+            )
+            if membership is None:
+                continue
+            if Payment.objects.filter(studio=studio, idempotency_key=sale_key(membership.pk)).exists():
+                continue
+            if MembershipPeriod.objects.filter(membership=membership).exists():
+                continue
+            logger.info("memberships: removing sale %s that was never charged", membership.pk)
+            membership.delete()
+            removed += 1
+    return removed

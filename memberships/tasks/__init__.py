@@ -1,3 +1,3 @@
 """Memberships' Celery tasks; Celery's autodiscovery imports this package, which imports each module."""
 
-from . import credits, methods, renewals  # noqa: F401
+from . import credits, methods, renewals, sales  # noqa: F401

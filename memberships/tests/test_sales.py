@@ -497,3 +497,56 @@ def test_a_sale_email_that_cannot_be_written_does_not_undo_the_sale(
     with scope(studio=studio):
         assert Membership.objects.get(pk=result.membership.pk).status == MembershipStatus.ACTIVE
         assert not Message.objects.exists()
+
+
+# --- a sale whose charge was never made ------------------------------------------------------
+
+
+def test_a_sale_that_no_payment_names_is_swept_after_the_grace_period(db, studio, other_studio):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_scopes import scope
+
+    from memberships.models import Membership, MembershipStatus
+    from memberships.services.sales import ORPHAN_SALE_GRACE, sales_sweep_orphans
+    from memberships.tests.factories import PlanFactory
+    from tests.factories import ClientFactory
+
+    def pending(on):
+        with scope(studio=on):
+            plan = PlanFactory(studio=on)
+            return Membership.objects.create(
+                studio=on,
+                client=ClientFactory(studio=on),
+                plan=plan,
+                status=MembershipStatus.PENDING,
+                price_amount=plan.price_amount,
+                currency=plan.currency,
+            )
+
+    orphan, mine_too, theirs = pending(studio), pending(studio), pending(other_studio)
+    later = timezone.now() + ORPHAN_SALE_GRACE + dt.timedelta(minutes=1)
+    with scope(studio=studio):
+        # Not old enough yet: kept.
+        assert sales_sweep_orphans(studio=studio) == 0
+        # A payment names this one: payments' reconcile and the outcome hook settle it.
+        from payments.services.tenders import payment_record_tender
+        from studio.services import SYSTEM
+
+        payment_record_tender(
+            studio=studio,
+            actor=SYSTEM,
+            tender="cash",
+            client=mine_too.client,
+            subtotal=100,
+            item_kind="membership",
+            channel="online",
+            description="test",
+            idempotency_key=f"membership_sale:{mine_too.pk}",
+        )
+        assert sales_sweep_orphans(studio=studio, now=later) == 1
+        assert not Membership.objects.filter(pk=orphan.pk).exists()
+        assert Membership.objects.filter(pk=mine_too.pk).exists()
+    with scope(studio=other_studio):
+        assert Membership.objects.filter(pk=theirs.pk).exists()
