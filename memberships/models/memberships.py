@@ -92,7 +92,9 @@ class Membership(TenantModel):
             ),
             models.CheckConstraint(condition=Q(price_amount__gte=0), name="membership_price_not_negative"),
             models.UniqueConstraint(
-                fields=["studio", "sale_token"], condition=~Q(sale_token=""), name="membership_sale_token_once"
+                fields=["studio", "sale_token"],
+                condition=~Q(sale_token=""),
+                name="membership_sale_token_once",
             ),
         ]
 

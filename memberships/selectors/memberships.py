@@ -10,6 +10,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 
 from memberships.models import CreditUse, Membership, MembershipPeriod, Renewal
 from memberships.models.memberships import CURRENT_STATUSES
+from memberships.selectors.renewals import renewal_failure_reason
 from payments.models import Payment
 from payments.services.routing import route_reason
 from scheduling import selectors as scheduling_selectors
@@ -96,6 +97,9 @@ def membership_history(*, membership: Membership) -> MembershipHistory:
     studio_id = membership.studio_id
     periods = list(MembershipPeriod.objects.filter(studio_id=studio_id, membership_id=membership.pk))
     renewals = list(Renewal.objects.filter(studio_id=studio_id, membership_id=membership.pk))
+    for renewal in renewals:
+        # Stored as a code, worded here in the reader's language.
+        renewal.failure_reason = renewal_failure_reason(renewal.failure_code)
     uses = list(
         CreditUse.objects.filter(studio_id=studio_id, membership_id=membership.pk).values_list(
             "id", "booking_kind", "booking_id", "credits", "used_at", "returned_at"

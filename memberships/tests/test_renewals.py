@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.core import mail  # noqa: F401
+from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
 from memberships.models import (
@@ -241,7 +242,7 @@ def test_retry_now_is_audited_and_enqueues_the_next_attempt(
     assert again.attempts == 2 and again.status == RenewalStatus.RETRYING
     # Still counted from the first failure: the next one is 3 days after it.
     assert again.next_attempt_at == at(FEB_28) + dt.timedelta(days=3)
-    with scope(studio=studio), pytest.raises(Exception, match="not waiting"):
+    with scope(studio=studio), translation.override("en"), pytest.raises(Exception, match="not waiting"):
         succeeded = renewals_of(fresh(again).membership)[0]
         succeeded.status = RenewalStatus.SUCCEEDED
         succeeded.save()

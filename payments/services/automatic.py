@@ -24,7 +24,8 @@ from django.utils.translation import gettext as _
 from payments import gateway
 from payments.models import Payment
 from payments.models.settings import Channel
-from payments.services.charges import ChargeTarget, payment_create, payment_submit
+from payments.services.charges import ChargeTarget, payment_create, payment_submit, saved_method_types
+from payments.services.fees import payment_settings_for, quote_build
 from payments.services.routing import Purchase, route_payment
 from payments.services.saved_methods import default_method_for
 from studio.models import Client, Location, Studio
@@ -112,7 +113,10 @@ def payment_charge_default(
             client_home_location=client.home_location,
         ),
     )
-    default = default_method_for(client=client, account=route.account, today=today)
+    # Read once for both the saved-methods switch and the quote (not once each); without an
+    # account nothing is read, as before.
+    settings = payment_settings_for(studio=studio) if route.account is not None else None
+    default = default_method_for(client=client, account=route.account, today=today, settings=settings)
     if default.method is None:
         return AutomaticCharge(
             "no_method", None, code=getattr(default, "code", "") or "no_method", reason=str(default.reason)
@@ -137,5 +141,8 @@ def payment_charge_default(
         source_type=source_type,
         source_id=source_id,
         route=route,
+        quote=quote_build(
+            studio=studio, subtotal=subtotal, item_kind=item_kind, by_card=True, settings=settings
+        ),
     )
-    return _result(payment_submit(payment=payment))
+    return _result(payment_submit(payment=payment, method_types=saved_method_types(method.kind)))

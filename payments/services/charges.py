@@ -175,8 +175,12 @@ def payment_create(
     return payment
 
 
-def payment_submit(*, payment: Payment) -> Payment:
-    """Send the payment to Stripe with its own key. Safe to call again: the key makes it idempotent."""
+def payment_submit(*, payment: Payment, method_types: list[str] | None = None) -> Payment:
+    """Send the payment to Stripe with its own key. Safe to call again: the key makes it idempotent.
+
+    `method_types`: the intent's allowed types when the caller already knows them (it holds the
+    saved method being charged: `saved_method_types`); else they are read from the payment.
+    """
     if payment.status != Payment.Status.PENDING:
         return payment
     if payment.method in OFFLINE_METHODS:
@@ -195,7 +199,7 @@ def payment_submit(*, payment: Payment) -> Payment:
             confirm=confirm,
             off_session=payment.off_session and confirm,
             application_fee_amount=payment.application_fee_amount or None,
-            payment_method_types=_method_types(payment),
+            payment_method_types=method_types or _method_types(payment),
             capture_method="automatic",
             description=payment.description,
         )
@@ -226,8 +230,16 @@ def _method_types(payment: Payment) -> list[str]:
             .values_list("kind", flat=True)
             .first()
         )
-        if kind and kind != SavedPaymentMethod.Kind.CARD:
-            return [kind]
+        return saved_method_types(kind)
+    return ["card"]
+
+
+def saved_method_types(kind: str | None) -> list[str]:
+    """The allowed types of an intent charging a saved method of `kind` (a bank debit, or a card)."""
+    from payments.models import SavedPaymentMethod
+
+    if kind and kind != SavedPaymentMethod.Kind.CARD:
+        return [kind]
     return ["card"]
 
 

@@ -104,7 +104,10 @@ class Purchase:
 def _accounts_by_location(studio: Studio) -> tuple[dict[int, ConnectedAccount], ConnectedAccount | None]:
     links = ConnectedAccountLocation.objects.filter(studio=studio).select_related("account")
     by_location = {link.location_id: link.account for link in links}
-    default = ConnectedAccount.objects.filter(studio=studio, is_default=True).first()
+    # One default per studio (a unique constraint): when it serves a location it was just read.
+    default = next((account for account in by_location.values() if account.is_default), None)
+    if default is None:
+        default = ConnectedAccount.objects.filter(studio=studio, is_default=True).first()
     return by_location, default
 
 
