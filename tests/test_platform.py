@@ -199,7 +199,9 @@ def test_money_pages_render_times_in_the_studio_zone(language):
     from stripe_sandbox.transport import SandboxHTTPClient
     from studio.models import Studio, User
 
-    instant = dt.datetime(2026, 7, 15, 16, 47, tzinfo=dt.UTC)  # 12:47 in Toronto (EDT)
+    # 12:47 in Toronto (EDT); later than anything the demo seeds, so the audit log (newest first)
+    # shows the entry on its first page however much demo history there is.
+    instant = dt.datetime(2027, 7, 15, 16, 47, tzinfo=dt.UTC)
     with gateway.use_http_client(SandboxHTTPClient(Sandbox(seed=5))):
         call_command("seed_demo")
         with scopes_disabled():

@@ -14,10 +14,10 @@ def sweep_orphan_sales_all_studios() -> int:
     """Fan out (beat): each studio's sweep of sales that no payment names."""
     ids = list(Studio.objects.values_list("id", flat=True))
     for studio_id in ids:
-        sweep_orphan_sales.delay(studio_id)
+        remove_orphan_sales.delay(studio_id)
     return len(ids)
 
 
-@studio_task(name="memberships.sweep_orphan_sales")
-def sweep_orphan_sales(studio_id: int) -> int:
+@studio_task(name="memberships.remove_orphan_sales")
+def remove_orphan_sales(studio_id: int) -> int:
     return sales_sweep_orphans(studio=Studio.objects.get(pk=studio_id))

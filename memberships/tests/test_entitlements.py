@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
 
 from memberships.models import (
@@ -41,6 +41,13 @@ from studio.services import SYSTEM
 from tests.factories import ClientFactory
 
 PRICE = 2500
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # The refusals are asserted in English; the project's default language is French.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -540,7 +547,8 @@ def test_twenty_simultaneous_bookings_against_the_last_credit(studio, other_stud
     def attempt(session):
         try:
             start.wait(timeout=30)
-            with scope(studio=studio):
+            # A new thread starts in the default language (French): read the refusal in English.
+            with scope(studio=studio), translation.override("en"):
                 booking = services.booking_create(
                     studio=studio,
                     actor=SYSTEM,

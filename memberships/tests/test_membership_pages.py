@@ -130,7 +130,7 @@ def test_sale_form_loads_on_demand_and_says_which_account_and_card(
     assert "Laval — client&#x27;s home location" in fragment
     save_card(sandbox, studio, laval_setup)
     fragment = owner_client.get(url, HTTP_HX_REQUEST="true").content.decode()
-    assert "would charge Visa •••• 4242 on the account “Laval account”" in fragment
+    assert "default method, Visa •••• 4242, would be charged on the account “Laval account”" in fragment
     assert re.search(r'value="saved_method"[^>]*checked', fragment)
     page = owner_client.get(url)
     assert "<html" in page.content.decode()
