@@ -126,10 +126,23 @@ def _opens_at_first_use(membership: Membership) -> bool:
 
 def _period_end(membership: Membership) -> dt.date | None:
     """The exclusive last date the membership pays for. Past due (when the studio lets past-due
-    members book) it keeps paying through the period its renewal is trying to collect."""
+    members book) it keeps paying through the period its renewal is trying to collect; an
+    unlimited membership that renews, through the next period."""
     end = membership.current_period_end
     if end is not None and membership.status == MembershipStatus.PAST_DUE and membership.plan.renews:
         return next_period_end(membership=membership, starts_on=end)
+    renewing = (
+        end is not None
+        and membership.status == MembershipStatus.ACTIVE
+        and membership.plan.renews
+        and membership.next_renewal_on is not None
+        and not membership.cancel_at_period_end
+    )
+    if renewing and membership.credits_remaining is None:
+        # An unlimited membership that keeps renewing also pays for the next period's classes:
+        # a member books next week's class without waiting for the night's renewal. A limited
+        # one counts credits per period, so it books within the period it has paid for.
+        return next_period_end(membership=membership, starts_on=membership.next_renewal_on)
     return end
 
 

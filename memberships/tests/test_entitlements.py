@@ -144,8 +144,29 @@ def _case_other_template_refused(client, template):
 
 
 def _case_outside_period(client):
-    # The period ended before the class: a renewal not yet made does not pay for it.
-    subscription(client, started_on=today() - dt.timedelta(days=40), current_period_end=today())
+    # Credits count per period: a renewal not yet made does not pay for the next period's class.
+    subscription(
+        client,
+        started_on=today() - dt.timedelta(days=40),
+        current_period_end=today(),
+        plan_credits_per_period=8,
+    )
+    return None
+
+
+def _case_unlimited_renewing_pays_next_period(client):
+    # Unlimited and renewing: next week's class is booked before the night's renewal.
+    return subscription(client, started_on=today() - dt.timedelta(days=40), current_period_end=today())
+
+
+def _case_ending_at_period_end_refused_after(client):
+    subscription(
+        client,
+        started_on=today() - dt.timedelta(days=40),
+        current_period_end=today(),
+        cancel_at_period_end=True,
+        next_renewal_on=None,
+    )
     return None
 
 
@@ -211,6 +232,8 @@ CASES = {
     "plan naming the class template": _case_named_template,
     "plan naming another template refused": _case_other_template_refused,
     "class after the current period refused": _case_outside_period,
+    "unlimited and renewing pays the next period": _case_unlimited_renewing_pays_next_period,
+    "ending at period end refused after it": _case_ending_at_period_end_refused_after,
     "class inside a pause refused": _case_paused,
     "paused membership refused": _case_paused_status,
     "pause over before the class": _case_pause_over_before_the_class,
