@@ -13,8 +13,17 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
 
 from memberships.models.plans import IntervalUnit
+
+
+def studio_today(studio, now: dt.datetime | None = None) -> dt.date:
+    """`now` (default: now) as a date of the studio's calendar, the calendar periods are kept in:
+    a date, not a time, so a change of clocks never moves it."""
+    return timezone.localtime(now or timezone.now(), ZoneInfo(studio.time_zone or "UTC")).date()
 
 
 def _days_in_month(year: int, month: int) -> int:

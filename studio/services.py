@@ -32,6 +32,7 @@ from studio.models import (
     User,
 )
 from studio.permissions import BUILT_IN_DEFAULTS, RoleKind
+from studio.registries.home_change import home_changed
 
 INVITATION_VALIDITY = timedelta(days=7)
 
@@ -539,8 +540,6 @@ def client_save(*, studio: Studio, actor: Actor, client: Client) -> Client:
                 changes=changes,
             )
         if not creating and "home_location" in changes:
-            from studio.registries.home_change import home_changed
-
             home_changed(client=client, old_location_id=changes["home_location"]["from"])
     return client
 

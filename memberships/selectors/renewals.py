@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from memberships.models import Membership, MembershipStatus, Renewal, RenewalStatus
+from memberships.periods import studio_today
 from studio.models import Studio
 
 # A tab shows at most this many rows (the oldest problems first); the tab's count says how many
@@ -69,11 +68,6 @@ def renewal_failure_reason(code: str) -> str:
     if known is not None:
         return str(known)
     return _("The payment was refused (%(code)s).") % {"code": code}
-
-
-def studio_today(*, studio: Studio, now: dt.datetime | None = None) -> dt.date:
-    """Today in the studio's calendar."""
-    return timezone.localtime(now or timezone.now(), ZoneInfo(studio.time_zone)).date()
 
 
 @dataclass(frozen=True)

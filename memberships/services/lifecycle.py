@@ -34,7 +34,6 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -51,7 +50,7 @@ from memberships.models import (
     Renewal,
     RenewalStatus,
 )
-from memberships.periods import add_interval, prorated_unused, shift_by_pause
+from memberships.periods import add_interval, prorated_unused, shift_by_pause, studio_today
 from memberships.services.settings import membership_settings_for
 from payments.models import Payment, Refund
 from payments.services.refunds import refund_create
@@ -75,11 +74,6 @@ CANCELLABLE = (
     MembershipStatus.PAST_DUE,
     MembershipStatus.PAUSED,
 )
-
-
-def studio_today(studio: Studio, now: dt.datetime | None = None) -> dt.date:
-    """The studio's calendar date at `now` (memberships' dates are the studio's dates)."""
-    return timezone.localtime(now or timezone.now(), ZoneInfo(studio.time_zone)).date()
 
 
 def _words(day: dt.date | None) -> str:

@@ -39,6 +39,7 @@ from memberships.models import (
     Renewal,
     RenewalStatus,
 )
+from memberships.periods import studio_today
 from memberships.services.periods import next_period_end, period_open
 from memberships.services.settings import membership_settings_for
 from payments.models import Payment
@@ -82,11 +83,6 @@ def _zone(studio: Studio) -> ZoneInfo:
     return ZoneInfo(studio.time_zone or "UTC")
 
 
-def studio_local_date(*, studio: Studio, now: dt.datetime) -> dt.date:
-    """`now` as a date of the studio's calendar (DST never moves it: it is a date, not a time)."""
-    return timezone.localtime(now, _zone(studio)).date()
-
-
 def _plus_days(moment: dt.datetime, days: int, zone: ZoneInfo) -> dt.datetime:
     """`days` later at the same local wall-clock time (a DST change does not shift the hour)."""
     local = timezone.localtime(moment, zone)
@@ -127,7 +123,7 @@ def renewals_run_due(*, studio: Studio, now: dt.datetime) -> int:
     not a paid-off payment plan — get their rows in one insert; only the others take the
     membership's lock one by one.
     """
-    today = studio_local_date(studio=studio, now=now)
+    today = studio_today(studio=studio, now=now)
     settings = membership_settings_for(studio=studio)
     include_today = timezone.localtime(now, _zone(studio)).hour >= settings.renewal_hour
     memberships_expire_ended(studio=studio, today=today, now=now)
@@ -399,7 +395,7 @@ def renewal_attempt(*, renewal_id: int, now: dt.datetime) -> Renewal:
         idempotency_key=key,
         source_type=SOURCE_KIND,
         source_id=str(renewal.pk),
-        today=studio_local_date(studio=renewal.studio, now=now),
+        today=studio_today(studio=renewal.studio, now=now),
     )
     return renewal_record(
         renewal_id=renewal.pk,
@@ -713,7 +709,7 @@ def renewal_confirm_start(*, studio: Studio, client, renewal: Renewal, now: dt.d
             default = default_method_for(
                 client=membership.client,
                 account=route.account,
-                today=studio_local_date(studio=studio, now=now),
+                today=studio_today(studio=studio, now=now),
             )
             if default.method is None:
                 renewal_record(

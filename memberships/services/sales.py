@@ -22,7 +22,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -30,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from memberships.models import Membership, MembershipPeriod, MembershipStatus, PassStart, Plan, PlanKind
+from memberships.periods import studio_today
 from memberships.services.periods import first_period_bounds, period_open, plan_credits_per_period
 from payments.models import Payment
 from payments.services.automatic import payment_charge_default
@@ -80,11 +80,6 @@ class SaleResult:
 def sale_key(membership_id: int) -> str:
     """The payment's idempotency key for a membership's sale (CONTRACT.md)."""
     return f"{SOURCE_KIND}:{membership_id}"
-
-
-def studio_today(studio: Studio, now: dt.datetime | None = None) -> dt.date:
-    """The studio's calendar date at `now` (memberships' periods are studio dates)."""
-    return timezone.localtime(now or timezone.now(), ZoneInfo(studio.time_zone)).date()
 
 
 def sale_subtotal(plan: Plan) -> int:

@@ -91,12 +91,12 @@ def test_shift_by_pause_table(renewal, paused_from, paused_until, expected):
     ],
 )
 def test_a_dst_change_does_not_move_the_date(utc, expected):
-    from memberships.services.renewals import studio_local_date
+    from memberships.periods import studio_today
 
     class Studio:
         time_zone = "America/Toronto"
 
-    assert studio_local_date(studio=Studio(), now=utc) == expected
+    assert studio_today(studio=Studio(), now=utc) == expected
     # Monthly periods are dates: a renewal on 14 March after 14 February, DST or not.
     assert add_interval(D(2027, 2, 14), unit="month", count=1, anchor_day=14) == D(2027, 3, 14)
     assert add_interval(D(2027, 10, 7), unit="month", count=1, anchor_day=7) == D(2027, 11, 7)

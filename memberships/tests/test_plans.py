@@ -540,14 +540,6 @@ def test_intervals_read_as_sentences(unit, count, expected):
         assert interval_phrase(unit=unit, count=count) == expected
 
 
-def _french_catalogue_has(msgid: str) -> bool:
-    with translation.override("fr"):
-        return translation.gettext(msgid) != msgid
-
-
-@pytest.mark.skipif(
-    not _french_catalogue_has("every week"), reason="until /work/team/l10n/plans.po is merged"
-)
 @pytest.mark.parametrize(
     ("unit", "count", "expected"),
     [("month", 1, "tous les mois"), ("week", 2, "toutes les 2 semaines"), ("week", 1, "toutes les semaines")],
