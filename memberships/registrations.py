@@ -24,6 +24,10 @@ def register_all() -> None:
     _audit_lifecycle()
     _home_change()
     _audit_settings()
+    _policy_rules()  # prule
+    _policy_charges()  # pcharge
+    _policy_cancel()  # pcancel
+    _waiver_sales()  # wreq
 
 
 def _navigation() -> None:
@@ -250,3 +254,25 @@ def _audit_settings() -> None:  # renewals page and settings (H7)
     # The renewals page has its own menu entry: staff open it on the mornings after a run.
     navigation.add_manage(NavEntry(_("Renewals"), "renewal-list", perm=Perm.MANAGE_MEMBERSHIPS, order=21))
     audit.register_actions({"memberships.settings_updated": _("Membership settings changed")})
+
+
+# --- cancellation policy and penalties (issue 16) -------------------------------------------
+
+
+def _policy_rules() -> None:  # prule: checklist step "policy", navigation, audit of policy/rules
+    pass
+
+
+def _policy_charges() -> None:  # pcharge: signal receivers, source kind "penalty", beat, panels, audit
+    pass
+
+
+def _policy_cancel() -> None:  # pcancel: the cancel-outcome describer for scheduling's cancel pages
+    pass
+
+
+# --- waivers required to buy a plan (issue 13) ----------------------------------------------
+
+
+def _waiver_sales() -> None:  # wreq: "plan" requirement targets for waivers
+    pass

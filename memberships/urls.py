@@ -69,3 +69,11 @@ urlpatterns = [
         name="account-membership-renewal-confirmed",
     ),
 ]
+
+# --- cancellation policy and penalty rules (issue 16) ---
+# prule: manage/policy/ (name "cancellation-policy"), rules, live sentence, preview
+urlpatterns += []
+# pcharge: penalties list, waive, retry, report + CSV
+urlpatterns += []
+# pcancel: (none expected; cancel pages live in scheduling)
+urlpatterns += []

@@ -52,4 +52,5 @@ urlpatterns = [
     path("", include("scheduling.urls")),
     path("", include("payments.urls")),
     path("", include("memberships.urls")),
+    path("", include("waivers.urls")),
 ]

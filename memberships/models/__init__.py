@@ -20,10 +20,34 @@ from .plans import (
     PlanLocation,
     PlanService,
 )
+from .policy import (
+    CreditReturn,
+    EventKind,
+    Penalty,
+    PenaltyFrequency,
+    PenaltyRule,
+    PenaltyRulePlan,
+    PenaltyStatus,
+    PenaltyTrigger,
+    PenaltyWindow,
+    PolicySettings,
+    RulesMatch,
+)
 from .reminders import MembershipReminder
 from .renewals import AfterLastRetry, MembershipSettings, PastDueBookings, Proration, Renewal, RenewalStatus
 
 __all__ = [
+    "CreditReturn",
+    "EventKind",
+    "Penalty",
+    "PenaltyFrequency",
+    "PenaltyRule",
+    "PenaltyRulePlan",
+    "PenaltyStatus",
+    "PenaltyTrigger",
+    "PenaltyWindow",
+    "PolicySettings",
+    "RulesMatch",
     "AfterLastRetry",
     "CreditUse",
     "IntervalUnit",

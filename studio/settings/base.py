@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "studio",
     "scheduling",
     "payments",
+    "waivers",
     "memberships",
 ]
 
