@@ -6,6 +6,7 @@ A waiver (`Waiver`) is the studio's named document; its text lives in `WaiverVer
 version and stores the SHA-256 of the exact text that was shown, in the language shown.
 """
 
+from .signatures import SignMethod, WaiverLink, WaiverSignature
 from .waivers import (
     RequirementScope,
     Waiver,
@@ -14,7 +15,6 @@ from .waivers import (
     WaiverSettings,
     WaiverVersion,
 )
-from .signatures import SignMethod, WaiverLink, WaiverSignature
 
 __all__ = [
     "RequirementScope",
