@@ -1,4 +1,13 @@
 # Production image: gunicorn serves the web; the same image runs the Celery worker and beat.
+
+# The browser libraries (signature_pad, trix): package-lock.json's exact versions, copied into
+# static/vendor/ by the Makefile's own `vendor` step, so the image and `make setup` agree.
+FROM node:20-bookworm-slim AS vendor
+WORKDIR /build
+COPY Makefile package.json package-lock.json ./
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/* \
+ && make vendor
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
@@ -15,6 +24,7 @@ WORKDIR /app
 COPY pyproject.toml requirements-prod.lock ./
 RUN pip install --require-hashes --no-deps -r requirements-prod.lock
 COPY . .
+COPY --from=vendor /build/static/vendor ./static/vendor
 RUN pip install --no-deps --no-build-isolation . \
  && DJANGO_SECRET_KEY=build-only DATABASE_URL=postgresql://build@localhost/build REDIS_URL=redis://localhost \
     DJANGO_ALLOWED_HOSTS=localhost python manage.py collectstatic --noinput \

@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup lint format lock messages bench clean chromium gettext
+.PHONY: run test setup lint format lock messages bench clean chromium gettext vendor npm
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -53,7 +53,31 @@ gettext:
 		fi; \
 	fi
 
-setup: $(STAMP) gettext
+# Browser libraries (DESIGN.md: from npm, no CDN): exactly package-lock.json's versions, install
+# scripts never run, then the built files the pages load copied into static/vendor/ (git-ignored;
+# STATICFILES_DIRS serves it). Stamped on the lock, so a second `make setup` does nothing.
+VENDOR_STAMP := static/vendor/.installed
+
+npm:
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+		else \
+			echo "npm is required for the browser libraries: install the 'npm' package"; exit 1; \
+		fi; \
+	fi
+
+$(VENDOR_STAMP): package.json package-lock.json
+	@$(MAKE) --no-print-directory npm
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor && mkdir -p static/vendor/signature_pad static/vendor/trix
+	cp node_modules/signature_pad/dist/signature_pad.umd.min.js node_modules/signature_pad/LICENSE static/vendor/signature_pad/
+	cp node_modules/trix/dist/trix.umd.min.js node_modules/trix/dist/trix.css node_modules/trix/LICENSE static/vendor/trix/
+	@touch $@
+
+vendor: $(VENDOR_STAMP)
+
+setup: $(STAMP) gettext vendor
 	$(PY) manage.py compilemessages -v 0 --ignore=.venv
 
 run: setup
@@ -76,7 +100,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=stripe_sandbox --ignore=bench --ignore=tests --ignore="*/tests/*" --no-obsolete  # never fuzzy: studio/management/commands/makemessages.py
+	$(PY) manage.py makemessages -l fr -l en --ignore=.venv --ignore=node_modules --ignore=stripe_sandbox --ignore=bench --ignore=tests --ignore="*/tests/*" --no-obsolete  # never fuzzy: studio/management/commands/makemessages.py
 	# English is the source language: its catalogue is the identity.
 	msgen --force-po -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
 	msgattrib --clear-fuzzy -o locale/en/LC_MESSAGES/django.po locale/en/LC_MESSAGES/django.po
@@ -85,4 +109,4 @@ bench: setup
 	$(PY) -m studio.launcher bench $(ARGS)
 
 clean:
-	rm -rf .data $(VENV)
+	rm -rf .data $(VENV) node_modules static/vendor

@@ -31,6 +31,7 @@ class SchedulingConfig(AppConfig):
         profile_panels.register_profile_panel(panels.BOOKINGS_PANEL)
         profile_panels.register_account_panel(panels.account_bookings_panel)
         _register_audit_terms()
+        _register_requirement_targets()
         # Hourly: cheap when nothing is due, and a new day's sessions appear soon after midnight
         # in every time zone.
         beat.register(
@@ -39,6 +40,28 @@ class SchedulingConfig(AppConfig):
             schedule=crontab(minute=7),
         )
         beat.register("scheduling-mark-no-shows", task="scheduling.mark_no_shows_all_studios", schedule=300.0)
+
+
+def _register_requirement_targets() -> None:
+    """Classes and appointment services a waiver can be required for (waivers' requirements page)."""
+    from studio.registries import requirement_targets
+
+    def class_templates(studio) -> list[tuple[int, str]]:
+        from scheduling.selectors import active_templates
+
+        return [(t.pk, t.name) for t in active_templates(studio=studio)]
+
+    def services(studio) -> list[tuple[int, str]]:
+        from scheduling.selectors import service_list
+
+        return [(s.pk, s.name) for s in service_list(studio=studio)]
+
+    requirement_targets.register_requirement_target(
+        "class_template", label=_("Classes"), choices=class_templates, order=20
+    )
+    requirement_targets.register_requirement_target(
+        "service", label=_("Appointment services"), choices=services, order=30
+    )
 
 
 def _register_audit_terms() -> None:

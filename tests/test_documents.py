@@ -139,3 +139,25 @@ def test_a_document_cannot_name_another_studio_s_client(studio, other_studio):
         document_store(studio=studio, title="x", pdf=b"%PDF", template="t", language="en", client=stranger)
     with scopes_disabled():
         assert not StoredDocument.objects.exists()
+
+
+def test_the_page_footer_writes_the_studio_s_name_as_it_reads(studio):
+    """The footer is a CSS string: an ampersand or a quote in the studio's name must be drawn as
+    itself, not as an HTML entity or a JavaScript escape ("Yoga u0026 Danse")."""
+    from django.template.loader import render_to_string
+
+    from studio.templatetags.css import css_string
+
+    assert css_string('Yoga & Danse "Lotus" <b>\\') == "Yoga \\26  Danse \\22 Lotus\\22  \\3c b\\3e \\5c "
+    assert css_string("Atelier Demo — Été") == "Atelier Demo — Été"
+    studio.name = "Yoga & Danse"
+    studio.save(update_fields=["name"])
+    pdf = _pdf(studio)
+    drawn = _characters_drawn(pdf)
+    assert "&" in drawn, "the ampersand is drawn"
+    assert "\\" not in drawn
+    html = render_to_string(
+        "studio/documents/base.html", {"brand": {"name": "Yoga & Danse"}, "font_family": "Lato"}
+    )
+    style = html[html.index("<style>") : html.index("</style>")]
+    assert 'content: "Yoga \\26  Danse · "' in style and "u0026" not in style and "&amp;" not in style

@@ -36,6 +36,7 @@ from payments.services.automatic import payment_charge_default
 from payments.services.tenders import payment_record_tender
 from studio.models import Client, Location, Studio
 from studio.services import Actor, audit_record
+from waivers.selectors.blocking import purchase_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -134,6 +135,10 @@ def sale_validate(
         )
     if sale_subtotal(plan) <= 0:
         raise ValidationError(_("This plan is free: there is nothing to charge."), code="free")
+    # WAI-5: a membership waiver this plan (or every purchase) requires must be signed first.
+    waiver_refusal = purchase_refusal(studio=studio, client=client, plan_ids=[plan.pk])
+    if waiver_refusal:
+        raise ValidationError(waiver_refusal, code="waiver")
 
 
 def _settle_paid(*, membership_id: int, payment_id: int, on: dt.date) -> Membership | None:

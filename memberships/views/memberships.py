@@ -17,6 +17,7 @@ from studio.access import staff_required
 from studio.models import Client
 from studio.permissions import Perm
 from studio.services import Actor
+from waivers.selectors.status import waivers_missing
 
 
 def _saved_card_preview(request: HttpRequest, client: Client) -> dict:
@@ -42,6 +43,12 @@ def _sell_form(request: HttpRequest, client: Client, form: MembershipSellForm, *
     if preview is not None and preview["method"] is None and not form.is_bound:
         form.initial["tender"] = Tender.CASH  # no card to charge on the routed account
     context = {"client": client, "form": form, "preview": preview}
+    # WAI-5: membership waivers still to sign (for the plan sent, else for every purchase),
+    # each with its "Sign in person" link on the form.
+    sent_plan = getattr(form, "cleaned_data", {}).get("plan")
+    context["missing_waivers"] = waivers_missing(
+        studio=request.studio, client=client, plan_ids=[sent_plan.pk] if sent_plan else (), purchase=True
+    )
     template = "memberships/client/_sell_form.html" if request.htmx else "memberships/client/sell.html"
     return render(request, template, context, status=status)
 

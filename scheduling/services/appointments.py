@@ -30,7 +30,7 @@ from studio.models import Client, Studio
 from studio.services import Actor, audit_record, field_changes, snapshot
 
 from .bookings import client_can_book_for
-from .checks import APPOINTMENT, BookingAttempt, booking_payment_decide
+from .checks import APPOINTMENT, BookingAttempt, booking_checks_run, booking_payment_decide
 from .common import BookingError, notify_appointment, send_event
 
 SERVICE_FIELDS = [
@@ -237,23 +237,24 @@ def appointment_book(
         slots = selectors.appointment_slots(calendar=calendar, service=service, day=local_day, now=now)
         if starts_at not in slots:
             raise BookingError(_("This time is no longer available; choose another."))
-        payment = booking_payment_decide(
-            BookingAttempt(
-                studio=studio,
-                session=None,
-                client=client,
-                booked_by=booked_by,
-                booker=booker,
-                waitlist=False,
-                now=now,
-                kind=APPOINTMENT,
-                service=service,
-                calendar=calendar,
-                starts_at=starts_at,
-            ),
-            payment_kind=payment_kind,
-            payment_ref=payment_ref,
+        attempt = BookingAttempt(
+            studio=studio,
+            session=None,
+            client=client,
+            booked_by=booked_by,
+            booker=booker,
+            waitlist=False,
+            now=now,
+            kind=APPOINTMENT,
+            service=service,
+            calendar=calendar,
+            starts_at=starts_at,
         )
+        # The registered checks (waivers: "has signed") have their say as for classes.
+        refusal = booking_checks_run(attempt)
+        if refusal:
+            raise BookingError(refusal)
+        payment = booking_payment_decide(attempt, payment_kind=payment_kind, payment_ref=payment_ref)
         appointment = Appointment.objects.create(
             studio=studio,
             calendar=calendar,

@@ -39,4 +39,9 @@ def safe_next(request, fallback: str) -> str:
 
 def error_text(exc) -> str:
     """A refused action's reasons (a ValidationError), as one message for the page."""
-    return " ".join(exc.messages)
+    reasons = exc.messages
+    # A lone reason is kept as it is: a check's refusal may be safe HTML with a link (waivers'
+    # "Sign now"), every part escaped by the check, which joining would turn back into text.
+    if len(reasons) == 1:
+        return reasons[0]
+    return " ".join(reasons)

@@ -98,3 +98,23 @@ class PlatformMessage(MessageFields):
         verbose_name_plural = _("platform messages")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["status", "created_at"], name="platform_message_status_idx")]
+
+
+class MessageAttachment(TenantModel):
+    """A file sent with a studio message (a signed waiver's PDF), kept with it as its body is:
+    the worker attaches it when delivering (and again when the sweep resends), and the outbox
+    lists it."""
+
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    content = models.BinaryField()
+    size = models.PositiveIntegerField(_("size"))
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.filename

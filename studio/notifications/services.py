@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import formataddr, parseaddr
 
@@ -23,7 +24,7 @@ from django.utils import timezone, translation
 from studio.models import Client, FamilyLink, Studio, User
 from studio.notifications import catalogue as _catalogue  # noqa: F401 - registers the core's templates
 from studio.notifications import registry
-from studio.notifications.models import Message, MessageStatus, PlatformMessage
+from studio.notifications.models import Message, MessageAttachment, MessageStatus, PlatformMessage
 from studio.tasking import enqueue_by_name
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,15 @@ class Addressee:
 
 
 Recipient = User | Client | Addressee
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file to send with a studio message (kept with the message, attached at delivery)."""
+
+    filename: str
+    content: bytes
+    content_type: str = "application/pdf"
 
 
 def addressees_for(*, studio: Studio | None, recipient: Recipient) -> list[Addressee]:
@@ -143,13 +153,21 @@ def _render(template: registry.MailTemplate, *, language: str, context: dict) ->
 
 
 def notification_send(
-    *, studio: Studio | None, recipient: Recipient, template: str, context: dict
+    *,
+    studio: Studio | None,
+    recipient: Recipient,
+    template: str,
+    context: dict,
+    attachments: Sequence[Attachment] = (),
 ) -> list[Message] | list[PlatformMessage]:
     """Render `template` for each addressee of `recipient`, record it, and send it after commit.
 
     `studio` None is the platform's own mail (a staff member's password reset): it is recorded
-    in `PlatformMessage`. Returns the recorded messages (none when nobody has an address).
+    in `PlatformMessage`. `attachments` (studio mail only) are stored with each message and
+    attached when it is delivered. Returns the recorded messages (none when nobody has an address).
     """
+    if attachments and studio is None:
+        raise ValueError("only a studio's messages carry attachments")
     mail_template = registry.get(template)
     brand = brand_for(studio)
     messages = []
@@ -173,6 +191,17 @@ def notification_send(
             else:
                 message = Message.objects.create(
                     studio=studio, client=addressee.client, about_client=addressee.about_client, **fields
+                )
+                MessageAttachment.objects.bulk_create(
+                    MessageAttachment(
+                        studio=studio,
+                        message=message,
+                        filename=item.filename[:200],
+                        content_type=item.content_type[:100],
+                        content=item.content,
+                        size=len(item.content),
+                    )
+                    for item in attachments
                 )
                 enqueue_by_name(DELIVER_TASK, studio.pk, message.pk)
             messages.append(message)
@@ -207,6 +236,9 @@ def message_deliver(*, message: Message | PlatformMessage) -> bool:
         )
         if message.body_html:
             email.attach_alternative(message.body_html, "text/html")
+        if isinstance(message, Message):
+            for attachment in message.attachments.all():
+                email.attach(attachment.filename, bytes(attachment.content), attachment.content_type)
         try:
             email.send()
         except Exception as exc:

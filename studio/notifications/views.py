@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django_scopes import scope
 
 from studio.access import staff_required
 from studio.models import Client
@@ -37,7 +38,17 @@ def _detail_context(message, *, body_visible: bool) -> dict:
         "links": list(dict.fromkeys(links)),
         "template_label": selectors.template_label(message.template),
         "language_label": selectors.language_label(message.language),
+        "attachments": _attachments(message),
     }
+
+
+def _attachments(message) -> list[dict]:
+    """Names and sizes only: the outbox says what was attached, the bytes stay in the row. Read in
+    the message's own studio (the platform operator's outbox runs outside any scope)."""
+    if not isinstance(message, Message):
+        return []
+    with scope(studio=message.studio_id):
+        return list(message.attachments.values("filename", "content_type", "size"))
 
 
 @staff_required(Perm.VIEW_MESSAGES)

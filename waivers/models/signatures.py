@@ -10,7 +10,7 @@ from studio.tenancy import TenantModel
 
 
 class SignMethod(models.TextChoices):
-    DRAWN = "drawn", _("Signed in person (drawn signature)")
+    DRAWN = "drawn", _("Drawn signature (in person, or on the client's own account)")
     LINK_DRAWN = "link_drawn", _("Signed from an emailed link (drawn signature)")
     LINK_CHECKBOX = "link_checkbox", _("Accepted from an emailed link (checkbox)")
     CHECKBOX = "checkbox", _("Accepted at checkout or booking (checkbox)")
@@ -34,7 +34,10 @@ class WaiverLink(TenantModel):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["token_sha256"], name="waiver_link_token_unique")]
+        # Citus-ready (tests/test_isolation.py): led by studio; links are looked up within a studio.
+        constraints = [
+            models.UniqueConstraint(fields=["studio", "token_sha256"], name="waiver_link_token_unique")
+        ]
 
 
 class WaiverSignature(TenantModel):
