@@ -10,6 +10,9 @@ sending confirmation emails.
 
 Idempotent: a studio that already has the demo's plans keeps them, and memberships are seeded
 only in a studio that has none.
+
+The cancellation policy's demo (issue 16) is its own section at the end (`_seed_policy`): a saved
+policy, two penalty rules, and a month of late cancels and no-shows with their fees, seeded once.
 """
 
 from __future__ import annotations
@@ -25,15 +28,20 @@ from django.utils import timezone
 from django_scopes import scope
 
 from memberships.models import (
+    CreditReturn,
     CreditUse,
     IntervalUnit,
     Membership,
     MembershipPeriod,
     MembershipStatus,
+    PenaltyFrequency,
+    PenaltyTrigger,
+    PenaltyWindow,
     Plan,
     PlanKind,
     Renewal,
     RenewalStatus,
+    RulesMatch,
 )
 from memberships.periods import add_interval
 from memberships.selectors.renewals import studio_today
@@ -43,7 +51,15 @@ from memberships.services.plans import plan_save
 from memberships.services.renewals import renewal_base_key
 from memberships.services.sales import membership_sell
 from scheduling import services as scheduling_services
-from scheduling.models import BookedBy, Booking, BookingStatus, ClassSession, ClassTemplate
+from scheduling.models import (
+    BookedBy,
+    Booking,
+    BookingStatus,
+    CancelReason,
+    ClassSession,
+    ClassTemplate,
+    SessionStatus,
+)
 from studio.models import Client, Location, StaffMember, Studio
 from studio.permissions import RoleKind
 from studio.services import SYSTEM, Actor
@@ -377,6 +393,196 @@ def _seed_second(studio: Studio) -> None:
         _move_period(membership, renews_on=studio_today(studio=studio) + dt.timedelta(days=1))
 
 
+# --- cancellation policy and penalties (issue 16, pcancel) --------------------------------------
+#
+# A saved policy (classes: credits back only before a 24-hour cut-off; appointments: always),
+# two rules — every 2nd no-show within the renewal period for the monthly unlimited plan ($10),
+# and at least 3 late cancels in the last 30 days for everyone ($5) — and the past month's late
+# cancels and no-shows assessed by pcharge's own services: fees charged on saved cards (sandbox),
+# one failed (no card: owed), one waived inside the grace delay, the most recent still pending.
+# Seeded once: a studio that has rules keeps them and its fees.
+
+POLICY_HISTORY_DAYS = 30
+NO_SHOW_FEE = 1000
+LATE_CANCEL_FEE = 500
+DEMO_WAIVE_REASON = "Premier oubli : geste commercial"
+
+
+def _past_sessions(studio: Studio, client: Client, now: dt.datetime, count: int, *, skip: int = 0):
+    """`count` classes of the past month with a free place that `client` has no booking in, the
+    oldest first (`skip` leaves the first ones to someone else's story)."""
+    mine = Booking.objects.filter(studio=studio, client=client).values("session_id")
+    found = []
+    sessions = (
+        ClassSession.objects.filter(
+            studio=studio,
+            starts_at__gte=now - dt.timedelta(days=POLICY_HISTORY_DAYS - 1),
+            ends_at__lt=now - dt.timedelta(hours=2),
+        )
+        .exclude(status=SessionStatus.CANCELLED)
+        .exclude(pk__in=mine)
+        .order_by("starts_at", "id")
+    )
+    for session in sessions[skip:]:
+        taken = Booking.objects.filter(
+            session=session,
+            status__in=(BookingStatus.BOOKED, BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW),
+        ).count()
+        if taken < session.capacity:
+            found.append(session)
+        if len(found) == count:
+            break
+    return found
+
+
+def _missed(studio: Studio, client: Client | None, sessions, status: str) -> list[Booking]:
+    """The client's bookings of these past classes, recorded as no-shows or late cancels (what
+    attendance and a cancel 20 minutes before the class would have left)."""
+    if client is None:
+        return []
+    rows = []
+    for session in sessions:
+        booking = Booking(
+            studio=studio,
+            session=session,
+            client=client,
+            booked_by_kind=BookedBy.CLIENT,
+            status=status,
+        )
+        if status == BookingStatus.LATE_CANCELLED:
+            booking.cancelled_at = session.starts_at - dt.timedelta(minutes=20)
+            booking.cancel_reason = CancelReason.CLIENT
+        rows.append(booking)
+    return Booking.objects.bulk_create(rows)
+
+
+def _seed_policy(studio: Studio, plans: dict[str, Plan], *, sandbox: bool) -> None:
+    from memberships.models import PenaltyRule
+    from memberships.services.policy import penalty_rule_save, policy_settings_save
+
+    if PenaltyRule.objects.filter(studio=studio).exists():
+        return
+    actor = _owner(studio)
+    now = timezone.now()
+    policy_settings_save(
+        studio=studio,
+        actor=actor,
+        cleaned={
+            "class_credit_return": CreditReturn.BEFORE_CUTOFF,
+            "class_cutoff_hours": 24,
+            "appointment_credit_return": CreditReturn.ALWAYS,
+            "appointment_cutoff_hours": 24,
+            "rules_match": RulesMatch.FIRST,
+            "grace_hours": 24,
+            "late_cancel_window_minutes": studio.late_cancel_window_minutes or 60,
+        },
+    )
+    monthly = plans.get(UNLIMITED)
+    if monthly is not None:
+        penalty_rule_save(
+            studio=studio,
+            actor=actor,
+            rule=PenaltyRule(
+                trigger=PenaltyTrigger.NO_SHOW,
+                all_plans=False,
+                frequency=PenaltyFrequency.EVERY,
+                count=2,
+                window_unit=PenaltyWindow.RENEWAL_PERIOD,
+                window_length=1,
+                fee_amount=NO_SHOW_FEE,
+            ),
+            plan_ids=[monthly.pk],
+        )
+    penalty_rule_save(
+        studio=studio,
+        actor=actor,
+        rule=PenaltyRule(
+            trigger=PenaltyTrigger.LATE_CANCEL,
+            all_plans=True,
+            frequency=PenaltyFrequency.AT_LEAST,
+            count=3,
+            window_unit=PenaltyWindow.DAYS,
+            window_length=30,
+            fee_amount=LATE_CANCEL_FEE,
+        ),
+    )
+    if sandbox:  # against real Stripe the demo charges nobody: the policy and its rules only
+        _policy_history(studio, now)
+        _policy_fees(studio, actor, now)
+
+
+def _policy_history(studio: Studio, now: dt.datetime) -> None:
+    """A month of late cancels and no-shows whose fees tell the story on the penalties pages."""
+    camille = Client.objects.filter(studio=studio, email="client@demo.atelier.test").first()
+    with_card = [c for c in _clients(studio, "Montréal") if c != camille]
+    carded = with_card[-1] if with_card else None
+    no_card = (
+        Client.objects.filter(studio=studio, archived_at__isnull=True, saved_methods__isnull=True)
+        .exclude(memberships__isnull=False)
+        .order_by("id")
+        .first()
+    )
+    with transaction.atomic():
+        # Camille (monthly unlimited): two no-shows this period → the 2nd is charged $10.
+        if camille is not None:
+            _missed(studio, camille, _past_sessions(studio, camille, now, 2, skip=3), BookingStatus.NO_SHOW)
+        # A client with a card: four late cancels → the 3rd and the 4th charge $5 (one waived).
+        if carded is not None:
+            _missed(
+                studio, carded, _past_sessions(studio, carded, now, 4, skip=1), BookingStatus.LATE_CANCELLED
+            )
+        # A client without a card: three late cancels → the fee cannot be charged, it is owed.
+        if no_card is not None:
+            _missed(
+                studio, no_card, _past_sessions(studio, no_card, now, 3, skip=2), BookingStatus.LATE_CANCELLED
+            )
+
+
+def _policy_fees(studio: Studio, actor: Actor, now: dt.datetime) -> None:
+    """Assess every late cancel and no-show of the past month in order (as the events would
+    have), waive one fee inside its grace delay, then charge the fees whose delay is over."""
+    from memberships.models import Penalty, PenaltyStatus
+    from memberships.services.penalties import penalties_assess, penalties_charge_due, penalty_waive
+
+    events = list(
+        Booking.objects.filter(
+            studio=studio,
+            status__in=(BookingStatus.LATE_CANCELLED, BookingStatus.NO_SHOW),
+            session__starts_at__gte=now - dt.timedelta(days=POLICY_HISTORY_DAYS),
+        )
+        .order_by("session__starts_at", "id")
+        .values_list("pk", flat=True)
+    )
+    for booking_id in events:
+        penalties_assess(studio=studio, event_kind="class", event_id=booking_id, now=now)
+    # The oldest late-cancel fee of the client with a card is forgiven before it is charged.
+    first = (
+        Penalty.objects.filter(
+            studio=studio, trigger=PenaltyTrigger.LATE_CANCEL, status=PenaltyStatus.PENDING
+        )
+        .exclude(client__saved_methods__isnull=True)
+        .order_by("occurred_at", "id")
+        .first()
+    )
+    if first is not None:
+        penalty_waive(studio=studio, actor=actor, penalty=first, reason=DEMO_WAIVE_REASON)
+    penalties_charge_due(studio=studio, now=now)
+
+
+def _seed_waiver_requirement(studio: Studio, plans: dict[str, Plan]) -> None:  # wreq (issue 13)
+    """Buying the winter pass asks for waivers' demo membership waiver (waivers/demo.py made it
+    before the plans existed). The same set again writes nothing."""
+    from waivers.selectors.templates import waiver_list
+    from waivers.services.requirements import waiver_requirements_set
+
+    winter = plans.get(WINTER)
+    row = next((r for r in waiver_list(studio=studio) if r.waiver.name == "Décharge d'abonnement"), None)
+    if winter is not None and row is not None:
+        waiver_requirements_set(
+            studio=studio, actor=_owner(studio), waiver=row.waiver, studio_wide=False, plan_ids=[winter.pk]
+        )
+
+
 def seed(*, studio: Studio, second_studio: Studio) -> None:
     # Members are sold on saved cards, which payments' demo saves on the sandbox only.
     sandbox = settings.STRIPE_TARGET == "sandbox"
@@ -386,8 +592,12 @@ def seed(*, studio: Studio, second_studio: Studio) -> None:
         if first_time:
             _price_classes(studio)
         if not sandbox:
+            _seed_policy(studio, plans, sandbox=False)  # the policy and its rules; no fees
+            _seed_waiver_requirement(studio, plans)  # wreq
             return  # against real Stripe the owner sells to real clients: plans only
         if not Membership.objects.filter(studio=studio).exists():
             _seed_memberships(studio, plans)
+        _seed_policy(studio, plans, sandbox=True)
+        _seed_waiver_requirement(studio, plans)  # wreq: after the sales, which it would refuse
     with scope(studio=second_studio):
         _seed_second(second_studio)

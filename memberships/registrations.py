@@ -260,19 +260,165 @@ def _audit_settings() -> None:  # renewals page and settings (H7)
 
 
 def _policy_rules() -> None:  # prule: checklist step "policy", navigation, audit of policy/rules
-    pass
+    from django.utils.translation import pgettext_lazy
+
+    from memberships.forms.policy import FREQUENCY_CHOICES, TRIGGER_CHOICES
+    from memberships.models import CreditReturn, PenaltyWindow, RulesMatch
+    from studio import checklist, navigation
+    from studio.navigation import NavEntry
+    from studio.permissions import Perm
+    from studio.registries import audit
+
+    def policy_step_done(studio) -> bool:
+        from memberships.models import PolicySettings
+
+        return PolicySettings.objects.filter(studio=studio, saved_at__isnull=False).exists()
+
+    checklist.CHECKS["policy"] = policy_step_done
+    # Settings > Cancellation policy, where the seed's owners look for it.
+    navigation.add_settings_tab(
+        NavEntry(
+            _("Cancellation policy"),
+            "cancellation-policy",
+            perm=Perm.MANAGE_SETTINGS,
+            settings_tab="cancellation-policy",
+        )
+    )
+    audit.register_actions(
+        {
+            "policy.settings_saved": _("Cancellation policy saved"),
+            "penalty_rule.created": _("Penalty rule created"),
+            "penalty_rule.changed": _("Penalty rule changed"),
+            "penalty_rule.archived": _("Penalty rule archived"),
+            "penalty_rules.reordered": _("Penalty rules reordered"),
+        }
+    )
+
+    def _label(choices):
+        labels = dict(choices)
+        return lambda value, ctx: str(labels.get(value, value)) if value else audit.plain(value, ctx)
+
+    def _plans(value, ctx):
+        from memberships.models import Plan
+
+        if not isinstance(value, list):
+            return audit.plain(value, ctx)
+        if not value:
+            return str(_("Everyone"))
+        names = []
+        for pk in value:
+            plan = ctx.lookups.get(Plan, pk)
+            names.append(plan.name if plan is not None else str(_("a deleted plan")))
+        return ", ".join(names)
+
+    audit.register_fields(
+        {
+            "class_credit_return": audit.Field(
+                _("When a client cancels a class"), _label(CreditReturn.choices)
+            ),
+            "class_cutoff_hours": audit.Field(_("Cancellation credit cut-off for classes (hours)")),
+            "appointment_credit_return": audit.Field(
+                _("When a client cancels an appointment"), _label(CreditReturn.choices)
+            ),
+            "appointment_cutoff_hours": audit.Field(
+                _("Cancellation credit cut-off for appointments (hours)")
+            ),
+            "rules_match": audit.Field(_("When several rules match"), _label(RulesMatch.choices)),
+            "grace_hours": audit.Field(_("Grace delay before a fee is charged (hours)")),
+            "trigger": audit.Field(_("The fee is for"), _label(TRIGGER_CHOICES)),
+            "all_plans": audit.Field(_("Everyone")),
+            "frequency": audit.Field(pgettext_lazy("penalty rule", "When"), _label(FREQUENCY_CHOICES)),
+            "count": audit.Field(_("Number of times")),
+            "window_unit": audit.Field(_("Counted over"), _label(PenaltyWindow.choices)),
+            "window_length": audit.Field(_("How many days, weeks or months")),
+            "fee_amount": audit.Field(_("Fee"), audit.money),
+            "plans": audit.Field(_("Plans"), _plans),
+            "order": audit.Field(_("Order")),
+        }
+    )
 
 
 def _policy_charges() -> None:  # pcharge: signal receivers, source kind "penalty", beat, panels, audit
-    pass
+    import memberships.emails.penalties  # noqa: F401 - registers "memberships/penalty_fee"
+    from memberships import penalty_panels
+    from memberships.services import penalties
+    from payments.services.sources import source_kind_register
+    from scheduling import signals
+    from studio import beat, navigation
+    from studio.navigation import NavEntry
+    from studio.permissions import Perm
+    from studio.registries import audit, profile_panels
+
+    source_kind_register(penalties.SOURCE_KIND, on_outcome=penalties.penalty_on_payment_outcome)
+    # Receivers only enqueue (scheduling/signals.py): the fee is assessed in the worker.
+    for signal, receiver in (
+        (signals.booking_late_cancelled, penalties.on_booking_penalty_event),
+        (signals.booking_no_show, penalties.on_booking_penalty_event),
+        (signals.appointment_late_cancelled, penalties.on_appointment_penalty_event),
+        (signals.appointment_no_show, penalties.on_appointment_penalty_event),
+        (signals.attendance_corrected, penalties.on_attendance_corrected),
+    ):
+        signal.connect(receiver, weak=False, dispatch_uid=f"memberships.penalties.{id(signal)}")
+    # Every five minutes: fees whose grace delay is over are charged (each studio by itself).
+    beat.register(
+        "memberships-charge-penalties", task="memberships.charge_penalties_all_studios", schedule=300.0
+    )
+    navigation.add_manage(NavEntry(_("Fees"), "penalty-list", perm=Perm.MANAGE_MEMBERSHIPS, order=22))
+    navigation.add_manage(
+        NavEntry(_("Late cancels and no-shows"), "penalty-report", perm=Perm.VIEW_REPORTS, order=56)
+    )
+    profile_panels.register_profile_panel(penalty_panels.PENALTIES_PANEL)
+    profile_panels.register_account_panel(penalty_panels.account_owed_panel)
+    audit.register_actions(
+        {
+            "penalty.assessed": _("Penalty fee assessed"),
+            "penalty.charged": _("Penalty fee charged"),
+            "penalty.charge_failed": _("Penalty fee could not be charged"),
+            "penalty.waived": _("Penalty fee waived"),
+            "penalty.retried": _("Penalty fee charged again"),
+            "penalty.reversed": _("Penalty fee reversed (attendance corrected)"),
+            "penalty.paid": _("Penalty fee paid"),
+        }
+    )
+    audit.register_fields(
+        {
+            "due_at": audit.Field(_("Charged from")),
+            "waive_reason": audit.Field(_("Reason for waiving")),
+            "refund": audit.Field(_("Refund"), lambda value, ctx: _("Refund #%(id)s") % {"id": value}),
+        }
+    )
 
 
 def _policy_cancel() -> None:  # pcancel: the cancel-outcome describer for scheduling's cancel pages
-    pass
+    from memberships.services.cancel_policy import cancel_describe
+    from scheduling.services import cancel_outcome_register
+
+    # Every cancel page says, before confirming, what the policy gives back (POL-1).
+    cancel_outcome_register("memberships.cancel_policy", cancel_describe)
 
 
 # --- waivers required to buy a plan (issue 13) ----------------------------------------------
 
 
-def _waiver_sales() -> None:  # wreq: "plan" requirement targets for waivers
-    pass
+def _waiver_sales() -> None:  # wreq: "plan" requirement targets for waivers, the booking check
+    from scheduling.services import booking_check_register
+    from studio.registries import requirement_targets
+    from waivers.selectors.blocking import CHECK_KEY, booking_waivers_check
+
+    # Booking a class or an appointment waits for the waivers it requires (WAI-5). Registered
+    # here because waivers may import only studio; memberships may import scheduling and waivers.
+    booking_check_register(CHECK_KEY, booking_waivers_check)
+
+    def plans(studio) -> list[tuple[int, str]]:
+        from memberships.models import Plan
+
+        return list(
+            Plan.objects.filter(studio=studio, archived_at__isnull=True)
+            .order_by("name")
+            .values_list("pk", "name")
+        )
+
+    # membership_sell asks waivers which membership waivers the plan requires (sales.py).
+    requirement_targets.register_requirement_target(
+        "plan", label=_("Membership plans"), choices=plans, order=10
+    )

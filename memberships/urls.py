@@ -72,8 +72,31 @@ urlpatterns = [
 
 # --- cancellation policy and penalty rules (issue 16) ---
 # prule: manage/policy/ (name "cancellation-policy"), rules, live sentence, preview
-urlpatterns += []
+from memberships.views import policy as policy_views  # noqa: E402
+
+urlpatterns += [
+    path("manage/policy/", policy_views.cancellation_policy, name="cancellation-policy"),
+    path("manage/policy/rules/new/", policy_views.penalty_rule_create, name="penalty-rule-create"),
+    path("manage/policy/rules/<int:pk>/", policy_views.penalty_rule_edit, name="penalty-rule-edit"),
+    path(
+        "manage/policy/rules/<int:pk>/archive/",
+        policy_views.penalty_rule_archive,
+        name="penalty-rule-archive",
+    ),
+    path("manage/policy/rules/sentence/", policy_views.penalty_rule_sentence, name="penalty-rule-sentence"),
+    path("manage/policy/rules/preview/", policy_views.penalty_rule_preview, name="penalty-rule-preview"),
+    path("manage/policy/rules/order/", policy_views.penalty_rules_reorder, name="penalty-rules-reorder"),
+]
 # pcharge: penalties list, waive, retry, report + CSV
-urlpatterns += []
+from memberships.views import penalties as penalty_views  # noqa: E402
+
+urlpatterns += [
+    path("manage/policy/penalties/", penalty_views.penalty_list, name="penalty-list"),
+    path("manage/policy/penalties/<int:pk>/", penalty_views.penalty_detail_page, name="penalty-detail"),
+    path("manage/policy/penalties/<int:pk>/waive/", penalty_views.penalty_waive_page, name="penalty-waive"),
+    path("manage/policy/penalties/<int:pk>/retry/", penalty_views.penalty_retry_view, name="penalty-retry"),
+    path("manage/reports/penalties/", penalty_views.penalty_report_page, name="penalty-report"),
+    path("manage/reports/penalties/csv/", penalty_views.penalty_report_csv, name="penalty-report-csv"),
+]
 # pcancel: (none expected; cancel pages live in scheduling)
 urlpatterns += []

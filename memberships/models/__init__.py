@@ -5,6 +5,7 @@ Dates of a membership's periods are calendar dates in the studio's zone (a perio
 `starts_on` to the day before `ends_on`: `ends_on` is the next renewal date); times are UTC.
 """
 
+from .cancel_credit import CancelCreditGrant
 from .memberships import (
     CreditUse,
     Membership,
@@ -38,6 +39,7 @@ from .renewals import AfterLastRetry, MembershipSettings, PastDueBookings, Prora
 
 __all__ = [
     "AfterLastRetry",
+    "CancelCreditGrant",
     "CreditReturn",
     "CreditUse",
     "EventKind",

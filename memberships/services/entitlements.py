@@ -20,8 +20,9 @@ true until the booking commits: two bookings racing for the last credit are serv
 the other, and the second sees none left. The take decrements with a guarded UPDATE (and the
 table's CHECK keeps credits from going negative) and writes the CreditUse under the booking's id.
 
-A credit comes back (`credit_return`, from the worker, after a cancel before the late window,
-a class cancelled by the studio, or a waitlist place that never turned into a spot) at most
+A credit comes back (`credit_return`, from the worker) when the cancellation policy says so
+(`cancel_settle` asks memberships.services.cancel_policy, with the cancel's own time), after a
+class cancelled by the studio, or for a waitlist place that never turned into a spot, at most
 once per booking, and only into the period it was taken from: once the membership has renewed,
 the new period's credits were granted afresh and adding one would give the client more than
 the plan grants.
@@ -39,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from memberships.models import (
+    CancelCreditGrant,
     CreditUse,
     Membership,
     MembershipPeriod,
@@ -49,10 +51,11 @@ from memberships.models import (
     PlanKind,
     PlanService,
 )
+from memberships.services import cancel_policy
 from memberships.services.periods import first_period_bounds, next_period_end, period_open
 from memberships.services.settings import membership_settings_for
 from payments.models import Payment
-from scheduling import selectors as scheduling_selectors
+from scheduling import services as scheduling_services
 from scheduling.models import PaymentKind
 from scheduling.services import APPOINTMENT, CLASS, BookingAttempt, BookingError, BookingPayment
 from studio.formats import date_format
@@ -61,6 +64,7 @@ from studio.tasking import enqueue_by_name
 
 PAYER_KEY = "memberships.entitlement"
 RETURN_TASK = "memberships.return_credit"
+SETTLE_TASK = "memberships.cancel_settle"
 SALE_SOURCE_KIND = "membership_sale"  # memberships.services.sales.SOURCE_KIND
 
 # Why a membership that covers the booking cannot pay for it (worded by `_reason_text`).
@@ -395,26 +399,79 @@ def credit_return(
 
 
 SWEEP_DAYS = 120  # older uses are history: their classes are long over
+DROP_IN_SWEEP_DAYS = 7  # a lost cancel event of a drop-in is settled within the week
+
+
+def cancel_settle(
+    *, studio: Studio, booking_kind: str, booking_id: int, now: dt.datetime | None = None
+) -> str:
+    """After a cancel (from the worker): give back what the cancellation policy says, decided
+    with the cancel's own time (`cancelled_at`), not the task's — a credit into its period, or
+    the drop-in's money as studio credit (once per booking ever). Idempotent; the outcome code
+    ("" when the row is not cancelled)."""
+    bookings, appointments = scheduling_services.cancelled_rows(
+        class_booking_ids=[booking_id] if booking_kind == CLASS else [],
+        appointment_ids=[booking_id] if booking_kind == APPOINTMENT else [],
+    )
+    rows = bookings or appointments
+    if not rows:
+        return ""
+    return _settle_row(studio=studio, booking_kind=booking_kind, row=rows[0], now=now)
+
+
+def _settle_row(*, studio: Studio, booking_kind: str, row, now: dt.datetime | None) -> str:
+    # What a cancel gives back is the policy's business (cancel_policy); here it is applied.
+    outcome = cancel_policy.cancel_outcome(
+        studio=studio,
+        event_kind=booking_kind,
+        booking=row if booking_kind == CLASS else None,
+        appointment=row if booking_kind == APPOINTMENT else None,
+        now=row.cancelled_at or now or timezone.now(),
+    )
+    if outcome.code == cancel_policy.CREDIT_BACK or outcome.reason == cancel_policy.RENEWED:
+        # Renewed since: the return closes the use without adding a credit (the period is fresh).
+        credit_return(studio=studio, booking_kind=booking_kind, booking_id=row.pk, now=now)
+    elif outcome.code == cancel_policy.MONEY_CREDIT:
+        cancel_policy.cancel_money_credit_grant(
+            studio=studio, event_kind=booking_kind, row=row, outcome=outcome
+        )
+    return outcome.code
 
 
 def credit_returns_sweep(*, studio: Studio, now: dt.datetime | None = None) -> int:
-    """The safety net under the events: give back the credits of bookings cancelled in time
-    whose return never ran (a broker outage between the cancel's commit and the enqueue).
-    Idempotent, like every return; how many uses it closed."""
+    """The safety net under the events: settle the cancelled bookings whose credit is still
+    taken and whose settlement never ran (a broker outage between the cancel's commit and the
+    enqueue), under the same policy the event would have applied. Idempotent, like every
+    return; how many uses it gave back."""
     now = now or timezone.now()
     open_uses = list(
         CreditUse.objects.filter(
             studio=studio, returned_at__isnull=True, used_at__gte=now - dt.timedelta(days=SWEEP_DAYS)
         ).values_list("booking_kind", "booking_id")
     )
-    classes, appointments = scheduling_selectors.cancelled_without_penalty(
+    bookings, appointments = scheduling_services.cancelled_rows(
         class_booking_ids=[pk for kind, pk in open_uses if kind == CLASS],
         appointment_ids=[pk for kind, pk in open_uses if kind == APPOINTMENT],
     )
     returned = 0
-    for kind, ids in ((CLASS, classes), (APPOINTMENT, appointments)):
-        for booking_id in sorted(ids):
-            returned += credit_return(studio=studio, booking_kind=kind, booking_id=booking_id, now=now)
+    for kind, rows in ((CLASS, bookings), (APPOINTMENT, appointments)):
+        for row in rows:
+            returned += (
+                _settle_row(studio=studio, booking_kind=kind, row=row, now=now) == cancel_policy.CREDIT_BACK
+            )
+    # Drop-ins hold no credit use: the recent cancels whose money credit was never granted.
+    drop_ins, drop_in_appointments = scheduling_services.cancelled_drop_ins(
+        studio=studio, since=now - dt.timedelta(days=DROP_IN_SWEEP_DAYS)
+    )
+    granted = set(
+        CancelCreditGrant.objects.filter(
+            studio=studio, event_id__in=[r.pk for r in (*drop_ins, *drop_in_appointments)]
+        ).values_list("event_kind", "event_id")
+    )
+    for kind, rows in ((CLASS, drop_ins), (APPOINTMENT, drop_in_appointments)):
+        for row in rows:
+            if (kind, row.pk) not in granted:
+                _settle_row(studio=studio, booking_kind=kind, row=row, now=now)
     return returned
 
 
@@ -427,10 +484,9 @@ def _return_later(studio_id: int, booking_kind: str, ids: list[int]) -> None:
 
 
 def on_booking_cancelled(sender, *, studio_id: int, booking_id: int, late: bool, **kwargs) -> None:
-    """A cancel before the late window (or a waitlist place left) gives the credit back; a late
-    cancel keeps it used (the cancellation policy refines this)."""
-    if not late:
-        _return_later(studio_id, CLASS, [booking_id])
+    """A client's or staff's cancel (or a waitlist place left): the worker gives back what the
+    cancellation policy says (`cancel_settle`), late or not — the policy decides, not the window."""
+    enqueue_by_name(SETTLE_TASK, studio_id, CLASS, [booking_id])
 
 
 def on_session_cancelled(sender, *, studio_id: int, booking_ids: list[int], **kwargs) -> None:
@@ -444,5 +500,5 @@ def on_waitlist_expired(sender, *, studio_id: int, booking_ids: list[int], **kwa
 
 
 def on_appointment_cancelled(sender, *, studio_id: int, appointment_id: int, late: bool, **kwargs) -> None:
-    if not late:
-        _return_later(studio_id, APPOINTMENT, [appointment_id])
+    """An appointment cancelled: the worker applies the appointments' policy (`cancel_settle`)."""
+    enqueue_by_name(SETTLE_TASK, studio_id, APPOINTMENT, [appointment_id])

@@ -1,3 +1,3 @@
 """Memberships' Celery tasks; Celery's autodiscovery imports this package, which imports each module."""
 
-from . import credits, methods, renewals, sales  # noqa: F401
+from . import cancel_policy, credits, methods, penalties, renewals, sales  # noqa: F401

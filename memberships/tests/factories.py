@@ -68,3 +68,41 @@ class MembershipFactory(UnscopedFactory):
     next_renewal_on = factory.LazyAttribute(lambda o: o.current_period_end if o.plan.renews else None)
     credits_remaining = factory.LazyAttribute(lambda o: plan_credits_per_period(o.plan))
     periods_paid = 1
+
+
+# --- policy (prule) --------------------------------------------------------------------------
+
+
+class PenaltyRuleFactory(UnscopedFactory):
+    """A rule charging 10,00 at every no-show within the last month, for everyone, by default.
+
+    Give `plans=[plan, …]` to limit it to those plans (all_plans becomes False).
+    """
+
+    class Meta:
+        model = "memberships.PenaltyRule"
+        skip_postgeneration_save = True
+
+    trigger = "no_show"
+    all_plans = True
+    frequency = "every"
+    count = 1
+    window_unit = "months"
+    window_length = 1
+    fee_amount = 1000
+    currency = factory.LazyAttribute(lambda o: o.studio.currency)
+    position = factory.Sequence(lambda n: n)
+
+    @factory.post_generation
+    def plans(self, create, extracted, **kwargs):
+        if not create or not extracted:
+            return
+        from django_scopes import scopes_disabled
+
+        from memberships.models import PenaltyRulePlan
+
+        with scopes_disabled():
+            self.all_plans = False
+            self.save(update_fields=["all_plans"])
+            for plan in extracted:
+                PenaltyRulePlan.objects.create(studio=self.studio, rule=self, plan=plan)

@@ -120,3 +120,31 @@ for _name in (
     "account-membership-renewal-confirmed",
 ):
     CASES[_name] = _client_renewal
+
+
+# policy (prule)
+
+
+def _penalty_rule(studio):
+    from memberships.tests.factories import PenaltyRuleFactory
+
+    return {"pk": PenaltyRuleFactory(studio=studio).pk}
+
+
+CASES["penalty-rule-edit"] = _penalty_rule
+CASES["penalty-rule-archive"] = _penalty_rule
+
+
+# penalties (pcharge)
+
+
+def _penalty(studio):
+    from memberships.tests.penalty_helpers import failed_penalty
+    from tests.factories import ClientFactory
+
+    return {"pk": failed_penalty(ClientFactory(studio=studio)).pk}
+
+
+CASES["penalty-detail"] = _penalty
+CASES["penalty-waive"] = _penalty
+CASES["penalty-retry"] = _penalty

@@ -23,6 +23,7 @@ class ItemKind(models.TextChoices):
     PRODUCT = "product", _("Retail product")
     MEMBERSHIP = "membership", _("Membership")
     RENEWAL = "renewal", _("Membership renewal")
+    PENALTY = "penalty", _("Late-cancel or no-show fee")
     OTHER = "other", _("Other")
 
 

@@ -180,6 +180,17 @@ TABLE = [
         ["Plateau"],
     ),
     (
+        # A late-cancel or no-show fee: the client's home location, even when the class was elsewhere
+        # (POL-4 charges "the account PAY-3 chooses for the membership": its home location).
+        "penalty-fee-home-location",
+        Purchase(ONLINE, K.PENALTY, item_location=LAVAL, client_home_location=PLATEAU),
+        WORLD,
+        MAIN,
+        PLATEAU_ACCT,
+        Rule.CLIENT_HOME,
+        ["Plateau"],
+    ),
+    (
         "online-other",
         Purchase(ONLINE, K.OTHER, item_location=LAVAL, client_home_location=PLATEAU),
         WORLD,

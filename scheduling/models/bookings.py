@@ -2,7 +2,8 @@
 
 Payment comes later (memberships issue): a booking records *how* it is paid in
 `payment_kind` and *with what* in `payment_ref`, a reference the paying app owns
-("membership:42", "pack:7", "payment:pi_…"). Everything booked today is complimentary.
+("membership:42" for a membership or a pack; a drop-in: "payment:<id>", the id of payments'
+Payment row that paid for it — see docs/policy.md).
 """
 
 from __future__ import annotations

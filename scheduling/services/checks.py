@@ -45,15 +45,26 @@ page shows what will pay, or the refusal, before anyone clicks.
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from scheduling.models import AppointmentCalendar, AppointmentService, BookedBy, ClassSession, PaymentKind
+from scheduling.models import (
+    Appointment,
+    AppointmentCalendar,
+    AppointmentService,
+    AppointmentStatus,
+    BookedBy,
+    Booking,
+    BookingStatus,
+    ClassSession,
+    PaymentKind,
+)
 from studio.models import Client, Studio
 
 from .common import BookingError
@@ -271,3 +282,198 @@ def appointment_payment_preview(
             dry_run=True,
         )
     )
+
+
+# --- cancel outcomes (POL-1) -------------------------------------------------------------------
+#
+# Every cancel page (the client's and staff's, class and appointment) says, before the person
+# confirms, what the client gets back. Scheduling does not know what paid; the app that does
+# (memberships: the cancellation policy) registers a describer:
+#
+#     cancel_outcome_register("memberships.policy", describe)
+#
+# A describer is called with a CancelQuestion (the booking or appointment still active, `now`,
+# who cancels, and whether scheduling would record the cancel as late) and returns sentences in
+# the active language (a list, one string, or None for no say). It must only read. A describer
+# that raises is logged and skipped: a cancel page never fails because of one.
+#
+# The payment reference of a booking paid as a drop-in (`payment_kind == "drop_in"`, written by
+# the POS or the checkout) is `payment:<id>`, the id of payments' Payment row that paid for it.
+
+DROP_IN_REF_PREFIX = "payment:"
+
+_cancel_logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class CancelQuestion:
+    """What a cancel-outcome describer is asked. Exactly one of `booking` and `appointment` is
+    set (`kind` says which); `by` is "client" or "staff"; `late` is what scheduling would record
+    if the cancel were confirmed at `now` (staff waiving the late cancel: `waive_late`)."""
+
+    studio: Studio
+    kind: str
+    booking: Booking | None
+    appointment: Appointment | None
+    now: datetime
+    by: str
+    late: bool
+    waive_late: bool = False
+
+    @property
+    def client(self) -> Client:
+        return self.booking.client if self.booking is not None else self.appointment.client
+
+    @property
+    def starts_at(self) -> datetime:
+        return self.booking.session.starts_at if self.booking is not None else self.appointment.starts_at
+
+
+CancelDescriber = Callable[[CancelQuestion], "list[str] | str | None"]
+
+_DESCRIBERS: dict[str, CancelDescriber] = {}
+
+
+def cancel_outcome_register(key: str, fn: CancelDescriber) -> None:
+    """Add (or replace, under the same key) a cancel-outcome describer."""
+    _DESCRIBERS[key] = fn
+
+
+def cancel_outcome_unregister(key: str) -> None:
+    """Remove a describer (tests; an app turned off)."""
+    _DESCRIBERS.pop(key, None)
+
+
+@contextmanager
+def cancel_outcome_registered(key: str, fn: CancelDescriber) -> Iterator[None]:
+    """A describer that holds for the `with` block only (tests)."""
+    previous = _DESCRIBERS.get(key)
+    cancel_outcome_register(key, fn)
+    try:
+        yield
+    finally:
+        if previous is None:
+            cancel_outcome_unregister(key)
+        else:
+            cancel_outcome_register(key, previous)
+
+
+def cancel_would_be_late(
+    *,
+    studio: Studio,
+    booking: Booking | None = None,
+    appointment: Appointment | None = None,
+    now: datetime,
+    by: str,
+    waive_late: bool = False,
+) -> bool:
+    """Whether cancelling now would be recorded as a late cancel — the rule `booking_cancel` and
+    `appointment_cancel` apply (a place held inside the studio's window; staff may waive it for
+    a class; staff cancelling an appointment is never late)."""
+    window = timedelta(minutes=studio.late_cancel_window_minutes)
+    if booking is not None:
+        held_a_spot = booking.status == BookingStatus.BOOKED
+        return held_a_spot and not waive_late and now > booking.session.starts_at - window
+    if appointment is not None:
+        return by != "staff" and now > appointment.starts_at - window
+    return False
+
+
+def cancel_outcomes_describe(
+    *,
+    booking: Booking | None = None,
+    appointment: Appointment | None = None,
+    now: datetime,
+    by: str,
+    waive_late: bool = False,
+) -> list[str]:
+    """The sentences every registered describer has for this cancel, in registration order
+    (read only: for the confirmation pages)."""
+    if (booking is None) == (appointment is None):
+        raise ValueError("Describe the cancel of one booking or one appointment.")
+    row = booking if booking is not None else appointment
+    studio = row.studio
+    question = CancelQuestion(
+        studio=studio,
+        kind=CLASS if booking is not None else APPOINTMENT,
+        booking=booking,
+        appointment=appointment,
+        now=now,
+        by=by,
+        late=cancel_would_be_late(
+            studio=studio, booking=booking, appointment=appointment, now=now, by=by, waive_late=waive_late
+        ),
+        waive_late=waive_late,
+    )
+    lines: list[str] = []
+    for key, describer in list(_DESCRIBERS.items()):
+        try:
+            said = describer(question)
+        except Exception:  # a describer's bug must not break the page that asks before a cancel
+            _cancel_logger.exception("cancel-outcome describer %s failed", key)
+            continue
+        if not said:
+            continue
+        lines.extend([str(said)] if isinstance(said, str) else [str(line) for line in said if line])
+    return lines
+
+
+def cancelled_rows(
+    *, class_booking_ids: list[int] = (), appointment_ids: list[int] = ()
+) -> tuple[list[Booking], list[Appointment]]:
+    """The cancelled bookings and appointments among these ids (a cancel in time or late, a
+    waitlist place left or expired, a class cancelled by the studio), with what a cancel
+    outcome reads (the class, its template and location; the appointment's service): two
+    queries at most, whatever the number of ids (memberships' cancel settlement and sweep)."""
+    bookings = (
+        list(
+            Booking.objects.filter(
+                pk__in=list(class_booking_ids),
+                status__in=(BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED),
+            )
+            .select_related("session__template", "session__location", "client")
+            .order_by("pk")
+        )
+        if class_booking_ids
+        else []
+    )
+    appointments = (
+        list(
+            Appointment.objects.filter(
+                pk__in=list(appointment_ids),
+                status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED),
+            )
+            .select_related("service", "calendar__location", "client")
+            .order_by("pk")
+        )
+        if appointment_ids
+        else []
+    )
+    return bookings, appointments
+
+
+def cancelled_drop_ins(*, studio: Studio, since: datetime) -> tuple[list[Booking], list[Appointment]]:
+    """The bookings and appointments paid as drop-ins (`payment_kind == "drop_in"`) cancelled
+    since `since`, with what a cancel outcome reads: two queries (memberships' sweep of the
+    money credit a lost event never granted)."""
+    bookings = list(
+        Booking.objects.filter(
+            studio=studio,
+            payment_kind=PaymentKind.DROP_IN,
+            status__in=(BookingStatus.CANCELLED, BookingStatus.LATE_CANCELLED),
+            cancelled_at__gte=since,
+        )
+        .select_related("session__template", "session__location", "client")
+        .order_by("pk")
+    )
+    appointments = list(
+        Appointment.objects.filter(
+            studio=studio,
+            payment_kind=PaymentKind.DROP_IN,
+            status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED),
+            cancelled_at__gte=since,
+        )
+        .select_related("service", "calendar__location", "client")
+        .order_by("pk")
+    )
+    return bookings, appointments

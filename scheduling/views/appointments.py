@@ -159,6 +159,8 @@ def cancel(request, pk):
                 f"{appointment.service.name}, "
                 f"{local_when_label(appointment.starts_at, appointment.calendar.location.time_zone)}",
                 _("%(name)s is emailed that it is cancelled.") % {"name": appointment.client.full_name},
+                # What the client gets back under the cancellation policy, before confirming.
+                *services.cancel_outcomes_describe(appointment=appointment, now=timezone.now(), by="staff"),
             ],
             confirm_label=_("Cancel the appointment"),
             back_url=back,

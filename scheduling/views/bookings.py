@@ -168,6 +168,12 @@ def booking_cancel(request, pk):
             )
             if request.POST.get("waive") == "1":
                 lines.append(_("It is not recorded as a late cancel."))
+        # What the client gets back (the cancellation policy's say), before anyone confirms.
+        lines.extend(
+            services.cancel_outcomes_describe(
+                booking=booking, now=timezone.now(), by="staff", waive_late=request.POST.get("waive") == "1"
+            )
+        )
         return confirm_page(
             request,
             base="manage_base.html",

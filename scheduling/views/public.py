@@ -201,6 +201,8 @@ def booking_cancel(request, pk):
                 _("The class starts in less than %(window)s: this counts as a late cancel.")
                 % {"window": _minutes_label(window)}
             )
+        # What comes back under the studio's cancellation policy, before the client confirms.
+        lines.extend(services.cancel_outcomes_describe(booking=booking, now=timezone.now(), by="client"))
         return confirm_page(
             request,
             base=PUBLIC_BASE,
@@ -442,7 +444,9 @@ def appointment_cancel(request, pk):
             confirm_label=_("Cancel my appointment"),
             lines=[
                 f"{appointment.service.name}, "
-                f"{local_when_label(appointment.starts_at, appointment.calendar.location.time_zone)}"
+                f"{local_when_label(appointment.starts_at, appointment.calendar.location.time_zone)}",
+                # What comes back under the studio's cancellation policy, before confirming.
+                *services.cancel_outcomes_describe(appointment=appointment, now=timezone.now(), by="client"),
             ],
         )
     try:
