@@ -3,18 +3,21 @@
 * `HostileInputMiddleware` refuses a request whose path, query string or form values carry a
   NUL character before any view, form or query sees it (SPEC Q-2), and keeps Django's debug page
   for platform staff even in development.
-* `StudioTenantMiddleware` resolves `/<studio_slug>/…` to a Studio once, and runs the view *and
-  its template rendering* inside that studio's scope and time zone (DESIGN.md, Tenancy, Time);
-  pages with personal data are never stored by a browser or a proxy.
+* `StudioTenantMiddleware` resolves `/<studio_slug>/…` to a Studio once — with the signed-in
+  person's staff membership and client record, in one query for a staff member (`tenant_resolve`)
+  — and runs the view *and its template rendering* inside that studio's scope and time zone
+  (DESIGN.md, Tenancy, Time); pages with personal data are never stored by a browser or a proxy.
 """
 
 from __future__ import annotations
 
 import logging
 import zoneinfo
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.db.models import Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import Resolver404, resolve
@@ -22,8 +25,8 @@ from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django_scopes import scope
 
-from studio import selectors
 from studio.inputs import has_nul
+from studio.models import Client, StaffMember, Studio
 
 logger = logging.getLogger("django.request")
 _REFUSALS = (Http404, PermissionDenied, SuspiciousOperation, BadRequest)
@@ -91,6 +94,62 @@ class HostileInputMiddleware:
         return server_error(request)
 
 
+class Tenant(NamedTuple):
+    """What the tenant middleware puts on the request for `/<studio_slug>/…`."""
+
+    studio: Studio
+    staff: StaffMember | None  # the signed-in person's active staff membership, its role read with it
+    client_profile: Client | None  # their client record in this studio, unless archived
+
+
+def tenant_resolve(*, slug: str, user_id: int | None) -> Tenant | None:
+    """The studio named by `slug` and the signed-in person's place in it (None: no such studio).
+
+    One query for a staff member (the membership with its studio and role, and the id of their
+    client record as a subquery), two for a client (no membership; the record with its studio),
+    one for an anonymous visitor; a signed-in person who is neither pays three, as every page did.
+    The same answers as `selectors.studio_by_slug`, `staff_member_for` and `client_profile_for`,
+    asked on every request, fresh: a removed member or a changed role counts on the next request.
+
+    Before the studio is known, the scope is the studio this slug names (a subquery): the
+    tenancy guard stays on, and the rows read can belong to that studio only."""
+    by_slug = Studio.objects.filter(slug=slug).values("pk")[:1]
+    if user_id is not None:
+        with scope(studio=by_slug):
+            client_id = (
+                Client.objects.filter(user_id=user_id, archived_at__isnull=True)
+                .order_by("pk")
+                .values("pk")[:1]
+            )
+            staff = next(
+                iter(
+                    StaffMember.objects.select_related("studio", "role")
+                    .filter(user_id=user_id, is_active=True)
+                    .annotate(client_profile_id=Subquery(client_id))
+                    .order_by("pk")[:1]
+                ),
+                None,
+            )
+            if staff is not None:
+                client = None
+                if staff.client_profile_id is not None:  # a staff member who is also a client here: rare
+                    client = Client.objects.get(pk=staff.client_profile_id)
+                    client.studio = staff.studio
+                return Tenant(staff.studio, staff, client)
+            client = next(
+                iter(
+                    Client.objects.select_related("studio")
+                    .filter(user_id=user_id, archived_at__isnull=True)
+                    .order_by("pk")[:1]
+                ),
+                None,
+            )
+            if client is not None:
+                return Tenant(client.studio, None, client)
+    studio = Studio.objects.filter(slug=slug).first()
+    return Tenant(studio, None, None) if studio is not None else None
+
+
 class StudioTenantMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -108,14 +167,13 @@ class StudioTenantMiddleware:
             self._activate_user_language(request)
             return self.get_response(request)
 
-        studio = selectors.studio_by_slug(slug=slug)
-        if studio is None:
+        # The studio, the staff membership and the client record in one query (`tenant_resolve`).
+        tenant = tenant_resolve(slug=slug, user_id=request.user.pk if request.user.is_authenticated else None)
+        if tenant is None:
             raise Http404("No such studio")
-        request.studio = studio
+        studio = request.studio = tenant.studio
+        request.staff, request.client_profile = tenant.staff, tenant.client_profile
         with scope(studio=studio), timezone.override(_zone(studio.time_zone)):
-            if request.user.is_authenticated:
-                request.staff = selectors.staff_member_for(studio=studio, user=request.user)
-                request.client_profile = selectors.client_profile_for(studio=studio, user=request.user)
             self._activate_user_language(request)
             response = self.get_response(request)
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):

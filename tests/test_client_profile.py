@@ -18,7 +18,11 @@ from tests.factories import ClientFactory, FamilyLinkFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
 
-QUERY_BUDGET = 12  # issue #11: the profile stays at or under this as panels are added
+# Issue #11 allows 12 as panels are added. With its six panels (memberships, penalties, bookings,
+# saved methods, waivers, money) the profile reads 9, 3 of them the signed-in stack (session, user,
+# and the studio with the staff member: studio/middleware.py `tenant_resolve`), 1 the family card.
+# One is spare for the next panel; a panel that needs more batches its reads or rides on another's.
+QUERY_BUDGET = 10
 
 
 def fill(studio, client, n: int) -> None:
@@ -131,6 +135,34 @@ def fill(studio, client, n: int) -> None:
                 studio=studio, guardian=client, dependant=ClientFactory(studio=studio, first_name=f"Child{i}")
             )
             MembershipFactory(client=client, plan=PlanFactory(studio=studio, name=f"Plan {client.pk}-{i}"))
+        _fill_policy_and_waivers(studio, client, n)
+
+
+def _fill_policy_and_waivers(studio, client, n: int) -> None:
+    """`n` open penalty fees and `n` published waivers (one signed) for the panels of issues #13/#16."""
+    from memberships.models import Penalty
+    from memberships.tests.factories import PenaltyRuleFactory
+    from waivers.tests.factories import published_waiver, signature_for
+
+    rule = PenaltyRuleFactory(studio=studio)
+    at = timezone.now() - dt.timedelta(days=3)
+    for i in range(n):
+        Penalty.objects.create(
+            studio=studio,
+            client=client,
+            rule=rule,
+            trigger="no_show",
+            event_kind="class",
+            event_id=10_000 * client.pk + i,
+            occurred_at=at - dt.timedelta(hours=i),
+            amount=1000,
+            currency=studio.currency,
+            status="failed" if i % 2 else "pending",
+            due_at=at + dt.timedelta(days=1),
+            idempotency_key=f"penalty:class:{10_000 * client.pk + i}:{rule.pk}",
+        )
+    waivers = [published_waiver(studio, name=f"Waiver {client.pk}-{i}") for i in range(n)]
+    signature_for(waivers[0], client)
 
 
 def _profile(studio, client):
@@ -164,6 +196,8 @@ def test_profile_query_count_is_within_budget_and_does_not_grow_with_rows(
     for text in ("Payment number 0", "Credit note 0", "•••• 4240", "Hatha flow", "Massage", "Child0"):
         assert text in few_html, text
     assert f"Plan {few.pk}-0" in few_html and f"Plan {many.pk}-11" in many_html
+    assert f"Waiver {few.pk}-0" in few_html and f"Waiver {many.pk}-11" in many_html
+    assert few_html.count("data-penalty=") == 1 and many_html.count("data-penalty=") == 12
     assert "Payment number 11" in many_html and "Payment number 1 " not in many_html.replace("</td>", " ")
     assert many_html.count("Credit note") == 10  # the newest ten, the full history one link away
     assert "Attended 12" in many_html

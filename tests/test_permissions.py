@@ -124,11 +124,11 @@ def test_built_in_roles_by_staff_page(client, studio, other_studio, kind):
 # --- client-profile panels (issue #10: a teacher saw a client's payments, credit and saved cards) ---
 
 EXPECTED_PANELS = {  # the product's decision, role by role; a new panel must be added here
-    RoleKind.OWNER: {"bookings", "saved-methods", "money", "memberships"},
-    RoleKind.ADMIN: {"bookings", "saved-methods", "money", "memberships"},
-    RoleKind.MANAGER: {"bookings", "saved-methods", "money", "memberships"},
-    RoleKind.FRONT_DESK: {"bookings", "saved-methods", "money", "memberships"},
-    RoleKind.TEACHER: {"bookings", "memberships"},  # what a client holds, checked at the door
+    RoleKind.OWNER: {"bookings", "saved-methods", "money", "memberships", "waivers", "penalties"},
+    RoleKind.ADMIN: {"bookings", "saved-methods", "money", "memberships", "waivers", "penalties"},
+    RoleKind.MANAGER: {"bookings", "saved-methods", "money", "memberships", "waivers", "penalties"},
+    RoleKind.FRONT_DESK: {"bookings", "saved-methods", "money", "memberships", "waivers", "penalties"},
+    RoleKind.TEACHER: {"bookings", "memberships", "waivers"},  # what a client holds, checked at the door
 }
 
 
@@ -161,7 +161,7 @@ def test_built_in_roles_by_profile_panel(client, studio, other_studio, kind):
     assert shown == EXPECTED_PANELS[kind]
 
 
-@pytest.mark.parametrize("panel_key", ["bookings", "saved-methods", "money", "memberships"])
+@pytest.mark.parametrize("panel_key", ["bookings", "saved-methods", "money", "memberships", "waivers"])
 def test_a_custom_role_sees_a_panel_only_with_one_of_its_permissions(client, studio, panel_key):
     from payments.models import PaymentSettings
     from studio.permissions import Perm
