@@ -84,6 +84,25 @@ def _request_facts(request) -> dict:
     }
 
 
+def _sign_from_form(request, form, *, waiver, client, signer, shown, drawn_method, ticked_method, **extra):
+    """Sign with what a valid signature form holds (the pad's image when drawn, else the ticked
+    box), as the page showed it: its version and language, and the request's IP and browser."""
+    drawn = form.cleaned_data["drawn"]
+    return waiver_sign(
+        studio=request.studio,
+        waiver=waiver,
+        client=client,
+        signer=signer,
+        method=drawn_method if drawn else ticked_method,
+        signer_name=form.cleaned_data["signer_name"],
+        language=shown.language,
+        signature_png=form.cleaned_data["png"] if drawn else None,
+        version_shown=form.cleaned_data["version"],
+        **_request_facts(request),
+        **extra,
+    )
+
+
 def _after_staff_signature(request, signature, client) -> str:
     """Back where staff came from (`?next=`, e.g. the sale a missing waiver stopped), else the
     signed record's page."""
@@ -117,18 +136,16 @@ def client_waiver_sign(request, pk, waiver_pk):
     if request.method == "POST" and (not child or guardians) and form.is_valid():
         signer = form.cleaned_data.get("guardian") or client
         try:
-            signature = waiver_sign(
-                studio=request.studio,
+            signature = _sign_from_form(
+                request,
+                form,
                 waiver=waiver,
                 client=client,
                 signer=signer,
-                method=SignMethod.DRAWN,
-                signer_name=form.cleaned_data["signer_name"],
-                language=shown.language,
-                signature_png=form.cleaned_data["png"],
+                shown=shown,
+                drawn_method=SignMethod.DRAWN,
+                ticked_method=SignMethod.DRAWN,  # the tablet form has no checkbox: always drawn
                 witnessed_by=request.user,
-                version_shown=form.cleaned_data["version"],
-                **_request_facts(request),
             )
         except ValidationError as error:
             _service_errors(form, error)
@@ -226,20 +243,17 @@ def waiver_link_sign(request, token):
             initial={"version": str(version.number), "signer_name": signer.full_name},
         )
         if request.method == "POST" and form.is_valid():
-            drawn = form.cleaned_data["drawn"]
             try:
-                waiver_sign(
-                    studio=request.studio,
+                _sign_from_form(
+                    request,
+                    form,
                     waiver=waiver,
                     client=client,
                     signer=signer,
-                    method=SignMethod.LINK_DRAWN if drawn else SignMethod.LINK_CHECKBOX,
-                    signer_name=form.cleaned_data["signer_name"],
-                    language=shown.language,
-                    signature_png=form.cleaned_data["png"] if drawn else None,
+                    shown=shown,
+                    drawn_method=SignMethod.LINK_DRAWN,
+                    ticked_method=SignMethod.LINK_CHECKBOX,
                     link=link,
-                    version_shown=form.cleaned_data["version"],
-                    **_request_facts(request),
                 )
             except ValidationError as error:
                 codes = {getattr(e, "code", "") for e in error.error_list}
@@ -313,19 +327,16 @@ def account_waiver_sign(request, waiver_pk):
         initial={"version": str(version.number), "signer_name": me.full_name},
     )
     if request.method == "POST" and form.is_valid():
-        drawn = form.cleaned_data["drawn"]
         try:
-            waiver_sign(
-                studio=request.studio,
+            _sign_from_form(
+                request,
+                form,
                 waiver=waiver,
                 client=client,
                 signer=me,
-                method=SignMethod.DRAWN if drawn else SignMethod.CHECKBOX,
-                signer_name=form.cleaned_data["signer_name"],
-                language=shown.language,
-                signature_png=form.cleaned_data["png"] if drawn else None,
-                version_shown=form.cleaned_data["version"],
-                **_request_facts(request),
+                shown=shown,
+                drawn_method=SignMethod.DRAWN,
+                ticked_method=SignMethod.CHECKBOX,
             )
         except ValidationError as error:
             _service_errors(form, error)
