@@ -5,6 +5,7 @@ gettext is a requirement of the project (`make setup` installs it), so these nev
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -82,9 +83,17 @@ def extracted(tmp_path_factory) -> set:
 
     work = tmp_path_factory.mktemp("messages")
     (work / "locale").mkdir()
+    # Copied, not linked: makemessages writes a templatised `<template>.py` beside each template
+    # while it reads it, and in a linked tree that file would appear in the real sources, where
+    # another test worker walking `*.py` at that moment would try to parse it.
     for entry in ROOT.iterdir():
         if entry.name not in NOT_SCANNED and not entry.name.startswith("."):
-            (work / entry.name).symlink_to(entry)
+            if entry.is_dir():
+                shutil.copytree(
+                    entry, work / entry.name, ignore=shutil.ignore_patterns("__pycache__", "*.mo")
+                )
+            else:
+                (work / entry.name).symlink_to(entry)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "studio.settings.test"),

@@ -406,8 +406,15 @@ def _refund_in_full(*, studio: Studio, actor: Actor, payment: Payment | None, re
         return None
     payment = Payment.objects.get(pk=payment.pk, studio=studio)
     remaining = payment.amount - payment.amount_refunded
-    if remaining <= 0 or payment.status != Payment.Status.SUCCEEDED:
-        return None
+    if remaining <= 0:
+        return None  # already refunded in full: nothing is held
+    if payment.status != Payment.Status.SUCCEEDED:
+        # Money may still be on its way (a bank debit settling): never call the fee waived while
+        # what was taken is neither refunded nor known to have failed.
+        raise ValidationError(
+            _("The fee's payment has not settled yet. Waive it once it has, to refund it."),
+            code="unsettled",
+        )
     return refund_create(
         studio=studio,
         actor=actor,

@@ -501,9 +501,14 @@ def test_a_waive_racing_the_sweep_never_leaves_money_taken_for_a_waived_fee(
     charged = succeeded_intents(sandbox, plateau)
     assert len(charged) <= 1
     if penalty.status == PenaltyStatus.WAIVED:
-        # Waived before the sweep took it (nothing charged), or after the charge (refunded).
-        refunds = sandbox.objects("refund", account=plateau.stripe_account_id)
-        assert len(refunds) == len(charged)
+        # Waived before the sweep took it (nothing charged), or after the charge (refunded: the
+        # ledger's refund row covers the whole payment, submitted now or settled by reconcile).
+        from payments.models import Refund
+
+        with scopes_disabled():
+            refunded = sum(r.amount for r in Refund.objects.filter(payment_id=penalty.payment_id))
+            taken = penalty.payment.amount if penalty.payment_id and charged else 0
+        assert refunded == taken
     else:
         # The sweep won: the waive was told the fee is being charged; it is charged once.
         assert results["waive"] == "charging" and penalty.status == PenaltyStatus.CHARGED
