@@ -378,6 +378,7 @@ def _policy_charges() -> None:  # pcharge: signal receivers, source kind "penalt
             "penalty.retried": _("Penalty fee charged again"),
             "penalty.reversed": _("Penalty fee reversed (attendance corrected)"),
             "penalty.paid": _("Penalty fee paid"),
+            "penalty.refunded_unowed": _("Payment refunded: it arrived for a fee no longer owed"),
         }
     )
     audit.register_fields(

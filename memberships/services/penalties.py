@@ -38,6 +38,7 @@ from payments.services.routing import ItemKind
 from studio.models import Studio
 from studio.permissions import Perm
 from studio.services import SYSTEM, Actor, audit_record
+from studio.tasking import enqueue_by_name
 
 logger = logging.getLogger(__name__)
 
@@ -276,6 +277,12 @@ def penalty_record(
                     changes={"amount": penalty.amount, "attempt": penalty.attempts},
                 )
                 _email(penalty, "charged")
+            elif payment is not None and penalty.status in (PenaltyStatus.WAIVED, PenaltyStatus.REVERSED):
+                # Money arrived for a fee no longer owed (waived or reversed while the charge's
+                # answer was unknown or read as failed): the worker gives it back.
+                enqueue_by_name(
+                    "memberships.penalty_refund_unowed", penalty.studio_id, penalty.pk, payment.pk
+                )
             elif payment is not None and penalty.payment_id not in (None, payment.pk):
                 logger.error("penalty %s: a second payment %s succeeded", penalty.pk, payment.pk)
             return penalty
@@ -443,7 +450,6 @@ def penalty_retry(*, studio: Studio, actor: Actor, penalty: Penalty) -> Penalty:
     """Charge a failed fee again (the client has fixed their card): attempt n + 1 under
     `<key>:<n+1>`, marked CHARGING and committed, then charged by the worker. Audited. Only a
     FAILED fee can be retried; a second click finds it charging and changes nothing."""
-    from studio.tasking import enqueue_by_name
 
     with transaction.atomic():
         locked = Penalty.objects.select_for_update(of=("self",)).get(pk=penalty.pk, studio=studio)
@@ -561,3 +567,28 @@ def on_attendance_corrected(sender, *, studio_id: int, booking_id: int, old: str
 
     if old == "no_show":
         enqueue_by_name(REVERSE_TASK, studio_id, EventKind.CLASS, booking_id)
+
+
+def penalty_refund_unowed(*, studio: Studio, penalty_id: int, payment_id: int) -> None:
+    """Refund in full a payment that succeeded for a fee waived or reversed meanwhile (from the
+    worker, outside any transaction). Safe to run twice: what is left to refund is read now and
+    payments refuses a refund made on a stale amount."""
+    penalty = Penalty.objects.filter(pk=penalty_id, studio=studio).first()
+    payment = Payment.objects.filter(pk=payment_id, studio=studio).first()
+    if (
+        penalty is None
+        or payment is None
+        or penalty.status not in (PenaltyStatus.WAIVED, PenaltyStatus.REVERSED)
+    ):
+        return
+    if payment.source_type != SOURCE_KIND or payment.source_id != str(penalty.pk):
+        return
+    refund = _refund_in_full(studio=studio, actor=SYSTEM, payment=payment, reason="penalty waived")
+    if refund is not None:
+        audit_record(
+            studio=studio,
+            actor=SYSTEM,
+            action="penalty.refunded_unowed",
+            obj=penalty,
+            changes={"amount": refund.amount},
+        )

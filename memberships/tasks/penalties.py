@@ -60,3 +60,10 @@ def penalties_reverse(task, studio_id: int, event_kind: str, event_id: int) -> i
     if waiting:
         raise task.retry(countdown=REVERSE_RETRY_SECONDS)
     return waiting
+
+
+@studio_task(name="memberships.penalty_refund_unowed")
+def penalty_refund_unowed(studio_id: int, penalty_id: int, payment_id: int) -> None:
+    """Give back money that arrived for a fee waived or reversed meanwhile."""
+    studio = Studio.objects.get(pk=studio_id)
+    service.penalty_refund_unowed(studio=studio, penalty_id=int(penalty_id), payment_id=int(payment_id))

@@ -99,5 +99,10 @@ def enqueued(monkeypatch):
     import studio.tasking as tasking
 
     calls: list[tuple] = []
-    monkeypatch.setattr(tasking, "enqueue_by_name", lambda name, *args: calls.append((name, *args)))
+
+    def record(name, *args):
+        calls.append((name, *args))
+
+    monkeypatch.setattr(tasking, "enqueue_by_name", record)
+    monkeypatch.setattr(engine, "enqueue_by_name", record)  # the services module's own binding
     return calls

@@ -457,7 +457,7 @@ def test_the_fee_email_is_in_the_clients_language(sandbox, studio, carded, plate
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("waive_first", [True, False])
 def test_a_waive_racing_the_sweep_never_leaves_money_taken_for_a_waived_fee(
-    sandbox, studio, owner, carded, plateau, waive_first
+    sandbox, studio, owner, carded, plateau, waive_first, celery_eager
 ):
     import threading
 
@@ -540,3 +540,38 @@ def test_amounts_owed_are_failed_fees_and_past_due_renewals_only(studio, other_s
     ]
     assert owed[0].label.startswith("No-show fee — ")
     assert past_due.plan.name in owed[1].label
+
+
+def test_money_arriving_for_a_fee_waived_meanwhile_is_given_back(
+    sandbox, studio, carded, plateau, django_capture_on_commit_callbacks, celery_eager
+):
+    """A fee waived while its charge's answer was unknown (or read as failed) must not keep the
+    money when the payment turns out to have succeeded: the outcome enqueues a full refund."""
+    from payments.models import Refund
+
+    rule(studio, fee_amount=1000)
+    [penalty] = assess(studio, class_event(carded, starts_at=NOW - dt.timedelta(days=3)))
+    assert charge_due(studio, NOW) == 1
+    penalty = fresh(penalty)
+    assert penalty.status == PenaltyStatus.CHARGED
+    with scopes_disabled():  # as if the waive had won while the answer was still unknown
+        type(penalty).objects.filter(pk=penalty.pk).update(status=PenaltyStatus.WAIVED)
+    with django_capture_on_commit_callbacks(execute=True), scope(studio=studio):
+        engine.penalty_record(
+            penalty_id=penalty.pk,
+            key=penalty.payment.idempotency_key,
+            status="succeeded",
+            payment=penalty.payment,
+        )
+    with scopes_disabled():
+        refunds = list(Refund.objects.filter(payment_id=penalty.payment_id))
+    assert sum(r.amount for r in refunds) == penalty.payment.amount
+    with django_capture_on_commit_callbacks(execute=True), scope(studio=studio):  # the outcome again
+        engine.penalty_record(
+            penalty_id=penalty.pk,
+            key=penalty.payment.idempotency_key,
+            status="succeeded",
+            payment=penalty.payment,
+        )
+    with scopes_disabled():
+        assert Refund.objects.filter(payment_id=penalty.payment_id).count() == len(refunds)
