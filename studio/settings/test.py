@@ -18,3 +18,6 @@ STRIPE_TARGET = "sandbox"
 STRIPE_MAX_NETWORK_RETRIES = 0
 # Like the SDK's retries above: a 429 surfaces at once unless a test turns the throttle's retries on.
 STRIPE_RATE_LIMITS = {**STRIPE_RATE_LIMITS, "retries_on_429": 0}  # noqa: F405
+
+# /healthz's worker round trip: the suite's worker thread shares two cores with both test workers.
+HEALTH_WORKER_TIMEOUT = 15.0
