@@ -621,17 +621,6 @@ def test_a_describer_that_raises_is_skipped(studio, other_studio, caplog):
     assert "test.broken" in caplog.text
 
 
-def _french_catalogue_has(msgid: str) -> bool:
-    with translation.override("fr"):
-        return translation.gettext(msgid) != msgid
-
-
-FRENCH = pytest.mark.skipif(
-    not _french_catalogue_has("%(amount)s goes to your studio credit."),
-    reason="until /work/team/l10n/pcancel.po is merged",
-)
-
-
 def client_web(login, client_profile):
     user = UserFactory(email=f"pcancel-{client_profile.pk}@example.test")
     with scopes_disabled():
@@ -651,7 +640,6 @@ PAGES = [
         "fr",
         "20,00\u00a0$ va dans votre crédit au studio.",
         "20,00\u00a0$ va dans son crédit au studio.",
-        marks=FRENCH,
     ),
 ]
 
@@ -674,7 +662,7 @@ def test_the_class_cancel_pages_say_what_comes_back(
 
 APPOINTMENT_PAGES = [
     ("en", "Nothing comes back: the cut-off (24 h before) has passed."),
-    pytest.param("fr", "Rien n'est rendu\u00a0: la limite (24\u00a0h avant) est passée.", marks=FRENCH),
+    pytest.param("fr", "Rien n'est rendu\u00a0: la limite (24\u00a0h avant) est passée."),
 ]
 
 

@@ -30,7 +30,13 @@ from studio.models import Client, Studio
 from studio.services import Actor, audit_record, field_changes, snapshot
 
 from .bookings import client_can_book_for
-from .checks import APPOINTMENT, BookingAttempt, booking_checks_run, booking_payment_decide
+from .checks import (
+    APPOINTMENT,
+    BookingAttempt,
+    booking_checks_run,
+    booking_payment_decide,
+    cancel_would_be_late,
+)
 from .common import BookingError, notify_appointment, send_event
 
 SERVICE_FIELDS = [
@@ -296,8 +302,8 @@ def appointment_cancel(
             raise BookingError(_("This appointment cannot be cancelled any more."))
         if not by_staff and now >= appointment.starts_at:
             raise BookingError(_("The appointment has started; ask the studio."))
-        late = not by_staff and now > appointment.starts_at - timedelta(
-            minutes=studio.late_cancel_window_minutes
+        late = cancel_would_be_late(
+            studio=studio, appointment=appointment, now=now, by="staff" if by_staff else "client"
         )
         appointment.status = AppointmentStatus.LATE_CANCELLED if late else AppointmentStatus.CANCELLED
         appointment.cancelled_at = now

@@ -7,7 +7,7 @@ served one after another, so the count they see is always the truth.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,7 +29,7 @@ from scheduling.models import (
 from studio.models import Client, FamilyLink, Studio
 from studio.services import Actor, audit_record
 
-from .checks import BookingAttempt, booking_checks_run, booking_payment_decide
+from .checks import BookingAttempt, booking_checks_run, booking_payment_decide, cancel_would_be_late
 from .common import BookingError, local_when_label, notify_booking, send_event
 
 
@@ -208,14 +208,16 @@ def booking_cancel(
             raise BookingError(
                 _("The class has started, so it can no longer be cancelled online; ask the studio.")
             )
-        held_a_spot = booking.status == BookingStatus.BOOKED
-        window = timedelta(minutes=studio.late_cancel_window_minutes)
-        late = held_a_spot and not waive_late_cancel and now > session.starts_at - window
+        held_a_spot = booking.status == BookingStatus.BOOKED  # its place goes to the waitlist
+        booking.session = session  # the locked row: the late rule reads its start
+        by = "staff" if by_staff else "client"
+        late = cancel_would_be_late(
+            studio=studio, booking=booking, now=now, by=by, waive_late=waive_late_cancel
+        )
         booking.status = BookingStatus.LATE_CANCELLED if late else BookingStatus.CANCELLED
         booking.cancelled_at = now
         booking.cancel_reason = CancelReason.STAFF if by_staff else CancelReason.CLIENT
         booking.save(update_fields=["status", "cancelled_at", "cancel_reason"])
-        by = "staff" if by_staff else "client"
         audit_record(
             studio=studio,
             actor=actor,

@@ -367,8 +367,8 @@ def cancel_would_be_late(
     by: str,
     waive_late: bool = False,
 ) -> bool:
-    """Whether cancelling now would be recorded as a late cancel — the rule `booking_cancel` and
-    `appointment_cancel` apply (a place held inside the studio's window; staff may waive it for
+    """Whether cancelling now would be recorded as a late cancel — the one rule `booking_cancel` and
+    `appointment_cancel` apply when they cancel, and cancel pages ask beforehand (a place held inside the studio's window; staff may waive it for
     a class; staff cancelling an appointment is never late)."""
     window = timedelta(minutes=studio.late_cancel_window_minutes)
     if booking is not None:
