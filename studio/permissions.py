@@ -30,6 +30,9 @@ class Perm(models.TextChoices):
     ADD_SAVED_PAYMENT_METHOD = "add_saved_payment_method", _("Add saved payment method")
     EDIT_SAVED_PAYMENT_METHOD = "edit_saved_payment_method", _("Edit saved payment method")
     USE_SAVED_PAYMENT_METHOD = "use_saved_payment_method", _("Use a client's saved payment method in a sale")
+    DISCOUNT_POS = "discount_pos", _("Give discounts at the point of sale")
+    MANAGE_PRODUCTS = "manage_products", _("Manage products and stock")
+    MANAGE_CARD_READERS = "manage_card_readers", _("Pair and manage card readers")
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(Perm.values)
@@ -62,6 +65,9 @@ BUILT_IN_DEFAULTS: dict[str, list[str]] = {
         Perm.EDIT_SAVED_PAYMENT_METHOD,
         Perm.USE_SAVED_PAYMENT_METHOD,
         Perm.VIEW_MESSAGES,
+        Perm.DISCOUNT_POS,
+        Perm.MANAGE_PRODUCTS,
+        Perm.MANAGE_CARD_READERS,
     ],
     RoleKind.FRONT_DESK: [
         Perm.MANAGE_CLIENTS,
@@ -72,6 +78,7 @@ BUILT_IN_DEFAULTS: dict[str, list[str]] = {
         Perm.ADD_SAVED_PAYMENT_METHOD,
         Perm.USE_SAVED_PAYMENT_METHOD,
         Perm.VIEW_MESSAGES,
+        Perm.MANAGE_CARD_READERS,
     ],
     RoleKind.TEACHER: [Perm.VIEW_CLIENTS, Perm.CHECK_IN],
 }

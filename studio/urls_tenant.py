@@ -53,4 +53,5 @@ urlpatterns = [
     path("", include("payments.urls")),
     path("", include("memberships.urls")),
     path("", include("waivers.urls")),
+    path("", include("pos.urls")),
 ]

@@ -4,12 +4,14 @@ from payments.models.ledger import CreditEntry, Payment, PaymentStatusChange, Re
 from payments.models.migration_import import MigrationImport
 from payments.models.saved_methods import MAX_SAVED_METHODS, SavedPaymentMethod, SetupRequest, StripeCustomer
 from payments.models.settings import PaymentSettings, TaxRate
+from payments.models.terminal import CardReader, TerminalLocation
 from payments.models.webhooks import StripeEvent
 
 __all__ = [
     "MAX_SAVED_METHODS",
     "ConnectedAccount",
     "ConnectedAccountLocation",
+    "CardReader",
     "CreditEntry",
     "EscrowPayoutRequest",
     "MigrationImport",
@@ -23,4 +25,5 @@ __all__ = [
     "StripeCustomer",
     "StripeEvent",
     "TaxRate",
+    "TerminalLocation",
 ]

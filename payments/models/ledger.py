@@ -78,6 +78,16 @@ class Payment(TenantModel):
     failure_code = models.CharField(max_length=60, blank=True)
     failure_message = models.CharField(max_length=300, blank=True)
     amount_refunded = models.BigIntegerField(default=0)
+    # A tip added on the card reader (POS-3): part of `amount`, its own line on the receipt.
+    tip_amount = models.BigIntegerField(_("tip"), default=0)
+    # The card that paid, for receipts (brand and last 4 only, never a number).
+    card_brand = models.CharField(max_length=40, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    # "Save this card" (SPM-3): the intent asks Stripe to keep the card for later, on this account.
+    save_method = models.BooleanField(default=False)
+    reader = models.ForeignKey(
+        "payments.CardReader", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
+    )
     # What was bought: a source kind an app registered (payments.services.sources), and its own id.
     source_type = models.CharField(max_length=40, blank=True)
     source_id = models.CharField(max_length=64, blank=True)

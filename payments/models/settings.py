@@ -24,6 +24,7 @@ class ItemKind(models.TextChoices):
     MEMBERSHIP = "membership", _("Membership")
     RENEWAL = "renewal", _("Membership renewal")
     PENALTY = "penalty", _("Late-cancel or no-show fee")
+    POS_SALE = "pos_sale", _("Point-of-sale sale")  # a POS tender: its cart's taxes are computed per line
     OTHER = "other", _("Other")
 
 

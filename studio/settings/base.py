@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "payments",
     "waivers",
     "memberships",
+    "pos",
 ]
 
 MIDDLEWARE = [
