@@ -9,9 +9,9 @@ from payments.models.webhooks import StripeEvent
 
 __all__ = [
     "MAX_SAVED_METHODS",
+    "CardReader",
     "ConnectedAccount",
     "ConnectedAccountLocation",
-    "CardReader",
     "CreditEntry",
     "EscrowPayoutRequest",
     "MigrationImport",
