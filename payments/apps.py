@@ -111,6 +111,10 @@ def _register_audit_terms() -> None:
             "payments.migration_dry_run": _("Payment method import checked for a row"),
             "payments.migration_applied": _("Payment method import applied"),
             "payments.migration_apply": _("Payment method import started for a row"),
+            "payments.saved_method_refused": _("Card from a sale not saved"),
+            "card_reader.registered": _("Card reader paired"),
+            "card_reader.renamed": _("Card reader renamed"),
+            "card_reader.deleted": _("Card reader deleted"),
         }
     )
     audit.register_fields(
@@ -140,6 +144,10 @@ def _register_audit_terms() -> None:
             "rule": audit.Field(_("Routing rule")),
             "seed": audit.Field(_("Added from the suggested taxes")),
             "message": audit.Field(_("Stripe's message")),
+            "save_refused": audit.Field(_("Why"), _refusal_reason),
+            "reader_location": audit.Field(_("Location"), _location_name),
+            "device_type": audit.Field(_("Reader model")),
+            "serial_number": audit.Field(_("Serial number")),
         }
     )
     audit.register_record("paymentsettings", lambda entry: str(_("Payment settings")))
@@ -157,6 +165,30 @@ def _choice_label(value, ctx) -> str:
             return str(labels[value])
     if isinstance(value, list):
         return ", ".join(_choice_label(v, ctx) for v in value)
+    return audit.plain(value, ctx)
+
+
+def _refusal_reason(value, ctx) -> str:
+    """Why a card from a sale was not saved (payments.services.saved_methods)."""
+    from studio.registries import audit
+
+    reasons = {
+        "duplicate": _("the card is already saved for this client"),
+        "limit": _("the client already has the most saved methods allowed"),
+        "feature_off": _("saved payment methods are turned off"),
+        "no_customer": _("the client has no Stripe customer on this account"),
+    }
+    return str(reasons[value]) if value in reasons else audit.plain(value, ctx)
+
+
+def _location_name(value, ctx) -> str:
+    """A location id by its name (looked up once per page of entries)."""
+    from studio.models import Location
+    from studio.registries import audit
+
+    if isinstance(value, int) and not isinstance(value, bool):
+        found = ctx.lookups.get(Location, value)
+        return found.name if found is not None else _("a deleted location")
     return audit.plain(value, ctx)
 
 

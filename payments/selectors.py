@@ -501,3 +501,40 @@ def account_change_impact(
         entry.methods.append(method)
     stranded = list(by_client.values())
     return stranded[:MOVE_IMPACT_SHOWN], len(stranded)
+
+
+# --- readers (tpay) ----------------------------------------------------------------------------
+
+
+def readers_for_location(*, studio: Studio, location: Location) -> list:
+    """The paired (not deleted) card readers of one location, with their account, by name."""
+    from payments.models import CardReader
+
+    return list(
+        CardReader.objects.filter(studio=studio, location=location, deleted_at__isnull=True)
+        .select_related("account")
+        .order_by("label", "id")
+    )
+
+
+def readers_for_studio(*, studio: Studio) -> list:
+    """Every paired card reader of the studio, by location then name, with location and account
+    (one query, whatever the number of readers)."""
+    from payments.models import CardReader
+
+    return list(
+        CardReader.objects.filter(studio=studio, deleted_at__isnull=True)
+        .select_related("account", "location")
+        .order_by("location__name", "label", "id")
+    )
+
+
+def reader_get(*, studio: Studio, pk: int):
+    """One paired reader of the studio, or None (another studio's id, or a deleted reader)."""
+    from payments.models import CardReader
+
+    return (
+        CardReader.objects.filter(studio=studio, pk=pk, deleted_at__isnull=True)
+        .select_related("account", "location", "terminal_location")
+        .first()
+    )

@@ -14,11 +14,33 @@ from django.utils.translation import gettext_lazy as _
 
 from scheduling.models import Appointment, Booking
 from studio.models import Client
+from studio.notifications import placeholders as ph
 from studio.notifications.registry import MailTemplate, register
 from studio.notifications.services import ReaderDate, notification_send
 
 _BOOKING_VARIABLES = ("kind", "booking", "session", "client", "what", "when", "account_url")
 _APPOINTMENT_VARIABLES = ("kind", "appointment", "client", "what", "when", "account_url")
+# What a studio's own version may say (CHK-3, docs/emails.md).
+_SHARED_PLACEHOLDERS = (
+    ph.client_first_name(),
+    ph.client_name(),
+    ph.when("starts_at", _("Date and time"), key="when"),
+    ph.link("link", _("Link to the client's bookings"), key="account_url", required=False),
+)
+_BOOKING_PLACEHOLDERS = (
+    ph.value("class_name", _("Class name"), key="what", sample=_("Morning flow")),
+    *_SHARED_PLACEHOLDERS,
+    ph.Placeholder(
+        name="teacher",
+        label=_("Teacher"),
+        read=lambda c: str(c["session"].teacher) if c["session"].teacher_id else "",
+        sample=_("Léa Martin"),
+    ),
+)
+_APPOINTMENT_PLACEHOLDERS = (
+    ph.value("service_name", _("Service"), key="what", sample=_("Private lesson")),
+    *_SHARED_PLACEHOLDERS,
+)
 
 BOOKING_KINDS = {
     "confirmed": _("Booking confirmed"),
@@ -40,6 +62,7 @@ for _kind, _label in BOOKING_KINDS.items():
             label=_label,
             files="scheduling/email/booking",
             variables=_BOOKING_VARIABLES,
+            placeholders=_BOOKING_PLACEHOLDERS,
         )
     )
 for _kind, _label in APPOINTMENT_KINDS.items():
@@ -49,6 +72,7 @@ for _kind, _label in APPOINTMENT_KINDS.items():
             label=_label,
             files="scheduling/email/appointment",
             variables=_APPOINTMENT_VARIABLES,
+            placeholders=_APPOINTMENT_PLACEHOLDERS,
         )
     )
 

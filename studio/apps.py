@@ -16,6 +16,9 @@ class StudioConfig(AppConfig):
         beat.register(
             "notifications-sweep", task="studio.notifications.tasks.sweep_undelivered", schedule=300.0
         )
+        from studio.notifications import registrations as notification_registrations
+
+        notification_registrations.register()
 
 
 class PlatformAdminConfig(admin_apps.AdminConfig):

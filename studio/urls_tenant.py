@@ -45,6 +45,21 @@ urlpatterns = [
         name="client-family-remove",
     ),
     path("manage/audit/", audit.audit_log, name="audit-log"),
+    path("manage/settings/emails/", notification_views.mail_template_list, name="mail-template-list"),
+    path("manage/settings/emails/new/", notification_views.mail_template_new, name="mail-template-new"),
+    path(
+        "manage/settings/emails/preview/",
+        notification_views.mail_template_preview,
+        name="mail-template-preview",
+    ),
+    path(
+        "manage/settings/emails/<int:pk>/", notification_views.mail_template_edit, name="mail-template-edit"
+    ),
+    path(
+        "manage/settings/emails/<int:pk>/reset/",
+        notification_views.mail_template_reset,
+        name="mail-template-reset",
+    ),
     path("manage/messages/", notification_views.message_list, name="message-list"),
     path("manage/messages/<int:pk>/", notification_views.message_detail, name="message-detail"),
     path("manage/documents/<int:pk>/", document_views.document_download, name="document-download"),

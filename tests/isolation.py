@@ -111,6 +111,19 @@ def _document(studio):
     return {"pk": document.pk}
 
 
+def _mail_override(studio):
+    from studio.notifications.models import MailTemplateOverride
+
+    with scopes_disabled():
+        override, _created = MailTemplateOverride.objects.get_or_create(
+            studio=studio,
+            template="scheduling/booking_confirmed",
+            language="en",
+            defaults={"subject": "Booked: {class_name}", "body": "Hello {client_first_name}"},
+        )
+    return {"pk": override.pk}
+
+
 CASES: dict[str, Callable] = {
     "location-detail": _location,
     "location-edit": _location,
@@ -129,6 +142,8 @@ CASES: dict[str, Callable] = {
     "document-download": _document,
     "invitation-resend": _invitation_pk,
     "invitation-revoke": _invitation_pk,
+    "mail-template-edit": _mail_override,
+    "mail-template-reset": _mail_override,
 }
 
 for _app in settings.INSTALLED_APPS:

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
+from pos.tests.test_screen_sale import demo_pos_sale
 from tests.browser import axe_violations, describe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -55,6 +56,7 @@ def demo(live_server):
                 "location": Location.objects.filter(studio=studio).order_by("id").first(),
                 "account": ConnectedAccount.objects.filter(studio=studio).order_by("id").first(),
                 "template": ClassTemplate.objects.filter(studio=studio).order_by("id").first(),
+                "pos_sale": demo_pos_sale(studio),  # the POS screen mid-sale (issue 14)
             }
 
 
@@ -91,6 +93,8 @@ def staff_pages(d) -> list[str]:
         f"{s}/roles/",
         f"{s}/audit/",
         f"/{d['studio'].slug}/kiosk/",  # staff open the kiosk from here
+        f"/{d['studio'].slug}/pos/",  # the POS screen: the selling location, then a sale (issue 14)
+        f"/{d['studio'].slug}/pos/sales/{d['pos_sale'].pk}/",
     ]
 
 
@@ -193,4 +197,22 @@ def test_the_kiosk(page, demo):
     sessions = page.locator("a[href*='/kiosk/sessions/']")
     if sessions.count():
         problems += _walk(page, [sessions.first.get_attribute("href")], axe_at=1024)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_pos_screen_on_the_front_desk_tablet_in_french(page, demo):
+    """The POS screen at 1024 px, as the front desk, in French: the location picker, the sale
+    mid-sale, with no serious or critical axe finding and nothing wider than the window."""
+    slug = demo["studio"].slug
+    _log_in(page, "frontdesk@demo.atelier.test")
+    page.goto(f"/{slug}/manage/")
+    if page.locator("button[name=language][value=fr]").count():
+        page.click("button[name=language][value=fr]")
+        page.wait_for_load_state()
+    problems = _walk(page, [f"/{slug}/pos/"], axe_at=1024)
+    page.goto(f"/{slug}/pos/")
+    page.check(f"input[name=location][value='{demo['pos_sale'].location_id}']")
+    page.click("form.pos-location-form button[type=submit]")
+    page.wait_for_load_state()
+    problems += _walk(page, [f"/{slug}/pos/", f"/{slug}/pos/sales/{demo['pos_sale'].pk}/"], axe_at=1024)
     assert not problems, "\n".join(problems)

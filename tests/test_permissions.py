@@ -130,6 +130,9 @@ EXPECTED_PANELS = {  # the product's decision, role by role; a new panel must be
     RoleKind.FRONT_DESK: {"bookings", "saved-methods", "money", "memberships", "waivers", "penalties"},
     RoleKind.TEACHER: {"bookings", "memberships", "waivers"},  # what a client holds, checked at the door
 }
+# The POS "Purchases" panel (issue 14): money, so the same people who see payments see it.
+for _kind in (RoleKind.OWNER, RoleKind.ADMIN, RoleKind.MANAGER, RoleKind.FRONT_DESK):
+    EXPECTED_PANELS[_kind] = EXPECTED_PANELS[_kind] | {"pos-purchases"}
 
 
 def test_every_registered_panel_is_in_the_matrix():

@@ -15,6 +15,7 @@ import datetime as dt
 from django.utils.translation import gettext_lazy as _
 
 from memberships.models import Membership
+from studio.notifications import placeholders as ph
 from studio.notifications.registry import MailTemplate, register
 from studio.notifications.services import ReaderDate, notification_send
 
@@ -24,6 +25,13 @@ register(
         label=_("Membership: add a payment method before the renewal"),
         files="memberships/lifecycle/email_method_needed",
         variables=("client", "plan_name", "renewal_on", "account_name", "url"),
+        placeholders=(
+            ph.client_first_name(),
+            ph.value("plan_name", _("Plan"), key="plan_name", sample=_("Unlimited monthly")),
+            ph.when("renewal_on", _("Renewal date"), key="renewal_on", day_only=True),
+            ph.value("account_name", _("Studio location billed"), key="account_name", sample=_("Laval")),
+            ph.link("link", _("Link to add a payment method"), key="url"),
+        ),
     )
 )
 register(
@@ -32,6 +40,14 @@ register(
         label=_("Membership: the card expires before the renewal"),
         files="memberships/lifecycle/email_card_expiring",
         variables=("client", "plan_names", "renewal_on", "method_label", "expiry", "url"),
+        placeholders=(
+            ph.client_first_name(),
+            ph.value("plan_names", _("Plans renewing"), key="plan_names", sample=_("“Unlimited monthly”")),
+            ph.when("renewal_on", _("Renewal date"), key="renewal_on", day_only=True),
+            ph.value("card", _("Card"), key="method_label", sample="Visa •••• 4242"),
+            ph.value("expiry", _("Card expiry"), key="expiry", sample="12/2026"),
+            ph.link("link", _("Link to update the card"), key="url"),
+        ),
     )
 )
 

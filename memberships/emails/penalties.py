@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from memberships.emails.renewals import ReaderMoney
 from memberships.models import Penalty
+from studio.notifications import placeholders as ph
 from studio.notifications.registry import MailTemplate, register
 from studio.notifications.services import ReaderDate, absolute_url, notification_send
 
@@ -28,6 +29,16 @@ register(
         label=_("Late-cancel or no-show fee"),
         files="memberships/email/penalty_fee",
         variables=("kind", "client", "fee", "amount", "event_name", "event_at", "reason", "account_url"),
+        placeholders=(
+            ph.client_first_name(),
+            ph.client_name(),
+            ph.value("fee", _("Kind of fee"), key="fee", sample=_("Late-cancel fee")),
+            ph.amount(sample=1500),
+            ph.value("class_name", _("Class or appointment"), key="event_name", sample=_("Morning flow")),
+            ph.when("starts_at", _("Its date and time"), key="event_at"),
+            ph.value("reason", _("Why the charge failed"), key="reason", sample=_("The card was declined.")),
+            ph.link("link", _("Link to the client's account"), key="account_url", required=False),
+        ),
     )
 )
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from memberships.models import Renewal, RenewalStatus
 from studio.money import format_money
+from studio.notifications import placeholders as ph
 from studio.notifications.registry import MailTemplate, register
 from studio.notifications.services import ReaderDate, absolute_url, notification_send
 
@@ -40,6 +41,19 @@ _VARIABLES = (
     "receipt_number",
 )
 
+# What a studio's own version may say (CHK-3, docs/emails.md).
+_PLACEHOLDERS = (
+    ph.client_first_name(),
+    ph.client_name(),
+    ph.value("plan_name", _("Plan"), key="plan_name", sample=_("10-class pack")),
+    ph.amount(),
+    ph.when("period_start", _("Period start"), key="period_start", day_only=True),
+    ph.when("period_end", _("Period end"), key="period_end", day_only=True),
+    ph.value("reason", _("Why the payment failed"), key="reason", sample=_("The card was declined.")),
+    ph.when("next_attempt", _("Next attempt"), key="next_attempt", day_only=True),
+    ph.value("receipt_number", _("Receipt number"), key="receipt_number", sample="1042"),
+)
+
 for _kind, _label in KINDS.items():
     register(
         MailTemplate(
@@ -47,6 +61,12 @@ for _kind, _label in KINDS.items():
             label=_label,
             files="memberships/email/renewal",
             variables=_VARIABLES,
+            placeholders=(
+                *_PLACEHOLDERS,
+                # The page where the client fixes the card or confirms the payment: the point of
+                # these two messages.
+                ph.link("link", _("Link to fix the payment"), key="fix_url", required=_kind != "succeeded"),
+            ),
         )
     )
 

@@ -13,6 +13,7 @@ import datetime as dt
 from django.utils.translation import gettext_lazy as _
 
 from memberships.models import Membership
+from studio.notifications import placeholders as ph
 from studio.notifications.registry import MailTemplate, register
 from studio.notifications.services import ReaderDate, notification_send
 
@@ -31,6 +32,15 @@ register(
             "period_end",
             "first_use",
             "receipt_number",
+        ),
+        placeholders=(
+            ph.client_first_name(),
+            ph.client_name(),
+            ph.value("plan_name", _("Plan"), key="plan_name", sample=_("10-class pack")),
+            ph.amount(),
+            ph.when("period_start", _("Period start"), key="period_start", day_only=True),
+            ph.when("period_end", _("Period end"), key="period_end", day_only=True),
+            ph.value("receipt_number", _("Receipt number"), key="receipt_number", sample="1042"),
         ),
     )
 )

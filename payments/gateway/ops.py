@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from payments.gateway import errors
 from payments.gateway.calls import PLATFORM, _Platform, call, call_with_id
 from payments.gateway.types import (
     Account,
@@ -15,8 +16,10 @@ from payments.gateway.types import (
     Customer,
     PaymentIntent,
     PaymentMethod,
+    Reader,
     Refund,
     SetupIntent,
+    TerminalLocation,
 )
 
 AccountRef = str | _Platform
@@ -309,3 +312,192 @@ def refund_retrieve(*, account: AccountRef, refund_id: str) -> Refund:
     return Refund.from_stripe(
         call_with_id(lambda c: c.v1.refunds.retrieve, refund_id, account=account, write=False)
     )
+
+
+# --- Terminal -----------------------------------------------------------------------------------
+# Readers live on the connected account of the location they sit in (PAY-3 rule 1), inside a
+# Terminal location on that account; tipping is a Terminal configuration the location overrides.
+
+
+def terminal_location_create(
+    *, account: AccountRef, idempotency_key: str, display_name: str, address: dict
+) -> TerminalLocation:
+    """A `terminal.location` on `account` (address: line1, city, postal_code, state, country…)."""
+    data = call(
+        lambda c: c.v1.terminal.locations.create,
+        {"display_name": display_name, "address": {k: v for k, v in address.items() if v}},
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+    return TerminalLocation.from_stripe(data)
+
+
+def terminal_location_update(
+    *, account: AccountRef, location_id: str, idempotency_key: str, configuration_id: str | None
+) -> TerminalLocation:
+    """Point a Terminal location at a configuration (its tipping), or back to the account's default."""
+    data = call_with_id(
+        lambda c: c.v1.terminal.locations.update,
+        location_id,
+        # "" unsets the override (None would not be sent at all).
+        {"configuration_overrides": configuration_id or ""},
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+    return TerminalLocation.from_stripe(data)
+
+
+def terminal_configuration_upsert(
+    *,
+    account: AccountRef,
+    idempotency_key: str,
+    configuration_id: str | None,
+    currency: str,
+    tip_percentages: list[int] | None,
+) -> str:
+    """Create (no `configuration_id`) or update the Terminal configuration holding the tip choices
+    the reader offers in `currency`; `None` percentages turn tipping off. Returns its id."""
+    if tip_percentages is not None and (
+        not tip_percentages
+        or len(tip_percentages) > 3
+        or any(isinstance(p, bool) or not isinstance(p, int) or not 0 < p <= 100 for p in tip_percentages)
+    ):
+        raise ValueError("tip percentages are one to three whole numbers between 1 and 100")
+    tipping: dict | str | None = (
+        {currency.lower(): {"percentages": list(tip_percentages)}} if tip_percentages is not None else None
+    )
+    if configuration_id is None:
+        data = call(
+            lambda c: c.v1.terminal.configurations.create,
+            {"tipping": tipping},
+            account=account,
+            idempotency_key=idempotency_key,
+            write=True,
+        )
+    else:
+        data = call_with_id(
+            lambda c: c.v1.terminal.configurations.update,
+            configuration_id,
+            {"tipping": tipping if tipping is not None else ""},
+            account=account,
+            idempotency_key=idempotency_key,
+            write=True,
+        )
+    return data["id"]
+
+
+def terminal_reader_create(
+    *, account: AccountRef, idempotency_key: str, registration_code: str, label: str, location_id: str
+) -> Reader:
+    """Pair a reader by the registration code it shows (`simulated-wpe` for a simulated one)."""
+    data = call(
+        lambda c: c.v1.terminal.readers.create,
+        {"registration_code": registration_code, "label": label, "location": location_id},
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+    return Reader.from_stripe(data)
+
+
+def terminal_reader_retrieve(*, account: AccountRef, reader_id: str) -> Reader:
+    data = call_with_id(lambda c: c.v1.terminal.readers.retrieve, reader_id, account=account, write=False)
+    if data.get("deleted"):
+        # Stripe answers a deleted reader with a stub; nobody may use it again.
+        raise errors.InvalidRequest("This reader was deleted.", code="resource_missing", param="reader")
+    return Reader.from_stripe(data)
+
+
+def terminal_reader_update(
+    *, account: AccountRef, reader_id: str, label: str, idempotency_key: str
+) -> Reader:
+    data = call_with_id(
+        lambda c: c.v1.terminal.readers.update,
+        reader_id,
+        {"label": label},
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+    return Reader.from_stripe(data)
+
+
+def terminal_reader_delete(*, account: AccountRef, reader_id: str, idempotency_key: str) -> None:
+    call_with_id(
+        lambda c: c.v1.terminal.readers.delete,
+        reader_id,
+        {},
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+
+
+def terminal_reader_process_payment_intent(
+    *,
+    account: AccountRef,
+    reader_id: str,
+    payment_intent_id: str,
+    idempotency_key: str,
+    tipping_eligible_amount: int | None = None,
+) -> Reader:
+    """Push a card_present intent to the reader. With `tipping_eligible_amount` the reader shows
+    the tip choices of its location's configuration computed on that amount; None skips them.
+    The client may cancel on the reader (its cancel button is on)."""
+    process_config: dict[str, Any] = {"enable_customer_cancellation": True}
+    if tipping_eligible_amount is None:
+        process_config["skip_tipping"] = True
+    else:
+        if isinstance(tipping_eligible_amount, bool) or not isinstance(tipping_eligible_amount, int):
+            raise ValueError("tipping_eligible_amount is an integer of minor units")
+        if tipping_eligible_amount <= 0:
+            raise ValueError("tipping_eligible_amount must be positive")
+        process_config["tipping"] = {"amount_eligible": tipping_eligible_amount}
+    data = call_with_id(
+        lambda c: c.v1.terminal.readers.process_payment_intent,
+        reader_id,
+        {"payment_intent": payment_intent_id, "process_config": process_config},
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+    return Reader.from_stripe(data)
+
+
+def terminal_reader_cancel_action(*, account: AccountRef, reader_id: str, idempotency_key: str) -> Reader:
+    """Stop what the reader is doing (the intent stays open: cancel it too if nobody will retry)."""
+    data = call_with_id(
+        lambda c: c.v1.terminal.readers.cancel_action,
+        reader_id,
+        {},
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+    return Reader.from_stripe(data)
+
+
+def terminal_reader_present_test_card(
+    *,
+    account: AccountRef,
+    reader_id: str,
+    idempotency_key: str,
+    card_number: str | None = None,
+    amount_tip: int | None = None,
+) -> Reader:
+    """Test mode only (the sandbox, Stripe's test mode): tap a test card on a simulated reader
+    (default Visa 4242), with the tip the client would have chosen on it."""
+    params: dict[str, Any] = {"type": "card_present", "amount_tip": amount_tip}
+    if card_number:
+        params["card_present"] = {"number": card_number}
+    data = call_with_id(
+        lambda c: c.v1.test_helpers.terminal.readers.present_payment_method,
+        reader_id,
+        params,
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+    return Reader.from_stripe(data)

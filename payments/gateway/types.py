@@ -154,10 +154,20 @@ class PaymentIntent:
     last_error_message: str | None
     metadata: dict
     raw: dict = field(repr=False, compare=False)
+    # Terminal (POS-3): the tip the client added on the reader (already inside `amount`), the
+    # card as the latest charge reports it (card_present or card), and the reusable card a
+    # reader payment generated when it was asked to save it.
+    tip_amount: int = 0
+    card_brand: str | None = None
+    card_last4: str | None = None
+    payment_method_id: str | None = None
+    generated_card_id: str | None = None
 
     @classmethod
     def from_stripe(cls, data: dict) -> PaymentIntent:
         error = data.get("last_payment_error") or {}
+        tip = ((data.get("amount_details") or {}).get("tip") or {}).get("amount")
+        card = _charge_card(data.get("latest_charge"))
         return cls(
             id=data["id"],
             status=data["status"],
@@ -174,16 +184,26 @@ class PaymentIntent:
             last_error_message=error.get("message"),
             metadata=dict(data.get("metadata") or {}),
             raw=data,
+            tip_amount=int(tip or 0),
+            card_brand=card.get("brand"),
+            card_last4=card.get("last4"),
+            payment_method_id=_id(data.get("payment_method")),
+            generated_card_id=card.get("generated_card"),
         )
 
     @property
     def generated_card(self) -> str | None:
         """The reusable card a reader payment saved (card_present + setup_future_usage)."""
-        charge = self.raw.get("latest_charge")
-        if isinstance(charge, dict):
-            details = (charge.get("payment_method_details") or {}).get("card_present") or {}
-            return details.get("generated_card")
-        return None
+        return self.generated_card_id
+
+
+def _charge_card(charge: Any) -> dict:
+    """The card details of an expanded charge (`card_present` on a reader, `card` online); {} when
+    the charge is only an id (retrieve the intent with `latest_charge` expanded to see them)."""
+    if not isinstance(charge, dict):
+        return {}
+    details = charge.get("payment_method_details") or {}
+    return details.get("card_present") or details.get("card") or {}
 
 
 @dataclass(frozen=True)
@@ -222,5 +242,75 @@ class Event:
             account=data.get("account"),
             created=int(data["created"]),
             object=(data.get("data") or {}).get("object") or {},
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class TerminalLocation:
+    id: str
+    display_name: str
+    configuration_overrides: str | None
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_stripe(cls, data: dict) -> TerminalLocation:
+        return cls(
+            id=data["id"],
+            display_name=data.get("display_name") or "",
+            configuration_overrides=data.get("configuration_overrides") or None,
+            raw=data,
+        )
+
+
+@dataclass(frozen=True)
+class ReaderAction:
+    """What a reader is doing: `type` (process_payment_intent…), `status` (in_progress, succeeded,
+    failed), Stripe's failure code and message when it failed, and the intent it works on."""
+
+    type: str
+    status: str
+    failure_code: str | None
+    failure_message: str | None
+    payment_intent_id: str | None
+
+    @classmethod
+    def from_stripe(cls, data: dict | None) -> ReaderAction | None:
+        if not data:
+            return None
+        kind = data.get("type") or ""
+        detail = data.get(kind) or {}
+        return cls(
+            type=kind,
+            status=data.get("status") or "",
+            failure_code=data.get("failure_code"),
+            failure_message=data.get("failure_message"),
+            payment_intent_id=_id(detail.get("payment_intent")),
+        )
+
+
+@dataclass(frozen=True)
+class Reader:
+    id: str
+    label: str
+    device_type: str
+    serial_number: str
+    status: str  # "online" | "offline" (Stripe may also send None for a reader never seen)
+    location: str | None
+    action: ReaderAction | None
+    last_seen_at: int | None = None  # milliseconds since the epoch, as Stripe sends it
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_stripe(cls, data: dict) -> Reader:
+        return cls(
+            id=data["id"],
+            label=data.get("label") or "",
+            device_type=data.get("device_type") or "",
+            serial_number=data.get("serial_number") or "",
+            status=data.get("status") or "offline",
+            location=_id(data.get("location")),
+            action=ReaderAction.from_stripe(data.get("action")),
+            last_seen_at=data.get("last_seen_at"),
             raw=data,
         )

@@ -88,6 +88,8 @@ class Payment(TenantModel):
     reader = models.ForeignKey(
         "payments.CardReader", on_delete=models.PROTECT, null=True, blank=True, related_name="payments"
     )
+    # The reader was asked to offer tips: a push repeated after a lost answer must say the same.
+    tip_requested = models.BooleanField(default=False)
     # What was bought: a source kind an app registered (payments.services.sources), and its own id.
     source_type = models.CharField(max_length=40, blank=True)
     source_id = models.CharField(max_length=64, blank=True)

@@ -62,6 +62,9 @@ class PaymentSettings(TenantModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     saved_methods_terms_accepted_at = models.DateTimeField(null=True, blank=True)
+    # Tips on the card readers (POS-3), as the POS settings last asked: whole percentages, or
+    # None for tipping off. Payments keeps the wish so readers paired later get it too.
+    terminal_tip_percentages = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["studio"], name="one_payment_settings_per_studio")]

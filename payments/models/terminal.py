@@ -24,6 +24,12 @@ class TerminalLocation(TenantModel):
     )
     stripe_location_id = models.CharField(max_length=64, blank=True)  # "" until Stripe answered
     idempotency_key = models.CharField(max_length=120)
+    # The account's Terminal configuration (tips on the reader) this location points at, and the
+    # tip percentages last applied there ([] = tipping off; None = never applied).
+    configuration_id = models.CharField(max_length=64, blank=True)
+    tipping_applied = models.JSONField(null=True, blank=True)
+    # Numbers the configuration writes' idempotency keys: each new setting is a new request.
+    configuration_version = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -55,6 +61,8 @@ class CardReader(TenantModel):
     last_seen_at = models.DateTimeField(null=True, blank=True)
     status_checked_at = models.DateTimeField(null=True, blank=True)
     deleted_at = models.DateTimeField(null=True, blank=True)  # unpaired; kept for the ledger's history
+    # Numbers renames' idempotency keys (renaming A → B → A must reach Stripe every time).
+    revision = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -23,11 +23,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from payments import gateway
-from payments.models import Payment, PaymentStatusChange
+from payments.models import CardReader, Payment, PaymentStatusChange
 from payments.services.common import account_ref, may_resubmit
 from payments.services.fees import Quote, quote_build
 from payments.services.outcomes import outcome_record_status
@@ -35,6 +37,7 @@ from payments.services.routing import Purchase, Route, route_payment
 from payments.services.sources import source_validate
 from studio.models import Client, Location, Studio
 from studio.services import Actor, audit_record
+from studio.tasking import enqueue_by_name
 
 _RANK = {
     Payment.Status.PENDING: 0,
@@ -93,14 +96,25 @@ def payment_create(
     source_id: str = "",
     quote: Quote | None = None,
     route: Route | None = None,
+    save_method: bool = False,
+    reader: CardReader | None = None,
 ) -> Payment:
     """Commit a PENDING payment: routed (PAY-3), priced (PAY-8/9), keyed. Stripe is not called here.
 
     `source_type`/`source_id` name what is paid for: a kind registered with
     `payments.services.sources.source_kind_register` (anything else raises ValidationError), and
     its hook hears how the payment ends. A key that names an existing payment returns that one.
+
+    `save_method` (SPM-3, the client's consent given): the card is kept at Stripe for later and
+    saved on the payment's account once the payment succeeded. `reader`: the card reader a
+    `card_present` payment will be pushed to; it must sit on the account the payment is routed
+    to (PAY-3 rule 1), else ValidationError.
     """
     source_validate(source_type=source_type, source_id=str(source_id))
+    if reader is not None and method != Payment.Method.CARD_PRESENT:
+        raise ValueError("only a card_present payment is taken on a card reader")
+    if save_method and (client is None or method in OFFLINE_METHODS or method == Payment.Method.SAVED_METHOD):
+        raise ValueError("only a new card of a known client can be saved")
     home = client.home_location if client is not None else None
     route = route or route_payment(
         studio=studio,
@@ -118,6 +132,13 @@ def payment_create(
     offline = method in OFFLINE_METHODS
     if quote.total <= 0:
         raise ValueError("nothing to charge")
+    if reader is not None and (route.account is None or route.account.pk != reader.account_id):
+        raise ValidationError(
+            _(
+                "This reader takes payments for another account than the one this sale is paid to: pick a "
+                "reader of the selling location."
+            )
+        )
     target = target or ChargeTarget()
     try:
         with transaction.atomic():
@@ -147,6 +168,8 @@ def payment_create(
                 stripe_customer_id=target.customer_id or "",
                 payment_method_id=target.payment_method_id or "",
                 off_session=target.off_session,
+                save_method=save_method and route.account is not None,
+                reader=reader,
                 source_type=source_type,
                 source_id=str(source_id),
                 created_by=actor.user,
@@ -188,6 +211,8 @@ def payment_submit(*, payment: Payment, method_types: list[str] | None = None) -
     metadata = {"atelier_payment": str(payment.pk), "atelier_studio": str(payment.studio_id)}
     confirm = bool(payment.payment_method_id)
     try:
+        if payment.save_method and not payment.stripe_customer_id:
+            payment = _attach_customer(payment)
         intent = gateway.payment_intent_create(
             account=account_ref(payment),
             idempotency_key=payment.idempotency_key,
@@ -198,6 +223,8 @@ def payment_submit(*, payment: Payment, method_types: list[str] | None = None) -
             payment_method_id=payment.payment_method_id or None,
             confirm=confirm,
             off_session=payment.off_session and confirm,
+            # Keep the card for later (SPM-3): a reader's charge then generates a reusable card.
+            setup_future_usage="off_session" if payment.save_method and payment.stripe_customer_id else None,
             application_fee_amount=payment.application_fee_amount or None,
             payment_method_types=method_types or _method_types(payment),
             capture_method="automatic",
@@ -214,6 +241,19 @@ def payment_submit(*, payment: Payment, method_types: list[str] | None = None) -
     except gateway.StripeUnavailable as exc:
         return _record_unknown(payment, detail=f"{type(exc).__name__}: {exc.message}")
     return payment_record(payment=payment, intent=intent, source="api")
+
+
+def _attach_customer(payment: Payment) -> Payment:
+    """The client's Stripe customer on the payment's account, stored on the row before the intent
+    is created with it, so a resubmission sends exactly the same request."""
+    from payments.services.saved_methods import stripe_customer_ensure
+
+    customer = stripe_customer_ensure(studio=payment.studio, client=payment.client, account=payment.account)
+    Payment.objects.filter(pk=payment.pk, stripe_customer_id="").update(
+        stripe_customer_id=customer.stripe_customer_id
+    )
+    payment.refresh_from_db()
+    return payment
 
 
 def _method_types(payment: Payment) -> list[str]:
@@ -298,6 +338,7 @@ def payment_record(*, payment: Payment, intent: gateway.types.PaymentIntent, sou
         if locked.outcome_unknown:
             locked.outcome_unknown = False
             changed = True
+        changed = _record_card_details(locked, intent) or changed
         moves_forward = _RANK[new_status] > _RANK[locked.status] or (
             locked.status == Payment.Status.FAILED and new_status == Payment.Status.SUCCEEDED
         )
@@ -308,9 +349,34 @@ def payment_record(*, payment: Payment, intent: gateway.types.PaymentIntent, sou
             changed = True
             _history(locked, new_status, source, intent.status)
             outcome_record_status(payment=locked)
+            if new_status == Payment.Status.SUCCEEDED and locked.save_method:
+                # Once per payment (the status moves to SUCCEEDED once); the worker reads the card back.
+                enqueue_by_name("payments.saved_method_from_payment", locked.studio_id, locked.pk)
         if changed:
             locked.save()
     return locked
+
+
+def _record_card_details(locked: Payment, intent: gateway.types.PaymentIntent) -> bool:
+    """The tip added on the reader (inside the intent's amount: ours grows by it) and the card's
+    brand and last 4, as Stripe reports them. Idempotent: recording twice changes nothing."""
+    changed = False
+    tip = intent.tip_amount or 0
+    if (
+        tip != locked.tip_amount
+        and tip >= 0
+        and intent.status in ("succeeded", "requires_capture", "processing")
+    ):
+        locked.amount = locked.amount - locked.tip_amount + tip
+        locked.tip_amount = tip
+        changed = True
+    if intent.card_brand and intent.card_brand != locked.card_brand:
+        locked.card_brand = intent.card_brand[:40]
+        changed = True
+    if intent.card_last4 and intent.card_last4 != locked.card_last4:
+        locked.card_last4 = intent.card_last4[:4]
+        changed = True
+    return changed
 
 
 def payment_reconcile(*, payment: Payment, now=None) -> Payment:
@@ -333,7 +399,10 @@ def payment_reconcile(*, payment: Payment, now=None) -> Payment:
             intent = gateway.payment_intent_retrieve(
                 account=account_ref(payment), payment_intent_id=payment.stripe_payment_intent_id
             )
-            return payment_record(payment=payment, intent=intent, source="reconcile")
+            payment = payment_record(payment=payment, intent=intent, source="reconcile")
+            if payment.status == Payment.Status.PENDING and payment.reader_id:
+                payment = _reader_failure(payment, intent_id=intent.id)
+            return payment
         if not payment.outcome_unknown:
             return payment  # never sent: the flow that created it will send it
         if not may_resubmit(created_at=payment.created_at, now=now):
@@ -341,6 +410,31 @@ def payment_reconcile(*, payment: Payment, now=None) -> Payment:
         return payment_submit(payment=payment)
     except gateway.StripeUnavailable:
         return payment  # still unknown; the next run tries again
+
+
+def _reader_failure(payment: Payment, *, intent_id: str) -> Payment:
+    """A reader payment nobody is watching (the screen closed, the webhook lost): a failed reader
+    action (cancelled on the reader, timed out) leaves the intent open without an error, so the
+    reader is asked too, and its failure recorded."""
+    reader = payment.reader
+    if reader is None or reader.deleted_at is not None:
+        return payment
+    try:
+        remote = gateway.terminal_reader_retrieve(
+            account=reader.account.stripe_account_id, reader_id=reader.stripe_reader_id
+        )
+    except gateway.InvalidRequest:
+        return payment
+    action = remote.action
+    if action is None or action.payment_intent_id != intent_id or action.status != "failed":
+        return payment
+    return payment_record_failure(
+        payment=payment,
+        code=action.failure_code or "reader_failed",
+        message=action.failure_message or "",
+        intent_id=intent_id,
+        source="reconcile",
+    )
 
 
 def payment_client_secret(*, payment: Payment) -> str | None:

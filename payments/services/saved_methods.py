@@ -459,3 +459,119 @@ def home_location_change_impact(*, client: Client, new_location: Location | None
         for m in saved_methods_for_client(client=client)
         if new_account is None or m.account_id != new_account.pk
     ]
+
+
+# --- a card saved during a sale (SPM-3) --------------------------------------------------------
+
+
+def saved_method_from_payment(*, payment) -> SavedPaymentMethod | None:
+    """Record the card a saving payment kept at Stripe, on the payment's own account (SPM-4).
+
+    Called by the worker once the payment succeeded (`payments.saved_method_from_payment`). The
+    card is the reader charge's `generated_card` (card_present) or the intent's payment method
+    (a card typed into Stripe's fields); `source=pos`, consent as of the payment (the clerk
+    ticked it then). The 5-method limit and duplicates (same fingerprint on the account) are
+    respected: a refused copy is detached at Stripe and the refusal audited. Idempotent: run
+    twice, it records one method. Returns the method, or None when nothing was saved.
+    """
+    from payments.models import Payment
+
+    if (
+        not payment.save_method
+        or payment.status != Payment.Status.SUCCEEDED
+        or payment.client_id is None
+        or payment.account_id is None
+        or not payment.stripe_payment_intent_id
+    ):
+        return None
+    account = payment.account
+    intent = gateway.payment_intent_retrieve(
+        account=account.stripe_account_id, payment_intent_id=payment.stripe_payment_intent_id
+    )
+    pm_id = (
+        intent.generated_card_id
+        if payment.method == Payment.Method.CARD_PRESENT
+        else intent.payment_method_id
+    )
+    if not pm_id:
+        return None
+    already = SavedPaymentMethod.objects.filter(
+        studio_id=payment.studio_id, account=account, stripe_payment_method_id=pm_id
+    ).first()
+    if already is not None:
+        return already
+    studio = payment.studio
+    actor = Actor(user=payment.created_by)
+    pm = gateway.payment_method_retrieve(account=account.stripe_account_id, payment_method_id=pm_id)
+    refused = ""
+    with transaction.atomic():
+        client = Client.objects.select_for_update().get(pk=payment.client_id)  # serialises the limit
+        customer = StripeCustomer.objects.filter(studio=studio, client=client, account=account).first()
+        twin = (
+            SavedPaymentMethod.objects.filter(
+                client=client, account=account, fingerprint=pm.fingerprint
+            ).first()
+            if pm.fingerprint
+            else None
+        )
+        if not saved_methods_enabled(studio=studio):
+            refused = "feature_off"
+        elif customer is None or not customer.stripe_customer_id:
+            refused = "no_customer"
+        elif twin is not None:
+            refused = "duplicate"
+        elif SavedPaymentMethod.objects.filter(client=client).count() >= MAX_SAVED_METHODS:
+            refused = "limit"
+        if refused:
+            audit_record(
+                studio=studio,
+                actor=actor,
+                action="payments.saved_method_refused",
+                obj=client,
+                changes={"payment": payment.pk, "save_refused": refused, "last4": pm.last4 or ""},
+            )
+        else:
+            has_default = SavedPaymentMethod.objects.filter(
+                client=client, account=account, is_default=True
+            ).exists()
+            method = SavedPaymentMethod.objects.create(
+                studio=studio,
+                client=client,
+                account=account,
+                customer=customer,
+                stripe_payment_method_id=pm.id,
+                kind=SavedPaymentMethod.Kind.CARD,
+                brand=pm.brand or "",
+                last4=pm.last4 or "",
+                exp_month=pm.exp_month,
+                exp_year=pm.exp_year,
+                account_holder=(pm.holder_name or "")[:120],
+                fingerprint=(pm.fingerprint or "")[:64],
+                is_default=not has_default,
+                source=SavedPaymentMethod.Source.POS,
+                consent_at=payment.created_at,
+                created_by=payment.created_by,
+            )
+            audit_record(
+                studio=studio,
+                actor=actor,
+                action="payments.saved_method_added",
+                obj=method,
+                changes={
+                    "kind": method.kind,
+                    "last4": method.last4,
+                    "account": str(account),
+                    "source": method.source,
+                    "payment": payment.pk,
+                },
+            )
+    if refused:
+        # The refused copy stays at Stripe otherwise, attached to the customer: detach it.
+        with contextlib.suppress(gateway.GatewayError):
+            gateway.payment_method_detach(
+                account=account.stripe_account_id,
+                payment_method_id=pm.id,
+                idempotency_key=f"detach-refused:payment:{payment.pk}",
+            )
+        return None
+    return method

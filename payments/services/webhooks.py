@@ -236,6 +236,9 @@ def _checkout_completed(event: StripeEvent, studio_id: int) -> str:
 
 @handles("terminal.reader.action_succeeded", "terminal.reader.action_failed")
 def _reader_action(event: StripeEvent, studio_id: int) -> str:
+    """A reader finished (or failed) taking a payment (POS-3). The intent is re-read from Stripe
+    and recorded through `payment_record`, exactly as the POS's own poll does: whichever of the
+    two comes first records it, the other changes nothing."""
     reader = event.payload["data"]["object"]
     action = reader.get("action") or {}
     intent_id = (action.get("process_payment_intent") or {}).get("payment_intent")
@@ -243,10 +246,26 @@ def _reader_action(event: StripeEvent, studio_id: int) -> str:
         intent_id = intent_id.get("id")
     if not intent_id:
         return "no payment intent"
-    payment = Payment.objects.filter(studio_id=studio_id, stripe_payment_intent_id=intent_id).first()
+    payment = _payment_for_intent(studio_id, {"id": intent_id})
+    intent = None
+    if payment is None and event.account:
+        # The intent's id may not be on our row yet (the answer to its creation was lost): its
+        # metadata names our payment.
+        intent = gateway.payment_intent_retrieve(account=event.account, payment_intent_id=intent_id)
+        payment = _payment_for_intent(studio_id, {"id": intent_id, "metadata": intent.metadata})
+        if payment is not None and payment.stripe_account_id != event.account:
+            payment = None
     if payment is None:
         return "no such payment"
-    if event.type == "terminal.reader.action_failed":
+    if intent is None:
+        intent = gateway.payment_intent_retrieve(account=account_ref(payment), payment_intent_id=intent_id)
+    # The intent first: a card approved after a failed action (or a late duplicate) must win.
+    payment = payment_record(payment=payment, intent=intent, source="webhook")
+    if event.type == "terminal.reader.action_failed" and payment.status not in (
+        Payment.Status.SUCCEEDED,
+        Payment.Status.FAILED,
+        Payment.Status.CANCELED,
+    ):
         payment_record_failure(
             payment=payment,
             code=action.get("failure_code") or "reader_failed",
@@ -255,7 +274,7 @@ def _reader_action(event: StripeEvent, studio_id: int) -> str:
             source="webhook",
         )
         return "failed"
-    return _resync_intent(payment, intent_id)
+    return "recorded"
 
 
 @handles("charge.refunded", "refund.updated", "refund.created")

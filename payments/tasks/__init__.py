@@ -5,4 +5,12 @@ defines a task; `import payments.tasks` therefore registers them all. Tasks impo
 services never import tasks (they enqueue by name with `studio.tasking.enqueue_by_name`).
 """
 
-from payments.tasks import accounts, migration, outcomes, reconcile, refunds, webhooks  # noqa: F401 - registers them
+from payments.tasks import (  # noqa: F401 - registers them
+    accounts,
+    migration,
+    outcomes,
+    reconcile,
+    refunds,
+    terminal,
+    webhooks,
+)

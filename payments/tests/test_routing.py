@@ -63,6 +63,15 @@ TABLE = [
         ["Laval"],
     ),
     (
+        "pos-sale-tender",  # a POS tender (issue 14) is routed by rule 1 like any POS charge
+        Purchase(POS, K.POS_SALE, client_home_location=PLATEAU, pos_location=LAVAL),
+        WORLD,
+        MAIN,
+        LAVAL_ACCT,
+        Rule.POS_LOCATION,
+        ["Laval"],
+    ),
+    (
         "pos-without-location",
         Purchase(POS, K.PRODUCT, client_home_location=LAVAL),
         WORLD,

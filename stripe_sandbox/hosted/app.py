@@ -57,6 +57,11 @@ def handle_page(
         ("POST", r"/_sandbox/tick", lambda m: Response.json(200, {"events": len(sandbox.tick())})),
         ("POST", r"/_sandbox/bank-debits/(\w+)/settle", lambda m: _settle_debit(sandbox, m[1], body)),
         ("POST", r"/_sandbox/readers/(\w+)/present", lambda m: admin.present_card(sandbox, m[1], body)),
+        (
+            "POST",
+            r"/_sandbox/readers/(\w+)/action",
+            lambda m: admin.reader_action(sandbox, m[1], body, content_type),
+        ),
     ]
     for verb, pattern, action in routes:
         found = re.fullmatch(pattern, path)

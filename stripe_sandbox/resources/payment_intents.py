@@ -501,6 +501,14 @@ def cancel_payment_intent(ctx: Ctx) -> dict[str, Any]:
             + ".",
             payment_intent=present(ctx, pi),
         )
+    if pi["status"] == "processing" and "card_present" in pi["payment_method_types"]:
+        # A card on a reader is with the bank: the authorisation finishes first (approved or
+        # declined); only then can the intent be cancelled (or refunded).
+        raise errors.unexpected_state(
+            "You cannot cancel this PaymentIntent because a reader is processing its payment. Wait for "
+            "the reader's action to finish.",
+            payment_intent=present(ctx, pi),
+        )
     if pi["status"] == "requires_capture":
         charge = ctx.get("charge", pi["latest_charge"], param="charge")
         before = copy.deepcopy(charge)

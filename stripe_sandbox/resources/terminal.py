@@ -4,17 +4,30 @@ The reader's `action` moves as Stripe's does: `in_progress` after `process_payme
 `succeeded` or `failed` when the test helper presents a card, each reported by a
 `terminal.reader.action_*` event. When the intent asked to save the card, the charge carries a
 `generated_card` — a reusable `card` PaymentMethod attached to the customer.
+
+Tipping: with `process_config[tipping][amount_eligible]` the reader offers the tip choices of its
+location's configuration; the tip presented (`amount_tip`) is added to the intent's `amount` and
+reported as `amount_details.tip.amount`, and the charge is for the whole amount.
+
+What only a person at a real reader can do is simulated by `simulate(...)` (the dashboard's
+buttons, `POST /_sandbox/readers/<id>/action`): present a card and hold it while "the bank"
+decides (the intent `processing`, the action still `in_progress`), approve or decline it, cancel
+on the reader (`customer_canceled`), let the reader time out (`terminal_reader_timeout`), and
+switch the reader offline (`process_payment_intent` then answers `terminal_reader_offline`).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import cards, errors
 from ..context import Ctx, apply_metadata
 from ..listing import paginate
 from ..router import router
-from . import payment_intents, payment_methods
+from . import payment_intents, payment_methods, terminal_configurations
+
+if TYPE_CHECKING:
+    from ..host import Host
 
 DEVICE_TYPES = {"simulated-wpe": "simulated_wisepos_e", "simulated-s700": "simulated_stripe_s700"}
 
@@ -29,6 +42,8 @@ def create_location(ctx: Ctx) -> dict[str, Any]:
     address = params["address"]
     if not address.get("country"):
         raise errors.missing_parameter("address[country]")
+    if params.get("configuration_overrides"):
+        terminal_configurations_get(ctx, params["configuration_overrides"])
     location = {
         "id": ctx.new_id("tml"),
         "object": "terminal.location",
@@ -43,6 +58,10 @@ def create_location(ctx: Ctx) -> dict[str, Any]:
     }
     apply_metadata(location, params.get("metadata"))
     return ctx.put(location)
+
+
+def terminal_configurations_get(ctx: Ctx, configuration_id: str) -> dict[str, Any]:
+    return terminal_configurations.get(ctx, configuration_id, param="configuration_overrides")
 
 
 @router.get("/v1/terminal/locations", "terminal.LocationListParams")
@@ -64,6 +83,11 @@ def update_location(ctx: Ctx) -> dict[str, Any]:
         location["display_name"] = ctx.params["display_name"]
     if ctx.params.get("address"):
         location["address"].update({k: v or None for k, v in ctx.params["address"].items()})
+    if "configuration_overrides" in ctx.params:
+        override = ctx.params["configuration_overrides"] or None
+        if override:
+            terminal_configurations_get(ctx, override)
+        location["configuration_overrides"] = override
     apply_metadata(location, ctx.params.get("metadata"))
     return location
 
@@ -139,7 +163,14 @@ def _reader(ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/v1/terminal/readers/{id}", "terminal.ReaderRetrieveParams")
 def retrieve_reader(ctx: Ctx) -> dict[str, Any]:
-    return _reader(ctx)
+    found = ctx.maybe(ctx.arg("id"))
+    if found and found.get("object") == "terminal.reader" and found.get("deleted"):
+        # Stripe answers a deleted reader with a stub rather than a 404.
+        return {"id": found["id"], "object": "terminal.reader", "deleted": True}
+    reader = _reader(ctx)
+    if reader["status"] == "online":
+        reader["last_seen_at"] = ctx.now * 1000
+    return reader
 
 
 @router.post("/v1/terminal/readers/{id}", "terminal.ReaderUpdateParams")
@@ -158,9 +189,62 @@ def delete_reader(ctx: Ctx) -> dict[str, Any]:
     return {"id": reader["id"], "object": "terminal.reader", "deleted": True}
 
 
+# --- reader actions ----------------------------------------------------------------------------------
+# Stripe's codes: an offline reader refuses commands; a reader action fails with the card's decline
+# code, or with `customer_canceled` / `terminal_reader_timeout` when the customer cancels on the
+# reader or never presents a card.
+OFFLINE = (
+    "terminal_reader_offline",
+    "Reader is currently offline, please ensure the reader is powered on and connected to the internet "
+    "before retrying your request.",
+)
+CUSTOMER_CANCELED = ("customer_canceled", "The customer canceled the transaction on the reader.")
+TIMED_OUT = (
+    "terminal_reader_timeout",
+    "The reader timed out waiting for the customer to present a payment method.",
+)
+DEFAULT_CARD = "4242424242424242"
+DECLINE_CARDS = {
+    "decline_generic": "4000000000000002",
+    "decline_insufficient_funds": "4000000000009995",
+    "decline_expired": "4000000000000069",
+}
+SIMULATIONS = (
+    "hold",
+    "approve",
+    *DECLINE_CARDS,
+    "customer_cancel",
+    "timeout",
+    "offline",
+    "online",
+)
+
+
+def _require_online(reader: dict[str, Any]) -> None:
+    if reader.get("status") != "online":
+        raise errors.invalid_request(OFFLINE[1], code=OFFLINE[0])
+
+
+def _waiting(reader: dict[str, Any]) -> dict[str, Any]:
+    """The reader's in-progress `process_payment_intent` action, or Stripe's 400."""
+    action = reader.get("action")
+    if not action or action["status"] != "in_progress" or action["type"] != "process_payment_intent":
+        raise errors.invalid_request(
+            "The reader has no in-progress `process_payment_intent` action to present a payment method to.",
+            param="reader",
+        )
+    return action
+
+
+def _held(ctx: Ctx, reader: dict[str, Any]) -> dict[str, Any] | None:
+    """The card presented and held on the reader (the sandbox's two-step present), if any."""
+    return ctx.private(reader["id"]).get("presented")
+
+
 @router.post("/v1/terminal/readers/{id}/process_payment_intent", "terminal.ReaderProcessPaymentIntentParams")
 def process_payment_intent(ctx: Ctx) -> dict[str, Any]:
     reader = _reader(ctx)
+    _require_online(reader)
     if reader["action"] and reader["action"]["status"] == "in_progress":
         raise errors.invalid_request(
             "Reader is currently busy processing another request. Cancel the current "
@@ -179,6 +263,27 @@ def process_payment_intent(ctx: Ctx) -> dict[str, Any]:
             f"This PaymentIntent has a status of {pi['status']} and cannot be processed by a reader.",
             param="payment_intent",
         )
+    config = ctx.params.get("process_config") or {}
+    eligible = (config.get("tipping") or {}).get("amount_eligible")
+    if config.get("skip_tipping") and eligible is not None:
+        raise errors.invalid_request(
+            "You cannot pass `process_config[tipping]` when `process_config[skip_tipping]` is true.",
+            param="process_config[skip_tipping]",
+        )
+    if eligible is not None and eligible <= 0:
+        raise errors.invalid_request(
+            "`amount_eligible` must be a positive integer.", param="process_config[tipping][amount_eligible]"
+        )
+    choices = (
+        []
+        if config.get("skip_tipping")
+        else terminal_configurations.tip_choices(
+            terminal_configurations.for_location(ctx, reader.get("location")),
+            pi["currency"],
+            eligible if eligible is not None else pi["amount"],
+        )
+    )
+    ctx.private(reader["id"]).update({"tip_choices": choices, "presented": None})
     reader["action"] = {
         "failure_code": None,
         "failure_message": None,
@@ -186,7 +291,11 @@ def process_payment_intent(ctx: Ctx) -> dict[str, Any]:
         "type": "process_payment_intent",
         "process_payment_intent": {
             "payment_intent": pi["id"],
-            "process_config": ctx.params.get("process_config") or None,
+            "process_config": {
+                "enable_customer_cancellation": bool(config.get("enable_customer_cancellation")),
+                "skip_tipping": bool(config.get("skip_tipping")),
+                "tipping": {"amount_eligible": eligible} if eligible is not None else None,
+            },
         },
     }
     return reader
@@ -195,9 +304,18 @@ def process_payment_intent(ctx: Ctx) -> dict[str, Any]:
 @router.post("/v1/terminal/readers/{id}/cancel_action", "terminal.ReaderCancelActionParams")
 def cancel_action(ctx: Ctx) -> dict[str, Any]:
     reader = _reader(ctx)
+    _require_online(reader)
     if not reader["action"] or reader["action"]["status"] != "in_progress":
         raise errors.invalid_request("This reader has no action in progress to cancel.")
+    if _held(ctx, reader):
+        # The card is with the bank: Stripe lets the authorization finish rather than cut it off.
+        raise errors.invalid_request(
+            "Reader is currently busy processing the presented payment method and cannot cancel the "
+            "action now. Wait for the action to finish.",
+            code="terminal_reader_busy",
+        )
     reader["action"] = None
+    ctx.private(reader["id"]).update({"tip_choices": [], "presented": None})
     return reader
 
 
@@ -206,12 +324,15 @@ def cancel_action(ctx: Ctx) -> dict[str, Any]:
     "test_helpers.terminal.ReaderPresentPaymentMethodParams",
 )
 def present_payment_method(ctx: Ctx) -> dict[str, Any]:
-    """Tap a test card on a simulated reader (default: Visa 4242, which succeeds)."""
+    """Tap a test card on a simulated reader (default: Visa 4242, which succeeds), with the tip
+    the customer chose on it (`amount_tip`)."""
     reader = _reader(ctx)
-    action = reader["action"]
-    if not action or action["status"] != "in_progress" or action["type"] != "process_payment_intent":
+    _waiting(reader)
+    _require_online(reader)
+    if _held(ctx, reader):
         raise errors.invalid_request(
-            "The reader has no in-progress `process_payment_intent` action to present a payment method to.",
+            "A payment method was already presented on this reader and is being processed; approve or "
+            "decline it on the sandbox dashboard.",
             param="reader",
         )
     params = ctx.params
@@ -220,8 +341,45 @@ def present_payment_method(ctx: Ctx) -> dict[str, Any]:
         raise errors.invalid_request(
             f"The sandbox simulates `card_present` only, not `{kind}`.", param="type"
         )
-    number = (params.get("card_present") or {}).get("number") or "4242424242424242"
+    number = (params.get("card_present") or {}).get("number") or DEFAULT_CARD
+    return _present(ctx, reader, number, params.get("amount_tip"))
+
+
+def _check_tip(action: dict[str, Any], pi: dict[str, Any], amount_tip: int | None) -> int:
+    if not amount_tip:
+        return 0
+    if action["process_payment_intent"]["process_config"]["skip_tipping"]:
+        raise errors.invalid_request(
+            "Tipping was skipped for this transaction (`process_config[skip_tipping]`), so the customer "
+            "cannot add a tip.",
+            param="amount_tip",
+        )
+    if amount_tip < 0 or pi["amount"] + amount_tip > 99999999:
+        raise errors.invalid_request("Invalid tip amount.", param="amount_tip")
+    return amount_tip
+
+
+def _check_number(number: str) -> None:
+    if not (number.isascii() and number.isdigit() and 12 <= len(number) <= 19 and cards.luhn_ok(number)):
+        raise errors.invalid_request(
+            "Your card number is incorrect.", code="incorrect_number", param="card_present[number]"
+        )
+
+
+def _present(ctx: Ctx, reader: dict[str, Any], number: str, amount_tip: int | None) -> dict[str, Any]:
+    """The card is read and the intent confirmed for its amount plus the tip: the action succeeds,
+    or fails with the decline (the intent back to `requires_payment_method`, ready for another card)."""
+    action = reader["action"]
     pi = ctx.get("payment_intent", action["process_payment_intent"]["payment_intent"], param="payment_intent")
+    _check_number(number)
+    tip = _check_tip(action, pi, amount_tip)
+    ctx.private(reader["id"]).update({"tip_choices": [], "presented": None})
+    if pi["status"] == "processing":  # held on the reader: the authorization now completes
+        pi["status"] = "requires_payment_method"
+    amount_before = pi["amount"]
+    if tip:
+        pi["amount"] = amount_before + tip
+        pi["amount_details"] = {**(pi.get("amount_details") or {}), "tip": {"amount": tip}}
     pm = payment_methods.create_card_present(ctx, number)
     generated = None
     spec = cards.lookup(number)
@@ -234,6 +392,10 @@ def present_payment_method(ctx: Ctx) -> dict[str, Any]:
             ctx, pi, {}, via_reader=True, pm=pm, generated_card=generated["id"] if generated else None
         )
     except errors.StripeError as exc:
+        # The declined attempt was for the tipped amount (its charge says so); the next card
+        # starts from the amount the reader was given, with a fresh tip choice.
+        pi["amount"] = amount_before
+        pi["amount_details"] = {**(pi.get("amount_details") or {}), "tip": {}}
         action.update({"status": "failed", "failure_code": exc.code, "failure_message": exc.message})
         ctx.emit("terminal.reader.action_failed", reader)
         return reader
@@ -249,3 +411,108 @@ def present_payment_method(ctx: Ctx) -> dict[str, Any]:
     action["status"] = "succeeded"
     ctx.emit("terminal.reader.action_succeeded", reader)
     return reader
+
+
+def _fail(ctx: Ctx, reader: dict[str, Any], failure: tuple[str, str]) -> dict[str, Any]:
+    action = _waiting(reader)
+    if _held(ctx, reader):
+        raise errors.invalid_request(
+            "The presented card is being processed; approve or decline it.", param="reader"
+        )
+    code, message = failure
+    action.update({"status": "failed", "failure_code": code, "failure_message": message})
+    ctx.private(reader["id"]).update({"tip_choices": [], "presented": None})
+    ctx.emit("terminal.reader.action_failed", reader)
+    return reader
+
+
+def simulate_in(
+    ctx: Ctx, reader: dict[str, Any], what: str, *, number: str | None = None, amount_tip: int | None = None
+) -> dict[str, Any]:
+    """What a person does at a simulated reader; `what` is one of `SIMULATIONS`:
+
+    - `hold`: present a card (`number`, default Visa) with a tip and keep it "with the bank": the
+      intent is `processing`, the action still `in_progress`, until `approve` or a `decline_*`;
+    - `approve`: the held card (or `number`, default Visa) is authorised — a decline card still
+      declines; `decline_generic` / `decline_insufficient_funds` / `decline_expired`: Stripe's
+      declining test card is presented instead;
+    - `customer_cancel`: the customer presses cancel (only when the action allows it,
+      `process_config[enable_customer_cancellation]`); `timeout`: nobody presented a card;
+    - `offline` / `online`: the reader loses or regains its connection.
+    """
+    if what not in SIMULATIONS:
+        raise errors.invalid_request(f"Unknown reader simulation {what!r}.", param="do")
+    if what in ("offline", "online"):
+        reader["status"] = what
+        if what == "online":
+            reader["last_seen_at"] = ctx.now * 1000
+        return reader
+    action = _waiting(reader)
+    _require_online(reader)
+    held = _held(ctx, reader)
+    if what == "hold":
+        if held:
+            raise errors.invalid_request("A card is already presented on this reader.", param="reader")
+        pi = ctx.get(
+            "payment_intent", action["process_payment_intent"]["payment_intent"], param="payment_intent"
+        )
+        _check_number(number or DEFAULT_CARD)
+        _check_tip(action, pi, amount_tip)
+        ctx.private(reader["id"])["presented"] = {"number": number or DEFAULT_CARD, "amount_tip": amount_tip}
+        pi["status"] = "processing"
+        ctx.emit("payment_intent.processing", pi)
+        return reader
+    if what == "customer_cancel":
+        if not action["process_payment_intent"]["process_config"]["enable_customer_cancellation"]:
+            raise errors.invalid_request(
+                "Customer cancellation is not enabled for this action "
+                "(`process_config[enable_customer_cancellation]`).",
+                param="reader",
+            )
+        return _fail(ctx, reader, CUSTOMER_CANCELED)
+    if what == "timeout":
+        return _fail(ctx, reader, TIMED_OUT)
+    tip = amount_tip if amount_tip is not None else (held or {}).get("amount_tip")
+    approved_card = number or (held or {}).get("number") or DEFAULT_CARD
+    card = approved_card if what == "approve" else DECLINE_CARDS[what]
+    return _present(ctx, reader, card, tip)
+
+
+def simulate(
+    sandbox: Host,
+    reader_id: str,
+    what: str,
+    *,
+    number: str | None = None,
+    amount_tip: int | None = None,
+) -> dict[str, Any]:
+    """`simulate_in` as one request (the dashboard's buttons, tests): under the lock, events sent
+    after. Returns the reader as the API would show it."""
+    account = sandbox.locate(reader_id)
+
+    def act(ctx: Ctx) -> dict[str, Any]:
+        reader = ctx.get("terminal.reader", reader_id, param="reader")
+        return sandbox.present(ctx, simulate_in(ctx, reader, what, number=number, amount_tip=amount_tip))
+
+    return sandbox.run(act, account=account)
+
+
+def describe(sandbox: Host, scope: str, reader: dict[str, Any]) -> dict[str, Any]:
+    """What the dashboard shows of a reader waiting for a card (call under the sandbox's lock):
+    the intent's amount and currency, the tip choices, whether a card is held, whether the
+    customer may cancel."""
+    action = reader.get("action") or {}
+    detail = action.get("process_payment_intent") or {}
+    pi = sandbox.store.get(scope, detail.get("payment_intent") or "") or {}
+    private = sandbox.store.private(reader["id"])
+    config = detail.get("process_config") or {}
+    return {
+        "payment_intent": pi.get("id"),
+        "amount": pi.get("amount", 0),
+        "currency": pi.get("currency", ""),
+        "intent_status": pi.get("status"),
+        "tip_choices": list(private.get("tip_choices") or []),
+        "skip_tipping": bool(config.get("skip_tipping")),
+        "held": private.get("presented"),
+        "customer_cancel": bool(config.get("enable_customer_cancellation")),
+    }

@@ -118,3 +118,31 @@ class MessageAttachment(TenantModel):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class MailTemplateOverride(TenantModel):
+    """A studio's own version of one mail template in one language (CHK-3): subject and body in
+    the restricted format of `studio.notifications.overrides` (plain text, `{placeholder}`, basic
+    formatting), checked when saved. Without a row the template's files are sent."""
+
+    template = models.CharField(_("email"), max_length=100)
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES)
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("body"))
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("email template")
+        verbose_name_plural = _("email templates")
+        ordering = ["template", "language"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["studio", "template", "language"], name="mail_override_one_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} ({self.language})"

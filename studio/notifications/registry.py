@@ -1,9 +1,9 @@
 """The mail templates the product knows, by name.
 
 A template *name* ("studio/invitation", "scheduling/booking_confirmed") is what a message
-records and what a studio will one day override (the checkout issue makes templates
-studio-editable: an override is looked up by this name, and `variables` tells the editor what
-the context offers). Several names may share files (`kind` then tells them apart).
+records and what a studio overrides (CHK-3: a `MailTemplateOverride` per studio, name and
+language); its `placeholders` are the names staff may write in their version, each read from
+the send context by a small function (docs/emails.md). Several names may share files (`kind` then tells them apart).
 
 Files follow one convention unless a template names its own: `<files>.subject.txt` (one line),
 `<files>.txt` (the plain-text part), `<files>.html` (the HTML part, extending
@@ -12,7 +12,30 @@ Files follow one convention unless a template names its own: `<files>.subject.tx
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """A named value staff may write as `{name}` in their own version of a template.
+
+    `read` takes the send context (what the app passes to `notification_send`, plus `brand`,
+    `studio` and `recipient`) and returns the value; it is rendered with `str()` in the
+    addressee's language (ReaderDate, ReaderMoney…). `sample` is what the editor's preview shows
+    (a lazy string, or a callable returning a value rendered the same way). A `required`
+    placeholder must appear in an override's body (the link of an invitation: a message without
+    it is useless). See docs/emails.md.
+    """
+
+    name: str
+    label: Any  # lazy translation
+    read: Callable[[dict], Any]
+    sample: Any = ""
+    required: bool = False
+    # "link": an absolute URL the app built; only these may stand as a link's target (`href`).
+    kind: str = "text"
 
 
 @dataclass(frozen=True)
@@ -30,6 +53,17 @@ class MailTemplate:
     subject_file: str = field(default="")
     text_file: str = field(default="")
     html_file: str = field(default="")
+    # The names staff may write in their own version of this template (studio.notifications
+    # .placeholders; `studio_name` and `recipient_name` are offered to every template).
+    placeholders: tuple[Placeholder, ...] = ()
+    # Platform mail (a password reset, sent outside any studio) is never a studio's to edit.
+    studio_editable: bool = True
+
+    @property
+    def editable(self) -> bool:
+        """Whether a studio may write its own version: studio mail that declares its placeholders
+        (a template without any is not offered yet: its version could not say what it is about)."""
+        return self.studio_editable and bool(self.placeholders)
 
     def paths(self) -> tuple[str, str, str]:
         stem = self.files or self.name

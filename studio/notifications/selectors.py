@@ -72,3 +72,52 @@ def platform_message(*, kind: str, pk: int) -> Message | PlatformMessage | None:
         return PlatformMessage.objects.filter(pk=pk).first()
     with scopes_disabled():
         return Message.objects.select_related("studio").filter(pk=pk).first()
+
+
+def mail_template_rows(*, studio: Studio) -> list[dict]:
+    """Every template a studio may edit, each with its version per language (None: the default).
+
+    One query whatever the number of templates: the studio's overrides, read once.
+    """
+    from django.conf import settings
+
+    from studio.notifications.models import MailTemplateOverride
+
+    found = {
+        (o.template, o.language): o
+        for o in MailTemplateOverride.objects.filter(studio=studio).select_related("updated_by")
+    }
+    rows = []
+    for template in registry.all_templates():
+        if not template.editable:
+            continue
+        rows.append(
+            {
+                "template": template,
+                "label": str(template.label),
+                "languages": [
+                    {
+                        "code": code,
+                        "label": language_label(code),
+                        "override": found.get((template.name, code)),
+                    }
+                    for code, _name in settings.LANGUAGES
+                ],
+            }
+        )
+    rows.sort(key=lambda row: row["label"].lower())
+    return rows
+
+
+def mail_override_get(*, studio: Studio, pk: int):
+    """The studio's override `pk`, or None (another studio's pk is None: the view answers 404)."""
+    from studio.notifications.models import MailTemplateOverride
+
+    return MailTemplateOverride.objects.filter(studio=studio, pk=pk).first()
+
+
+def mail_override_find(*, studio: Studio, template: str, language: str):
+    """The studio's version of `template` in `language`, or None."""
+    from studio.notifications.models import MailTemplateOverride
+
+    return MailTemplateOverride.objects.filter(studio=studio, template=template, language=language).first()

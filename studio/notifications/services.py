@@ -24,7 +24,12 @@ from django.utils import timezone, translation
 from studio.models import Client, FamilyLink, Studio, User
 from studio.notifications import catalogue as _catalogue  # noqa: F401 - registers the core's templates
 from studio.notifications import registry
-from studio.notifications.models import Message, MessageAttachment, MessageStatus, PlatformMessage
+from studio.notifications.models import (
+    Message,
+    MessageAttachment,
+    MessageStatus,
+    PlatformMessage,
+)
 from studio.tasking import enqueue_by_name
 
 logger = logging.getLogger(__name__)
@@ -152,6 +157,43 @@ def _render(template: registry.MailTemplate, *, language: str, context: dict) ->
     return subject[:255], text, html
 
 
+def _override_render(
+    override, template: registry.MailTemplate, *, language: str, context: dict
+) -> tuple[str, str, str]:
+    """The studio's own version, in the addressee's language, set into the same layout."""
+    from django.utils.safestring import mark_safe
+
+    from studio.notifications import overrides, placeholders
+
+    with translation.override(language):
+        values = placeholders.read_values(template, context)
+        rendered = overrides.override_render(subject=override.subject, body=override.body, values=values)
+        html = render_to_string(
+            "studio/notifications/override.html",
+            {**context, "subject": rendered.subject, "body_html": mark_safe(rendered.html_fragment)},  # noqa: S308 - nh3-sanitized, values escaped,
+        )
+    return rendered.subject, rendered.text, html
+
+
+def _override_finder(studio: Studio | None, template: registry.MailTemplate):
+    """override(language) -> the studio's MailTemplateOverride or None, each language read once."""
+    found: dict[str, object] = {}
+
+    def find(language: str):
+        if studio is None or not template.editable:
+            return None
+        code = (language or "").split("-")[0].lower()
+        if code not in found:
+            from studio.notifications.models import MailTemplateOverride
+
+            found[code] = MailTemplateOverride.objects.filter(
+                studio=studio, template=template.name, language=code
+            ).first()
+        return found[code]
+
+    return find
+
+
 def notification_send(
     *,
     studio: Studio | None,
@@ -162,7 +204,9 @@ def notification_send(
 ) -> list[Message] | list[PlatformMessage]:
     """Render `template` for each addressee of `recipient`, record it, and send it after commit.
 
-    `studio` None is the platform's own mail (a staff member's password reset): it is recorded
+    A studio's own version of the template in the addressee's language (MailTemplateOverride)
+    replaces the files when there is one. `studio` None is the platform's own mail (a staff
+    member's password reset, never overridden): it is recorded
     in `PlatformMessage`. `attachments` (studio mail only) are stored with each message and
     attached when it is delivered. Returns the recorded messages (none when nobody has an address).
     """
@@ -170,11 +214,21 @@ def notification_send(
         raise ValueError("only a studio's messages carry attachments")
     mail_template = registry.get(template)
     brand = brand_for(studio)
+    override_for = _override_finder(studio, mail_template)
     messages = []
     with transaction.atomic():
         for addressee in addressees_for(studio=studio, recipient=recipient):
             full_context = {**context, "studio": studio, "brand": brand, "recipient": addressee}
-            subject, text, html = _render(mail_template, language=addressee.language, context=full_context)
+            # The studio's own version in this addressee's language when it has one (CHK-3).
+            override = override_for(addressee.language)
+            if override is not None:
+                subject, text, html = _override_render(
+                    override, mail_template, language=addressee.language, context=full_context
+                )
+            else:
+                subject, text, html = _render(
+                    mail_template, language=addressee.language, context=full_context
+                )
             fields = {
                 "template": template,
                 "to_email": addressee.email,

@@ -16,6 +16,18 @@ CELERY_RESULT_BACKEND = REDIS_URL
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
 EMAIL_URL = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 vars().update(EMAIL_URL)
+# Delivery through a transactional email provider with django-anymail (docs/emails.md): e.g.
+# ANYMAIL_ESP=postmark + POSTMARK_SERVER_TOKEN. A named provider without its key fails at start-up.
+ANYMAIL_ESP = env("ANYMAIL_ESP", default="")
+if ANYMAIL_ESP:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from studio.notifications.delivery import DeliveryMisconfigured, esp_settings
+
+    try:
+        EMAIL_BACKEND, ANYMAIL = esp_settings(ANYMAIL_ESP, lambda name: env.str(name, default=""))
+    except DeliveryMisconfigured as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

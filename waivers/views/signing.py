@@ -199,7 +199,11 @@ def client_waiver_send(request, pk, waiver_pk):
             _("Signing link sent to %(email)s — %(waiver)s.")
             % {"email": link.sent_to, "waiver": waiver.name},
         )
-    return redirect("client-detail", studio_slug=request.studio.slug, pk=client.pk)
+    # Back where staff came from (`?next=`, e.g. the POS sale waiting for the signature).
+    return redirect(
+        _local_next(request)
+        or reverse("client-detail", kwargs={"studio_slug": request.studio.slug, "pk": client.pk})
+    )
 
 
 # --- public: the emailed link ---------------------------------------------------------------

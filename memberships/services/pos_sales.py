@@ -1,0 +1,96 @@
+"""What a point-of-sale sale makes of memberships' lines once it is paid (issue 14, POS-1).
+
+The POS takes the money itself (its tenders, through payments' ledger, source kind
+`pos_tender`), so nothing here charges anyone: each function is told which succeeded payment
+paid, and makes the thing bought exist — a membership with its first period, a fee paid, a
+past-due renewal paid — by calling the same internals the memberships app uses for its own
+sales (`memberships.services.sales`), renewals and penalties. Each runs in the caller's
+transaction and is idempotent: the sale's line names what it made (`fulfilment_ref`), and a
+membership is keyed by its sale line (`sale_token` unique per studio), so a second call finds
+the first membership instead of making another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from memberships.models import Membership, Penalty, Plan, Renewal
+from memberships.periods import studio_today
+from memberships.services import sales
+from memberships.services.penalties import penalty_mark_paid
+from memberships.services.renewals import renewal_record
+from payments.models import Payment
+from studio.models import Client, Studio
+from studio.services import Actor
+
+
+def pos_membership_key(*, sale_id: int, line_id: int) -> str:
+    """The membership's `sale_token` for one POS sale line: the same line never sells twice."""
+    return f"pos_sale:{sale_id}:{line_id}"
+
+
+def pos_membership_grant(
+    *,
+    studio: Studio,
+    actor: Actor,
+    client: Client,
+    plan: Plan,
+    payment: Payment,
+    sale_id: int,
+    line_id: int,
+    now: dt.datetime | None = None,
+) -> Membership:
+    """The membership a POS sale paid for: active, its first period open and paid by `payment`
+    (or, for a pass counted from its first class, usable at once). Call inside the sale's
+    completion transaction. A second call for the same line returns the first membership."""
+    now = now or timezone.now()
+    if payment.status != Payment.Status.SUCCEEDED or payment.studio_id != studio.pk:
+        raise ValidationError(_("Only a succeeded payment of this studio can pay a membership."))
+    key = pos_membership_key(sale_id=sale_id, line_id=line_id)
+    existing = Membership.objects.filter(studio=studio, sale_token=key).first()
+    if existing is not None:
+        return existing
+    membership = sales._new_membership(studio=studio, actor=actor, client=client, plan=plan, sale_token=key)
+    membership = sales._settle_paid(
+        membership_id=membership.pk, payment_id=payment.pk, on=studio_today(studio, now)
+    )
+    sales._audit_sold(studio, actor, membership, payment, "pos")
+    return membership
+
+
+def pos_owed_pay(
+    *,
+    studio: Studio,
+    actor: Actor,
+    owed_kind: str,
+    owed_id: int,
+    payment: Payment,
+    now: dt.datetime | None = None,
+) -> str:
+    """Mark an amount owed (`amounts_owed_for`: "penalty" or "renewal") paid by a POS sale's
+    `payment`; returns the line's `fulfilment_ref` ("penalty:<id>" / "renewal:<id>").
+
+    A fee becomes PAID (`penalty_mark_paid`); a past-due renewal is recorded as succeeded with
+    this payment (`renewal_record`), which opens the period it was for and brings the
+    membership back from past due — the same step a successful retry takes."""
+    now = now or timezone.now()
+    if owed_kind == "penalty":
+        penalty = Penalty.objects.get(pk=owed_id, studio=studio)
+        penalty_mark_paid(studio=studio, penalty=penalty, payment=payment, actor=actor)
+        return f"penalty:{penalty.pk}"
+    if owed_kind == "renewal":
+        renewal = Renewal.objects.get(pk=owed_id, studio=studio)
+        renewal_record(
+            renewal_id=renewal.pk,
+            key=f"pos_tender:{payment.source_id}",
+            status="succeeded",
+            payment=payment,
+            code="",
+            now=now,
+        )
+        return f"renewal:{renewal.pk}"
+    raise ValidationError(_("Unknown kind of amount owed."), code="owed_kind")

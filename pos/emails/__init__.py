@@ -1,0 +1,3 @@
+"""The point of sale's mail templates (studio.notifications): each module registers its own on import."""
+
+from . import receipts  # noqa: F401

@@ -1,0 +1,281 @@
+"""Card tenders (POS-3, SPM-4, SPM-8): a client's saved card, a card typed into Stripe's fields,
+and the card reader — the same exactly-once machinery as every tender (`pos.services.tenders`):
+the tender and its PENDING payment (keyed `pos_tender:<tender id>`, routed to the selling
+location's account) are committed together, Stripe is called after the commit, and the tender
+is settled by `tender_settle` from whichever path hears first (this call, the screen's poll, the
+outcome hook)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from payments.models import CardReader, Payment, SavedPaymentMethod
+from payments.services.charges import ChargeTarget, payment_reconcile, payment_submit
+from payments.services.routing import Channel, ItemKind, Purchase, route_payment
+from payments.services.saved_methods import methods_usable_for
+from pos.models import Sale, SaleTender, TenderKind, TenderStatus
+from pos.services.tenders import (
+    _audit_tender,
+    _begin,
+    _card_payment,
+    _check_amount,
+    _check_token,
+    _has_perm,
+    _new_tender,
+    tender_settle,
+)
+from studio.models import Studio
+from studio.permissions import Perm
+from studio.services import Actor, audit_record
+
+
+def sale_route(*, sale: Sale):
+    """Where every card tender of the sale goes (PAY-3 rule 1: the selling location's account)."""
+    return route_payment(
+        studio=sale.studio,
+        purchase=Purchase(channel=Channel.POS, item_kind=ItemKind.POS_SALE, pos_location=sale.location),
+    )
+
+
+def saved_cards_for_sale(*, sale: Sale) -> list[SavedPaymentMethod]:
+    """The client's saved cards usable in this sale: only those on the sale's account (SPM-4),
+    unexpired, cards only."""
+    if sale.client_id is None:
+        return []
+    route = sale_route(sale=sale)
+    # Cards only: a saved bank account is debited over days, not at a counter while the client waits.
+    return [
+        m
+        for m in methods_usable_for(client=sale.client, account=route.account)
+        if m.kind == SavedPaymentMethod.Kind.CARD
+    ]
+
+
+def tender_saved_card(
+    *, studio: Studio, actor: Actor, sale: Sale, amount: int, saved_method: SavedPaymentMethod, token: str
+) -> SaleTender:
+    """Charge one of the client's saved cards on the sale's account (SPM-4, SPM-8), with
+    `Perm.USE_SAVED_PAYMENT_METHOD`. Stripe is called after the tender commits."""
+    from payments.services.charges import saved_method_types
+
+    _check_amount(amount)
+    token = _check_token(token)
+    if not _has_perm(studio=studio, actor=actor, perm=Perm.USE_SAVED_PAYMENT_METHOD):
+        raise PermissionDenied(Perm.USE_SAVED_PAYMENT_METHOD)
+    if (
+        sale.client_id is None
+        or saved_method.client_id != sale.client_id
+        or saved_method.studio_id != studio.pk
+    ):
+        raise ValidationError(_("This saved card is not the client's."), code="method")
+    if saved_method.pk not in {m.pk for m in saved_cards_for_sale(sale=sale)}:
+        raise ValidationError(
+            _("This card is saved on another location's account: it cannot pay a sale made here."),
+            code="account",
+        )
+    try:
+        with transaction.atomic():
+            locked, existing = _begin(studio=studio, actor=actor, sale=sale, token=token, amount=amount)
+            if existing is not None:
+                return existing
+            tender = _new_tender(
+                studio=studio,
+                actor=actor,
+                sale=locked,
+                kind=TenderKind.SAVED_CARD,
+                amount=amount,
+                token=token,
+            )
+            _card_payment(
+                studio=studio,
+                actor=actor,
+                sale=locked,
+                tender=tender,
+                method=Payment.Method.SAVED_METHOD,
+                target=ChargeTarget(
+                    customer_id=saved_method.customer.stripe_customer_id,
+                    payment_method_id=saved_method.stripe_payment_method_id,
+                    off_session=True,
+                ),
+            )
+            _audit_tender(studio, actor, tender)
+    except IntegrityError:
+        existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
+        if existing is None:
+            raise
+        return existing
+    payment_submit(payment=tender.payment, method_types=saved_method_types(saved_method.kind))
+    return tender_settle(tender_id=tender.pk)
+
+
+def _check_save(*, studio: Studio, actor: Actor, sale: Sale, save_card: bool, consent: bool) -> bool:
+    if not save_card:
+        return False
+    if not _has_perm(studio=studio, actor=actor, perm=Perm.ADD_SAVED_PAYMENT_METHOD):
+        raise PermissionDenied(Perm.ADD_SAVED_PAYMENT_METHOD)
+    if sale.client_id is None:
+        raise ValidationError(_("A card can be saved only for a client."), code="no_client")
+    if not consent:
+        raise ValidationError(
+            _("Tick the client's consent to keep the card for future purchases."), code="consent"
+        )
+    return True
+
+
+def tender_manual_card_start(
+    *,
+    studio: Studio,
+    actor: Actor,
+    sale: Sale,
+    amount: int,
+    save_card: bool,
+    token: str,
+    consent: bool = False,
+) -> SaleTender:
+    """A card typed into Stripe's fields: the tender and its unconfirmed `card` intent, whose
+    client secret Stripe.js confirms on the tender's card page; "save for future purchases" only
+    with `Perm.ADD_SAVED_PAYMENT_METHOD` and the client's consent."""
+    _check_amount(amount)
+    token = _check_token(token)
+    save = _check_save(studio=studio, actor=actor, sale=sale, save_card=save_card, consent=consent)
+    try:
+        with transaction.atomic():
+            locked, existing = _begin(studio=studio, actor=actor, sale=sale, token=token, amount=amount)
+            if existing is not None:
+                return existing
+            tender = _new_tender(
+                studio=studio,
+                actor=actor,
+                sale=locked,
+                kind=TenderKind.MANUAL_CARD,
+                amount=amount,
+                token=token,
+                save_card=save,
+            )
+            extra = {"save_method": True} if save else {}
+            _card_payment(
+                studio=studio, actor=actor, sale=locked, tender=tender, method=Payment.Method.CARD, **extra
+            )
+            _audit_tender(studio, actor, tender)
+    except IntegrityError:
+        existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
+        if existing is None:
+            raise
+        return existing
+    payment_submit(payment=tender.payment)
+    return tender_settle(tender_id=tender.pk)
+
+
+def tender_manual_card_finish(*, studio: Studio, actor: Actor, tender: SaleTender) -> SaleTender:
+    """Stripe.js confirmed (or failed) the card: read the intent back and settle the tender."""
+    if tender.studio_id != studio.pk or tender.kind != TenderKind.MANUAL_CARD:
+        raise ValidationError(_("This is not a card entered by hand."), code="kind")
+    if tender.status == TenderStatus.PENDING and tender.payment_id:
+        payment_reconcile(payment=Payment.objects.get(pk=tender.payment_id))
+    return tender_settle(tender_id=tender.pk)
+
+
+def tender_reader_start(
+    *,
+    studio: Studio,
+    actor: Actor,
+    sale: Sale,
+    amount: int,
+    reader: CardReader,
+    save_card: bool,
+    token: str,
+    consent: bool = False,
+) -> SaleTender:
+    """Push `amount` to a card reader of the sale's location (tpay's `reader_payment_start`),
+    with the tip screen when the POS settings enable tips; "Save this card" with consent."""
+    from payments.services.terminal import reader_payment_start
+
+    _check_amount(amount)
+    token = _check_token(token)
+    if (
+        reader.studio_id != studio.pk
+        or reader.location_id != sale.location_id
+        or reader.deleted_at is not None
+    ):
+        raise ValidationError(_("Choose a card reader of this location."), code="reader")
+    save = _check_save(studio=studio, actor=actor, sale=sale, save_card=save_card, consent=consent)
+    try:
+        with transaction.atomic():
+            locked, existing = _begin(studio=studio, actor=actor, sale=sale, token=token, amount=amount)
+            if existing is not None:
+                return existing
+            tender = _new_tender(
+                studio=studio,
+                actor=actor,
+                sale=locked,
+                kind=TenderKind.READER,
+                amount=amount,
+                token=token,
+                reader=reader,
+                save_card=save,
+            )
+            extra = {"reader": reader}
+            if save:
+                extra["save_method"] = True
+            _card_payment(
+                studio=studio,
+                actor=actor,
+                sale=locked,
+                tender=tender,
+                method=Payment.Method.CARD_PRESENT,
+                **extra,
+            )
+            _audit_tender(studio, actor, tender)
+    except IntegrityError:
+        existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
+        if existing is None:
+            raise
+        return existing
+    reader_payment_start(payment=tender.payment, reader=reader, tipping=_tips_enabled(studio))
+    return tender_settle(tender_id=tender.pk)
+
+
+def _tips_enabled(studio: Studio) -> bool:
+    from pos.models import PosSettings
+
+    return bool(PosSettings.objects.filter(studio=studio).values_list("tips_enabled", flat=True).first())
+
+
+def tender_reader_poll(*, studio: Studio, actor: Actor, tender: SaleTender):
+    """One look at a reader tender (the screen polls every second or two): tpay's
+    `reader_payment_state` records the payment, then the tender is settled. Returns
+    `(tender, state)`; `state` is None once the tender has settled."""
+    from payments.services.terminal import reader_payment_state
+
+    if tender.studio_id != studio.pk:
+        raise ValidationError(_("This tender belongs to another studio."))
+    tender = SaleTender.objects.get(pk=tender.pk)  # as it is now: the hook may have settled it
+    if tender.status != TenderStatus.PENDING or tender.payment_id is None:
+        return tender, None
+    state = reader_payment_state(payment=Payment.objects.get(pk=tender.payment_id))
+    return tender_settle(tender_id=tender.pk), state
+
+
+def tender_reader_cancel(*, studio: Studio, actor: Actor, tender: SaleTender) -> SaleTender:
+    """Cancel a reader or hand-typed card tender still waiting (on the reader and the intent).
+    If the card was approved meanwhile, the tender settles as paid instead."""
+    if tender.studio_id != studio.pk:
+        raise ValidationError(_("This tender belongs to another studio."))
+    if tender.status != TenderStatus.PENDING or tender.payment_id is None:
+        return tender
+    from payments.services.terminal import reader_payment_cancel
+
+    # One cancel for both kinds: it stops the reader when there is one, then cancels the intent at
+    # Stripe (so it can never be confirmed late) and records what Stripe says — approved, if the
+    # card went through meanwhile.
+    reader_payment_cancel(payment=Payment.objects.get(pk=tender.payment_id))
+    audit_record(
+        studio=studio,
+        actor=actor,
+        action="pos.tender_cancelled",
+        obj=tender.sale,
+        changes={"tender_kind": tender.kind, "amount": tender.amount},
+    )
+    return tender_settle(tender_id=tender.pk)

@@ -1,0 +1,493 @@
+"""Freezing a sale and taking its tenders until the balance is zero (POS-1, POS-3, SPM-8, PAY-7).
+
+Exactly once, whatever the network or the clerk does:
+- every tender form carries a one-time `token`, unique per sale (a constraint); the sale row is
+  locked (`select_for_update`) while the balance is read and the tender row written, so two tabs
+  or twenty parallel POSTs of one form make one tender, and two forms never take more than the
+  balance;
+- at most one tender is in flight (PENDING) per sale (a constraint): the screen follows one card
+  at a time, and a new tender waits until it settled;
+- a card tender's payment is keyed `pos_tender:<tender id>` and created in the same transaction
+  as the tender; Stripe is called after it commits, never inside it;
+- the tender is settled by ONE function, `tender_settle`, with the sale and tender rows locked:
+  from the screen's poll (reader, manual card), from the service that submitted the payment
+  (saved card), or from the `pos_tender` source kind's outcome hook in the worker (the webhook
+  or payments' reconcile settled the payment). Whichever comes first settles; the others find the
+  tender settled and change nothing. The last tender that brings the balance to zero completes
+  the sale in the same transaction (`pos.services.fulfilment.sale_complete`);
+- a lost answer from Stripe leaves the payment PENDING with `outcome_unknown`: the tender waits
+  ("checking with Stripe"), payments' reconcile settles the payment, the hook settles the tender.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from payments.models import Payment
+from payments.services.charges import payment_create
+from payments.services.credit import credit_balance
+from payments.services.fees import payment_settings_for
+from payments.services.routing import Channel, ItemKind
+from payments.services.tenders import payment_record_tender
+from pos.models import LineKind, Sale, SaleStatus, SaleTender, TenderKind, TenderStatus
+from pos.pricing import card_fee_for, change_due, tender_quote
+from pos.services.fulfilment import sale_complete
+from scheduling.models import BookedBy, PaymentKind
+from studio.models import StaffMember, Studio
+from studio.money import format_money
+from studio.services import Actor, audit_record
+from studio.tasking import enqueue_by_name
+
+logger = logging.getLogger(__name__)
+
+SOURCE_KIND = "pos_tender"
+REFUND_LATE_TASK = "pos.refund_voided_tender"
+
+_METHOD = {
+    TenderKind.CASH: Payment.Method.CASH,
+    TenderKind.CREDIT: Payment.Method.CREDIT,
+    TenderKind.SAVED_CARD: Payment.Method.SAVED_METHOD,
+    TenderKind.MANUAL_CARD: Payment.Method.CARD,
+    TenderKind.READER: Payment.Method.CARD_PRESENT,
+}
+CARD_KINDS = frozenset({TenderKind.SAVED_CARD, TenderKind.MANUAL_CARD, TenderKind.READER})
+
+
+class WaiverRequired(ValidationError):
+    """The client must sign these waivers before the sale can be paid (`.waivers`)."""
+
+    def __init__(self, message: str, *, waivers: list):
+        super().__init__(message, code="waiver")
+        self.waivers = waivers
+
+
+def tender_key(tender: SaleTender) -> str:
+    """The payment's idempotency key for a tender (CONTRACT.md)."""
+    return f"{SOURCE_KIND}:{tender.pk}"
+
+
+def sale_drop_in_ref(sale: Sale) -> str:
+    """What a drop-in booking held by a sale names as its payment (`Booking.payment_ref`)."""
+    return f"pos_sale:{sale.pk}"
+
+
+def _money(amount: int, currency: str) -> str:
+    return format_money(amount, currency, language=get_language() or "en")
+
+
+def _has_perm(*, studio: Studio, actor: Actor, perm: str) -> bool:
+    if actor.user is None:
+        return True  # the system (sweeps, the demo) acts for the studio
+    member = StaffMember.objects.select_related("role").filter(studio=studio, user=actor.user).first()
+    return member is not None and member.has_perm(perm)
+
+
+# --- the balance --------------------------------------------------------------------------------
+
+
+def sale_paid(*, sale: Sale) -> int:
+    """What succeeded tenders paid of the sale's total (tips and card fees excluded)."""
+    total = SaleTender.objects.filter(
+        studio_id=sale.studio_id, sale=sale, status=TenderStatus.SUCCEEDED
+    ).aggregate(total=Sum("amount"))["total"]
+    return int(total or 0)
+
+
+def sale_balance(*, sale: Sale) -> int:
+    """What is still due on the sale: its total minus what succeeded tenders paid."""
+    return max(sale.total - sale_paid(sale=sale), 0)
+
+
+# --- freezing the cart ---------------------------------------------------------------------------
+
+
+def _lock_sale(studio: Studio, sale: Sale) -> Sale:
+    return (
+        Sale.objects.select_for_update(of=("self",))
+        .select_related("location", "client")
+        .get(pk=sale.pk, studio=studio)
+    )
+
+
+def _freeze(*, studio: Studio, actor: Actor, sale: Sale) -> Sale:
+    """OPEN → TENDERING on the locked `sale` (inside the caller's transaction)."""
+    from pos.services.cart import sale_reprice
+    from pos.services.stock import stock_take_for_sale
+    from scheduling.services import BookingError, booking_create
+    from waivers.selectors.status import waivers_missing
+
+    sale_reprice(sale=sale)
+    sale.refresh_from_db()
+    lines = list(sale.lines.select_related("plan", "session").order_by("position", "id"))
+    if not lines or sale.total <= 0:
+        raise ValidationError(_("The cart is empty: add something to sell first."), code="empty")
+    needs_client = {LineKind.PLAN, LineKind.DROP_IN, LineKind.OWED, LineKind.CREDIT_TOPUP}
+    if sale.client is None and any(line.kind in needs_client for line in lines):
+        raise ValidationError(
+            _("Choose the client first: memberships, classes, amounts owed and credit belong to someone."),
+            code="no_client",
+        )
+    plan_ids = [line.plan_id for line in lines if line.kind == LineKind.PLAN and line.plan_id]
+    if sale.client is not None and plan_ids:
+        missing = waivers_missing(studio=studio, client=sale.client, plan_ids=plan_ids, purchase=True)
+        if missing:
+            raise WaiverRequired(
+                _("The client must sign %(waivers)s before paying.")
+                % {"waivers": ", ".join(f"“{w.name}”" for w in missing)},
+                waivers=missing,
+            )
+    stock_take_for_sale(studio=studio, actor=actor, sale=sale)  # OutOfStock: the transaction rolls back
+    for line in lines:
+        if line.kind != LineKind.DROP_IN or line.fulfilment_ref:
+            continue
+        try:
+            # The place is held now (a booking paid by this sale): a drop-in sold is a seat kept.
+            booking = booking_create(
+                studio=studio,
+                actor=actor,
+                session=line.session,
+                client=sale.client,
+                booked_by=BookedBy.STAFF,
+                join_waitlist=False,
+                payment_kind=PaymentKind.DROP_IN,
+                payment_ref=sale_drop_in_ref(sale),
+            )
+        except BookingError as exc:
+            raise ValidationError(
+                " ".join(getattr(exc, "messages", None) or [str(exc)]), code="booking"
+            ) from exc
+        line.fulfilment_ref = f"booking:{booking.pk}"
+        line.save(update_fields=["fulfilment_ref"])
+    sale.status = SaleStatus.TENDERING
+    sale.locked_at = timezone.now()
+    sale.save(update_fields=["status", "locked_at", "updated_at"])
+    audit_record(
+        studio=studio, actor=actor, action="pos.sale_locked", obj=sale, changes={"total": sale.total}
+    )
+    return sale
+
+
+def sale_lock(*, studio: Studio, actor: Actor, sale: Sale) -> Sale:
+    """Freeze the cart: OPEN → TENDERING, in one transaction with the sale row locked.
+
+    Reprices and freezes the totals, refuses a sale whose client still has a waiver to sign
+    (`WaiverRequired`, with `.waivers`), takes the stock (`OutOfStock`: nothing taken, nothing
+    frozen) and holds each drop-in's place (a booking paid by this sale). A sale already
+    TENDERING is returned as it is; a completed or voided one is refused.
+    """
+    with transaction.atomic():
+        locked = _lock_sale(studio, sale)
+        if locked.status == SaleStatus.OPEN:
+            return _freeze(studio=studio, actor=actor, sale=locked)
+        if locked.status != SaleStatus.TENDERING:
+            raise ValidationError(_("This sale is closed."), code="closed")
+        return locked
+
+
+# --- taking a tender -----------------------------------------------------------------------------
+
+
+def _check_amount(amount: int) -> None:
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValidationError(_("Enter an amount greater than zero."), code="amount")
+
+
+def _check_token(token: str) -> str:
+    token = (token or "").strip()
+    if not token or len(token) > 64:
+        raise ValidationError(_("This form has expired: open it again."), code="token")
+    return token
+
+
+def _begin(*, studio: Studio, actor: Actor, sale: Sale, token: str, amount: int):
+    """Inside the caller's transaction: the sale locked (and frozen if still OPEN), and either
+    the tender this token already made, or the balance checked for a new one of `amount`."""
+    locked = _lock_sale(studio, sale)
+    existing = SaleTender.objects.filter(studio=studio, sale=locked, token=token).first()
+    if existing is not None:
+        return locked, existing
+    if locked.status == SaleStatus.OPEN:
+        locked = _freeze(studio=studio, actor=actor, sale=locked)
+    if locked.status != SaleStatus.TENDERING:
+        raise ValidationError(_("This sale is closed: it takes no more payments."), code="closed")
+    if SaleTender.objects.filter(studio=studio, sale=locked, status=TenderStatus.PENDING).exists():
+        raise ValidationError(
+            _("A card payment is in progress on this sale: wait for it, or cancel it first."),
+            code="pending",
+        )
+    balance = sale_balance(sale=locked)
+    if amount > balance:
+        raise ValidationError(
+            _("At most %(balance)s is still due on this sale.")
+            % {"balance": _money(balance, locked.currency)},
+            code="over_balance",
+        )
+    return locked, None
+
+
+def _quote(sale: Sale, *, amount: int, by_card: bool):
+    settings = payment_settings_for(studio=sale.studio)
+    fee = card_fee_for(amount=amount, settings=settings) if by_card else 0
+    taxes = sum(int(line.get("amount", 0)) for line in sale.tax_lines or [])
+    return tender_quote(
+        sale_subtotal_net=sale.total - taxes,
+        sale_tax_lines=sale.tax_lines or [],
+        sale_total=sale.total,
+        paid_before=sale_paid(sale=sale),
+        amount=amount,
+        card_fee=fee,
+        settings=settings,
+    )
+
+
+def _new_tender(
+    *, studio: Studio, actor: Actor, sale: Sale, kind: str, amount: int, token: str, **fields
+) -> SaleTender:
+    return SaleTender.objects.create(
+        studio=studio,
+        sale=sale,
+        kind=kind,
+        amount=amount,
+        token=token,
+        created_by=actor.user,
+        **fields,
+    )
+
+
+def _description(sale: Sale) -> str:
+    """What the ledger (and the card statement's description) names: the lines, in the studio's own
+    words — stored text must not be a sentence in whichever language the clerk happened to use."""
+    names = [
+        f"{line.quantity} × {line.description}" if line.quantity > 1 else line.description
+        for line in sale.lines.all()
+    ]
+    text = ", ".join(names) or sale.location.name
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _card_payment(
+    *, studio: Studio, actor: Actor, sale: Sale, tender: SaleTender, method: str, **extra
+) -> Payment:
+    """The tender's PENDING payment, routed to the selling location's account (PAY-3 rule 1)."""
+    quote = _quote(sale, amount=tender.amount, by_card=True)
+    payment = payment_create(
+        studio=studio,
+        actor=actor,
+        client=sale.client,
+        subtotal=quote.subtotal,
+        item_kind=ItemKind.POS_SALE,
+        channel=Channel.POS,
+        description=_description(sale),
+        method=method,
+        pos_location=sale.location,
+        idempotency_key=tender_key(tender),
+        source_type=SOURCE_KIND,
+        source_id=str(tender.pk),
+        quote=quote,
+        **extra,
+    )
+    tender.payment = payment
+    tender.card_fee_amount = quote.card_fee
+    tender.save(update_fields=["payment", "card_fee_amount", "updated_at"])
+    return payment
+
+
+def _audit_tender(studio: Studio, actor: Actor, tender: SaleTender) -> None:
+    audit_record(
+        studio=studio,
+        actor=actor,
+        action="pos.tender_taken",
+        obj=tender.sale,
+        changes={"tender_kind": tender.kind, "amount": tender.amount, "payment": tender.payment_id},
+    )
+
+
+def _offline(
+    *, studio: Studio, actor: Actor, sale: Sale, kind: str, amount: int, token: str, cash_received=None
+) -> SaleTender:
+    """Cash or credit: the tender, its settled payment and (last tender) the completion, one transaction."""
+    _check_amount(amount)
+    token = _check_token(token)
+    try:
+        with transaction.atomic():
+            locked, existing = _begin(studio=studio, actor=actor, sale=sale, token=token, amount=amount)
+            if existing is not None:
+                return existing
+            fields = {}
+            if kind == TenderKind.CASH:
+                fields = {
+                    "cash_received": cash_received,
+                    "change_due": change_due(amount=amount, cash_received=cash_received),
+                }
+            tender = _new_tender(
+                studio=studio, actor=actor, sale=locked, kind=kind, amount=amount, token=token, **fields
+            )
+            quote = _quote(locked, amount=amount, by_card=False)
+            payment = payment_record_tender(
+                studio=studio,
+                actor=actor,
+                tender=_METHOD[kind],
+                client=locked.client,
+                subtotal=quote.subtotal,
+                item_kind=ItemKind.POS_SALE,
+                channel=Channel.POS,
+                description=_description(locked),
+                pos_location=locked.location,
+                idempotency_key=tender_key(tender),
+                source_type=SOURCE_KIND,
+                source_id=str(tender.pk),
+                quote=quote,
+            )
+            tender.payment = payment
+            tender.save(update_fields=["payment", "updated_at"])
+            _audit_tender(studio, actor, tender)
+            return _settle_locked(studio=studio, actor=actor, sale=locked, tender=tender)
+    except IntegrityError:
+        # The same token committed by a concurrent request between our read and our insert.
+        existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
+        if existing is None:
+            raise
+        return existing
+
+
+def tender_cash(
+    *, studio: Studio, actor: Actor, sale: Sale, amount: int, cash_received: int, token: str
+) -> SaleTender:
+    """Cash at the counter: `amount` (at most the balance) paid from `cash_received` (at least the
+    amount); the change due is kept on the tender and shown. Settled at once."""
+    _check_amount(amount)
+    if not isinstance(cash_received, int) or isinstance(cash_received, bool) or cash_received < amount:
+        raise ValidationError(
+            _("The cash received must be at least the amount paid in cash."), code="cash_received"
+        )
+    return _offline(
+        studio=studio,
+        actor=actor,
+        sale=sale,
+        kind=TenderKind.CASH,
+        amount=amount,
+        token=token,
+        cash_received=cash_received,
+    )
+
+
+def tender_credit(*, studio: Studio, actor: Actor, sale: Sale, amount: int, token: str) -> SaleTender:
+    """The client's studio credit: at most the balance and at most the credit (the credit ledger
+    refuses to go below zero under its own lock). Settled at once."""
+    _check_amount(amount)
+    if sale.client_id is None:
+        raise ValidationError(_("Studio credit needs a client."), code="no_client")
+    available = credit_balance(client=sale.client)
+    if amount > available:
+        raise ValidationError(
+            _("Only %(balance)s of credit is available.") % {"balance": _money(available, sale.currency)},
+            code="insufficient",
+        )
+    return _offline(studio=studio, actor=actor, sale=sale, kind=TenderKind.CREDIT, amount=amount, token=token)
+
+
+# --- settling a tender: ONE function for every path ------------------------------------------------
+
+
+def _settle_locked(*, studio: Studio, actor: Actor, sale: Sale, tender: SaleTender) -> SaleTender:
+    """Inside a transaction holding the sale's lock: move the tender as its payment says."""
+    tender = SaleTender.objects.select_for_update().get(pk=tender.pk)
+    if tender.status != TenderStatus.PENDING:
+        return tender
+    payment = Payment.objects.get(pk=tender.payment_id) if tender.payment_id else None
+    if payment is None:
+        return tender
+    if payment.status == Payment.Status.SUCCEEDED:
+        tender.status = TenderStatus.SUCCEEDED
+        tender.tip_amount = payment.tip_amount or 0
+        tender.failure_message = ""
+        tender.save(update_fields=["status", "tip_amount", "failure_message", "updated_at"])
+        if tender.tip_amount:
+            sale.tip_amount = (
+                SaleTender.objects.filter(sale=sale, status=TenderStatus.SUCCEEDED).aggregate(
+                    t=Sum("tip_amount")
+                )["t"]
+                or 0
+            )
+            if sale.tip_staff_id is None:
+                # The tip goes to whoever took the payment (payroll reads it from the sale).
+                sale.tip_staff = StaffMember.objects.filter(
+                    studio=studio, user_id=tender.created_by_id
+                ).first()
+            sale.save(update_fields=["tip_amount", "tip_staff", "updated_at"])
+        if sale.status == SaleStatus.VOIDED:
+            # Approved after the sale was abandoned: the money goes back, from the worker.
+            enqueue_by_name(REFUND_LATE_TASK, studio.pk, tender.pk)
+        elif sale.status == SaleStatus.TENDERING and sale_balance(sale=sale) == 0:
+            sale_complete(studio=studio, actor=actor, sale=sale)
+    elif payment.status in (Payment.Status.FAILED, Payment.Status.CANCELED):
+        tender.status = (
+            TenderStatus.FAILED if payment.status == Payment.Status.FAILED else TenderStatus.CANCELED
+        )
+        tender.failure_message = payment.failure_message[:300]
+        tender.save(update_fields=["status", "failure_message", "updated_at"])
+    return tender
+
+
+def tender_settle(*, tender_id: int, actor: Actor | None = None) -> SaleTender:
+    """Settle one tender from its payment's state, idempotently: the sale and the tender locked
+    (in that order, as when tenders are taken), a tender already settled left as it is. The last
+    tender to succeed completes the sale in the same transaction."""
+    tender = SaleTender.objects.select_related("sale").get(pk=tender_id)
+    actor = actor or Actor(user=tender.created_by)
+    with transaction.atomic():
+        sale = (
+            Sale.objects.select_for_update(of=("self",))
+            .select_related("location", "client", "studio")
+            .get(pk=tender.sale_id)
+        )
+        return _settle_locked(studio=sale.studio, actor=actor, sale=sale, tender=tender)
+
+
+def tender_on_payment_outcome(outcome) -> None:
+    """The `pos_tender` source kind's hook (the worker, inside a transaction, the studio's scope):
+    the webhook or the reconcile task settled the tender's payment; settle the tender. Refunds
+    change nothing here (the ledger holds them; returns are till's). Never calls Stripe."""
+    if outcome.state not in ("succeeded", "failed", "canceled"):
+        return
+    try:
+        tender_id = int(outcome.payment.source_id)
+    except (TypeError, ValueError):
+        return
+    if SaleTender.objects.filter(pk=tender_id).exists():
+        tender_settle(tender_id=tender_id)
+
+
+def tender_refund_voided(*, studio: Studio, tender_id: int) -> None:
+    """A tender that succeeded after its sale was voided: refund it in full to where it came from
+    (from the worker, outside any transaction). Safe to run twice: what is left is read now and
+    a refund on a stale amount is refused."""
+    from payments.models import Refund
+    from payments.services.refunds import refund_create
+    from studio.services import SYSTEM
+
+    tender = SaleTender.objects.select_related("sale", "payment").filter(pk=tender_id, studio=studio).first()
+    if tender is None or tender.sale.status != SaleStatus.VOIDED or tender.payment is None:
+        return
+    payment = tender.payment
+    if payment.status != Payment.Status.SUCCEEDED or payment.refundable <= 0:
+        return
+    try:
+        refund_create(
+            studio=studio,
+            actor=SYSTEM,
+            payment=payment,
+            amount=payment.refundable,
+            destination=Refund.Destination.ORIGINAL,
+            reason="sale voided",
+            expected_refunded=payment.amount_refunded,
+        )
+    except ValidationError:
+        logger.info("pos tender %s: refunded meanwhile", tender_id)

@@ -1,0 +1,88 @@
+"""Query budgets of the POS screen (issue 14, Q-6): the sale's page and the cart fragment read the
+same number of queries with 1 and 30 lines, and with 1 and 200 products on the shelf."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from memberships.tests.factories import PlanFactory
+from pos.models import CashSession
+from pos.tests.factories import open_sale, product, sale_line
+from tests.factories import ClientFactory, LocationFactory
+
+pytestmark = pytest.mark.django_db
+
+HX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def shop(studio, owner, owner_client, other_studio):
+    laval = LocationFactory(studio=studio, name="Laval")
+    with scopes_disabled():
+        CashSession.objects.create(
+            studio=studio, location=laval, currency=studio.currency, opening_float=0, opened_by=owner.user
+        )
+    owner_client.post(reverse("pos-location", kwargs={"studio_slug": studio.slug}), {"location": laval.pk})
+    client = ClientFactory(studio=studio, home_location=laval)
+    sale = open_sale(studio, laval, client)
+    # The first line is a plan: the waivers a plan asks are read at every size.
+    plan = PlanFactory(studio=studio, pack=True)
+    sale_line(sale, kind="plan", plan=plan, description=plan.name, unit_amount=plan.price_amount)
+    first = product(studio, name="Product A", stock={laval: 9})
+    # The other studio has a shop too: none of it may be read.
+    product(other_studio, name="Foreign")
+    return {"laval": laval, "sale": sale, "client": client, "first": first}
+
+
+def _count(http, method, url, data=None, **headers) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(http, method)(url, data or {}, **headers)
+    assert response.status_code in (200, 302), response.status_code
+    return len(queries)
+
+
+def _grow_lines(studio, shop, n: int) -> None:
+    for i in range(n):
+        item = product(studio, name=f"Line product {i}", stock={shop["laval"]: 5})
+        sale_line(
+            shop["sale"],
+            product=item,
+            description=item.name,
+            unit_amount=item.price_amount,
+            tax_kind="product",
+        )
+
+
+def _grow_products(studio, shop, n: int) -> None:
+    for i in range(n):
+        product(studio, name=f"Shelf {i:03d}", stock={shop["laval"]: i % 4})
+
+
+def test_the_screen_costs_the_same_with_1_and_30_lines_and_1_and_200_products(studio, shop, owner_client):
+    url = reverse("pos-sale", kwargs={"studio_slug": studio.slug, "pk": shop["sale"].pk})
+    owner_client.get(url)  # warm: the settings rows a first read creates
+    one = _count(owner_client, "get", url)
+    _grow_lines(studio, shop, 29)
+    thirty = _count(owner_client, "get", url)
+    _grow_products(studio, shop, 199)
+    many = _count(owner_client, "get", url)
+    assert one == thirty == many, (one, thirty, many)
+
+
+def test_the_cart_fragment_costs_the_same_with_1_and_30_lines_and_1_and_200_products(
+    studio, shop, owner_client
+):
+    sale = shop["sale"]
+    line_pk = sale_line(sale, product=product(studio, stock={shop["laval"]: 99}), unit_amount=100).pk
+    url = reverse("pos-cart-line", kwargs={"studio_slug": studio.slug, "pk": sale.pk, "line_pk": line_pk})
+    owner_client.post(url, {"action": "inc"}, **HX)
+    one = _count(owner_client, "post", url, {"action": "inc"}, **HX)
+    _grow_lines(studio, shop, 29)
+    thirty = _count(owner_client, "post", url, {"action": "inc"}, **HX)
+    _grow_products(studio, shop, 199)
+    many = _count(owner_client, "post", url, {"action": "inc"}, **HX)
+    assert one == thirty == many, (one, thirty, many)
