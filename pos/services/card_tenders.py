@@ -53,6 +53,54 @@ def saved_cards_for_sale(*, sale: Sale) -> list[SavedPaymentMethod]:
     ]
 
 
+def _commit_card_tender(
+    *,
+    studio: Studio,
+    actor: Actor,
+    sale: Sale,
+    token: str,
+    amount: int,
+    kind: str,
+    method: str,
+    reader: CardReader | None = None,
+    save_card: bool = False,
+    target: ChargeTarget | None = None,
+) -> tuple[SaleTender, bool]:
+    """Commit the tender and its PENDING payment together (the sale row locked while the balance
+    is read). Returns `(tender, created)`: a token already used (a second click, one of twenty
+    parallel POSTs) answers with the tender it made, `created=False`, and nothing is sent again."""
+    try:
+        with transaction.atomic():
+            locked, existing = _begin(studio=studio, actor=actor, sale=sale, token=token, amount=amount)
+            if existing is not None:
+                return existing, False
+            tender = _new_tender(
+                studio=studio,
+                actor=actor,
+                sale=locked,
+                kind=kind,
+                amount=amount,
+                token=token,
+                reader=reader,
+                save_card=save_card,
+            )
+            extra = {}
+            if reader is not None:
+                extra["reader"] = reader
+            if save_card:
+                extra["save_method"] = True
+            if target is not None:
+                extra["target"] = target
+            _card_payment(studio=studio, actor=actor, sale=locked, tender=tender, method=method, **extra)
+            _audit_tender(studio, actor, tender)
+    except IntegrityError:
+        existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
+        if existing is None:
+            raise
+        return existing, False
+    return tender, True
+
+
 def tender_saved_card(
     *, studio: Studio, actor: Actor, sale: Sale, amount: int, saved_method: SavedPaymentMethod, token: str
 ) -> SaleTender:
@@ -75,37 +123,22 @@ def tender_saved_card(
             _("This card is saved on another location's account: it cannot pay a sale made here."),
             code="account",
         )
-    try:
-        with transaction.atomic():
-            locked, existing = _begin(studio=studio, actor=actor, sale=sale, token=token, amount=amount)
-            if existing is not None:
-                return existing
-            tender = _new_tender(
-                studio=studio,
-                actor=actor,
-                sale=locked,
-                kind=TenderKind.SAVED_CARD,
-                amount=amount,
-                token=token,
-            )
-            _card_payment(
-                studio=studio,
-                actor=actor,
-                sale=locked,
-                tender=tender,
-                method=Payment.Method.SAVED_METHOD,
-                target=ChargeTarget(
-                    customer_id=saved_method.customer.stripe_customer_id,
-                    payment_method_id=saved_method.stripe_payment_method_id,
-                    off_session=True,
-                ),
-            )
-            _audit_tender(studio, actor, tender)
-    except IntegrityError:
-        existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
-        if existing is None:
-            raise
-        return existing
+    tender, created = _commit_card_tender(
+        studio=studio,
+        actor=actor,
+        sale=sale,
+        token=token,
+        amount=amount,
+        kind=TenderKind.SAVED_CARD,
+        method=Payment.Method.SAVED_METHOD,
+        target=ChargeTarget(
+            customer_id=saved_method.customer.stripe_customer_id,
+            payment_method_id=saved_method.stripe_payment_method_id,
+            off_session=True,
+        ),
+    )
+    if not created:
+        return tender
     payment_submit(payment=tender.payment, method_types=saved_method_types(saved_method.kind))
     return tender_settle(tender_id=tender.pk)
 
@@ -140,30 +173,18 @@ def tender_manual_card_start(
     _check_amount(amount)
     token = _check_token(token)
     save = _check_save(studio=studio, actor=actor, sale=sale, save_card=save_card, consent=consent)
-    try:
-        with transaction.atomic():
-            locked, existing = _begin(studio=studio, actor=actor, sale=sale, token=token, amount=amount)
-            if existing is not None:
-                return existing
-            tender = _new_tender(
-                studio=studio,
-                actor=actor,
-                sale=locked,
-                kind=TenderKind.MANUAL_CARD,
-                amount=amount,
-                token=token,
-                save_card=save,
-            )
-            extra = {"save_method": True} if save else {}
-            _card_payment(
-                studio=studio, actor=actor, sale=locked, tender=tender, method=Payment.Method.CARD, **extra
-            )
-            _audit_tender(studio, actor, tender)
-    except IntegrityError:
-        existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
-        if existing is None:
-            raise
-        return existing
+    tender, created = _commit_card_tender(
+        studio=studio,
+        actor=actor,
+        sale=sale,
+        token=token,
+        amount=amount,
+        kind=TenderKind.MANUAL_CARD,
+        method=Payment.Method.CARD,
+        save_card=save,
+    )
+    if not created:
+        return tender
     payment_submit(payment=tender.payment)
     return tender_settle(tender_id=tender.pk)
 
@@ -201,38 +222,19 @@ def tender_reader_start(
     ):
         raise ValidationError(_("Choose a card reader of this location."), code="reader")
     save = _check_save(studio=studio, actor=actor, sale=sale, save_card=save_card, consent=consent)
-    try:
-        with transaction.atomic():
-            locked, existing = _begin(studio=studio, actor=actor, sale=sale, token=token, amount=amount)
-            if existing is not None:
-                return existing
-            tender = _new_tender(
-                studio=studio,
-                actor=actor,
-                sale=locked,
-                kind=TenderKind.READER,
-                amount=amount,
-                token=token,
-                reader=reader,
-                save_card=save,
-            )
-            extra = {"reader": reader}
-            if save:
-                extra["save_method"] = True
-            _card_payment(
-                studio=studio,
-                actor=actor,
-                sale=locked,
-                tender=tender,
-                method=Payment.Method.CARD_PRESENT,
-                **extra,
-            )
-            _audit_tender(studio, actor, tender)
-    except IntegrityError:
-        existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
-        if existing is None:
-            raise
-        return existing
+    tender, created = _commit_card_tender(
+        studio=studio,
+        actor=actor,
+        sale=sale,
+        token=token,
+        amount=amount,
+        kind=TenderKind.READER,
+        method=Payment.Method.CARD_PRESENT,
+        reader=reader,
+        save_card=save,
+    )
+    if not created:
+        return tender
     reader_payment_start(payment=tender.payment, reader=reader, tipping=_tips_enabled(studio))
     return tender_settle(tender_id=tender.pk)
 
