@@ -29,6 +29,7 @@ from pos.pricing import discount_of
 from studio.documents.services import document_render_pdf
 from studio.models import StaffMember, Studio
 from studio.notifications.models import Message
+from studio.notifications.placeholders import LocalMoney
 from studio.notifications.services import Addressee, Attachment, addressees_for, notification_send
 from studio.services import Actor, audit_record
 
@@ -262,6 +263,16 @@ def sale_receipt_filename(sale: Sale) -> str:
     return f"receipt-{sale.studio.slug}-{sale.number or 0}-{sale.pk}.pdf"
 
 
+def _paid_total(sale: Sale) -> int:
+    """What the client paid in all: the goods, and each card tender's fee and tip."""
+    from django.db.models import Sum
+
+    extras = sale.tenders.filter(status=TenderStatus.SUCCEEDED).aggregate(
+        fees=Sum("card_fee_amount"), tips=Sum("tip_amount")
+    )
+    return sale.total + (extras["fees"] or 0) + (extras["tips"] or 0)
+
+
 def sale_receipt_email(*, studio: Studio, actor: Actor, sale: Sale, email: str | None = None) -> int:
     """Email the receipt with its PDF attached; returns the number of messages recorded.
 
@@ -293,7 +304,11 @@ def sale_receipt_email(*, studio: Studio, actor: Actor, sale: Sale, email: str |
         raise ValidationError(_("This sale has no email address to send to: type one."), code="no_email")
     filename = sale_receipt_filename(sale)
     sent = 0
-    context = {"sale_number": str(sale.number or sale.pk), "location_name": sale.location.name}
+    context = {
+        "sale_number": str(sale.number or sale.pk),
+        "location_name": sale.location.name,
+        "total": LocalMoney(_paid_total(sale), sale.currency),
+    }
     for addressee in addressees:
         with translation.override(addressee.language):
             pdf = sale_receipt_pdf(sale=sale, language=addressee.language)

@@ -247,3 +247,32 @@ def test_receipt_shows_each_lines_own_discount_and_the_carts_apart(studio, locat
         receipt = sale_receipt_context(sale=sale)
     assert [line.own_discount for line in receipt.lines] == [200, 200, 0]
     assert receipt.lines_discount == 400 and receipt.cart_discount == 100
+
+
+def test_the_studios_own_receipt_email_is_what_the_client_receives_with_the_pdf(
+    studio, location, account, owner, celery_eager, django_capture_on_commit_callbacks
+):
+    """CHK-3 for the POS receipt: the studio's French version, its placeholders filled (the total
+    paid formatted in French), and the receipt's PDF still attached."""
+    from studio.notifications.template_services import mail_override_save
+    from studio.services import Actor
+
+    client = ClientFactory(studio=studio, language="fr", email="camille@example.test", first_name="Camille")
+    sale = _sale(studio, location, client)
+    with scope(studio=studio):
+        mail_override_save(
+            studio=studio,
+            actor=Actor(user=owner.user),
+            template="pos.sale_receipt",
+            language="fr",
+            subject="Reçu {receipt_number} — {studio_name}",
+            body="Bonjour {client_first_name},\n\nMerci! Total payé : {total} à {location_name}.",
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert sale_receipt_email(studio=studio, actor=SYSTEM, sale=sale) == 1
+    sent = mail.outbox[-1]
+    number = str(sale.number or sale.pk)
+    assert sent.subject == f"Reçu {number} — {studio.name}"
+    # 53,89 $ of goods, plus the card fee and the tip the sale's card tender carried.
+    assert "Bonjour Camille," in sent.body and "59,25\xa0$" in sent.body and location.name in sent.body
+    assert sent.attachments and sent.attachments[0][2] == "application/pdf"

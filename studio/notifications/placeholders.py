@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from studio.notifications.registry import MailTemplate, Placeholder
 
-__all__ = ["Placeholder", "amount", "client_first_name", "client_name", "link", "value", "when"]
+__all__ = ["LocalMoney", "Placeholder", "amount", "client_first_name", "client_name", "link", "value", "when"]
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Sample dates the preview shows (a Tuesday evening in early December: "1er" shows in French).
@@ -69,6 +69,10 @@ class SampleMoney:
         from studio.money import format_money
 
         return format_money(self.amount, self.currency, language=get_language() or "en")
+
+
+# Money in a real send context, formatted in each addressee's language when a placeholder renders it.
+LocalMoney = SampleMoney
 
 
 def value(
