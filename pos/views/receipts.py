@@ -56,8 +56,24 @@ def sale_receipt(request: HttpRequest, pk: int) -> HttpResponse:
         "new_sale_url": _optional_url(request, "pos-home") or _url(request, "pos-sales"),
         "sale_url": _optional_url(request, "pos-sale", pk=sale.pk),
         "can_return": completed and request.staff.has_perm(Perm.REFUND),
+        # The card that just paid, said once more where the clerk lands ("Approved — Visa •••• 4242").
+        "approved": _last_card_approval(sale) if completed else None,
     }
     return render(request, "pos/till/receipt.html", context)
+
+
+def _last_card_approval(sale) -> str | None:
+    from payments.services.terminal import reader_payment_describe
+    from pos.models import TenderKind, TenderStatus
+
+    card = (
+        sale.tenders.filter(status=TenderStatus.SUCCEEDED, payment__isnull=False)
+        .exclude(kind__in=(TenderKind.CASH, TenderKind.CREDIT))
+        .select_related("payment", "payment__reader")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+    return reader_payment_describe(payment=card.payment).message if card is not None else None
 
 
 @staff_required(Perm.SELL_POS)
