@@ -102,17 +102,16 @@ DEMO_READER_CODE = "simulated-wpe"  # the sandbox's simulated BBPOS WisePOS E
 
 
 def _seed_readers(studio: Studio) -> None:
-    """One simulated reader per home location whose account can take payments (Montréal and
-    Laval in the demo; Québec has no account of its own), paired the way a person pairs one."""
+    """One simulated reader per home location, on the account its sales go to (Montréal's and
+    Laval's own; Québec, which has none of its own, on the studio's default), paired the way a
+    person pairs one."""
     from payments.selectors import readers_for_location
-    from payments.services.accounts import account_for_location
-    from payments.services.terminal import reader_register
+    from payments.services.terminal import reader_account_for, reader_register
     from pos.device import sellable_locations
     from studio.services import SYSTEM
 
     for location in sellable_locations(studio=studio):
-        account = account_for_location(studio=studio, location=location)
-        if account is None or not account.can_charge:
+        if reader_account_for(studio=studio, location=location) is None:
             continue
         if readers_for_location(studio=studio, location=location):
             continue

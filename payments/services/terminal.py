@@ -1,8 +1,8 @@
 """Stripe Terminal (POS-2, POS-3): pairing card readers, tips on them, and paying on one.
 
-Routing (PAY-3 rule 1): a reader is registered on the connected account of the location it sits
-in (`account_for_location`, which must be able to charge), inside a Terminal location created on
-that account on demand to mirror ours. A payment taken on it is routed to the same account, so
+Routing (PAY-3): a reader is registered on the account its location's POS sales go to — rule 1,
+the location's own account when it can charge, else the studio's default (`reader_account_for`) —
+inside a Terminal location created on that account on demand to mirror ours. A payment taken on it is routed to the same account, so
 the reader and the payment always agree (`payment_create(reader=…)` checks it).
 
 Paying on a reader follows the three phases of `payments.services.common`: the POS commits a
@@ -35,7 +35,6 @@ from django.utils.translation import gettext as _
 from payments import gateway
 from payments.models import CardReader, ConnectedAccount, Payment, PaymentSettings, TerminalLocation
 from payments.selectors import reader_get, readers_for_location, readers_for_studio
-from payments.services.accounts import account_for_location
 from payments.services.charges import (
     payment_reconcile,
     payment_record,
@@ -153,6 +152,20 @@ def _last_seen(remote: gateway.types.Reader) -> datetime | None:
     return None
 
 
+def reader_account_for(*, studio: Studio, location: Location) -> ConnectedAccount | None:
+    """The account a reader at `location` is paired on: where that location's POS sales go (PAY-3:
+    rule 1, the location's own account when it can charge, else the studio's default — a reader
+    must sit on the account its payments are made on). None: no account can take payments yet."""
+    from payments.models.settings import Channel, ItemKind
+    from payments.services.routing import Purchase, route_payment
+
+    route = route_payment(
+        studio=studio,
+        purchase=Purchase(channel=Channel.POS, item_kind=ItemKind.POS_SALE, pos_location=location),
+    )
+    return route.account
+
+
 def reader_register(
     *,
     studio: Studio,
@@ -162,7 +175,7 @@ def reader_register(
     registration_code: str,
     request_token: str,
 ) -> CardReader:
-    """Pair a reader with a home location, on that location's own account (PAY-3 rule 1).
+    """Pair a reader with a home location, on the account its POS sales go to (`reader_account_for`).
 
     Refused with a ValidationError that says why (its `code`: `location`, `account`,
     `registration_code`, `label`, `token`, `stripe`): not one of this studio's home locations, no
@@ -180,8 +193,8 @@ def reader_register(
         raise ValidationError(
             _("Card readers can only be paired with one of the studio's home locations."), code="location"
         )
-    account = account_for_location(studio=studio, location=location)
-    if account is None or not account.can_charge:
+    account = reader_account_for(studio=studio, location=location)
+    if account is None:
         raise ValidationError(
             _(
                 "No payment account that can take payments serves %(location)s yet: connect one (or finish its "

@@ -95,17 +95,29 @@ def test_a_non_home_location_another_studios_location_and_no_ready_account_are_r
     with pytest.raises(ValidationError) as refused:
         _register(studio, theirs)
     assert refused.value.code == "location"
-    onboarding = LocationFactory(studio=studio, name="Rosemont")
-    make_account(studio, name="Rosemont Inc.", locations=[onboarding], ready=False)
-    with pytest.raises(ValidationError) as refused:
-        _register(studio, onboarding)
-    assert refused.value.code == "account" and "Rosemont" in refused.value.messages[0]
-    unserved = LocationFactory(studio=studio, name="Verdun")
-    with pytest.raises(ValidationError) as refused:
-        _register(studio, unserved)
-    assert refused.value.code == "account"
     with scopes_disabled():
         assert CardReader.objects.count() == 0
+
+
+def test_a_location_without_an_account_of_its_own_pairs_on_the_default_and_none_at_all_is_refused(
+    sandbox, studio, make_account, accounts
+):
+    """PAY-3 for readers: the reader sits on the account the location's POS sales go to — its own
+    when it can charge, else the studio's default — so its payments and the reader always agree."""
+    from payments.models import ConnectedAccount
+
+    onboarding = LocationFactory(studio=studio, name="Rosemont")
+    make_account(studio, name="Rosemont Inc.", locations=[onboarding], ready=False)
+    unserved = LocationFactory(studio=studio, name="Verdun")
+    with scopes_disabled():
+        default = ConnectedAccount.objects.get(studio=studio, is_default=True)
+    assert _register(studio, onboarding, token="tok-r").account_id == default.pk  # its own cannot charge yet
+    assert _register(studio, unserved, token="tok-v").account_id == default.pk
+    with scopes_disabled():
+        ConnectedAccount.objects.filter(studio=studio).update(charges_enabled=False, state="onboarding")
+    with pytest.raises(ValidationError) as refused:
+        _register(studio, LocationFactory(studio=studio, name="Lachine"), token="tok-l")
+    assert refused.value.code == "account" and "Lachine" in refused.value.messages[0]
 
 
 def test_a_code_stripe_refuses_says_so_and_pairs_nothing(sandbox, studio, laval, accounts):

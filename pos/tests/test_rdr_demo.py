@@ -28,12 +28,15 @@ def test_the_demo_pairs_a_simulated_reader_per_home_location_with_an_account():
         assert list(CardReader.objects.values_list("pk", flat=True).order_by("pk")) == first
         demo = Studio.objects.get(slug="demo")
         readers = list(CardReader.objects.filter(studio=demo).select_related("location", "account"))
-        assert sorted(r.location.name for r in readers) == ["Laval", "Montréal"]
+        assert sorted(r.location.name for r in readers) == ["Laval", "Montréal", "Québec"]
         for reader in readers:
             assert reader.label == f"Accueil {reader.location.name}" and reader.deleted_at is None
             assert reader.device_type == "simulated_wisepos_e"
-            # On the location's own account (PAY-3 rule 1), where the sandbox knows it.
-            assert reader.location.name in reader.account.display_name
+            # On the account the location's sales go to (PAY-3): its own, else the default (Québec).
+            if reader.location.name == "Québec":
+                assert reader.account.is_default
+            else:
+                assert reader.location.name in reader.account.display_name
             assert sandbox.get(reader.stripe_reader_id, account=reader.account.stripe_account_id) is not None
         # The second studio seeds no reader.
         assert not CardReader.objects.exclude(studio=demo).exists()

@@ -93,14 +93,13 @@ def reader_list(request: HttpRequest) -> HttpResponse:
 
 def _locations_without_account(form: ReaderCreateForm, studio) -> list:
     """Home locations whose money has no account that can take payments yet (no reader there)."""
-    from payments.services.accounts import account_for_location
+    from payments.services.terminal import reader_account_for
 
-    out = []
-    for location in form.fields["location"].queryset:
-        account = account_for_location(studio=studio, location=location)
-        if account is None or not account.can_charge:
-            out.append(location)
-    return out
+    return [
+        location
+        for location in form.fields["location"].queryset
+        if reader_account_for(studio=studio, location=location) is None
+    ]
 
 
 @staff_required(Perm.MANAGE_CARD_READERS)
