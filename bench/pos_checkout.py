@@ -32,6 +32,7 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import os
+import random
 import statistics
 import sys
 import threading
@@ -46,6 +47,10 @@ import harness
 TILLS = int(os.environ.get("POS_TILLS", "10"))
 SALES = int(os.environ.get("POS_SALES", "20"))  # per till
 BASELINE_SALES = int(os.environ.get("POS_BASELINE_SALES", "10"))  # the lone till's, before
+# A clerk's pace between two taps on the screen (uniform 0.5–1.5 × this, not counted in any
+# figure): ten tills are ten people, not ten loops. POS_THINK_MS=0 is the stress test of ten
+# back-to-back loops on the machine's cores.
+THINK_MS = int(os.environ.get("POS_THINK_MS", "300"))
 LOCATIONS = 2
 LAST_LINE = "pos: charge p95 {charge} ms, cart p95 {cart} ms, {dups} duplicate charges"
 PAYMENT_MIX = ("cash", "reader", "saved_card", "split", "reader")
@@ -286,6 +291,8 @@ def _measured(kind: str, samples: list, fn, *args, **kwargs):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    if THINK_MS:
+        time.sleep(random.uniform(0.5, 1.5) * THINK_MS / 1000)
     _stripe.seconds, _stripe.calls = 0.0, 0
     with CaptureQueriesContext(connection) as ctx:
         started, cpu_started = time.perf_counter(), time.process_time()
@@ -299,6 +306,7 @@ def till_process(till: int, world: dict, results, sales: int) -> None:
     from django.db import connections
 
     connections.close_all()  # never share the parent's connection
+    random.seed(till)  # the same pace in every run
     _install_stripe_timer()
     samples: list = []
     errors: Counter = Counter()
@@ -318,7 +326,7 @@ def _sell(till: int, world: dict, samples: list, errors: Counter, sales: int) ->
     from pos.models import Product, Sale, SaleTender, TenderStatus
     from pos.selectors.cart import sale_for_screen
     from pos.services import cart
-    from pos.services import tenders as tender
+    from pos.services import checkout as tender  # the public names (tenders, card tenders, completion)
     from studio.models import Client, Location, Studio, User
     from studio.services import Actor
 
@@ -531,6 +539,12 @@ def main() -> None:
 
     kinds = ("open", "lock", "charge:cash", "charge:saved_card", "charge:reader_start", "charge:reader_poll")
     print(f"\nPOS checkout: {TILLS} tills selling at once, {SALES} sales each, {os.cpu_count()} CPUs")
+    pace = (
+        f"a clerk's pause of ~{THINK_MS} ms between taps"
+        if THINK_MS
+        else "no pause (stress: back-to-back loops)"
+    )
+    print(f"  pace: {pace} (POS_THINK_MS)")
     print(f"  sandbox: {url} (own process, over HTTP); set-up {t_build:.1f} s; selling wall {wall:.1f} s")
     print("  app time = wall time − time inside Stripe calls (timed where payments.gateway.ops makes them);")
     print("  cpu = this till process's own CPU time (PostgreSQL's is not in it)")
