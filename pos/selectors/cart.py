@@ -107,7 +107,8 @@ def _phone_pattern(digits: str) -> str:
 
 def client_search(*, studio: Studio, query: str, limit: int = 10) -> QuerySet[Client]:
     """Clients (not archived) whose name, email or phone matches every word of `query`, by
-    name, at most `limit` (≤ 50). A phone matches whatever its spaces and dashes. One query."""
+    name, at most `limit` (≤ 50), with their home location. A phone matches whatever its spaces
+    and dashes. One query."""
     query = _clean(query)
     qs = Client.objects.filter(studio=studio, archived_at__isnull=True)
     if not query:
@@ -119,7 +120,9 @@ def client_search(*, studio: Studio, query: str, limit: int = 10) -> QuerySet[Cl
             match |= Q(phone__regex=_phone_pattern(digits))
         qs = qs.filter(match)
     limit = max(1, min(int(limit), CLIENT_SEARCH_MAX))
-    return qs.order_by("last_name", "first_name", "id")[:limit]
+    # Their home location comes with them (one query still): the clerk tells two Tremblays apart
+    # and sees whose saved cards this location's account can use (SPM-4).
+    return qs.select_related("home_location").order_by("last_name", "first_name", "id")[:limit]
 
 
 def owed_for_client(*, client: Client) -> list[AmountOwed]:

@@ -270,6 +270,7 @@ def test_the_client_search_answers_results_that_set_the_client(studio, other_stu
         plain = desk["http"].get(_url(studio, "pos-client-search"), {"q": "gagnon", "sale": desk["sale"].pk})
     body = response.content.decode()
     assert f'data-client="{desk["lea"].pk}"' in body and "Secret" not in body
+    assert desk["laval"].name in body  # her home location, to tell namesakes apart (SPM-4)
     assert plain.status_code == 302 and "client_q=gagnon" in plain["Location"]
     foreign = open_sale(other_studio)
     assert (
