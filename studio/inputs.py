@@ -177,6 +177,30 @@ class SafeCharField(forms.CharField):
         return clean_text(value) if isinstance(value, str) else value
 
 
+class WholeNumberInput(forms.TextInput):
+    """The input of every whole-number field: text with the numeric keypad (as `DecimalInput` is
+    for decimals), so the browser never rewrites what was typed and the server reads it."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"inputmode": "numeric", "autocomplete": "off", "maxlength": "12", **(attrs or {})})
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number typed with ASCII digits only: Python's `int()` would read "²" or "٣" as a
+    number, so anything not ASCII is refused as invalid before it gets there."""
+
+    widget = WholeNumberInput
+
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip() and not value.strip().isascii():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        # Django adds min/max/step for a NumberInput; a text input keeps only its own attributes.
+        return {} if isinstance(widget, WholeNumberInput) else super().widget_attrs(widget)
+
+
 class BoundedEmailField(forms.EmailField):
     """An email field bounded at 254 characters (RFC 5321), checked before anything stores it."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -29,17 +28,9 @@ from memberships.services.policy import (
     WINDOW_LENGTH_MAX,
 )
 from studio.forms import SafeTextInputsMixin
+from studio.inputs import WholeNumberField
 from studio.models import Studio
 from studio.money import MoneyField
-
-
-class WholeNumberField(forms.IntegerField):
-    """An integer typed with ASCII digits only: "²" and "٣" are refused, never read by int()."""
-
-    def to_python(self, value):
-        if isinstance(value, str) and not value.strip().isascii():
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
 
 
 def _hours(label, maximum: int, help_text=""):

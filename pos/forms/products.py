@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from payments.services.routing import ItemKind
@@ -11,7 +10,7 @@ from pos.models import Product, StockMovement
 from pos.services.products import PRODUCT_TAX_KINDS
 from pos.services.stock import MAX_STOCK, NOTE_MAX_LENGTH
 from studio.forms import SafeTextInputsMixin, TenantModelForm
-from studio.inputs import SafeCharField
+from studio.inputs import SafeCharField, WholeNumberField
 from studio.models import Location, Studio
 from studio.money import MoneyField
 
@@ -21,17 +20,11 @@ STOCK_PREFIX = "stock_"
 SEEN_PREFIX = "stock_seen_"
 
 
-class CountField(forms.IntegerField):
-    """A count of units typed in ASCII digits (Python's int() would read "١٢" as 12)."""
+class CountField(WholeNumberField):
+    """A count of units (ASCII digits only: `studio.inputs.WholeNumberField`), 0 … MAX_STOCK by default."""
 
     def __init__(self, *, min_value: int = 0, max_value: int = MAX_STOCK, **kwargs):
         super().__init__(min_value=min_value, max_value=max_value, **kwargs)
-        self.widget.attrs.setdefault("inputmode", "numeric")
-
-    def to_python(self, value):
-        if isinstance(value, str) and value.strip() and not value.strip().lstrip("+-").isascii():
-            raise ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
 
 
 def tax_kind_choices() -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from pos.device import sellable_locations
 from pos.models import DiscountKind, LineKind
 from studio.forms import ClientForm, SafeTextInputsMixin
-from studio.inputs import SafeCharField
+from studio.inputs import SafeCharField, WholeNumberField
 from studio.models import Client, Studio
 from studio.money import MoneyField, PercentField
 
@@ -35,7 +35,7 @@ def new_token() -> str:
 
 
 def _id_field(**kwargs) -> forms.IntegerField:
-    return forms.IntegerField(min_value=1, max_value=ID_MAX, widget=forms.HiddenInput, **kwargs)
+    return WholeNumberField(min_value=1, max_value=ID_MAX, widget=forms.HiddenInput, **kwargs)
 
 
 class LocationChoiceField(forms.ModelChoiceField):
@@ -163,7 +163,7 @@ class DiscountFields(forms.Form):
 
 class CartLineForm(SafeTextInputsMixin, DiscountFields):
     action = forms.ChoiceField(choices=LINE_ACTIONS, widget=forms.HiddenInput)
-    quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=QUANTITY_MAX, required=False)
+    quantity = WholeNumberField(label=_("Quantity"), min_value=1, max_value=QUANTITY_MAX, required=False)
 
     def clean(self):
         data = super().clean()

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from studio.forms import SafeTextInputsMixin
-from studio.inputs import SafeCharField
+from studio.inputs import SafeCharField, WholeNumberField
 from waivers.models import WaiverKind
 from waivers.services.templates import (
     BODY_MAX_LENGTH,
@@ -99,8 +99,8 @@ class WaiverPublishForm(forms.Form):
 _ASCII_DAYS = re.compile(r"[0-9]{1,3}")
 
 
-class DaysField(forms.IntegerField):
-    """A number of days in ASCII digits only ("²" and "٣" are refused, not read as numbers)."""
+class DaysField(WholeNumberField):
+    """A number of days: one to three ASCII digits, with a message that says so."""
 
     def to_python(self, value):
         if isinstance(value, str):
