@@ -69,4 +69,5 @@ urlpatterns = [
     path("", include("memberships.urls")),
     path("", include("waivers.urls")),
     path("", include("pos.urls")),
+    path("", include("checkout.urls")),
 ]

@@ -15,7 +15,7 @@ from tests.factories import ClientFactory, make_studio, owner_of
 from tests.isolation import CASES
 from tests.url_walk import tenant_urls
 
-PROJECT_APPS = ("studio", "payments", "pos", "scheduling", "memberships", "payroll", "waivers")
+PROJECT_APPS = ("studio", "payments", "pos", "scheduling", "memberships", "payroll", "waivers", "checkout")
 
 
 def test_every_tenant_model_is_scoped_and_carries_a_studio():

@@ -23,7 +23,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-APPS = ("studio", "payments", "scheduling", "waivers", "memberships", "pos", "payroll")
+APPS = ("studio", "payments", "scheduling", "waivers", "memberships", "pos", "payroll", "checkout")
 SANDBOX = "stripe_sandbox"
 PROJECT_PACKAGES = (*APPS, SANDBOX)
 
@@ -36,6 +36,7 @@ ALLOWED = {
     "memberships": {"studio", "payments", "scheduling", "waivers"},
     "payroll": {"studio", "payments", "scheduling", "waivers"},
     "pos": {"studio", "payments", "scheduling", "waivers", "memberships"},
+    "checkout": {"studio", "payments", "scheduling", "waivers", "memberships", "pos"},
     SANDBOX: set(),
 }
 

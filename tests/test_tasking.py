@@ -131,7 +131,7 @@ def _declared_task_names() -> set[str]:
 
     root = ROOT
     names = set()
-    for package in ("studio", "payments", "scheduling", "waivers", "memberships", "pos", "payroll"):
+    for package in ("studio", "payments", "scheduling", "waivers", "memberships", "pos", "payroll", "checkout"):
         for path in (root / package).rglob("*.py") if (root / package).is_dir() else ():
             if "tests" in path.relative_to(root).parts:
                 continue

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "waivers",
     "memberships",
     "pos",
+    "checkout",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,3 @@
+"""Checkout URLs: cart (see docs/checkout.md)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Checkout URLs: orders (see docs/checkout.md)."""
+
+urlpatterns: list = []

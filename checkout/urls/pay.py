@@ -1,0 +1,3 @@
+"""Checkout URLs: pay (see docs/checkout.md)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Checkout URLs: public (see docs/checkout.md)."""
+
+urlpatterns: list = []
