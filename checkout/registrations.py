@@ -3,4 +3,12 @@ beat entries, panels). Each helper module adds its own `register_*` function and
 
 
 def register_all() -> None:
-    pass
+    from checkout.views import public as public_views
+
+    public_views.register()
+    from checkout.services import payment as pay_services
+
+    pay_services.register()
+    from checkout import panels as ful_panels  # ful
+
+    ful_panels.register()

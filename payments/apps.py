@@ -53,6 +53,10 @@ class PaymentsConfig(AppConfig):
         home_change.register_home_change_check(panels.home_change_check)
         _register_audit_terms()
 
+        from payments import registrations_invoices
+
+        registrations_invoices.register()
+
 
 def _stripe_connected(studio) -> bool:
     from payments.models import ConnectedAccount

@@ -138,3 +138,6 @@ def seed(*, studio: Studio, second_studio: Studio) -> None:
 
         seed_ledger(studio=studio, accounts=accounts)
     seed_escrow(studio=second_studio)
+    from payments.demo_invoices import seed_invoice
+
+    seed_invoice(studio=studio)

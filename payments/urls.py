@@ -122,3 +122,18 @@ urlpatterns += [
         name="payments-migration-report",
     ),
 ]
+
+# Invoices and payment links with deposits (PAY-11): staff pages, and the hosted link (anonymous,
+# the token is the key).
+from payments.views import invoices, pay_links  # noqa: E402
+
+urlpatterns += [
+    path("manage/payments/invoices/", invoices.invoice_list, name="invoice-list"),
+    path("manage/payments/invoices/new/", invoices.invoice_create, name="invoice-create"),
+    path("manage/payments/invoices/<int:pk>/", invoices.invoice_detail, name="invoice-detail"),
+    path("manage/payments/invoices/<int:pk>/void/", invoices.invoice_void, name="invoice-void"),
+    path("manage/payments/invoices/<int:pk>/send/", invoices.invoice_send, name="invoice-send"),
+    path("pay/<str:token>/", pay_links.pay_link, name="pay-link"),
+    path("pay/<str:token>/card/", pay_links.pay_link_card, name="pay-link-card"),
+    path("pay/<str:token>/return/", pay_links.pay_link_return, name="pay-link-return"),
+]

@@ -33,6 +33,7 @@ class Perm(models.TextChoices):
     DISCOUNT_POS = "discount_pos", _("Give discounts at the point of sale")
     MANAGE_PRODUCTS = "manage_products", _("Manage products and stock")
     MANAGE_CARD_READERS = "manage_card_readers", _("Pair and manage card readers")
+    BILL_CLIENTS = "bill_clients", _("Bill clients by invoice and payment link")
 
 
 ALL_PERMISSIONS: frozenset[str] = frozenset(Perm.values)
@@ -68,6 +69,7 @@ BUILT_IN_DEFAULTS: dict[str, list[str]] = {
         Perm.DISCOUNT_POS,
         Perm.MANAGE_PRODUCTS,
         Perm.MANAGE_CARD_READERS,
+        Perm.BILL_CLIENTS,
     ],
     RoleKind.FRONT_DESK: [
         Perm.MANAGE_CLIENTS,
@@ -79,6 +81,7 @@ BUILT_IN_DEFAULTS: dict[str, list[str]] = {
         Perm.USE_SAVED_PAYMENT_METHOD,
         Perm.VIEW_MESSAGES,
         Perm.MANAGE_CARD_READERS,
+        Perm.BILL_CLIENTS,
     ],
     RoleKind.TEACHER: [Perm.VIEW_CLIENTS, Perm.CHECK_IN],
 }

@@ -4,11 +4,12 @@ from django.urls import include, path
 
 from studio.documents import views as document_views
 from studio.notifications import views as notification_views
-from studio.views import account, audit, clients, dashboard, locations, public, settings, staff
+from studio.views import account, audit, clients, dashboard, locations, settings, staff
 
 urlpatterns = [
-    # Hosted pages (clients)
-    path("", public.studio_home, name="studio-home"),
+    # Hosted pages (clients). The public home, plans and shop (checkout's) come first: "/<slug>/"
+    # is the most asked-for page, and each include tried before a match costs a failed walk.
+    path("", include("checkout.urls.public")),
     path("account/", account.account_home, name="account-home"),
     path("account/login/", account.account_login, name="account-login"),
     path("account/signup/", account.account_signup, name="account-signup"),

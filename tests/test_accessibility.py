@@ -60,6 +60,22 @@ def demo(live_server):
             }
 
 
+def _demo_order(d):
+    """The demo client's paid online order (checkout/demo.py), or None."""
+    from checkout.models import Order, OrderStatus
+
+    with scopes_disabled():
+        return Order.objects.filter(studio=d["studio"], client=d["camille"], status=OrderStatus.PAID).first()
+
+
+def _demo_invoice(d):
+    """The demo's open invoice with its 30 % deposit (payments/demo_invoices.py)."""
+    from payments.models import Invoice
+
+    with scopes_disabled():
+        return Invoice.objects.filter(studio=d["studio"]).order_by("id").first()
+
+
 def staff_pages(d) -> list[str]:
     s = f"/{d['studio'].slug}/manage"
     return [
@@ -84,6 +100,11 @@ def staff_pages(d) -> list[str]:
         f"{s}/payments/fees/",
         f"{s}/payments/clients/{d['camille'].pk}/credit/",
         f"{s}/payments/saved-methods/",
+        f"{s}/payments/invoices/",  # invoices and payment links (inv)
+        f"{s}/payments/invoices/{_demo_invoice(d).pk}/",
+        f"{s}/payments/invoices/new/",
+        f"{s}/orders/",  # online orders (ful)
+        f"{s}/orders/{_demo_order(d).pk}/",
         f"{s}/settings/",
         f"{s}/settings/branding/",
         f"{s}/locations/",
@@ -102,13 +123,35 @@ def public_pages(d) -> list[str]:
     s = f"/{d['studio'].slug}"
     return [
         f"{s}/",
+        f"{s}/plans/",  # the public pages of issue #15 (pub)
+        f"{s}/shop/",
+        f"{s}/cart/",  # the cart (cart)
         f"{s}/schedule/",
         f"{s}/appointments/",
+        f"{s}/pay/{_demo_invoice(d).token}/",  # the hosted payment link of an invoice (inv)
         f"{s}/account/login/",
         f"{s}/account/signup/",
         "/login/",
         "/signup/",
     ]
+
+
+def client_account_pages(d) -> list[str]:
+    """The signed-in client's home, plans, shop and account pages (issue #15); the account pages
+    of parts not installed yet are left out (their URL does not resolve)."""
+    import contextlib
+
+    from django.urls import NoReverseMatch, reverse
+
+    slug = d["studio"].slug
+    paths = [f"/{slug}/", f"/{slug}/plans/", f"/{slug}/shop/", f"/{slug}/schedule/{d['session'].pk}/"]
+    for name in ("account-waivers", "account-orders"):
+        with contextlib.suppress(NoReverseMatch):
+            paths.append(reverse(name, kwargs={"studio_slug": slug}))
+    order = _demo_order(d)  # ful: the demo order's confirmation page
+    if order is not None:
+        paths.append(f"/{slug}/checkout/{order.token}/done/")
+    return paths
 
 
 def _log_in(page, email: str, *, path: str = "/login/") -> None:
@@ -184,6 +227,7 @@ def test_public_pages_and_the_client_account(page, demo):
     problems += _walk(
         page, [f"/{slug}/account/", f"/{slug}/schedule/", f"/{slug}/appointments/"], axe_at=1024
     )
+    problems += _walk(page, client_account_pages(demo), axe_at=1280)  # issue #15 (pub)
     assert not problems, "\n".join(problems)
 
 
@@ -215,4 +259,27 @@ def test_the_pos_screen_on_the_front_desk_tablet_in_french(page, demo):
     page.click("form.pos-location-form button[type=submit]")
     page.wait_for_load_state()
     problems += _walk(page, [f"/{slug}/pos/", f"/{slug}/pos/sales/{demo['pos_sale'].pk}/"], axe_at=1024)
+    assert not problems, "\n".join(problems)
+
+
+def test_checkout_review_and_card_pages_as_the_client(page, demo):
+    """The review-and-pay page and the new card's page (pay, issue #15), reached as a client does:
+    an order in the cart, "A new card", Pay."""
+    from checkout.services.cart import order_create, order_line_add
+    from memberships.models import PlanKind
+    from memberships.selectors.plans import plans_for_sale
+
+    studio, camille = demo["studio"], demo["camille"]
+    with scopes_disabled():
+        pack = plans_for_sale(studio=studio).filter(kind=PlanKind.PACK).first()
+        order = order_create(studio=studio, client=camille)
+        order_line_add(studio=studio, order=order, client=camille, kind="plan", plan=pack)
+    slug = studio.slug
+    _log_in(page, "client@demo.atelier.test", path=f"/{slug}/account/login/")
+    problems = _walk(page, [f"/{slug}/checkout/"], axe_at=1280)
+    page.goto(f"/{slug}/checkout/")
+    page.check("input[name=method][value=new]")
+    page.click("[data-testid=pay-button]")
+    page.wait_for_url(f"**/{slug}/checkout/{order.token}/card/")
+    problems += _walk(page, [f"/{slug}/checkout/{order.token}/card/"], axe_at=1280)
     assert not problems, "\n".join(problems)

@@ -235,7 +235,16 @@ def test_widget_is_text_with_the_decimal_keypad():
 
 # --- the convention, over every form of the project ------------------------------------------
 
-PROJECT_PACKAGES = ["studio", "payments", "scheduling", "memberships", "pos", "payroll", "waivers", "checkout"]
+PROJECT_PACKAGES = [
+    "studio",
+    "payments",
+    "scheduling",
+    "memberships",
+    "pos",
+    "payroll",
+    "waivers",
+    "checkout",
+]
 MONEY_WORDS = ("amount", "price", "fee", "cents", "credit", "rate", "percent", "balance", "pay")
 
 

@@ -45,8 +45,11 @@ def test_seed_demo_twice_is_idempotent_and_logins_work():
 
         demo_payments = Payment.objects.filter(studio__slug="demo")
         # payments' own four; memberships' demo sells its plans and charges penalty fees on top
-        # (memberships/tests/test_demo.py), and the POS demo its day of sales (pos/tests/test_tender_demo.py)
-        own = demo_payments.exclude(source_type__in=("membership_sale", "penalty", "pos_tender"))
+        # (memberships/tests/test_demo.py), the POS demo its day of sales (pos/tests/test_tender_demo.py)
+        # and checkout's demo an online order paid by credit (checkout/tests/test_orders_demo.py)
+        own = demo_payments.exclude(
+            source_type__in=("membership_sale", "penalty", "pos_tender", "checkout_order", "invoice")
+        )
         assert own.filter(status="succeeded").count() == 4
         assert {p.account.display_name for p in demo_payments} == {
             "Atelier Demo — Montréal",

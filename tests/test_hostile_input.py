@@ -606,7 +606,7 @@ def test_with_debug_on_only_platform_staff_see_the_debug_page(studio, settings, 
 
     settings.DEBUG = True
     path = f"/{studio.slug}/"
-    with mock.patch("studio.selectors.location_list", side_effect=RuntimeError("boom")):
+    with mock.patch("checkout.selectors.public.public_home", side_effect=RuntimeError("boom")):
         anonymous = _client().get(path)
         platform = user_factory(is_staff=True)
         staff_view = _client(platform).get(path)

@@ -199,7 +199,16 @@ def test_python_code_formats_dates_through_studio_formats():
     allowed = {root / "studio" / "formats" / "__init__.py", root / "studio" / "inputs.py"}
     pattern = re.compile(r"formats\.date_format\(|from django\.utils\.formats import [^\n]*\bdate_format\b")
     offenders = []
-    for package in ("studio", "payments", "scheduling", "memberships", "pos", "payroll", "waivers", "checkout"):
+    for package in (
+        "studio",
+        "payments",
+        "scheduling",
+        "memberships",
+        "pos",
+        "payroll",
+        "waivers",
+        "checkout",
+    ):
         for path in (root / package).rglob("*.py"):
             if "tests" in path.parts or "migrations" in path.parts or path in allowed:
                 continue

@@ -133,6 +133,12 @@ EXPECTED_PANELS = {  # the product's decision, role by role; a new panel must be
 # The POS "Purchases" panel (issue 14): money, so the same people who see payments see it.
 for _kind in (RoleKind.OWNER, RoleKind.ADMIN, RoleKind.MANAGER, RoleKind.FRONT_DESK):
     EXPECTED_PANELS[_kind] = EXPECTED_PANELS[_kind] | {"pos-purchases"}
+# The "Online orders" panel (CHK-2): money, for the roles that read the ledger or refund.
+for _kind in (RoleKind.OWNER, RoleKind.ADMIN, RoleKind.MANAGER):
+    EXPECTED_PANELS[_kind] = EXPECTED_PANELS[_kind] | {"checkout-orders"}
+# The "Invoices" panel (PAY-11): the roles that bill clients (Perm.BILL_CLIENTS).
+for _kind in (RoleKind.OWNER, RoleKind.ADMIN, RoleKind.MANAGER, RoleKind.FRONT_DESK):
+    EXPECTED_PANELS[_kind] = EXPECTED_PANELS[_kind] | {"invoices"}
 
 
 def test_every_registered_panel_is_in_the_matrix():

@@ -131,7 +131,16 @@ def _declared_task_names() -> set[str]:
 
     root = ROOT
     names = set()
-    for package in ("studio", "payments", "scheduling", "waivers", "memberships", "pos", "payroll", "checkout"):
+    for package in (
+        "studio",
+        "payments",
+        "scheduling",
+        "waivers",
+        "memberships",
+        "pos",
+        "payroll",
+        "checkout",
+    ):
         for path in (root / package).rglob("*.py") if (root / package).is_dir() else ():
             if "tests" in path.relative_to(root).parts:
                 continue

@@ -13,6 +13,7 @@ from payments.gateway.calls import PLATFORM, _Platform, call, call_with_id
 from payments.gateway.types import (
     Account,
     AccountLink,
+    CheckoutSession,
     Customer,
     PaymentIntent,
     PaymentMethod,
@@ -501,3 +502,84 @@ def terminal_reader_present_test_card(
         write=True,
     )
     return Reader.from_stripe(data)
+
+
+# --- Checkout Sessions (Stripe's hosted payment page, CHK-2) ---------------------------------------
+
+
+def checkout_session_create(
+    *,
+    account: AccountRef,
+    idempotency_key: str,
+    amount: int,
+    currency: str,
+    description: str,
+    success_url: str,
+    cancel_url: str,
+    metadata: dict[str, str],
+    customer_email: str | None = None,
+    setup_future_usage: str | None = None,
+    application_fee_amount: int | None = None,
+    locale: str | None = None,
+) -> CheckoutSession:
+    """A payment-mode session for one amount (minor units), shown on Stripe's hosted page. The
+    intent it creates carries `metadata` too, so its webhooks find our payment. A retry with the
+    same key answers the same session (Stripe's idempotency), never a second one."""
+    if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+        raise ValueError("amount must be a positive integer of minor units")
+    intent_data: dict[str, Any] = {
+        "metadata": metadata,
+        "description": description,
+        "setup_future_usage": setup_future_usage,
+        "application_fee_amount": application_fee_amount or None,
+    }
+    params: dict[str, Any] = {
+        "mode": "payment",
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": currency.lower(),
+                    "unit_amount": amount,
+                    "product_data": {"name": description},
+                },
+            }
+        ],
+        "payment_intent_data": {k: v for k, v in intent_data.items() if v is not None},
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+        "metadata": metadata,
+        "client_reference_id": metadata.get("atelier_payment"),
+        "customer_email": customer_email,
+        "locale": locale,
+    }
+    return CheckoutSession.from_stripe(
+        call(
+            lambda c: c.v1.checkout.sessions.create,
+            {k: v for k, v in params.items() if v is not None},
+            account=account,
+            idempotency_key=idempotency_key,
+            write=True,
+        )
+    )
+
+
+def checkout_session_retrieve(*, account: AccountRef, session_id: str) -> CheckoutSession:
+    data = call_with_id(
+        lambda c: c.v1.checkout.sessions.retrieve, session_id, {}, account=account, write=False
+    )
+    return CheckoutSession.from_stripe(data)
+
+
+def checkout_session_expire(*, account: AccountRef, session_id: str, idempotency_key: str) -> CheckoutSession:
+    """Close an open session the client left (so it can never be paid late); a completed one
+    answers InvalidRequest."""
+    data = call_with_id(
+        lambda c: c.v1.checkout.sessions.expire,
+        session_id,
+        {},
+        account=account,
+        idempotency_key=idempotency_key,
+        write=True,
+    )
+    return CheckoutSession.from_stripe(data)

@@ -314,3 +314,28 @@ class Reader:
             last_seen_at=data.get("last_seen_at"),
             raw=data,
         )
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """A Stripe Checkout Session (hosted payment page): where to send the client, and what came of it."""
+
+    id: str
+    status: str  # "open" | "complete" | "expired"
+    payment_status: str  # "unpaid" | "paid" | "no_payment_required"
+    url: str | None
+    payment_intent_id: str | None
+    metadata: dict
+    raw: dict = field(repr=False, compare=False)
+
+    @classmethod
+    def from_stripe(cls, data: dict) -> CheckoutSession:
+        return cls(
+            id=data["id"],
+            status=data.get("status") or "open",
+            payment_status=data.get("payment_status") or "unpaid",
+            url=data.get("url"),
+            payment_intent_id=_id(data.get("payment_intent")),
+            metadata=dict(data.get("metadata") or {}),
+            raw=data,
+        )

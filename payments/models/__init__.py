@@ -1,5 +1,6 @@
 from payments.models.accounts import ConnectedAccount, ConnectedAccountLocation, StripeAccountDirectory
 from payments.models.escrow import EscrowPayoutRequest
+from payments.models.invoices import Invoice, InvoiceLine, InvoicePayment
 from payments.models.ledger import CreditEntry, Payment, PaymentStatusChange, Refund
 from payments.models.migration_import import MigrationImport
 from payments.models.saved_methods import MAX_SAVED_METHODS, SavedPaymentMethod, SetupRequest, StripeCustomer
@@ -14,6 +15,9 @@ __all__ = [
     "ConnectedAccountLocation",
     "CreditEntry",
     "EscrowPayoutRequest",
+    "Invoice",
+    "InvoiceLine",
+    "InvoicePayment",
     "MigrationImport",
     "Payment",
     "PaymentSettings",

@@ -7,6 +7,7 @@ services never import tasks (they enqueue by name with `studio.tasking.enqueue_b
 
 from payments.tasks import (  # noqa: F401 - registers them
     accounts,
+    invoices,
     migration,
     outcomes,
     reconcile,

@@ -134,6 +134,42 @@ def _migration_import(studio):
     return {"pk": migration.pk}
 
 
+def _invoice(studio):
+    """An open invoice of `studio` with one line (invoice pages, PAY-11); its token for the link."""
+    import datetime as dt
+    import secrets
+
+    from django.utils import timezone
+
+    from payments.models import Invoice, InvoiceLine
+
+    with scopes_disabled():
+        n = Invoice.objects.filter(studio=studio).count() + 1
+        invoice = Invoice.objects.create(
+            studio=studio,
+            number=n,
+            client=ClientFactory(studio=studio),
+            currency=studio.currency,
+            subtotal=1000,
+            total=1000,
+            due_date=timezone.localdate() + dt.timedelta(days=10),
+            token=secrets.token_urlsafe(32),
+            link_expires_at=timezone.now() + dt.timedelta(days=40),
+        )
+        InvoiceLine.objects.create(
+            studio=studio, invoice=invoice, description="Iso", quantity=1, unit_amount=1000, amount=1000
+        )
+    return invoice
+
+
+def _invoice_pk(studio):
+    return {"pk": _invoice(studio).pk}
+
+
+def _invoice_token(studio):
+    return {"token": _invoice(studio).token}
+
+
 CASES = {
     "payments-staff-method-add": _client_and_kind,
     "payments-staff-method-complete": _staff_setup,
@@ -160,4 +196,11 @@ CASES = {
     "payments-migration-dry-run": _migration_import,
     "payments-migration-apply": _migration_import,
     "payments-migration-report": _migration_import,
+    # Invoices and payment links (PAY-11): staff pages by pk, the hosted link by its token.
+    "invoice-detail": _invoice_pk,
+    "invoice-void": _invoice_pk,
+    "invoice-send": _invoice_pk,
+    "pay-link": _invoice_token,
+    "pay-link-card": _invoice_token,
+    "pay-link-return": _invoice_token,
 }

@@ -17,7 +17,7 @@ from memberships.models import Plan
 from memberships.selectors.penalties import AmountOwed, amounts_owed_for
 from memberships.selectors.plans import plans_for_sale
 from memberships.services.sales import sale_subtotal
-from pos.models import Product, Sale, SaleLine, SaleTender
+from pos.models import Product, Sale, SaleLine
 from pos.selectors.products import products_for_location
 from scheduling.models import ClassSession
 from scheduling.selectors import kiosk_sessions
@@ -48,18 +48,15 @@ def _clean(query: str) -> str:
 
 
 def sale_for_screen(*, studio: Studio, pk: int) -> Sale:
-    """The sale with its client, location and till, its lines (with what they are) and its
-    tenders: three queries, whatever the number of lines. Raises Sale.DoesNotExist for another
-    studio's sale (the view answers 404)."""
+    """The sale with its client, location and till and its lines (with what they are): two
+    queries, whatever the number of lines. Raises Sale.DoesNotExist for another studio's sale (the
+    view answers 404). Its tenders are not prefetched: the tender panel reads them itself, with
+    their payments (`pos.views.tender.panel_context`), so a prefetch here was a query for nothing."""
     lines = SaleLine.objects.filter(studio=studio).select_related("product", "plan", "session__template")
-    tenders = SaleTender.objects.filter(studio=studio).select_related("reader")
     return (
         Sale.objects.filter(studio=studio)
         .select_related("client", "location", "cash_session")
-        .prefetch_related(
-            Prefetch("lines", queryset=lines.order_by("position", "id")),
-            Prefetch("tenders", queryset=tenders.order_by("created_at", "id")),
-        )
+        .prefetch_related(Prefetch("lines", queryset=lines.order_by("position", "id")))
         .get(pk=pk)
     )
 

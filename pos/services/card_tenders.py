@@ -32,11 +32,19 @@ from studio.services import Actor, audit_record
 
 
 def sale_route(*, sale: Sale):
-    """Where every card tender of the sale goes (PAY-3 rule 1: the selling location's account)."""
-    return route_payment(
+    """Where every card tender of the sale goes (PAY-3 rule 1: the selling location's account).
+
+    Kept on the instance for its location: the screen's tender panel asks twice per answer (its
+    route reason and the saved cards on that account), and the account is read once."""
+    cached = sale.__dict__.get("_pos_route")
+    if cached is not None and cached[0] == sale.location_id:
+        return cached[1]
+    route = route_payment(
         studio=sale.studio,
         purchase=Purchase(channel=Channel.POS, item_kind=ItemKind.POS_SALE, pos_location=sale.location),
     )
+    sale.__dict__["_pos_route"] = (sale.location_id, route)
+    return route
 
 
 def saved_cards_for_sale(*, sale: Sale) -> list[SavedPaymentMethod]:

@@ -27,7 +27,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -112,13 +111,21 @@ def _locked_sale(studio: Studio, sale_id: int) -> Sale:
     return locked
 
 
-def _locked_line(studio: Studio, line: SaleLine) -> tuple[Sale, SaleLine]:
+def _cart_lines(studio: Studio, sale: Sale) -> list[SaleLine]:
+    """The sale's lines in cart order, read once per change: the caller holds the sale's lock, so
+    they stay what is in the cart while it looks for a line, numbers a new one and reprices."""
+    return list(SaleLine.objects.filter(studio=studio, sale=sale).order_by("position", "id"))
+
+
+def _locked_line(studio: Studio, line: SaleLine) -> tuple[Sale, SaleLine, list[SaleLine]]:
+    """The sale's row locked, the line as it is now, and every line of the cart (in order)."""
     _same_studio(studio, line)
     sale = _locked_sale(studio, line.sale_id)
-    found = SaleLine.objects.filter(studio=studio, sale=sale, pk=line.pk).first()
+    lines = _cart_lines(studio, sale)
+    found = next((row for row in lines if row.pk == line.pk), None)
     if found is None:
         _refuse(_("This line is no longer in the cart."), "line")
-    return sale, found
+    return sale, found, lines
 
 
 def _quantity(value) -> int:
@@ -173,16 +180,17 @@ def _require_client(sale: Sale, message: str) -> Client:
     return sale.client
 
 
-def _next_position(sale: Sale) -> int:
-    top = SaleLine.objects.filter(studio_id=sale.studio_id, sale=sale).aggregate(top=Max("position"))["top"]
-    return 0 if top is None else top + 1
-
-
-def _new_line(sale: Sale, **fields) -> SaleLine:
+def _new_line(sale: Sale, lines: list[SaleLine], **fields) -> SaleLine:
+    """A new line at the end of the cart; `lines` (the cart, read under the sale's lock) gains it."""
     fields.setdefault("quantity", 1)
-    return SaleLine.objects.create(
-        studio_id=sale.studio_id, sale=sale, position=_next_position(sale), **fields
-    )
+    position = max((line.position for line in lines), default=-1) + 1
+    line = SaleLine.objects.create(studio_id=sale.studio_id, sale=sale, position=position, **fields)
+    lines.append(line)
+    return line
+
+
+def _has_line(lines: list[SaleLine], kind: str, **fields) -> bool:
+    return any(line.kind == kind and all(getattr(line, k) == v for k, v in fields.items()) for line in lines)
 
 
 def _copy_totals(target: Sale, source: Sale) -> None:
@@ -221,8 +229,19 @@ def _line_input(line: SaleLine) -> pricing.LineInput:
     )
 
 
-def _reprice(studio: Studio, sale: Sale) -> pricing.CartPrice:
-    lines = list(SaleLine.objects.filter(studio=studio, sale=sale).order_by("position", "id"))
+def _line_totals(line: SaleLine) -> tuple:
+    return tuple(getattr(line, name) for name in _LINE_TOTAL_FIELDS)
+
+
+def _reprice(
+    studio: Studio, sale: Sale, lines: list[SaleLine] | None = None, *, quantity_of: SaleLine | None = None
+) -> pricing.CartPrice:
+    """Price the cart and save what changed. `lines`: the cart as the caller just read and changed
+    it under the sale's lock (its instances come back repriced), else read here. `quantity_of`: a
+    line of `lines` whose new quantity is not saved yet; it is written with its totals, in the
+    same UPDATE."""
+    if lines is None:
+        lines = _cart_lines(studio, sale)
     price = pricing.cart_price(
         lines=[_line_input(line) for line in lines],
         discount_kind=sale.discount_kind,
@@ -230,7 +249,9 @@ def _reprice(studio: Studio, sale: Sale) -> pricing.CartPrice:
         discount_percent=sale.discount_percent,
         rates_by_kind=_rates_by_kind(studio),
     )
+    changed = []
     for line, priced in zip(lines, price.lines, strict=True):
+        before = _line_totals(line)
         line.line_subtotal = priced.subtotal
         line.line_discount = priced.discount
         line.tax_total = priced.tax_total
@@ -240,8 +261,15 @@ def _reprice(studio: Studio, sale: Sale) -> pricing.CartPrice:
         # actually takes off: the row says so, and the receipt and the audit agree with it.
         if line.discount_kind == DiscountKind.AMOUNT:
             line.discount_amount = priced.own_discount
-    if lines:
-        SaleLine.objects.bulk_update(lines, _LINE_TOTAL_FIELDS)
+        if _line_totals(line) != before or line is quantity_of:
+            changed.append(line)
+    # Only the lines whose figures moved are written (most changes move one or two): an UPDATE
+    # per cart change, not one CASE over every line of the cart.
+    fields = [*_LINE_TOTAL_FIELDS, "quantity"] if quantity_of is not None else _LINE_TOTAL_FIELDS
+    if len(changed) == 1:
+        changed[0].save(update_fields=fields)
+    elif changed:
+        SaleLine.objects.bulk_update(changed, fields)
     sale.subtotal = price.subtotal
     sale.discount_total = price.discount_total
     sale.tax_total = price.tax_total
@@ -268,8 +296,14 @@ def sale_reprice(*, sale: Sale) -> pricing.CartPrice:
         return _reprice(sale.studio, sale)
 
 
-def _done(studio: Studio, caller_sale: Sale, locked: Sale) -> None:
-    _reprice(studio, locked)
+def _done(
+    studio: Studio,
+    caller_sale: Sale,
+    locked: Sale,
+    lines: list[SaleLine],
+    quantity_of: SaleLine | None = None,
+) -> None:
+    _reprice(studio, locked, lines, quantity_of=quantity_of)
     _copy_totals(caller_sale, locked)
 
 
@@ -325,7 +359,7 @@ def sale_set_client(*, studio: Studio, actor: Actor, sale: Sale, client: Client 
         if locked.client_id == (client.pk if client is not None else None):
             _copy_totals(sale, locked)
             return ClientChange(sale=sale)
-        lines = list(SaleLine.objects.filter(studio=studio, sale=locked).order_by("position", "id"))
+        lines = _cart_lines(studio, locked)
         if client is None:
             going = [line for line in lines if line.kind in CLIENT_LINE_KINDS]
         else:
@@ -336,9 +370,10 @@ def sale_set_client(*, studio: Studio, actor: Actor, sale: Sale, client: Client 
                 going += [drop_ins[session_id] for session_id in drop_ins if booked.get(session_id)]
         if going:
             SaleLine.objects.filter(studio=studio, pk__in=[line.pk for line in going]).delete()
+            lines = [line for line in lines if line not in going]
         locked.client = client
         locked.save(update_fields=["client", "updated_at"])
-        _done(studio, sale, locked)
+        _done(studio, sale, locked, lines)
     return ClientChange(sale=sale, removed=tuple(line.description for line in going))
 
 
@@ -357,11 +392,11 @@ def sale_add_product(
         locked = _locked_sale(studio, sale.pk)
         if product.currency != locked.currency:
             _refuse(_("This product is priced in another currency than the sale."), "currency")
-        line = (
-            SaleLine.objects.filter(studio=studio, sale=locked, kind=LineKind.PRODUCT, product=product)
-            .order_by("position", "id")
-            .first()
+        lines = _cart_lines(studio, locked)
+        line = next(
+            (row for row in lines if row.kind == LineKind.PRODUCT and row.product_id == product.pk), None
         )
+        more = None
         if line is not None:
             if line.quantity + quantity > MAX_QUANTITY:
                 _refuse(
@@ -369,10 +404,11 @@ def sale_add_product(
                     "quantity",
                 )
             line.quantity += quantity
-            line.save(update_fields=["quantity"])
+            more = line  # saved with its new totals
         else:
             line = _new_line(
                 locked,
+                lines,
                 kind=LineKind.PRODUCT,
                 product=product,
                 description=product.name[:200],
@@ -380,8 +416,7 @@ def sale_add_product(
                 unit_amount=product.price_amount,
                 tax_kind=product.tax_kind,
             )
-        _done(studio, sale, locked)
-    line.refresh_from_db()
+        _done(studio, sale, locked, lines, quantity_of=more)
     return line
 
 
@@ -431,19 +466,20 @@ def sale_add_plan(*, studio: Studio, actor: Actor, sale: Sale, plan: Plan) -> Sa
         amount = sale_subtotal(plan)
         if amount <= 0:
             _refuse(_("This plan is free: there is nothing to charge."), "free")
-        if SaleLine.objects.filter(studio=studio, sale=locked, kind=LineKind.PLAN, plan=plan).exists():
+        lines = _cart_lines(studio, locked)
+        if _has_line(lines, LineKind.PLAN, plan_id=plan.pk):
             _refuse(_("This plan is already in the cart."), "duplicate")
         tax_kind, _item_location = sale_purchase_kind(plan)
         line = _new_line(
             locked,
+            lines,
             kind=LineKind.PLAN,
             plan=plan,
             description=plan.name[:200],
             unit_amount=amount,
             tax_kind=tax_kind,
         )
-        _done(studio, sale, locked)
-    line.refresh_from_db()
+        _done(studio, sale, locked, lines)
     return line
 
 
@@ -481,19 +517,20 @@ def sale_add_drop_in(
                 _("%(client)s is already booked in this class.") % {"client": client.first_name},
                 "booked",
             )
-        if SaleLine.objects.filter(studio=studio, sale=locked, kind=LineKind.DROP_IN, session=found).exists():
+        lines = _cart_lines(studio, locked)
+        if _has_line(lines, LineKind.DROP_IN, session_id=found.pk):
             _refuse(_("This drop-in is already in the cart."), "duplicate")
         local_start = found.starts_at.astimezone(zone)
         line = _new_line(
             locked,
+            lines,
             kind=LineKind.DROP_IN,
             session=found,
             description=f"{found.template.name} · {local_start:%H:%M}"[:200],
             unit_amount=price,
             tax_kind=DROP_IN_TAX_KIND,
         )
-        _done(studio, sale, locked)
-    line.refresh_from_db()
+        _done(studio, sale, locked, lines)
     return line
 
 
@@ -521,12 +558,12 @@ def sale_add_owed(*, studio: Studio, actor: Actor, sale: Sale, owed_kind: str, o
             )
         if owed.currency != locked.currency:
             _refuse(_("This amount is owed in another currency than the sale."), "currency")
-        if SaleLine.objects.filter(
-            studio=studio, sale=locked, kind=LineKind.OWED, owed_kind=owed.kind, owed_id=owed.id
-        ).exists():
+        lines = _cart_lines(studio, locked)
+        if _has_line(lines, LineKind.OWED, owed_kind=owed.kind, owed_id=owed.id):
             _refuse(_("This amount owed is already in the cart."), "duplicate")
         line = _new_line(
             locked,
+            lines,
             kind=LineKind.OWED,
             owed_kind=owed.kind,
             owed_id=owed.id,
@@ -534,8 +571,7 @@ def sale_add_owed(*, studio: Studio, actor: Actor, sale: Sale, owed_kind: str, o
             unit_amount=owed.amount,
             tax_kind="",
         )
-        _done(studio, sale, locked)
-    line.refresh_from_db()
+        _done(studio, sale, locked, lines)
     return line
 
 
@@ -546,15 +582,16 @@ def sale_add_credit_topup(*, studio: Studio, actor: Actor, sale: Sale, amount: i
     with transaction.atomic():
         locked = _locked_sale(studio, sale.pk)
         _require_client(locked, _("Choose the client first: studio credit goes on a client's account."))
+        lines = _cart_lines(studio, locked)
         line = _new_line(
             locked,
+            lines,
             kind=LineKind.CREDIT_TOPUP,
             description=_("Studio credit")[:200],
             unit_amount=amount,
             tax_kind="",
         )
-        _done(studio, sale, locked)
-    line.refresh_from_db()
+        _done(studio, sale, locked, lines)
     return line
 
 
@@ -565,21 +602,19 @@ def sale_line_set_quantity(*, studio: Studio, actor: Actor, line: SaleLine, quan
     """Set a product line's quantity (1 … 99). Plans, drop-ins, amounts owed and top-ups are one each."""
     quantity = _quantity(quantity)
     with transaction.atomic():
-        locked, found = _locked_line(studio, line)
+        locked, found, lines = _locked_line(studio, line)
         if found.kind != LineKind.PRODUCT and quantity != 1:
             _refuse(_("Only a product can be sold more than once in a sale."), "quantity")
-        if found.quantity != quantity:
-            found.quantity = quantity
-            found.save(update_fields=["quantity"])
-        _reprice(studio, locked)
-    found.refresh_from_db()
+        moved = found.quantity != quantity
+        found.quantity = quantity
+        _reprice(studio, locked, lines, quantity_of=found if moved else None)
     return found
 
 
 def sale_line_remove(*, studio: Studio, actor: Actor, line: SaleLine) -> None:
     """Take a line out of the cart (audited: what it was and what it cost)."""
     with transaction.atomic():
-        locked, found = _locked_line(studio, line)
+        locked, found, lines = _locked_line(studio, line)
         audit_record(
             studio=studio,
             actor=actor,
@@ -592,7 +627,7 @@ def sale_line_remove(*, studio: Studio, actor: Actor, line: SaleLine) -> None:
             },
         )
         found.delete()
-        _reprice(studio, locked)
+        _reprice(studio, locked, [row for row in lines if row is not found])
 
 
 def _discount_fields(kind: str, amount, percent) -> tuple[str, int, Decimal | None]:
@@ -631,14 +666,14 @@ def sale_line_discount(
     _require_discount_permission(studio=studio, actor=actor)
     kind, amount, percent = _discount_fields(kind, amount, percent)
     with transaction.atomic():
-        locked, found = _locked_line(studio, line)
+        locked, found, lines = _locked_line(studio, line)
         if found.kind in UNDISCOUNTED_KINDS and kind != DiscountKind.NONE:
             _refuse(_("An amount owed or a credit top-up cannot be discounted."), "not_discountable")
         if kind == DiscountKind.AMOUNT and amount > found.unit_amount * found.quantity:
             _refuse(_("A discount cannot be more than the line it is on."), "too_much")
         found.discount_kind, found.discount_amount, found.discount_percent = kind, amount, percent
         found.save(update_fields=["discount_kind", "discount_amount", "discount_percent"])
-        price = _reprice(studio, locked)
+        price = _reprice(studio, locked, lines)
         given = price.line(found.pk).own_discount
         audit_record(
             studio=studio,
@@ -650,7 +685,6 @@ def sale_line_discount(
                 **_discount_changes(kind, amount, percent, given),
             },
         )
-    found.refresh_from_db()
     return found
 
 
@@ -671,8 +705,8 @@ def sale_discount(
     kind, amount, percent = _discount_fields(kind, amount, percent)
     with transaction.atomic():
         locked = _locked_sale(studio, sale.pk)
+        lines = _cart_lines(studio, locked)
         if kind == DiscountKind.AMOUNT:
-            lines = SaleLine.objects.filter(studio=studio, sale=locked).exclude(kind__in=UNDISCOUNTED_KINDS)
             worth = sum(
                 line.unit_amount * line.quantity
                 - pricing.discount_of(
@@ -682,12 +716,13 @@ def sale_discount(
                     percent=line.discount_percent,
                 )
                 for line in lines
+                if line.kind not in UNDISCOUNTED_KINDS
             )
             if amount > worth:
                 _refuse(_("A discount cannot be more than the cart it is on."), "too_much")
         locked.discount_kind, locked.discount_amount, locked.discount_percent = kind, amount, percent
         locked.save(update_fields=["discount_kind", "discount_amount", "discount_percent", "updated_at"])
-        price = _reprice(studio, locked)
+        price = _reprice(studio, locked, lines)
         audit_record(
             studio=studio,
             actor=actor,

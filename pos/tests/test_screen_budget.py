@@ -86,3 +86,33 @@ def test_the_cart_fragment_costs_the_same_with_1_and_30_lines_and_1_and_200_prod
     _grow_products(studio, shop, 199)
     many = _count(owner_client, "post", url, {"action": "inc"}, **HX)
     assert one == thirty == many, (one, thirty, many)
+
+
+def test_a_quantity_change_answers_without_reading_the_catalogue_or_the_client_zone(
+    studio, shop, owner_client
+):
+    """Issue 14's speed goal: a cart answer reads only what the zones it sends show. A line's
+    quantity re-renders the cart, the total and the tender panel, not the catalogue (its products,
+    plans and today's classes) nor the client search; and the whole POST stays within its ceiling."""
+    sale = shop["sale"]
+    line_pk = sale_line(sale, product=product(studio, stock={shop["laval"]: 99}), unit_amount=100).pk
+    url = reverse("pos-cart-line", kwargs={"studio_slug": studio.slug, "pk": sale.pk, "line_pk": line_pk})
+    owner_client.post(url, {"action": "inc"}, **HX)  # warm: the settings rows a first read creates
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_client.post(url, {"action": "inc"}, **HX)
+    assert response.status_code == 200
+    sql = [q["sql"] for q in queries.captured_queries]
+    catalogue = ('SELECT "pos_product"', 'SELECT "memberships_plan"', 'SELECT "scheduling_classsession"')
+    assert not [s for s in sql if s.startswith(catalogue)], sql
+    # One UPDATE of the line (its quantity with its totals), one of the sale's totals.
+    assert len([s for s in sql if s.startswith('UPDATE "pos_saleline"')]) == 1, sql
+    assert len(sql) <= CART_LINE_QUERIES_MAX, (len(sql), sql)
+    assert b'data-line="%d"' % line_pk in response.content
+
+
+# The htmx answer to "one more" on a line, everything included (session, user, tenant, the sale,
+# the line, the service's savepoint pair, lock, lines, tax rates and writes, the waivers the plan
+# line asks, the fragment's reads, the tender panel). Before issue 14's speed work the same answer
+# also read the catalogue (products, plans, today's classes), the account's route and the client's
+# credit twice, the cart's lines three times and the tenders twice.
+CART_LINE_QUERIES_MAX = 21

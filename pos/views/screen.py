@@ -227,7 +227,15 @@ def _tender_panel(request, sale) -> dict:
     return {"tender_panel": TENDER_PANEL, **panel_context(request, sale)}
 
 
-def _screen_context(request, sale, *, refusals=None, q=None, forms=None, tab=None) -> dict:
+# The zones of the screen a cart answer may re-render out of band, and what each needs read. A cart
+# change answers only the zones it changed (`_answer`), so it reads only theirs: a line's quantity
+# does not re-read the catalogue, the client search or the client's credit.
+CATALOGUE_ZONES = {"catalogue", "owed", "client"}
+
+
+def _screen_context(request, sale, *, refusals=None, q=None, forms=None, tab=None, zones=None) -> dict:
+    """What the screen's templates need. `zones`: only what these out-of-band zones (and the cart,
+    total and waits, always answered) show; None: the whole screen."""
     studio = request.studio
     staff = request.staff
     lines = list(sale.lines.all())
@@ -237,13 +245,21 @@ def _screen_context(request, sale, *, refusals=None, q=None, forms=None, tab=Non
     search = CatalogueSearchForm(request.GET or None)
     if q is None:
         q = search.cleaned_data["q"] if search.is_valid() else ""
-    catalogue = cart_selectors.pos_catalogue(studio=studio, location=sale.location, query=q)
-    owed = list(cart_selectors.owed_for_client(client=client)) if client is not None else []
+    with_catalogue = zones is None or bool(CATALOGUE_ZONES & set(zones))
+    with_client = zones is None or "client" in zones
+    catalogue = (
+        cart_selectors.pos_catalogue(studio=studio, location=sale.location, query=q)
+        if with_catalogue
+        else None
+    )
+    owed = (
+        list(cart_selectors.owed_for_client(client=client)) if client is not None and with_catalogue else []
+    )
     forms = forms or {}
     client_q = ""
     # On the sale's page the client search is `client_q` (`q` is the catalogue's search).
     client_search = ClientSearchForm({"q": request.GET.get("client_q", "")})
-    if client_search.is_valid():
+    if with_client and client_search.is_valid():
         client_q = client_search.cleaned_data["q"] or ""
     client_results = (
         list(cart_selectors.client_search(studio=studio, query=client_q))
@@ -281,10 +297,10 @@ def _screen_context(request, sale, *, refusals=None, q=None, forms=None, tab=Non
         "client_form": forms.get("client")
         or (
             QuickClientForm(studio=studio, initial={"home_location": sale.location_id})
-            if can_create
+            if can_create and with_client
             else None
         ),
-        "client_facts": _client_facts(client=client),
+        "client_facts": _client_facts(client=client) if with_client else {},
         "can_discount": staff.has_perm(Perm.DISCOUNT_POS),
         "can_create_client": can_create,
         "waivers": waivers,
@@ -294,7 +310,7 @@ def _screen_context(request, sale, *, refusals=None, q=None, forms=None, tab=Non
             total=checkout.sale_balance(sale=sale) if sale.status == SaleStatus.TENDERING else sale.total,
         ),
         "refusals": refusals,
-        **_tender_panel(request, sale),
+        **(_tender_panel(request, sale) if zones is None or "tender" in zones else {}),
     }
 
 
@@ -340,14 +356,15 @@ def _answer(request, sale_pk, *, refusals: Refusals, changed=(), q=None, forms=N
             return redirect(_sale_url(request, sale, q=q, tab=tab))
         context = _screen_context(request, sale, refusals=refusals, q=q, forms=forms, tab=tab)
         return render(request, "pos/screen/sale.html", context, status=400)
-    context = _screen_context(request, sale, refusals=refusals, q=q, forms=forms, tab=tab)
     changed = set(changed)
     # A refusal shows beside its cause: the zone that shows it answers too.
     if refusals.catalogue or "topup" in (forms or {}):
         changed.add("catalogue")
     if refusals.client or "client" in (forms or {}):
         changed.add("client")
-    context["oob"] = changed | {"messages", "tender"}
+    oob = changed | {"messages", "tender"}
+    context = _screen_context(request, sale, refusals=refusals, q=q, forms=forms, tab=tab, zones=oob)
+    context["oob"] = oob
     response = render(request, "pos/screen/_cart_response.html", context)
     if trigger:
         response["HX-Trigger"] = trigger

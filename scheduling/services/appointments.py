@@ -213,9 +213,11 @@ def appointment_book(
     notes: str = "",
     payment_kind: str | None = None,
     payment_ref: str = "",
+    notify: bool = True,
     now: datetime | None = None,
 ) -> Appointment:
     """Book an appointment at one of the calendar's bookable slots, by staff or by a client.
+    `notify=False` leaves the confirmation email to the caller (`appointment_notify`).
 
     Payment as for classes (`booking_create`): the caller's `payment_kind`, else the registered
     payers (a plan covering the service pays, and takes its credit in this transaction), else
@@ -287,14 +289,22 @@ def appointment_book(
             obj=appointment,
             changes={"by": booked_by, "starts_at": starts_at.isoformat(), "paid": payment.kind},
         )
-        notify_appointment(appointment, "appointment_confirmed")
+        if notify:
+            notify_appointment(appointment, "appointment_confirmed")
     return appointment
 
 
 def appointment_cancel(
-    *, studio: Studio, actor: Actor, appointment: Appointment, by_staff: bool, now: datetime | None = None
+    *,
+    studio: Studio,
+    actor: Actor,
+    appointment: Appointment,
+    by_staff: bool,
+    notify: bool = True,
+    now: datetime | None = None,
 ) -> Appointment:
-    """Cancel an appointment; inside the late-cancellation window a client's cancel is late."""
+    """Cancel an appointment; inside the late-cancellation window a client's cancel is late.
+    `notify=False`: no "cancelled" email (a slot held for a payment that never came)."""
     now = now or timezone.now()
     with transaction.atomic():
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -309,7 +319,8 @@ def appointment_cancel(
         appointment.cancelled_at = now
         appointment.save(update_fields=["status", "cancelled_at"])
         audit_record(studio=studio, actor=actor, action=f"appointment.{appointment.status}", obj=appointment)
-        notify_appointment(appointment, "appointment_cancelled")
+        if notify:
+            notify_appointment(appointment, "appointment_cancelled")
         send_event(
             signals.appointment_cancelled,
             Appointment,
@@ -328,6 +339,12 @@ def appointment_cancel(
                 client_id=appointment.client_id,
             )
     return appointment
+
+
+def appointment_notify(*, appointment: Appointment, kind: str) -> None:
+    """Email the client about `appointment` ("appointment_confirmed"…) once the transaction
+    commits: for a caller that booked with `notify=False`."""
+    notify_appointment(appointment, kind)
 
 
 def appointment_check_in(

@@ -65,9 +65,13 @@ def booking_create(
     overbook: bool = False,
     payment_kind: str | None = None,
     payment_ref: str = "",
+    notify: bool = True,
     now: datetime | None = None,
 ) -> Booking:
     """Book `client` into `session`, or add them to its waitlist when it is full.
+
+    `notify=False` leaves the confirmation email to the caller (`booking_notify`): an online
+    order holds the place before the card is charged and confirms it once paid.
 
     Clients book until the class starts, for themselves or a dependant (`booker` is the client
     signed in); staff book until it ends (walk-ins). A full class that has started has no
@@ -152,8 +156,15 @@ def booking_create(
         audit_record(
             studio=studio, actor=actor, action=f"booking.{booking.status}", obj=booking, changes=changes
         )
-        notify_booking(booking, "confirmed" if booking.status == BookingStatus.BOOKED else "waitlisted")
+        if notify:
+            notify_booking(booking, "confirmed" if booking.status == BookingStatus.BOOKED else "waitlisted")
     return booking
+
+
+def booking_notify(*, booking: Booking, kind: str) -> None:
+    """Email the client about `booking` ("confirmed", "cancelled"…) once the transaction commits:
+    for a caller that booked with `notify=False`."""
+    notify_booking(booking, kind)
 
 
 def waitlist_promote(*, session: ClassSession, now: datetime) -> list[Booking]:
@@ -187,9 +198,12 @@ def booking_cancel(
     booking: Booking,
     by_staff: bool,
     waive_late_cancel: bool = False,
+    notify: bool = True,
     now: datetime | None = None,
 ) -> Booking:
     """Cancel a booking or leave the waitlist; the freed spot goes to the first waitlisted client.
+    `notify=False`: no "cancelled" email (a place held for a payment that never came was never
+    confirmed to the client).
 
     Inside the studio's late-cancellation window a booked client's cancel is recorded as a
     late cancel (staff may waive it). Clients cancel until the class starts. Listeners hear
@@ -225,7 +239,8 @@ def booking_cancel(
             obj=booking,
             changes={"session": session.pk, "by": by},
         )
-        notify_booking(booking, "cancelled")
+        if notify:
+            notify_booking(booking, "cancelled")
         ids = {
             "studio_id": studio.pk,
             "booking_id": booking.pk,

@@ -1,0 +1,1 @@
+"""Checkout forms, one module per part."""

@@ -1,0 +1,41 @@
+"""Reads of the online cart (CHK-2)."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from checkout.models import Order, OrderLine
+from studio.models import Studio
+
+
+def order_lines_queryset():
+    """An order's lines with what the cart, the review page and the receipt show of them."""
+    return OrderLine.objects.select_related(
+        "plan",
+        "session__template",
+        "session__location",
+        "product",
+        "appointment_service",
+        "appointment_calendar__location",
+        "appointment_calendar__teacher",
+        "location",
+    ).order_by("position", "id")
+
+
+def order_for_page(*, studio: Studio, token: str) -> Order:
+    """The order of `studio` whose public token is `token`, its client (and home location) and
+    its lines prefetched: two queries, whatever the number of lines. Raises Http404 for a wrong
+    token or another studio's (never a hint that it exists). Whose it is stays the caller's
+    check (`checkout.services.cart.order_for_request` or the order's client)."""
+    if not isinstance(token, str) or not token or len(token) > 43 or "\x00" in token:
+        raise Http404
+    order = (
+        Order.objects.filter(studio=studio, token=token)
+        .select_related("client__home_location")
+        .prefetch_related(Prefetch("lines", queryset=order_lines_queryset()))
+        .first()
+    )
+    if order is None:
+        raise Http404
+    return order
