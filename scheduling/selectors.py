@@ -542,3 +542,43 @@ def cancelled_without_penalty(
         else set()
     )
     return classes, appointments
+
+
+# --- the studio's public page (checkout reads the week through these) -------------------------
+
+
+def public_session_starts(*, studio: Studio, before: datetime, now: datetime):
+    """`(id, starts_at, location time zone)` of every class not cancelled and not over that
+    starts before `before`, in time order: one query of three columns a class, so the public page
+    can choose which ones to show (per local day) before reading any detail."""
+    return (
+        ClassSession.objects.filter(studio=studio, starts_at__lt=before, ends_at__gt=now)
+        .exclude(status=SessionStatus.CANCELLED)
+        .order_by("starts_at", "id")
+        .values_list("id", "starts_at", "location__time_zone")
+    )
+
+
+def public_session_rows(*, studio: Studio, ids: list[int]):
+    """What the public page shows of classes `ids`, one query whatever their number: `(id,
+    starts_at, ends_at, capacity, booked, name, colour, drop-in price, teacher's shown name,
+    teacher's email, location name, room name, online url)`; `booked` counts the places taken."""
+    return (
+        ClassSession.objects.filter(studio=studio, pk__in=ids)
+        .annotate(booked=Count("bookings", filter=Q(bookings__status__in=OCCUPYING_STATUSES)))
+        .values_list(
+            "id",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "booked",
+            "template__name",
+            "template__colour",
+            "template__drop_in_price",
+            "teacher__display_name",
+            "teacher__user__email",
+            "location__name",
+            "room__name",
+            "online_url",
+        )
+    )

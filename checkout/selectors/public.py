@@ -13,7 +13,6 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import formats
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -22,10 +21,10 @@ from memberships.models import IntervalUnit, MembershipStatus, PassStart, Plan, 
 from memberships.selectors import memberships as membership_selectors
 from memberships.selectors import plans as plan_selectors
 from payments import selectors as payment_selectors
-from pos.models import Product, ProductStock
+from pos.models import Product
 from pos.selectors import products as pos_selectors
 from scheduling import selectors as scheduling_selectors
-from scheduling.models import OCCUPYING_STATUSES, AppointmentService, ClassSession, SessionStatus
+from scheduling.models import AppointmentService
 from studio.formats import date_format
 from studio.models import Client, Location, Studio
 from studio.money import format_money, format_rate
@@ -97,12 +96,7 @@ def public_week(*, studio: Studio, now: datetime) -> list[HomeDay]:
     last = first + timedelta(days=WEEK_DAYS - 1)
     # A local day lies within ±14 h of the same UTC day: trim precisely below, in Python.
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC) + timedelta(hours=14)
-    starts = (
-        ClassSession.objects.filter(studio=studio, starts_at__lt=end, ends_at__gt=now)
-        .exclude(status=SessionStatus.CANCELLED)
-        .order_by("starts_at", "id")
-        .values_list("id", "starts_at", "location__time_zone")
-    )
+    starts = scheduling_selectors.public_session_starts(studio=studio, before=end, now=now)
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     days = {first + timedelta(days=i): HomeDay(first + timedelta(days=i)) for i in range(WEEK_DAYS)}
     chosen: dict[int, tuple[HomeDay, datetime, str]] = {}
@@ -121,25 +115,7 @@ def public_week(*, studio: Studio, now: datetime) -> list[HomeDay]:
         chosen[pk] = (day, local, tz)
     if not chosen:
         return list(days.values())
-    details = (
-        ClassSession.objects.filter(studio=studio, pk__in=list(chosen))
-        .annotate(booked=Count("bookings", filter=Q(bookings__status__in=OCCUPYING_STATUSES)))
-        .values_list(
-            "id",
-            "starts_at",
-            "ends_at",
-            "capacity",
-            "booked",
-            "template__name",
-            "template__colour",
-            "template__drop_in_price",
-            "teacher__display_name",
-            "teacher__user__email",
-            "location__name",
-            "room__name",
-            "online_url",
-        )
-    )
+    details = scheduling_selectors.public_session_rows(studio=studio, ids=list(chosen))
     by_id = {row[0]: row for row in details}
     labels: dict[time, str] = {}
     for pk, (day, local, tz) in chosen.items():  # `chosen` keeps the time order
@@ -417,13 +393,7 @@ def home_products(
     The same rule as `public_products`, asked of the database (the shop pages all of them)."""
     if not locations:
         return []
-    in_stock = ProductStock.objects.filter(product=OuterRef("pk"), location__in=locations, quantity__gt=0)
-    rows = (
-        Product.objects.filter(studio=studio, archived_at__isnull=True)
-        .filter(Q(track_stock=False) | Exists(in_stock))
-        .order_by("name", "id")
-        .values_list("pk", "name", "price_amount", "tax_kind")[:limit]
-    )
+    rows = pos_selectors.products_pickable(studio=studio, locations=locations, limit=limit)
     return [
         ProductTeaser(
             pk=pk,

@@ -270,7 +270,9 @@ def _confirm_held(line: OrderLine) -> None:
         return
     appointment_id = _held(line, "appointment:")
     if appointment_id is not None:
-        appointment_notify(appointment=Appointment.objects.get(pk=appointment_id), kind="appointment_confirmed")
+        appointment_notify(
+            appointment=Appointment.objects.get(pk=appointment_id), kind="appointment_confirmed"
+        )
 
 
 def _fulfil_line(*, studio: Studio, order: Order, line: OrderLine, payment: Payment | None, now) -> str:

@@ -228,7 +228,9 @@ def test_the_beat_runs_the_sweep_for_every_studio_through_the_worker(
     from checkout.tasks import sweep_paying_orders_all_studios
     from studio import beat
 
-    assert beat.entries()["checkout-sweep-paying-orders"]["task"] == "checkout.sweep_paying_orders_all_studios"
+    assert (
+        beat.entries()["checkout-sweep-paying-orders"]["task"] == "checkout.sweep_paying_orders_all_studios"
+    )
     order = order_with(studio, buyer, {"kind": "plan", "plan": plan})
     post_pay(buyer_web, studio, method="new")
     with scopes_disabled():

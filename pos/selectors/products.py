@@ -13,6 +13,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
+    Exists,
     F,
     IntegerField,
     OuterRef,
@@ -183,4 +184,19 @@ def product_movements(*, studio: Studio, product: Product, limit: int = 100) -> 
         StockMovement.objects.filter(studio=studio, product=product)
         .select_related("location", "created_by", "sale")
         .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def products_pickable(*, studio: Studio, locations: list[Location], limit: int):
+    """`(id, name, price, tax kind)` of the first `limit` active products by name that a client can
+    pick up at one of `locations` (in stock there, or not counted): one query of `limit` rows,
+    whatever the catalogue's size (the studio's public page)."""
+    if not locations:
+        return []
+    in_stock = ProductStock.objects.filter(product=OuterRef("pk"), location__in=locations, quantity__gt=0)
+    return (
+        Product.objects.filter(studio=studio, archived_at__isnull=True)
+        .filter(Q(track_stock=False) | Exists(in_stock))
+        .order_by("name", "id")
+        .values_list("pk", "name", "price_amount", "tax_kind")[:limit]
     )
