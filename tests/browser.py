@@ -84,3 +84,23 @@ def describe_violations(violations: list[dict]) -> str:
                 f"{node.get('failureSummary', '').splitlines()[-1] if node.get('failureSummary') else ''}"
             )
     return "\n".join(lines)
+
+
+def fill_sandbox_card(page, number: str, *, postal: str = "H2J 2K9") -> None:
+    """Type a test card into the sandbox's stand-in of Stripe's card fields (plain labelled inputs)."""
+    page.fill("input[name=sandbox-cardnumber]", number)
+    page.fill("input[name=sandbox-exp]", "12 / 34")
+    page.fill("input[name=sandbox-cvc]", "123")
+    if page.query_selector("input[name=sandbox-postal]"):
+        page.fill("input[name=sandbox-postal]", postal)
+
+
+def wait_until(page, predicate, timeout_ms: int = 15_000) -> None:
+    """Poll `predicate` until it holds (a page that moves on by itself: Stripe.js, a poll, a
+    redirect after 3-D Secure); fail with where the page is and what it says."""
+    for _ in range(timeout_ms // 100):
+        if predicate():
+            page.wait_for_load_state()
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"still on {page.url}: {page.inner_text('main')[:800]}")

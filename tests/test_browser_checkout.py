@@ -21,7 +21,7 @@ from payments.tests.conftest import live_sandbox, make_account  # noqa: F401 - f
 from scheduling.models import Booking, BookingStatus
 from scheduling.tests.factories import ClassSessionFactory, ClassTemplateFactory
 from studio.models import Client, Message
-from tests.browser import axe_violations, describe_violations
+from tests.browser import axe_violations, describe_violations, fill_sandbox_card, wait_until
 from tests.factories import LocationFactory
 from waivers.models import WaiverSignature
 from waivers.tests.factories import req_require, req_waiver
@@ -48,23 +48,6 @@ def phone(browser, live_server):
     page.on("pageerror", lambda error: errors.append(str(error)))
     yield page, errors
     context.close()
-
-
-def _card(page, number: str) -> None:
-    page.fill("input[name=sandbox-cardnumber]", number)
-    page.fill("input[name=sandbox-exp]", "12 / 34")
-    page.fill("input[name=sandbox-cvc]", "123")
-    if page.query_selector("input[name=sandbox-postal]"):
-        page.fill("input[name=sandbox-postal]", "H7N 1A1")
-
-
-def _wait_for(page, predicate, timeout_ms: int = 15_000) -> None:
-    for _ in range(timeout_ms // 100):
-        if predicate():
-            page.wait_for_load_state()
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"still on {page.url}: {page.inner_text('main')[:800]}")
 
 
 def _receipt_sent(studio, client) -> bool:
@@ -129,12 +112,12 @@ def test_a_visitor_signs_up_at_laval_buys_the_pack_with_3ds_books_then_pays_a_pa
     page.check("input[name=save_card]")
     with page.expect_navigation():
         page.click("[data-testid=pay-button]")
-    _card(page, THREE_D_SECURE_CARD)
+    fill_sandbox_card(page, THREE_D_SECURE_CARD)
     page.click("[data-testid=card-pay]")
-    _wait_for(page, lambda: page.is_visible("[data-testid=sandbox-3ds]"))
+    wait_until(page, lambda: page.is_visible("[data-testid=sandbox-3ds]"))
     page.click("[data-testid=sandbox-3ds] button >> nth=0")  # « Réussir l'authentification »
-    _wait_for(page, lambda: "/done/" in page.url)
-    _wait_for(page, lambda: "10 cours" in page.inner_text("main") and "W-" in page.inner_text("main"))
+    wait_until(page, lambda: "/done/" in page.url)
+    wait_until(page, lambda: "10 cours" in page.inner_text("main") and "W-" in page.inner_text("main"))
     assert axe_violations(page) == [], describe_violations(axe_violations(page))
 
     with scopes_disabled():
@@ -150,7 +133,7 @@ def test_a_visitor_signs_up_at_laval_buys_the_pack_with_3ds_books_then_pays_a_pa
         assert card.account_id == shop["account"].pk
         assert WaiverSignature.objects.filter(studio=studio, client=lea, method="checkbox").count() == 1
     # The receipt email, in the outbox, with the PDF receipt attached.
-    _wait_for(page, lambda: _receipt_sent(studio, lea))
+    wait_until(page, lambda: _receipt_sent(studio, lea))
     with scopes_disabled():
         receipt = Message.objects.get(studio=studio, client=lea, template="checkout.receipt")
         assert receipt.attachments.filter(content_type="application/pdf").count() == 1
@@ -197,16 +180,16 @@ def test_a_visitor_signs_up_at_laval_buys_the_pack_with_3ds_books_then_pays_a_pa
     page.check("input[name=choice][value=deposit]")
     with page.expect_navigation():
         page.click("main form button[type=submit]")
-    _card(page, CARD)
+    fill_sandbox_card(page, CARD)
     page.click("#invoice-card-form button[type=submit]")
-    _wait_for(page, lambda: page.url.rstrip("/").endswith(invoice.token))
+    wait_until(page, lambda: page.url.rstrip("/").endswith(invoice.token))
     assert re.search(r"60[,.]00", page.inner_text("[data-testid=amount-paid]"))
     page.check("input[name=choice][value=balance]")
     with page.expect_navigation():
         page.click("main form button[type=submit]")
-    _card(page, CARD)
+    fill_sandbox_card(page, CARD)
     page.click("#invoice-card-form button[type=submit]")
-    _wait_for(page, lambda: page.url.rstrip("/").endswith(invoice.token))
+    wait_until(page, lambda: page.url.rstrip("/").endswith(invoice.token))
     assert page.is_visible("[data-testid=paid-in-full]")
     with scopes_disabled():
         invoice.refresh_from_db()

@@ -14,15 +14,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
-from django.utils import timezone
-from django.utils.translation import gettext as _
-
-from memberships.models import Membership, Penalty, Plan, Renewal
-from memberships.periods import studio_today
-from memberships.services import sales
-from memberships.services.penalties import penalty_mark_paid
-from memberships.services.renewals import renewal_record
+from memberships.models import Membership, Plan
+from memberships.services import paid_lines
 from payments.models import Payment
 from studio.models import Client, Studio
 from studio.services import Actor
@@ -47,19 +40,16 @@ def pos_membership_grant(
     """The membership a POS sale paid for: active, its first period open and paid by `payment`
     (or, for a pass counted from its first class, usable at once). Call inside the sale's
     completion transaction. A second call for the same line returns the first membership."""
-    now = now or timezone.now()
-    if payment.status != Payment.Status.SUCCEEDED or payment.studio_id != studio.pk:
-        raise ValidationError(_("Only a succeeded payment of this studio can pay a membership."))
-    key = pos_membership_key(sale_id=sale_id, line_id=line_id)
-    existing = Membership.objects.filter(studio=studio, sale_token=key).first()
-    if existing is not None:
-        return existing
-    membership = sales._new_membership(studio=studio, actor=actor, client=client, plan=plan, sale_token=key)
-    membership = sales._settle_paid(
-        membership_id=membership.pk, payment_id=payment.pk, on=studio_today(studio, now)
+    return paid_lines.paid_membership_grant(
+        studio=studio,
+        actor=actor,
+        client=client,
+        plan=plan,
+        payment=payment,
+        key=pos_membership_key(sale_id=sale_id, line_id=line_id),
+        channel="pos",
+        now=now,
     )
-    sales._audit_sold(studio, actor, membership, payment, "pos")
-    return membership
 
 
 def pos_owed_pay(
@@ -77,20 +67,12 @@ def pos_owed_pay(
     A fee becomes PAID (`penalty_mark_paid`); a past-due renewal is recorded as succeeded with
     this payment (`renewal_record`), which opens the period it was for and brings the
     membership back from past due — the same step a successful retry takes."""
-    now = now or timezone.now()
-    if owed_kind == "penalty":
-        penalty = Penalty.objects.get(pk=owed_id, studio=studio)
-        penalty_mark_paid(studio=studio, penalty=penalty, payment=payment, actor=actor)
-        return f"penalty:{penalty.pk}"
-    if owed_kind == "renewal":
-        renewal = Renewal.objects.get(pk=owed_id, studio=studio)
-        renewal_record(
-            renewal_id=renewal.pk,
-            key=f"pos_tender:{payment.source_id}",
-            status="succeeded",
-            payment=payment,
-            code="",
-            now=now,
-        )
-        return f"renewal:{renewal.pk}"
-    raise ValidationError(_("Unknown kind of amount owed."), code="owed_kind")
+    return paid_lines.paid_owed_record(
+        studio=studio,
+        actor=actor,
+        owed_kind=owed_kind,
+        owed_id=owed_id,
+        payment=payment,
+        renewal_key=f"pos_tender:{payment.source_id}",
+        now=now,
+    )

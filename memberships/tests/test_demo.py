@@ -65,7 +65,9 @@ def test_demo_memberships_are_complete_and_seeding_twice_adds_nothing():
             period = MembershipPeriod.objects.filter(membership=membership).first()
             assert period is not None and period.payment_id, membership
             payment = Payment.objects.get(pk=period.payment_id)
-            assert payment.status == "succeeded" and payment.source_type == "membership_sale"
+            # (sold by memberships' demo, or bought online by checkout's demo order)
+            assert payment.status == "succeeded"
+            assert payment.source_type in ("membership_sale", "checkout_order")
 
         late = members.get(status="past_due")
         renewal = Renewal.objects.get(membership=late)

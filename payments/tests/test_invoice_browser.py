@@ -12,6 +12,7 @@ from django_scopes import scopes_disabled
 from payments.models import Invoice, Payment
 from payments.services import invoices as services
 from studio.models import Message
+from tests.browser import fill_sandbox_card, wait_until
 from tests.factories import ClientFactory, LocationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -24,23 +25,6 @@ CARD = "4242424242424242"
 def sandbox(live_sandbox):
     """Every helper (make_account…) talks to the served sandbox the browser's Stripe.js sees."""
     return live_sandbox
-
-
-def _card(page, number: str) -> None:
-    page.fill("input[name=sandbox-cardnumber]", number)
-    page.fill("input[name=sandbox-exp]", "12 / 34")
-    page.fill("input[name=sandbox-cvc]", "123")
-    if page.query_selector("input[name=sandbox-postal]"):
-        page.fill("input[name=sandbox-postal]", "H2J 2K9")
-
-
-def _wait_for(page, predicate, timeout_ms: int = 15_000) -> None:
-    for _ in range(timeout_ms // 100):
-        if predicate():
-            page.wait_for_load_state()
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"still on {page.url}: {page.inner_text('main')[:500]}")
 
 
 def test_owner_bills_with_a_deposit_and_the_client_pays_deposit_then_rest(
@@ -77,19 +61,19 @@ def test_owner_bills_with_a_deposit_and_the_client_pays_deposit_then_rest(
     page.check("input[name=choice][value=deposit]")
     with page.expect_navigation():
         page.click("main form button[type=submit]")
-    _card(page, THREE_D_SECURE_CARD)
+    fill_sandbox_card(page, THREE_D_SECURE_CARD)
     page.click("#invoice-card-form button[type=submit]")
-    _wait_for(page, lambda: page.is_visible("[data-testid=sandbox-3ds]"))
+    wait_until(page, lambda: page.is_visible("[data-testid=sandbox-3ds]"))
     page.click("[data-testid=sandbox-3ds] button:has-text('Complete authentication')")
-    _wait_for(page, lambda: page.url.rstrip("/").endswith(invoice.token))
+    wait_until(page, lambda: page.url.rstrip("/").endswith(invoice.token))
     assert "30.00" in page.inner_text("[data-testid=amount-paid]")
 
     page.check("input[name=choice][value=balance]")
     with page.expect_navigation():
         page.click("main form button[type=submit]")
-    _card(page, CARD)
+    fill_sandbox_card(page, CARD)
     page.click("#invoice-card-form button[type=submit]")
-    _wait_for(page, lambda: page.url.rstrip("/").endswith(invoice.token))
+    wait_until(page, lambda: page.url.rstrip("/").endswith(invoice.token))
     assert page.is_visible("[data-testid=paid-in-full]")
     with scopes_disabled():
         invoice.refresh_from_db()
