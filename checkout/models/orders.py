@@ -104,6 +104,12 @@ class Order(TenantModel):
     def __str__(self) -> str:
         return f"W-{self.number}" if self.number else f"order {self.pk}"
 
+    @property
+    def paid_total(self) -> int:
+        """What the client paid for the order: the goods, plus the card fee when passed on (the
+        credit part included)."""
+        return self.total + self.card_fee
+
 
 class OrderLine(TenantModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")

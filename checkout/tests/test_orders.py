@@ -16,6 +16,7 @@ from checkout.services.receipts import order_receipt_pdf
 from checkout.tests.ful_helpers import card_payment, freeze, open_order, paid_order, pdf_text
 from memberships.tests.factories import PlanFactory
 from payments.models import ConnectedAccount
+from studio.money import format_money
 from studio.notifications.models import Message
 from studio.permissions import RoleKind
 from studio.registries import profile_panels
@@ -170,6 +171,8 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, studio, a_client):
 def test_my_purchases_lists_my_paid_orders_with_receipts(signed_in, studio):
     http, me = signed_in
     mine = _paid(studio, me, name="Mine pack")
+    with scopes_disabled():
+        Order.objects.filter(pk=mine.pk).update(card_fee=113)  # the studio passes card fees on
     _paid(studio, ClientFactory(studio=studio), name="Their pack")
     open_order(
         studio, me, {"kind": "plan", "plan": PlanFactory(studio=studio, pack=True, name="Still in cart")}
@@ -177,6 +180,11 @@ def test_my_purchases_lists_my_paid_orders_with_receipts(signed_in, studio):
     with translation.override("en"):
         html = http.get(_url("account-orders", studio)).content.decode()
     assert "Mine pack" in html and "Their pack" not in html and "Still in cart" not in html
+    with scopes_disabled():
+        mine.refresh_from_db()
+    # what she paid (the card fee included), not only the goods
+    assert mine.paid_total == mine.total + 113
+    assert format_money(mine.paid_total, mine.currency) in html
     receipt = http.get(_url("account-order-receipt", studio, token=mine.token))
     assert receipt.status_code == 200 and receipt["Content-Type"] == "application/pdf"
     assert "Mine pack" in pdf_text(receipt.content)

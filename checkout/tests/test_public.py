@@ -199,6 +199,8 @@ def test_shop_offers_only_the_places_with_stock(client, studio, shop_front, loca
         block = block[: block.index("</form>")]
         assert 'name="kind" value="product"' in block and f'name="product" value="{both.pk}"' in block
         assert 'name="location"' in block and 'name="quantity"' in block
+        # a text input with the numeric keypad (a number input would swallow "²" unexplained)
+        assert 'type="text" name="quantity"' in block and 'inputmode="numeric"' in block
         assert "Empty place" not in block
 
 

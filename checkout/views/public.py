@@ -188,8 +188,11 @@ def _product_html(request, cards, *, cart_add_url: str) -> None:
                 )
             form = format_html(
                 '<form method="post" action="{}" class="pub-add">{}{}{}{}{}'
-                '<label for="qty-{}">{}</label><input type="number" name="quantity" id="qty-{}" value="1" '
-                'min="1" max="{}" step="1" inputmode="numeric" class="pub-qty">'
+                # A text input with the numeric keypad, as every whole-number field (studio.inputs): a
+                # number input would drop what the server must refuse with a message ("²", "1,5").
+                '<label for="qty-{}">{}</label><input type="text" name="quantity" id="qty-{}" value="1" '
+                'maxlength="2" data-max="{}" inputmode="numeric" pattern="[0-9]*" autocomplete="off" '
+                'class="pub-qty">'
                 '<button type="submit" class="button primary">{}<span class="visually-hidden"> — {}</span>'
                 "</button></form>",
                 cart_add_url,

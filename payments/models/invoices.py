@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from studio.tenancy import TenantModel
 
@@ -22,9 +23,10 @@ TOKEN_MAX_LENGTH = 43
 
 
 class InvoiceStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    # An invoice is feminine in French, and "Open" here is a state, not the verb of a link.
+    OPEN = "open", pgettext_lazy("invoice state", "Open")
     PAID = "paid", _("Paid in full")
-    VOID = "void", _("Cancelled")
+    VOID = "void", pgettext_lazy("invoice state", "Cancelled")
 
 
 class DepositKind(models.TextChoices):
