@@ -344,7 +344,7 @@ def run() -> int:
         ratio = m.p95_ms / bare.p95_ms
         print(
             f"{label:<34}{m.p50_ms:>9.1f}{m.p95_ms:>9.1f}{m.cpu_p50_ms:>9.1f}{m.queries:>9}{m.size_kb:>7.0f}"
-            f"{ratio:>8.2f}×{(m.p95_ms / signed_bare.p95_ms if signed else float('nan')):>17.2f}×"
+            f"{ratio:>8.2f}×" + (f"{m.p95_ms / signed_bare.p95_ms:>17.2f}×" if signed else f"{'—':>18}")
         )
         if is_step:
             if worst_step is None or ratio > worst_step[0]:

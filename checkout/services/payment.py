@@ -26,7 +26,7 @@ from decimal import Decimal
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -214,10 +214,7 @@ def _url(name: str, studio: Studio, **kwargs) -> str:
 
 
 def order_done_url(*, studio: Studio, order: Order) -> str:
-    try:
-        return _url("checkout-order-done", studio, token=order.token)
-    except NoReverseMatch:  # ful's confirmation page not installed: the return page says "paid"
-        return _url("checkout-return", studio, token=order.token)
+    return _url("checkout-order-done", studio, token=order.token)
 
 
 def _absolute(path: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client as HttpClient
 from django.test.utils import CaptureQueriesContext
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -28,14 +28,6 @@ pytestmark = pytest.mark.django_db
 
 def url(name: str, studio) -> str:
     return reverse(name, kwargs={"studio_slug": studio.slug})
-
-
-def cart_add_installed() -> bool:
-    try:
-        reverse("checkout-cart-add", kwargs={"studio_slug": "x"})
-    except NoReverseMatch:
-        return False
-    return True
 
 
 def make_sessions(studio, location, count: int, *, drop_in_price: int = 1500):
@@ -139,7 +131,6 @@ def test_a_busy_day_leaves_the_rest_to_the_full_schedule(client, studio, locatio
     assert "more classes this day" in response.content.decode()
 
 
-@pytest.mark.skipif(not cart_add_installed(), reason="the cart's add endpoint is not installed yet")
 def test_pay_and_book_posts_a_drop_in_to_the_cart(client, studio, shop_front):
     html = client.get(url("studio-home", studio)).content.decode()
     add = url("checkout-cart-add", studio)
@@ -155,7 +146,6 @@ def test_pay_and_book_posts_a_drop_in_to_the_cart(client, studio, shop_front):
     assert "Pay and book" in form.group(0)
 
 
-@pytest.mark.skipif(not cart_add_installed(), reason="the cart's add endpoint is not installed yet")
 def test_a_member_is_sent_to_the_class_page_to_book_with_their_plan(client, studio, shop_front, location):
     from memberships.tests.factories import MembershipFactory
 
@@ -171,15 +161,14 @@ def test_plans_page_lists_every_plan_sold_online_featured_first(client, studio, 
     html = client.get(url("public-plans", studio)).content.decode()
     assert html.index("Ten-class pack") < html.index("Monthly unlimited")
     assert "Old plan" not in html
-    if cart_add_installed():
-        add = url("checkout-cart-add", studio)
-        for plan in (shop_front["plain"], shop_front["featured"]):
-            block = html[html.index(f'data-plan="{plan.pk}"') :]
-            block = block[: block.index("</form>")]
-            assert f'action="{add}"' in block
-            assert 'name="kind" value="plan"' in block
-            assert f'name="plan" value="{plan.pk}"' in block
-            assert 'name="go" value="checkout"' in block
+    add = url("checkout-cart-add", studio)
+    for plan in (shop_front["plain"], shop_front["featured"]):
+        block = html[html.index(f'data-plan="{plan.pk}"') :]
+        block = block[: block.index("</form>")]
+        assert f'action="{add}"' in block
+        assert 'name="kind" value="plan"' in block
+        assert f'name="plan" value="{plan.pk}"' in block
+        assert 'name="go" value="checkout"' in block
 
 
 def test_shop_offers_only_the_places_with_stock(client, studio, shop_front, location):
@@ -194,14 +183,13 @@ def test_shop_offers_only_the_places_with_stock(client, studio, shop_front, loca
     assert [p.location.name for p in cards[both.pk].pickups] == ["Laval", "Plateau"]
     assert [p.location.name for p in cards[shop_front["product"].pk].pickups] == ["Plateau"]
     assert len(cards[untracked.pk].pickups) == 3  # every home location
-    if cart_add_installed():
-        block = html[html.index(f'data-product="{both.pk}"') :]
-        block = block[: block.index("</form>")]
-        assert 'name="kind" value="product"' in block and f'name="product" value="{both.pk}"' in block
-        assert 'name="location"' in block and 'name="quantity"' in block
-        # a text input with the numeric keypad (a number input would swallow "²" unexplained)
-        assert 'type="text" name="quantity"' in block and 'inputmode="numeric"' in block
-        assert "Empty place" not in block
+    block = html[html.index(f'data-product="{both.pk}"') :]
+    block = block[: block.index("</form>")]
+    assert 'name="kind" value="product"' in block and f'name="product" value="{both.pk}"' in block
+    assert 'name="location"' in block and 'name="quantity"' in block
+    # a text input with the numeric keypad (a number input would swallow "²" unexplained)
+    assert 'type="text" name="quantity"' in block and 'inputmode="numeric"' in block
+    assert "Empty place" not in block
 
 
 def _queries(http, path: str) -> int:
@@ -295,7 +283,6 @@ def test_an_unknown_studio_is_not_found(client, db):
     assert client.get("/no-such-studio/plans/").status_code == 404
 
 
-@pytest.mark.skipif(not cart_add_installed(), reason="the cart's add endpoint is not installed yet")
 def test_the_class_page_offers_to_pay_the_drop_in_when_nothing_else_pays(
     client, studio, shop_front, location
 ):

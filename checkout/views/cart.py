@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -47,11 +47,8 @@ def _cart_url(request) -> str:
 
 
 def review_url(request) -> str:
-    """Where "Continue to payment" goes: pay's review page (the cart itself until it exists)."""
-    try:
-        return reverse("checkout-review", kwargs={"studio_slug": request.studio.slug})
-    except NoReverseMatch:
-        return _cart_url(request)
+    """Where "Continue to payment" goes: pay's review page."""
+    return reverse("checkout-review", kwargs={"studio_slug": request.studio.slug})
 
 
 def continue_url(request) -> str:

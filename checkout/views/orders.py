@@ -14,7 +14,7 @@ from django import forms
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
@@ -79,14 +79,6 @@ def _receipt_addresses(order: Order) -> list[str]:
     return [a.email for a in addressees_for(studio=order.studio, recipient=order.client)]
 
 
-def _url_or_blank(name: str, **kwargs) -> str:
-    """A link to another part's page, or "" while that part is not installed."""
-    try:
-        return reverse(name, kwargs=kwargs)
-    except NoReverseMatch:
-        return ""
-
-
 @never_cache  # the client's own order: never kept by a shared cache (not under account/)
 @client_required
 def order_done(request, token):
@@ -106,7 +98,7 @@ def order_done(request, token):
         "emailed_to": _receipt_addresses(order) if order.status == OrderStatus.PAID else [],
         "receipt_sent": order.status == OrderStatus.PAID and order_receipt_sent(order=order),
         "poll_seconds": POLL_SECONDS,
-        "retry_url": _url_or_blank("checkout-review", studio_slug=request.studio.slug),
+        "retry_url": reverse("checkout-review", kwargs={"studio_slug": request.studio.slug}),
     }
     if request.htmx:
         return render(request, "checkout/orders/_done_status.html", context)

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -34,10 +34,7 @@ def _review_url(request: HttpRequest) -> str:
 
 
 def _cart_url(request: HttpRequest) -> str:
-    try:
-        return reverse("checkout-cart", kwargs={"studio_slug": request.studio.slug})
-    except NoReverseMatch:  # the cart's pages not installed: the studio's public page
-        return reverse("studio-home", kwargs={"studio_slug": request.studio.slug})
+    return reverse("checkout-cart", kwargs={"studio_slug": request.studio.slug})
 
 
 def _new_pay_token() -> str:
