@@ -10,14 +10,13 @@ from studio.models import Studio
 
 
 def order_lines_queryset():
-    """An order's lines with what the cart, the review page and the receipt show of them."""
+    """An order's lines with what the cart, the review page and the receipt show of them (a
+    line's own `location` is where it happens: its session's or calendar's is not read again)."""
     return OrderLine.objects.select_related(
         "plan",
         "session__template",
-        "session__location",
         "product",
         "appointment_service",
-        "appointment_calendar__location",
         "appointment_calendar__teacher",
         "location",
     ).order_by("position", "id")
@@ -30,12 +29,13 @@ def order_for_page(*, studio: Studio, token: str) -> Order:
     check (`checkout.services.cart.order_for_request` or the order's client)."""
     if not isinstance(token, str) or not token or len(token) > 43 or "\x00" in token:
         raise Http404
-    order = (
+    found = (
         Order.objects.filter(studio=studio, token=token)
         .select_related("client__home_location")
         .prefetch_related(Prefetch("lines", queryset=order_lines_queryset()))
-        .first()
     )
+    order = next(iter(found[:1]), None)  # the token is unique: no ORDER BY to build
     if order is None:
         raise Http404
+    order.studio = studio
     return order

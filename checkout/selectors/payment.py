@@ -44,7 +44,7 @@ class Review:
 
 def order_review(*, studio: Studio, client: Client, order: Order, use_credit: bool) -> Review:
     """Everything the review page shows for `order` (the client's, OPEN)."""
-    from checkout.services.cart import order_route, order_route_conflicts
+    from checkout.services.cart import order_routing
     from checkout.services.payment import order_saved_cards, order_waivers_required
     from checkout.services.pricing import order_quote
     from checkout.services.settings import checkout_settings_for
@@ -53,7 +53,8 @@ def order_review(*, studio: Studio, client: Client, order: Order, use_credit: bo
 
     balance = credit_balance(client=client)
     use_credit = bool(use_credit and balance > 0)
-    route = order_route(order=order)
+    routing = order_routing(order=order)
+    route = routing.route
     quote = order_quote(order=order, use_credit=use_credit, by_card=True, credit_balance=balance)
     waivers = order_waivers_required(studio=studio, client=client, order=order)
     back = reverse("checkout-review", kwargs={"studio_slug": studio.slug})
@@ -61,7 +62,7 @@ def order_review(*, studio: Studio, client: Client, order: Order, use_credit: bo
         order=order,
         lines=list(order.lines.all()),
         route=route,
-        conflicts=order_route_conflicts(order=order),
+        conflicts=routing.conflicts,
         quote=quote,
         credit_balance=balance,
         use_credit=use_credit,

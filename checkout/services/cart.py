@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Prefetch
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -94,19 +94,29 @@ def _open_orders(studio: Studio):
     return Order.objects.filter(studio=studio, status=OrderStatus.OPEN)
 
 
-def order_for_request(request, *, create: bool = False) -> Order | None:
+def order_for_request(request, *, create: bool = False, for_page: bool = False) -> Order | None:
     """The current visitor's OPEN order (None without one, unless `create`).
 
     The order whose token is in the session, or the signed-in client's latest OPEN one. An
     anonymous order seen for the first time after signing in is attached to the client (merged
     into their own OPEN order when they have one). The session then keeps the token of the order
-    returned, so a later request finds it in one query."""
+    returned, so a later request finds it in one query. `for_page`: read with what the cart and
+    review pages show (its client and home location, its lines: `order_for_page`) in that same
+    read, two queries in all."""
     studio = request.studio
     client: Client | None = getattr(request, "client_profile", None)
     token = request.session.get(SESSION_KEY)
+    orders = _open_orders(studio)
+    if for_page:
+        from checkout.selectors.cart import order_lines_queryset
+
+        orders = orders.select_related("client__home_location").prefetch_related(
+            Prefetch("lines", queryset=order_lines_queryset())
+        )
     order = None
     if isinstance(token, str) and token:
-        order = _open_orders(studio).filter(token=token[:32]).first()
+        # The token is unique: no ORDER BY (`first()` would sort every selected column's way).
+        order = next(iter(orders.filter(token=token[:32])[:1]), None)
         # A cart is its owner's only: an order of a client is never shown to anyone else.
         if (
             order is not None
@@ -115,7 +125,7 @@ def order_for_request(request, *, create: bool = False) -> Order | None:
         ):
             order = None
     if client is not None and (order is None or order.client_id is None):
-        own = _open_orders(studio).filter(client=client).order_by("-created_at", "-id").first()
+        own = orders.filter(client=client).order_by("-created_at", "-id").first()
         if order is None:
             order = own
         else:
@@ -125,8 +135,14 @@ def order_for_request(request, *, create: bool = False) -> Order | None:
             except ValidationError:
                 # Their own cart was frozen for payment in between: keep it, the other waits.
                 order = own
+            if for_page and order is not None:
+                from checkout.selectors.cart import order_for_page
+
+                order = order_for_page(studio=studio, token=order.token)
     if order is None and create:
         order = order_create(studio=studio, client=client)
+    if order is not None:
+        order.studio = studio  # read under it: its settings and routing need no query of their own
     if order is not None and request.session.get(SESSION_KEY) != order.token:
         request.session[SESSION_KEY] = order.token
     elif order is None and token is not None:
@@ -604,15 +620,18 @@ def _home_location(order: Order) -> Location | None:
     return client.home_location if client.home_location_id else None
 
 
-def _line_routes(order: Order) -> list[tuple[OrderLine, Route]]:
-    home = _home_location(order)
+def _order_lines(order: Order) -> list[OrderLine]:
     cache = getattr(order, "_prefetched_objects_cache", {})
     if "lines" in cache:  # the cart page's selector read them already
-        lines = list(cache["lines"])
-    else:
-        lines = list(
-            OrderLine.objects.filter(studio_id=order.studio_id, order=order).select_related("location")
-        )
+        return list(cache["lines"])
+    return list(OrderLine.objects.filter(studio_id=order.studio_id, order=order).select_related("location"))
+
+
+def _line_routes(order: Order, lines: list[OrderLine] | None = None) -> list[tuple[OrderLine, Route]]:
+    lines = _order_lines(order) if lines is None else lines
+    if not lines:
+        return []
+    home = _home_location(order)
     routes: dict[Purchase, Route] = {}
     out = []
     for line in lines:
@@ -649,11 +668,30 @@ def _account_id(route: Route) -> int | None:
     return route.account.pk if route.account is not None else None
 
 
-def order_route_conflicts(*, order: Order) -> list[OrderLine]:
-    """The lines paid to another account than the first line's: one payment cannot pay them
-    together (the cart page explains, paying refuses)."""
-    routed = _line_routes(order)
+def _conflicts(routed: list[tuple[OrderLine, Route]]) -> list[OrderLine]:
     if not routed:
         return []
     first = _account_id(routed[0][1])
     return [line for line, route in routed[1:] if _account_id(route) != first]
+
+
+def order_route_conflicts(*, order: Order) -> list[OrderLine]:
+    """The lines paid to another account than the first line's: one payment cannot pay them
+    together (the cart page explains, paying refuses). A single line has none: no look-up."""
+    lines = _order_lines(order)
+    return _conflicts(_line_routes(order, lines)) if len(lines) > 1 else []
+
+
+@dataclass(frozen=True)
+class OrderRouting:
+    route: Route  # where the order's card payment goes (`order_route`)
+    conflicts: list[OrderLine]  # the lines it cannot pay (`order_route_conflicts`)
+
+
+def order_routing(*, order: Order) -> OrderRouting:
+    """`order_route` and `order_route_conflicts` from one routing of the lines (the review page
+    shows both)."""
+    routed = _line_routes(order)
+    if not routed:
+        return OrderRouting(route=order_route(order=order), conflicts=[])
+    return OrderRouting(route=routed[0][1], conflicts=_conflicts(routed))

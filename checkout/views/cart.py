@@ -73,8 +73,9 @@ def _safe_next(request, value: str) -> str:
 
 def cart_context(request, order=None) -> dict:
     """What the cart page and its fragment show (the order read once, lines prefetched)."""
-    order = order if order is not None else cart_services.order_for_request(request)
-    if order is not None:
+    if order is None:
+        order = cart_services.order_for_request(request, for_page=True)
+    else:  # changed by this request: read again with its lines
         order = order_for_page(studio=request.studio, token=order.token)
     lines = list(order.lines.all()) if order is not None else []
     conflicts = cart_services.order_route_conflicts(order=order) if lines else []

@@ -79,7 +79,7 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
     from checkout.services.cart import order_for_request
 
     client = request.client_profile
-    order = order_for_request(request)
+    order = order_for_request(request, for_page=True)
     if request.method == "POST" and (order is None or order.status != OrderStatus.OPEN):
         earlier = order_by_pay_token(
             studio=request.studio, client=client, pay_token=request.POST.get("pay_token")
