@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.http import Http404
 
 from checkout.models import Order, OrderLine
@@ -29,13 +28,20 @@ def order_for_page(*, studio: Studio, token: str) -> Order:
     check (`checkout.services.cart.order_for_request` or the order's client)."""
     if not isinstance(token, str) or not token or len(token) > 43 or "\x00" in token:
         raise Http404
-    found = (
-        Order.objects.filter(studio=studio, token=token)
-        .select_related("client__home_location")
-        .prefetch_related(Prefetch("lines", queryset=order_lines_queryset()))
-    )
+    found = Order.objects.filter(studio=studio, token=token).select_related("client__home_location")
     order = next(iter(found[:1]), None)  # the token is unique: no ORDER BY to build
     if order is None:
         raise Http404
     order.studio = studio
+    return order_with_lines(order)
+
+
+def order_with_lines(order: Order) -> Order:
+    """`order` with its lines read (`order_lines_queryset`) as `order.lines.all()` answers them
+    from then on: what `prefetch_related` would do, without its machinery (a fifth of the cart
+    page's time went to it)."""
+    lines = list(order_lines_queryset().filter(order=order))
+    for line in lines:
+        line.order = order
+    order._prefetched_objects_cache = {**getattr(order, "_prefetched_objects_cache", {}), "lines": lines}
     return order

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Max
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -108,11 +108,7 @@ def order_for_request(request, *, create: bool = False, for_page: bool = False) 
     token = request.session.get(SESSION_KEY)
     orders = _open_orders(studio)
     if for_page:
-        from checkout.selectors.cart import order_lines_queryset
-
-        orders = orders.select_related("client__home_location").prefetch_related(
-            Prefetch("lines", queryset=order_lines_queryset())
-        )
+        orders = orders.select_related("client__home_location")
     order = None
     if isinstance(token, str) and token:
         # The token is unique: no ORDER BY (`first()` would sort every selected column's way).
@@ -136,13 +132,15 @@ def order_for_request(request, *, create: bool = False, for_page: bool = False) 
                 # Their own cart was frozen for payment in between: keep it, the other waits.
                 order = own
             if for_page and order is not None:
-                from checkout.selectors.cart import order_for_page
-
-                order = order_for_page(studio=studio, token=order.token)
+                order = Order.objects.select_related("client__home_location").get(pk=order.pk)
     if order is None and create:
         order = order_create(studio=studio, client=client)
     if order is not None:
         order.studio = studio  # read under it: its settings and routing need no query of their own
+        if for_page:
+            from checkout.selectors.cart import order_with_lines
+
+            order_with_lines(order)
     if order is not None and request.session.get(SESSION_KEY) != order.token:
         request.session[SESSION_KEY] = order.token
     elif order is None and token is not None:
