@@ -20,6 +20,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from checkout.formats import moment_label
 from studio.tenancy import TenantModel
 
 
@@ -128,7 +129,9 @@ class OrderLine(TenantModel):
     appointment_calendar = models.ForeignKey(
         "scheduling.AppointmentCalendar", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    starts_at = models.DateTimeField(null=True, blank=True)  # an appointment's slot
+    # A class's or an appointment's start, frozen with the line: its receipt writes it in the
+    # reader's language and the place's zone (`label`), never as stored words.
+    starts_at = models.DateTimeField(null=True, blank=True)
     product = models.ForeignKey(
         "pos.Product", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -140,7 +143,7 @@ class OrderLine(TenantModel):
         "studio.Location", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
 
-    description = models.CharField(max_length=200)  # the name at the time of the order, for the receipt
+    description = models.CharField(max_length=200)  # the item's name at the time of the order
     quantity = models.PositiveIntegerField(default=1)
     unit_amount = models.BigIntegerField()  # minor units, taxes excluded
     tax_kind = models.CharField(max_length=20, blank=True)  # payments' ItemKind code; "" = not taxed
@@ -162,6 +165,15 @@ class OrderLine(TenantModel):
             ),
         ]
         indexes = [models.Index(fields=["studio", "order"])]
+
+    @property
+    def label(self) -> str:
+        """The line as its reader sees it: the item's name, and for a class or an appointment its
+        date and time where it takes place, written in the active language when shown."""
+        if self.starts_at is None or self.kind not in (OrderLineKind.DROP_IN, OrderLineKind.APPOINTMENT):
+            return self.description
+        zone = (self.location.time_zone if self.location_id else "") or self.studio.time_zone
+        return f"{self.description} · {moment_label(self.starts_at, zone)}"
 
     def __str__(self) -> str:
         return self.description

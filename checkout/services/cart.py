@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from checkout.models import Order, OrderLine, OrderLineKind, OrderStatus
@@ -38,7 +38,6 @@ from pos.selectors.products import products_for_location
 from pos.services import pricing
 from scheduling.models import AppointmentCalendar, AppointmentService, ClassSession
 from scheduling.selectors import appointment_slots, bookings_by_session, calendars_offering, session_detail
-from studio import formats as studio_formats
 from studio.models import Client, Location, Studio
 
 SESSION_KEY = "checkout_order"
@@ -258,11 +257,6 @@ def _plan_item(studio: Studio, plan: Plan | None, client: Client | None) -> _Ite
     )
 
 
-def _when_label(moment: dt.datetime, zone_name: str) -> str:
-    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name or "UTC"))
-    return f"{studio_formats.date_format(local.date(), 'SHORT_DATE_FORMAT')} {formats.time_format(local, 'TIME_FORMAT')}"
-
-
 def _drop_in_item(
     studio: Studio, session: ClassSession | None, client: Client | None, now: dt.datetime
 ) -> _Item:
@@ -286,13 +280,13 @@ def _drop_in_item(
         _refuse(_("This class is full."), "full")
     if client is not None and bookings_by_session(clients=[client], session_ids=[found.pk]).get(found.pk):
         _refuse(_("You are already booked in this class."), "booked")
-    zone = found.location.time_zone if found.location_id else studio.time_zone
     return _Item(
         {
             "kind": OrderLineKind.DROP_IN,
             "session": found,
             "location": found.location,
-            "description": f"{found.template.name} · {_when_label(found.starts_at, zone)}"[:200],
+            "description": found.template.name[:200],
+            "starts_at": found.starts_at,
             "unit_amount": price,
             "tax_kind": DROP_IN_KIND,
         }
@@ -329,7 +323,7 @@ def _appointment_item(
             "appointment_calendar": calendar,
             "starts_at": starts_at,
             "location": calendar.location,
-            "description": f"{service.name} · {_when_label(starts_at, zone)}"[:200],
+            "description": service.name[:200],
             "unit_amount": service.price_amount,
             "tax_kind": APPOINTMENT_KIND,
         }

@@ -114,7 +114,7 @@ def order_receipt_context(*, order: Order) -> OrderReceipt:
         currency=order.currency,
         lines=[
             ReceiptLine(
-                description=line.description,
+                description=line.label,
                 kind=line.kind,
                 quantity=line.quantity,
                 unit_amount=line.unit_amount,

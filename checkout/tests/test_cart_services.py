@@ -124,7 +124,19 @@ def test_drop_in_line(studio, location, cart_order):
     session = drop_in_session(studio, location)
     line = add(studio, cart_order, kind="drop_in", session=session)
     assert (line.unit_amount, line.tax_kind, line.location_id) == (1800, "class_booking", location.pk)
-    assert line.description.startswith(f"{session.template.name} · ")
+    # The name and the start are kept; the date is written when shown, in the reader's language
+    # and the class's zone (a line added in French reads in English on an English receipt).
+    assert (line.description, line.starts_at) == (session.template.name, session.starts_at)
+    local = session.starts_at.astimezone(zoneinfo.ZoneInfo(location.time_zone or studio.time_zone))
+    with translation.override("en"):
+        english = line.label
+    with translation.override("fr"):
+        french = line.label
+    assert english.startswith(f"{session.template.name} · ") and french.startswith(
+        f"{session.template.name} · "
+    )
+    assert local.strftime("%I:%M").lstrip("0") in english or local.strftime("%H:%M") in english
+    assert english != french and local.strftime("%H") in french
 
 
 def test_drop_in_refusals(studio, location, cart_order, a_client):
