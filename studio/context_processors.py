@@ -17,5 +17,6 @@ def tenant(request):
         # Lazy: only templates that show menus pay for building them.
         context["app_nav"] = lambda: navigation.manage_links(studio=studio, perms=perms) if staff else []
         context["public_nav"] = lambda: navigation.public_links(studio=studio)
+        context["public_header"] = navigation.PUBLIC_HEADER
         context["settings_tabs"] = lambda: navigation.settings_tabs(studio=studio, perms=perms)
     return context

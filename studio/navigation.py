@@ -23,6 +23,9 @@ class NavEntry:
 MANAGE: list[NavEntry] = []
 PUBLIC: list[NavEntry] = []
 SETTINGS_TABS: list[NavEntry] = []
+# Templates an app adds to the hosted pages' header, after the menu (checkout's cart badge): the
+# header includes them by name, so the platform's base template knows no app.
+PUBLIC_HEADER: list[str] = []
 
 
 def add_manage(entry: NavEntry) -> None:
@@ -35,6 +38,11 @@ def add_public(entry: NavEntry) -> None:
 
 def add_settings_tab(entry: NavEntry) -> None:
     SETTINGS_TABS.append(entry)
+
+
+def add_public_header(template_name: str) -> None:
+    if template_name not in PUBLIC_HEADER:
+        PUBLIC_HEADER.append(template_name)
 
 
 def _links(entries: list[NavEntry], studio, perms) -> list[dict]:

@@ -263,3 +263,19 @@ def test_the_public_surface_is_services_selectors_signals_and_the_models_package
         and not _public("scheduling.views.kiosk")
         and not _public("payments.gateway")
     )
+
+
+# Templates are dependencies too: `{% include "checkout/…" %}` in scheduling's page is scheduling
+# reaching up into an app above it (it would break with checkout gone). An app's templates may
+# name only templates of the apps it may import, and the project's own (`templates/`).
+_TEMPLATE_REF = __import__("re").compile(r"""{%\s*(?:include|extends)\s+["']([a-z_]+)/""")
+
+
+def test_templates_follow_the_layers():
+    wrong = []
+    for app in APPS:
+        for path in sorted((ROOT / app / "templates").rglob("*.html")):
+            for named in _TEMPLATE_REF.findall(path.read_text(encoding="utf-8")):
+                if named in APPS and named != app and named not in ALLOWED[app]:
+                    wrong.append(f"{path.relative_to(ROOT)} → {named}/")
+    assert wrong == [], "templates naming an app above their own:\n" + "\n".join(wrong)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.defaultfilters import linebreaksbr
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
@@ -31,9 +32,20 @@ FONT_STACKS = {
 
 
 def register() -> None:
-    """The hosted pages' menu gains the plans and the shop (beside scheduling's entries)."""
+    """The hosted pages' menu gains the plans and the shop (beside scheduling's entries) and the
+    cart's badge; a class's page offers its drop-in, paid online."""
+    from studio.registries.class_page_actions import register_class_page_action
+
     navigation.add_public(NavEntry(_("Memberships"), "public-plans", order=20))
     navigation.add_public(NavEntry(_("Shop"), "public-shop", order=21))
+    register_class_page_action(drop_in_action)
+    navigation.add_public_header("checkout/cart/_badge.html")
+
+
+def drop_in_action(request, session) -> SafeString:
+    """ "Pay the drop-in (X $) and book" on scheduling's class page, where nothing the visitor
+    holds pays for the class (nothing when the class is free or full)."""
+    return render_to_string("checkout/public/_drop_in.html", {"session": session}, request=request)
 
 
 def _cart_add_url(studio) -> str:

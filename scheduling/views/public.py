@@ -34,6 +34,7 @@ from studio.access import client_required
 from studio.confirm import confirm_page, is_confirmed
 from studio.inputs import parse_int_param
 from studio.money import format_money
+from studio.registries.class_page_actions import class_page_actions_for
 from studio.services import Actor
 
 
@@ -114,6 +115,9 @@ def session(request, pk):
         context["payments"] = _payment_lines(request, session, free)
         refused = [line for line in context["payments"] if line[2]]
         context["all_refused"] = bool(free) and len(refused) == len(free)
+    if request.client_profile is None or context["all_refused"]:
+        # Nothing the visitor holds books it: what other apps offer instead (paying online).
+        context["other_ways"] = class_page_actions_for(request=request, session=session)
     return render(request, "scheduling/public/session.html", context)
 
 
