@@ -36,41 +36,27 @@ ratio, since the bare staff page pays it too. The bare markup follows the profil
 since issues #13 and #16: memberships, penalties, bookings, saved methods, waivers, money); the
 table prints both sizes, and a new panel needs its rows added here to keep them equal.
 
-Last measured (2026-12-01, 2 cores loaded by seven other sessions, load average 5–8; wall times
-swing with the load, CPU and the ratios less): 9 queries at 1 and 40 rows (was 11 with four
-panels), 3 of them the signed-in stack (was 5: `tenant_resolve` reads the studio, staff member
-and role in one query); profile 31.2 KiB, bare pages 30.6 KiB. Owner's profile against the bare
-staff page: p95 3.4–4.2×, p50 4.3–4.6×, CPU 4.1×; against the bare Django page: p95 6.3–7.2×,
-CPU 5.9–6.1×. **The 2.5× target is not met.** Where the profile's CPU goes (same run's machine):
-the query that reads the client is ~12 ms with every panel's annotations against ~1.5 ms without
-(waivers' nested JSON aggregate ~6 ms, memberships' ~2.5, penalties' ~2, saved methods' ~0.7);
-the bookings UNION ~6 ms, of which ~3 ms compiling its SQL; the money panel's two queries ~5 ms;
-the template rendering ~6 ms (at 19 KiB, before the two new panels); each part timed alone in one
-process. It is Python building and compiling SQL, not PostgreSQL: values riding on the client's
-query save a query, not CPU (the family card's links as a JSON annotation cost 0.7 ms more than
-their own query, so they kept it). Options left, none small: cheaper annotations (or simple
-queries where they cost less CPU: the budget has room); a compiled-SQL cache for the panels'
-fixed-shape queries (raw SQL, an allow-list decision); the panels loaded by htmx after the page
-(a different page, and a different measurement).
+Measured (2026-12-01 night, nine panels, after the profile's queries became compiled once per
+process: `studio/registries/profile_panels_sql.py`; three runs, load average 2.0–2.3 while
+other sessions worked): 10 queries at 1 and 40 rows, 3 of them the signed-in stack; profile
+32.6 KiB, bare pages 30.6 KiB. Owner's profile against the bare staff page: p95 2.08–2.11×,
+1.95–2.11× and 2.12–2.25×; p50 2.17–2.31×, 2.12–2.57× and 2.25–2.29×; CPU 1.96–2.05×,
+1.95–2.02× and 2.04–2.06× (CPU 15–21 ms against 7.4–10.8 ms). **The 2.5× target is met.** The
+same night before the change: p95 5.03–5.41×, CPU 5.05–5.27× (44 ms against 8.5 ms; the earlier
+runs' 4.0–4.8× were read against a slower bare staff page, 13–14 ms). The line this bench prints
+after the tables shows why: the client's query with every panel's annotations costs ~13–16 ms
+when the ORM builds it (~7–8 ms building the expressions, ~5 ms compiling them, ~0.6 ms running
+the SQL) and ~0.5 ms read as the profile now reads it; the bookings UNION went from ~4.5 to ~0.7
+ms of its panel's `load`, the money panel's two queries from ~3 to ~0.6 ms. What is left of the
+panels' own CPU (~9 ms beside a floor of ~6.5 ms, itself under the bare staff page) is the
+templates writing the rows (~4 ms: penalties ~1.3, money ~0.9, bookings ~0.7), the rows turned
+into dicts, and running the queries. The panels are not loaded by htmx after the page: the page
+is one request, so what the bench measures is what a person waits for.
 
-Measured again (2026-12-01 evening, seven panels with Purchases; the first run at load average
-~0, the second with six other sessions' suites running, load 9–12): 9 queries at 1 and 40 rows;
-profile 31.8 KiB, bare pages 30.6 KiB. Owner's profile against the bare staff page: p95
-4.34–4.78× and 4.02–4.36×, p50 4.57–4.87× and 4.54–4.70×, CPU 4.28–4.50× and 4.53–4.63× (CPU
-57–61 ms against 13–14 ms). **Not met.** The line this bench now prints splits the client's
-query (CPU p50, the second run): ~26 ms in all, of which ~14 ms building the panels' expressions
-and the annotated queryset, ~11 ms compiling its SQL, and ~1 ms running the SQL once compiled
-(without annotations: ~2 ms). So about nineteen twentieths of that query is Python producing the
-same SQL text on every request; the bookings UNION and the money panel's two queries cost ~9 and
-~6 ms of this process's CPU each (their panels' `load`, timed alone), mostly the same kind of work. The one lever that reaches 2.5× is
-not compiling the profile's fixed-shape queries on every request: keep each panel's compiled SQL
-per process with its studio, client and `now` as parameters (the tenant filter stays in the SQL,
-its value taken from the active scope), or cache the built querysets per studio and panel set
-(~14 ms; Django does not promise a queryset's expressions are safe to share across requests and
-threads). Either is a decision for the whole product (raw SQL or a shared cache in the tenant
-wall's way, `tests/test_allow_lists.py`), so it was not taken here. Moving annotations out into
-plain queries saves a few ms each but spends the query budget (9 of 10 in the test) that the
-next panels need.
+Earlier figures (2026-12-01, before the compiled queries, seven panels): p95 3.4–4.8×, CPU
+4.1–4.6×; the analysis then: of the client's query's ~26 ms, ~14 building the panels'
+expressions, ~11 compiling them, ~1 running the compiled SQL — Python producing the same SQL
+text on every request, which no arrangement of ORM queries within the budget could avoid.
 """
 
 from __future__ import annotations
@@ -633,7 +619,7 @@ def _sql_phases(studio, client) -> None:
     from django_scopes import scope
 
     from studio.models import Client
-    from studio.registries.profile_panels import profile_client_queryset, profile_panels
+    from studio.registries.profile_panels import profile_client, profile_client_queryset, profile_panels
 
     with scope(studio=studio):
         panels = profile_panels()
@@ -649,17 +635,20 @@ def _sql_phases(studio, client) -> None:
                 cursor.execute(sql, params)
                 cursor.fetchall()
 
-        build, compiled, run, whole, plain = _cpu_ms(
+        build, compiled, run, whole, plain, cached = _cpu_ms(
             built,
             lambda: built().query.sql_with_params(),
             run_compiled,
             lambda: profile_client_queryset(panels=panels, queryset=base).get(pk=client.pk),
             lambda: base.get(pk=client.pk),
+            lambda: profile_client(pk=client.pk, panels=panels),
         )
     print(
-        f"\nthe client's query with every panel's annotations, CPU p50: {whole:.1f} ms in all — building the "
-        f"expressions and the queryset {build:.1f} ms, compiling its SQL {compiled - build:.1f} ms more, "
-        f"running the SQL once compiled {run:.1f} ms; the client's query without annotations: {plain:.1f} ms"
+        f"\nthe client's query with every panel's annotations, CPU p50, built by the ORM on each call: "
+        f"{whole:.1f} ms in all — building the expressions and the queryset {build:.1f} ms, compiling its "
+        f"SQL {compiled - build:.1f} ms more, running the SQL once compiled {run:.1f} ms; the client's "
+        f"query without annotations: {plain:.1f} ms; as the profile reads it (`profile_client`, compiled "
+        f"once per process): {cached:.1f} ms"
     )
 
 

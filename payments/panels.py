@@ -25,6 +25,7 @@ from payments.models import (
 from payments.services import saved_methods as svc
 from studio.permissions import Perm
 from studio.registries.profile_panels import ProfilePanel, Section, choice_labels, row_url
+from studio.registries.profile_panels_sql import compiled_rows
 
 RECENT = 10  # rows of each list on the profile; the full history is one link away
 
@@ -48,6 +49,14 @@ _METHOD_COLUMNS = (
 )
 
 
+def _methods_query(*, studio_id: int, client_id: int):
+    return (
+        SavedPaymentMethod.objects.filter(studio_id=studio_id, client_id=client_id)
+        .order_by("-is_default", "-created_at", "-id")
+        .values_list(*_METHOD_COLUMNS)
+    )
+
+
 def client_methods_shown(*, client, today, row_urls: tuple | None = None) -> list[dict]:
     """The client's saved methods as the panels list them, in one query: the default first, then
     newest to oldest, expired ones last (SPM-5, as `saved_methods_for_client` orders them).
@@ -55,10 +64,8 @@ def client_methods_shown(*, client, today, row_urls: tuple | None = None) -> lis
     Rows are plain values; the label and the expiry come from the model's own rules, asked of an
     unsaved instance holding the row's columns. `row_urls`: (make default, delete) `id -> URL`."""
     rows = []
-    for pk, kind, brand, bank_name, last4, month, year, holder, is_default, account in (
-        SavedPaymentMethod.objects.filter(studio_id=client.studio_id, client_id=client.pk)
-        .order_by("-is_default", "-created_at", "-id")
-        .values_list(*_METHOD_COLUMNS)
+    for pk, kind, brand, bank_name, last4, month, year, holder, is_default, account in compiled_rows(
+        "profile-saved-methods", _methods_query, client_id=client.pk
     ):
         method = SavedPaymentMethod(
             kind=kind, brand=brand, bank_name=bank_name, exp_month=month, exp_year=year
@@ -195,6 +202,45 @@ _CREDIT_COLUMNS = (
 )
 
 
+def _payments_query(limit: int):
+    def build(*, studio_id: int, client_id: int):
+        succeeded = Q(status=Payment.Status.SUCCEEDED)
+        return (
+            Payment.objects.filter(studio_id=studio_id, client_id=client_id)
+            .annotate(
+                total_paid=Window(Sum("amount", filter=succeeded)),
+                total_refunded=Window(Sum("amount_refunded", filter=succeeded)),
+            )
+            .order_by("-created_at", "-id")
+            .values_list(*_PAYMENT_COLUMNS, "total_paid", "total_refunded")[:limit]
+        )
+
+    return build
+
+
+def _refunds_credit_query(limit: int):
+    def build(*, studio_id: int, client_id: int):
+        refunds = (
+            Refund.objects.filter(studio_id=studio_id, payment__client_id=client_id)
+            .annotate(balance=Value(None, output_field=BigIntegerField()), is_refund=Value(True))
+            .order_by("-created_at", "-id")
+            .values_list(*_REFUND_COLUMNS)[:limit]
+        )
+        credit = (
+            CreditEntry.objects.filter(studio_id=studio_id, client_id=client_id)
+            .annotate(
+                no_status=Value("", output_field=CharField()),
+                balance=Window(Sum("amount")),
+                is_refund=Value(False),
+            )
+            .order_by("-created_at", "-id")
+            .values_list(*_CREDIT_COLUMNS)[:limit]
+        )
+        return refunds.union(credit, all=True)
+
+    return build
+
+
 def client_money_recent(*, client, limit: int = RECENT) -> dict:
     """The money panel's figures and lists, in two queries whatever the history's length.
 
@@ -203,44 +249,19 @@ def client_money_recent(*, client, limit: int = RECENT) -> dict:
     - the newest refunds and credit movements, one UNION ALL, the credit rows carrying the
       balance as a window sum over every movement.
     Rows are read as tuples into dicts: the panel shows a few columns, and model instances cost
-    more than the query."""
-    succeeded = Q(status=Payment.Status.SUCCEEDED)
+    more than the query. Both queries are compiled once per process (`compiled_rows`)."""
     payments, first = [], None
-    for row in (
-        Payment.objects.filter(studio_id=client.studio_id, client_id=client.pk)
-        .annotate(
-            total_paid=Window(Sum("amount", filter=succeeded)),
-            total_refunded=Window(Sum("amount_refunded", filter=succeeded)),
-        )
-        .order_by("-created_at", "-id")
-        .values_list(*_PAYMENT_COLUMNS, "total_paid", "total_refunded")[:limit]
-    ):
+    for row in compiled_rows(("profile-payments", limit), _payments_query(limit), client_id=client.pk):
         first = first or row
         payments.append(dict(zip(_PAYMENT_COLUMNS, row, strict=False)))
-    refunds = (
-        Refund.objects.filter(studio_id=client.studio_id, payment__client_id=client.pk)
-        .annotate(balance=Value(None, output_field=BigIntegerField()), is_refund=Value(True))
-        .order_by("-created_at", "-id")
-        .values_list(*_REFUND_COLUMNS)[:limit]
-    )
-    credit = (
-        CreditEntry.objects.filter(studio_id=client.studio_id, client_id=client.pk)
-        .annotate(
-            no_status=Value("", output_field=CharField()),
-            balance=Window(Sum("amount")),
-            is_refund=Value(False),
-        )
-        .order_by("-created_at", "-id")
-        .values_list(*_CREDIT_COLUMNS)[:limit]
-    )
     destinations, refund_statuses = (
         choice_labels(Refund.Destination.choices),
         choice_labels(Refund.Status.choices),
     )
     kinds = choice_labels(CreditEntry.Kind.choices)
     refund_rows, credit_rows, balance = [], [], 0
-    for pk, created_at, amount, currency, text, code, status, row_balance, is_refund in refunds.union(
-        credit, all=True
+    for pk, created_at, amount, currency, text, code, status, row_balance, is_refund in compiled_rows(
+        ("profile-refunds-credit", limit), _refunds_credit_query(limit), client_id=client.pk
     ):
         if is_refund:
             refund_rows.append(

@@ -12,6 +12,7 @@ from payments.models.invoices import TOKEN_MAX_LENGTH, InvoiceStatus
 from studio.models import Studio
 from studio.permissions import Perm
 from studio.registries.profile_panels import ProfilePanel, choice_labels, row_url
+from studio.registries.profile_panels_sql import compiled_rows
 
 PANEL_ROWS = 5
 
@@ -71,12 +72,16 @@ def invoice_parts(*, invoice: Invoice) -> list[InvoicePayment]:
     )
 
 
-def _panel_load(*, request, client) -> dict | None:
-    rows = list(
-        Invoice.objects.filter(studio_id=client.studio_id, client=client)
+def _panel_query(*, studio_id: int, client_id: int):
+    return (
+        Invoice.objects.filter(studio_id=studio_id, client_id=client_id)
         .order_by("-number")
         .values_list("pk", "number", "status", "total", "amount_paid", "due_date", "currency")[:PANEL_ROWS]
     )
+
+
+def _panel_load(*, request, client) -> dict | None:
+    rows = compiled_rows("profile-invoices", _panel_query, client_id=client.pk)
     labels = choice_labels(InvoiceStatus.choices)
     url = row_url("invoice-detail", studio_slug=request.studio.slug)
     return {

@@ -18,10 +18,11 @@ from tests.factories import ClientFactory, FamilyLinkFactory, LocationFactory
 
 pytestmark = pytest.mark.django_db
 
-# Issue #11 allows 12 as panels are added. With its six panels (memberships, penalties, bookings,
-# saved methods, waivers, money) the profile reads 9, 3 of them the signed-in stack (session, user,
-# and the studio with the staff member: studio/middleware.py `tenant_resolve`), 1 the family card.
-# One is spare for the next panel; a panel that needs more batches its reads or rides on another's.
+# Issue #11 allows 12 as panels are added. With its nine panels (memberships, penalties, bookings,
+# saved methods, waivers, purchases, online orders, money, invoices) the profile reads 10, 3 of them
+# the signed-in stack (session, user, and the studio with the staff member: studio/middleware.py
+# `tenant_resolve`), 1 the client with every panel's annotations, 1 the family card. A panel that
+# needs more batches its reads or rides on another's (its query compiled once: `compiled_rows`).
 QUERY_BUDGET = 10
 
 

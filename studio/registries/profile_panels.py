@@ -6,20 +6,25 @@ A staff-side panel is a `ProfilePanel` registered in its app's `ready()`. It dec
   asks the panel for anything, so a teacher's profile page never even queries payments;
 - `annotations`: the panel's single values (a balance, a count, a flag) as expressions that the
   registry adds to the one query that reads the client — every panel's scalars cost that query
-  together, not one each;
+  together, not one each. That query is compiled once per process (`profile_client`), so an
+  annotation may depend on the studio and the client only, never on the request's time or
+  language (one that changes between two compilations is refused); what does belongs in `load`;
 - `load(*, request, client)`: its lists, each read in one query whatever its length (a bounded,
   batched selector), returning the template's context, or None to stay hidden.
 
 The profile's query budget (tests/test_client_profile.py, with every registered panel on the
 page) holds as long as panels follow this. Its time budget (bench/client_profile.py: ≤ 2.5× a
-bare staff page of the same markup) is mostly spent in Python, not in PostgreSQL: every
-correlated subquery annotated on the client costs ~1.5 ms to build and compile, a simple bounded
-query ~1 ms, a model instance per row and a template lookup that fails over to an attribute more
-than the row's markup. So a panel's list reads the shown columns as tuples into dicts
-(`values_list`), a total that belongs to a list rides on it as a window sum, the short lists of
-one panel share a UNION ALL (bookings, history and appointments are one query), links come from
-`row_url` (one `reverse` per list, never `{% url %}` in a row) and labels are translated once per
-list, not once per row (`choice_labels`; `{% translate … as name %}` before a template's loop).
+bare staff page of the same markup) was mostly spent in Python, not in PostgreSQL: the ORM
+building and compiling the panels' SQL on every request (~25 ms for ~1 ms of PostgreSQL). So the
+client's query (`profile_client`) and every panel's list query run through `compiled_rows`
+(profile_panels_sql.py): the panel writes its ORM queryset as a function of `studio_id`,
+`client_id` (and `now`), which is compiled once per process. Beyond that, a model instance per
+row and a template lookup that fails over to an attribute cost more than the row's markup: a
+panel's list reads the shown columns as tuples into dicts (`values_list`), a total that belongs
+to a list rides on it as a window sum, the short lists of one panel share a UNION ALL (bookings,
+history and appointments are one query), links come from `row_url` (one `reverse` per list,
+never `{% url %}` in a row) and labels are translated once per list, not once per row
+(`choice_labels`; `{% translate … as name %}` before a template's loop).
 The client's account page keeps simpler providers, `(request, client) -> Section | None`.
 """
 
@@ -31,6 +36,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import reverse
+
+from studio.registries.profile_panels_sql import compiled_instance, compiled_rows, model_columns
 
 
 @dataclass
@@ -86,15 +93,57 @@ def profile_panels_for(*, staff) -> list[ProfilePanel]:
     return [panel for panel in profile_panels() if panel.visible_to(staff)]
 
 
-def profile_client_queryset(*, queryset: QuerySet, panels: list[ProfilePanel]) -> QuerySet:
-    """The client queryset with the scalar values of these panels added, read in the same query."""
+def _panel_annotations(panels: list[ProfilePanel]) -> dict[str, Any]:
     annotations: dict[str, Any] = {}
     for panel in panels:
         for name, expression in (panel.annotations() if panel.annotations else {}).items():
             if name in annotations:
                 raise ValueError(f"profile panels annotate {name!r} twice")
             annotations[name] = expression
+    return annotations
+
+
+def profile_client_queryset(*, queryset: QuerySet, panels: list[ProfilePanel]) -> QuerySet:
+    """The client queryset with the scalar values of these panels added, read in the same query."""
+    annotations = _panel_annotations(panels)
     return queryset.annotate(**annotations) if annotations else queryset
+
+
+_annotation_names: dict[tuple, tuple[str, ...]] = {}
+
+
+def profile_client(*, pk: int, panels: list[ProfilePanel]):
+    """The active studio's client `pk` with its home location and these panels' annotations as
+    attributes (as `profile_client_queryset(...).select_related("home_location")` reads it), or
+    None. One query, compiled once per panel set (`profile_panels_sql`): its annotations cost
+    the ORM more Python to build and compile than PostgreSQL takes to run them."""
+    from studio.models import Client, Location
+
+    client_columns, location_columns = model_columns(Client), model_columns(Location)
+    key = ("profile-client", tuple(panel.key for panel in panels))
+    names = _annotation_names.get(key)
+    if names is None:  # the expressions are built for their names once per panel set
+        names = _annotation_names[key] = tuple(_panel_annotations(panels))
+
+    def build(*, studio_id, client_id):
+        return (
+            Client.objects.filter(pk=client_id)
+            .annotate(**_panel_annotations(panels))
+            .values_list(
+                *client_columns, *(f"home_location__{column}" for column in location_columns), *names
+            )
+        )
+
+    rows = compiled_rows(key, build, client_id=int(pk))
+    if not rows:
+        return None
+    client, end = compiled_instance(Client, rows[0])
+    location, end = compiled_instance(Location, rows[0], end)
+    if client.home_location_id is not None:
+        client.home_location = location
+    for name, value in zip(names, rows[0][end:], strict=True):
+        setattr(client, name, value)
+    return client
 
 
 def profile_sections(*, request, client, panels: list[ProfilePanel]) -> list[Section]:

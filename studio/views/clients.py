@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
@@ -15,11 +15,12 @@ from studio.permissions import Perm
 from studio.registries.home_change import home_change_warnings
 from studio.registries.profile_panels import (
     choice_labels,
-    profile_client_queryset,
+    profile_client,
     profile_panels_for,
     profile_sections,
     row_url,
 )
+from studio.registries.profile_panels_sql import compiled_rows
 
 PAGE_SIZE = 25
 
@@ -45,11 +46,12 @@ def client_detail(request, pk):
     """The profile: the studio's own cards, then every app's panel this staff member may see.
 
     The panels' single values ride on the query that reads the client (see
-    studio/registries/profile_panels.py); the family links of both directions are one query."""
+    studio/registries/profile_panels.py); the family links of both directions are one query. Both,
+    like the panels' lists, run from SQL the ORM compiled once per process (`compiled_rows`)."""
     panels = profile_panels_for(staff=request.staff)
-    client = get_object_or_404(
-        profile_client_queryset(panels=panels, queryset=Client.objects.select_related("home_location")), pk=pk
-    )
+    client = profile_client(pk=pk, panels=panels)
+    if client is None:
+        raise Http404
     client.studio = request.studio  # the scope's studio: panels read its zone and currency without a join
     guardians, dependants = _family_rows(client, slug=request.studio.slug)
     return render(
@@ -66,15 +68,10 @@ def client_detail(request, pk):
     )
 
 
-def _family_rows(client: Client, *, slug: str) -> tuple[list[dict], list[dict]]:
-    """The client's guardians and dependants for the family card, both directions in one query,
-    read as the few values the card shows (a link, a name, a relationship), not two Client rows each."""
-    relationships = choice_labels(FamilyLink.Relationship.choices)
-    open_url = row_url("client-detail", studio_slug=slug)
-    remove_url = row_url("client-family-remove", key="link_pk", studio_slug=slug, pk=client.pk)
-    guardians, dependants = [], []
-    for pk, guardian_id, relationship, *names in (
-        FamilyLink.objects.filter(Q(dependant=client) | Q(guardian=client))
+def _family_links(*, studio_id: int, client_id: int):
+    """The family card's links of both directions (compiled once: `compiled_rows`)."""
+    return (
+        FamilyLink.objects.filter(Q(dependant_id=client_id) | Q(guardian_id=client_id))
         .order_by("created_at", "id")
         .values_list(
             "id",
@@ -86,6 +83,18 @@ def _family_rows(client: Client, *, slug: str) -> tuple[list[dict], list[dict]]:
             "dependant__first_name",
             "dependant__last_name",
         )
+    )
+
+
+def _family_rows(client: Client, *, slug: str) -> tuple[list[dict], list[dict]]:
+    """The client's guardians and dependants for the family card, both directions in one query,
+    read as the few values the card shows (a link, a name, a relationship), not two Client rows each."""
+    relationships = choice_labels(FamilyLink.Relationship.choices)
+    open_url = row_url("client-detail", studio_slug=slug)
+    remove_url = row_url("client-family-remove", key="link_pk", studio_slug=slug, pk=client.pk)
+    guardians, dependants = [], []
+    for pk, guardian_id, relationship, *names in compiled_rows(
+        "profile-family", _family_links, client_id=client.pk
     ):
         mine = guardian_id == client.pk  # the client is the guardian: the other end is a dependant
         other_id, first, last = names[2:] if mine else (guardian_id, *names[:2])

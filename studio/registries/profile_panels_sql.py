@@ -1,0 +1,169 @@
+"""The client profile's fixed-shape queries, built and compiled by the ORM once per process.
+
+The profile reads ten queries whose shape never changes: the client with every panel's
+annotations, the family links, the bookings UNION, the saved methods, the money lists… Building
+their expressions and compiling them to SQL cost the ORM ~25 ms of Python on every request for
+~1 ms of PostgreSQL (bench/client_profile.py prints the split), so the profile could not get near
+its time budget (issue #11) with any number of queries. Here each one is built by the same ORM
+code as before, compiled once, and kept as its SQL text, its parameters and its column
+converters; a request only fills in its own values and runs it.
+
+What a request may change is named: `studio_id` (always), and whichever of `client_id` and
+`now` the query takes. The shape is compiled twice, with two sets of impossible values, and the
+parameters that differ must be exactly those values, at the same places, in the same SQL text;
+anything else (a value folded into the SQL text, an unnamed value that changes) refuses to
+compile. The tenant filter stays in the SQL: the ORM's own scope filter is compiled in with a
+placeholder studio, and every request fills it from the *active* django-scopes scope, so a
+query run outside a studio's scope raises as the ORM would. Only SQL text is kept, never a row:
+nothing read here can be stale. `tests/test_profile_panels_sql.py` holds every cached query to
+the rows its ORM queryset returns, and to its studio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+from django_scopes import get_scope, scope
+from django_scopes.exceptions import ScopeError
+
+# Two sets of values no row holds (ids are positive, no class starts in 1900): each shape is
+# compiled with both, and the parameters that differ between the two compilations are the slots.
+_PLACEHOLDERS = (
+    {
+        "studio_id": -900_000_000_000_001,
+        "client_id": -900_000_000_000_002,
+        "order_id": -900_000_000_000_003,
+        "token": "~placeholder-token-a~",  # outside the URL-safe alphabet of real tokens
+        "now": dt.datetime(1900, 1, 1, 0, 0, 1, tzinfo=dt.UTC),
+    },
+    {
+        "studio_id": -900_000_000_000_011,
+        "client_id": -900_000_000_000_012,
+        "order_id": -900_000_000_000_013,
+        "token": "~placeholder-token-b~",
+        "now": dt.datetime(1900, 1, 2, 0, 0, 1, tzinfo=dt.UTC),
+    },
+)
+_CACHE_MAX = 256  # shapes per process (a panel set per role mix): a bound, not a working limit
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    params: tuple
+    slots: tuple[tuple[int, str], ...]  # (position in params, value name)
+    converters: tuple  # (column, converter functions, expression), as the ORM applies them
+
+
+_cache: dict[Hashable, _Compiled] = {}
+_lock = threading.Lock()
+
+
+def _compile_once(build: Callable[..., QuerySet], names: tuple[str, ...], values: dict, using: str):
+    with scope(studio=values["studio_id"]):  # the scoped managers filter on the placeholder studio
+        queryset = build(**{name: values[name] for name in names})
+    compiler = queryset.query.get_compiler(using)
+    sql, params = compiler.as_sql()
+    fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
+    converters = tuple(
+        (position, tuple(functions), expression)
+        for position, (functions, expression) in compiler.get_converters(fields).items()
+    )
+    return sql, tuple(params), converters
+
+
+def _compile(build: Callable[..., QuerySet], names: tuple[str, ...], using: str) -> _Compiled:
+    if "studio_id" not in names:
+        raise ValueError("a profile query always takes studio_id")
+    (sql, params, converters), (other_sql, other_params, _c) = (
+        _compile_once(build, names, values, using) for values in _PLACEHOLDERS
+    )
+    if sql != other_sql or len(params) != len(other_params):
+        raise ValueError(f"{build.__qualname__}: a value is part of the SQL text, not a parameter")
+    slots = []
+    for position, (first, second) in enumerate(zip(params, other_params, strict=True)):
+        named = [name for name in names if first == _PLACEHOLDERS[0][name]]
+        if first == second and not named:
+            continue
+        if len(named) != 1 or second != _PLACEHOLDERS[1][named[0]]:
+            raise ValueError(f"{build.__qualname__}: parameter {position} changes and is not one of {names}")
+        slots.append((position, named[0]))
+    missing = set(names) - {name for _position, name in slots}
+    if missing:
+        raise ValueError(f"{build.__qualname__}: {sorted(missing)} never reach the SQL")
+    return _Compiled(sql, params, tuple(slots), converters)
+
+
+def _active_studio_id() -> int:
+    active = get_scope()
+    if not active.get("_enabled", False) or active.get("studio") is None:
+        raise ScopeError("A scope on dimension(s) studio needs to be active for this query.")
+    studio = active["studio"]
+    if isinstance(studio, list | tuple):  # the compiled SQL compares with one studio
+        raise ScopeError("The client profile's queries run in the scope of one studio.")
+    return studio if isinstance(studio, int) else studio.pk
+
+
+def compiled_rows(key: Hashable, build: Callable[..., QuerySet], *, using: str = "default", **values) -> list:
+    """The rows (tuples) of the `values_list` queryset `build(studio_id=, **values)` returns,
+    as the ORM would read them, from SQL compiled once per process for `key`.
+
+    `build` must give the same shape for any values: `key` names that shape (include whatever
+    else decides it: the panels on the page, a limit, the language if the SQL depends on it).
+    The studio is the active scope's."""
+    if "studio_id" in values:
+        raise TypeError("the studio is the active scope's: do not pass studio_id")
+    compiled = _cache.get(key)
+    if compiled is None:
+        with _lock:
+            compiled = _cache.get(key) or _compile(build, ("studio_id", *sorted(values)), using)
+            if len(_cache) >= _CACHE_MAX:
+                _cache.clear()
+            _cache[key] = compiled
+    values["studio_id"] = _active_studio_id()
+    params = list(compiled.params)
+    for position, name in compiled.slots:
+        params[position] = values[name]
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(compiled.sql, params)
+        rows = cursor.fetchall()
+    if not compiled.converters:
+        return rows
+    out = []
+    for row in rows:
+        row = list(row)
+        for position, functions, expression in compiled.converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        out.append(tuple(row))
+    return out
+
+
+def compiled_instance(
+    model, row: tuple | list, offset: int = 0, *, using: str = "default"
+) -> tuple[Any, int]:
+    """A model instance from `row[offset:]` read in `model_columns(model)` order (as the ORM's
+    `from_db` makes one), and the offset after its columns."""
+    columns = model_columns(model)
+    end = offset + len(columns)
+    return model.from_db(using, columns, row[offset:end]), end
+
+
+def model_columns(model) -> tuple[str, ...]:
+    """Every concrete column of `model`, in field order: what `compiled_instance` reads."""
+    return tuple(field.attname for field in model._meta.concrete_fields)
+
+
+def cache_clear() -> None:
+    """Forget every compiled shape (tests)."""
+    with _lock:
+        _cache.clear()

@@ -1,0 +1,138 @@
+"""The client profile's queries compiled once per process (studio/registries/profile_panels_sql.py):
+each returns exactly the rows its ORM queryset returns, for the active scope's studio only, and a
+shape whose values do not all reach the SQL as named parameters is refused."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from django_scopes import scope
+from django_scopes.exceptions import ScopeError
+
+from studio.models import Client
+from studio.registries import profile_panels, profile_panels_sql
+from studio.registries.profile_panels_sql import compiled_rows
+from tests.factories import ClientFactory
+from tests.test_client_profile import fill
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    profile_panels_sql.cache_clear()
+    yield
+    profile_panels_sql.cache_clear()
+
+
+def _shapes():
+    """Every query the profile reads through the cache: (key, build, extra values)."""
+    from payments.panels import _methods_query, _payments_query, _refunds_credit_query
+    from payments.selectors_invoices import _panel_query
+    from scheduling.panels import bookings_query
+    from studio.views.clients import _family_links
+
+    now = timezone.now()
+    return [
+        ("family", _family_links, {}),
+        ("bookings", bookings_query(upcoming=10, history=15, appointments=10), {"now": now}),
+        (
+            "bookings-later",
+            bookings_query(upcoming=10, history=15, appointments=10),
+            {"now": now + dt.timedelta(days=5)},
+        ),
+        ("methods", _methods_query, {}),
+        ("payments", _payments_query(10), {}),
+        ("refunds-credit", _refunds_credit_query(10), {}),
+        ("invoices", _panel_query, {}),
+    ]
+
+
+def _invoices(studio, client, n: int) -> None:
+    import secrets
+
+    from payments.models import Invoice
+
+    with scope(studio=studio):
+        for number in range(1, n + 1):
+            Invoice.objects.create(
+                studio=studio,
+                number=number,
+                client=client,
+                currency=studio.currency,
+                subtotal=1000 * number,
+                total=1000 * number,
+                amount_paid=300,
+                due_date=timezone.localdate() + dt.timedelta(days=number),
+                token=secrets.token_urlsafe(32),
+                link_expires_at=timezone.now() + dt.timedelta(days=40),
+            )
+
+
+def test_every_cached_query_reads_what_its_orm_queryset_reads(studio, other_studio, a_client):
+    fill(studio, a_client, 12)
+    other = ClientFactory(studio=studio)
+    fill(studio, other, 2)
+    _invoices(studio, a_client, 7)
+    with scope(studio=studio):
+        for key, build, values in _shapes():
+            for client in (a_client, other, a_client):
+                expected = list(build(studio_id=studio.pk, client_id=client.pk, **values))
+                # The first call compiles; the next ones read the compiled SQL with their own values.
+                assert compiled_rows(key, build, client_id=client.pk, **values) == expected, key
+            assert expected, key  # the data fills every list
+
+
+def test_the_profile_client_is_the_orm_client_with_every_panel_annotation(studio, a_client):
+    fill(studio, a_client, 3)
+    panels = profile_panels.profile_panels()
+    with scope(studio=studio):
+        expected = profile_panels.profile_client_queryset(
+            panels=panels, queryset=Client.objects.select_related("home_location")
+        ).get(pk=a_client.pk)
+        for _ in range(2):
+            client = profile_panels.profile_client(pk=a_client.pk, panels=panels)
+            assert client is not None and client._state.adding is False
+            assert {f.attname: getattr(client, f.attname) for f in Client._meta.concrete_fields} == {
+                f.attname: getattr(expected, f.attname) for f in Client._meta.concrete_fields
+            }
+            assert client.home_location == expected.home_location and client.home_location.name
+            annotations = list(profile_panels._panel_annotations(panels))
+            assert len(annotations) >= 6, "the panels annotate the client"
+            for name in annotations:
+                assert getattr(client, name) == getattr(expected, name), name
+        no_home = ClientFactory(studio=studio, home_location=None)
+        client = profile_panels.profile_client(pk=no_home.pk, panels=panels)
+        assert client.home_location_id is None and client.home_location is None
+        assert profile_panels.profile_client(pk=10**12, panels=panels) is None
+
+
+def test_the_studio_is_the_active_scopes_never_the_callers(studio, other_studio, a_client):
+    from payments.panels import _payments_query
+
+    fill(studio, a_client, 2)
+    build = _payments_query(10)
+    with scope(studio=studio):
+        assert len(compiled_rows("payments", build, client_id=a_client.pk)) == 2
+    # Another studio's scope, this studio's client id: the ORM's tenant filter holds in the SQL.
+    with scope(studio=other_studio):
+        assert compiled_rows("payments", build, client_id=a_client.pk) == []
+        assert profile_panels.profile_client(pk=a_client.pk, panels=profile_panels.profile_panels()) is None
+    with pytest.raises(ScopeError):
+        compiled_rows("payments", build, client_id=a_client.pk)
+
+
+def test_a_shape_whose_values_do_not_all_reach_the_sql_is_refused(studio, a_client):
+    with scope(studio=studio), pytest.raises(ValueError, match="never reach the SQL"):
+        compiled_rows(
+            "ignores", lambda *, studio_id, client_id: Client.objects.values_list("id"), client_id=1
+        )
+    counter = iter(range(1, 100))
+
+    def unnamed(*, studio_id, client_id):  # a value that changes on each build, and is not a slot
+        return Client.objects.filter(pk=client_id, id__gt=next(counter)).values_list("id")
+
+    with scope(studio=studio), pytest.raises(ValueError, match="not one of"):
+        compiled_rows("unnamed", unnamed, client_id=1)
