@@ -110,8 +110,12 @@ def order_for_request(request, *, create: bool = False, for_page: bool = False) 
         orders = orders.select_related("client__home_location")
     order = None
     if isinstance(token, str) and token:
-        # The token is unique: no ORDER BY (`first()` would sort every selected column's way).
-        order = next(iter(orders.filter(token=token[:32])[:1]), None)
+        if for_page:
+            from checkout.selectors.cart import order_by_token
+
+            order = order_by_token(studio=studio, token=token[:32], open_only=True)
+        else:  # the token is unique: no ORDER BY (`first()` would sort every selected column's way)
+            order = next(iter(orders.filter(token=token[:32])[:1]), None)
         # A cart is its owner's only: an order of a client is never shown to anyone else.
         if (
             order is not None

@@ -566,3 +566,64 @@ def test_archived_places_services_and_clients_are_refused(studio, location, cart
     )
     plan = PlanFactory(studio=studio)
     assert "archived" in refusal(studio, cart_order, kind="plan", plan=plan, client=a_client)
+
+
+# --- the cart's compiled reads ---------------------------------------------------------------------
+
+
+def _fields(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_the_compiled_reads_are_the_orms_rows_for_the_active_studio_only(
+    studio, other_studio, location, a_client, cart_order
+):
+    """`order_by_token` and `order_lines_of` (SQL compiled once per process) read exactly what
+    `select_related` reads: every field of the order, its client and home location, every line and
+    each related object of every kind of line; another studio's token reads nothing."""
+    from checkout.selectors.cart import _line_relations, order_by_token, order_lines_of, order_lines_queryset
+
+    with scopes_disabled():
+        a_client.home_location = location
+        a_client.save(update_fields=["home_location"])
+        cart_order.client = a_client
+        cart_order.save(update_fields=["client"])
+    service, calendar, slots = _bookable_slot(studio, location)
+    add(studio, cart_order, kind="plan", plan=PlanFactory(studio=studio))
+    add(studio, cart_order, kind="drop_in", session=drop_in_session(studio, location))
+    add(
+        studio,
+        cart_order,
+        kind="appointment",
+        appointment_service=service,
+        appointment_calendar=calendar,
+        starts_at=slots[0],
+    )
+    add(
+        studio,
+        cart_order,
+        kind="product",
+        product=make_product(studio, stock={location: 3}),
+        location=location,
+    )
+    theirs = order(other_studio)
+    with scope(studio=studio):
+        read = order_by_token(studio=studio, token=cart_order.token, open_only=True)
+        expected = Order.objects.select_related("client__home_location").get(pk=cart_order.pk)
+        assert _fields(read) == _fields(expected)
+        assert _fields(read.client) == _fields(expected.client)
+        assert _fields(read.client.home_location) == _fields(expected.client.home_location)
+        assert order_by_token(studio=studio, token=theirs.token) is None
+        compiled, orm = order_lines_of(read), list(order_lines_queryset().filter(order=cart_order))
+        assert [line.kind for line in compiled] == ["plan", "drop_in", "appointment", "product"]
+        assert [_fields(line) for line in compiled] == [_fields(line) for line in orm]
+        for mine, theirs_line in zip(compiled, orm, strict=True):
+            for path, _model, _parent in _line_relations():
+                a, b = mine, theirs_line
+                for name in path.split("__"):
+                    a, b = getattr(a, name, None), getattr(b, name, None)
+                assert (a is None) == (b is None), path
+                if a is not None:
+                    assert _fields(a) == _fields(b), path
+    with scope(studio=other_studio):
+        assert order_by_token(studio=other_studio, token=cart_order.token) is None
