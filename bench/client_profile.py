@@ -37,7 +37,7 @@ since issues #13 and #16: memberships, penalties, bookings, saved methods, waive
 table prints both sizes, and a new panel needs its rows added here to keep them equal.
 
 Measured (2026-12-01 night, nine panels, after the profile's queries became compiled once per
-process: `studio/registries/profile_panels_sql.py`; three runs, load average 2.0–2.3 while
+process: `studio/compiled_sql.py`; three runs, load average 2.0–2.3 while
 other sessions worked): 10 queries at 1 and 40 rows, 3 of them the signed-in stack; profile
 32.6 KiB, bare pages 30.6 KiB. Owner's profile against the bare staff page: p95 2.08–2.11×,
 1.95–2.11× and 2.12–2.25×; p50 2.17–2.31×, 2.12–2.57× and 2.25–2.29×; CPU 1.96–2.05×,

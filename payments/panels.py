@@ -23,9 +23,9 @@ from payments.models import (
     SavedPaymentMethod,
 )
 from payments.services import saved_methods as svc
+from studio.compiled_sql import compiled_rows
 from studio.permissions import Perm
 from studio.registries.profile_panels import ProfilePanel, Section, choice_labels, row_url
-from studio.registries.profile_panels_sql import compiled_rows
 
 RECENT = 10  # rows of each list on the profile; the full history is one link away
 

@@ -9,10 +9,10 @@ from django.utils.translation import gettext_lazy
 
 from payments.models import Invoice, InvoiceLine, InvoicePayment
 from payments.models.invoices import TOKEN_MAX_LENGTH, InvoiceStatus
+from studio.compiled_sql import compiled_rows
 from studio.models import Studio
 from studio.permissions import Perm
 from studio.registries.profile_panels import ProfilePanel, choice_labels, row_url
-from studio.registries.profile_panels_sql import compiled_rows
 
 PANEL_ROWS = 5
 

@@ -25,10 +25,10 @@ from scheduling.models import (
     ClassSession,
 )
 from scheduling.models.classes import place_label
+from studio.compiled_sql import compiled_rows
 from studio.models import Studio
 from studio.permissions import Perm
 from studio.registries.profile_panels import ProfilePanel, Section, choice_labels, row_url
-from studio.registries.profile_panels_sql import compiled_rows
 
 COUNTED = (BookingStatus.CHECKED_IN, BookingStatus.NO_SHOW, BookingStatus.LATE_CANCELLED)
 

@@ -65,12 +65,12 @@ RAW_SQL = {
     ): "one UPDATE … FROM (VALUES …) per chunk of the migration import (bulk_update costs seconds); "
     "the studio is in the WHERE clause",
     (
-        "studio.registries.profile_panels_sql",
+        "studio.compiled_sql",
         "compiled_rows",
         "cursor",
     ): "runs the client profile's ORM-built queries from SQL the ORM compiled once per process "
     "(issue #11's time budget); the scope's studio fills the ORM's own tenant filter, and a query "
-    "outside a scope raises (tests/test_profile_panels_sql.py)",
+    "outside a scope raises (tests/test_compiled_sql.py)",
 }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.http import Http404
 
 from checkout.models import Order, OrderLine, OrderStatus
+from studio.compiled_sql import compiled_instance, compiled_rows, model_columns
 from studio.models import Client, Location, Studio
-from studio.registries.profile_panels_sql import compiled_instance, compiled_rows, model_columns
 
 
 def order_lines_queryset():

@@ -17,7 +17,7 @@ page) holds as long as panels follow this. Its time budget (bench/client_profile
 bare staff page of the same markup) was mostly spent in Python, not in PostgreSQL: the ORM
 building and compiling the panels' SQL on every request (~25 ms for ~1 ms of PostgreSQL). So the
 client's query (`profile_client`) and every panel's list query run through `compiled_rows`
-(profile_panels_sql.py): the panel writes its ORM queryset as a function of `studio_id`,
+(studio/compiled_sql.py): the panel writes its ORM queryset as a function of `studio_id`,
 `client_id` (and `now`), which is compiled once per process. Beyond that, a model instance per
 row and a template lookup that fails over to an attribute cost more than the row's markup: a
 panel's list reads the shown columns as tuples into dicts (`values_list`), a total that belongs
@@ -37,7 +37,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from studio.registries.profile_panels_sql import compiled_instance, compiled_rows, model_columns
+from studio.compiled_sql import compiled_instance, compiled_rows, model_columns
 
 
 @dataclass
@@ -115,7 +115,7 @@ _annotation_names: dict[tuple, tuple[str, ...]] = {}
 def profile_client(*, pk: int, panels: list[ProfilePanel]):
     """The active studio's client `pk` with its home location and these panels' annotations as
     attributes (as `profile_client_queryset(...).select_related("home_location")` reads it), or
-    None. One query, compiled once per panel set (`profile_panels_sql`): its annotations cost
+    None. One query, compiled once per panel set (`studio.compiled_sql`): its annotations cost
     the ORM more Python to build and compile than PostgreSQL takes to run them."""
     from studio.models import Client, Location
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from studio import selectors, services
 from studio.access import staff_required
+from studio.compiled_sql import compiled_rows
 from studio.forms import ClientForm, FamilyLinkForm
 from studio.inputs import parse_int_param
 from studio.models import Client, FamilyLink
@@ -20,7 +21,6 @@ from studio.registries.profile_panels import (
     profile_sections,
     row_url,
 )
-from studio.registries.profile_panels_sql import compiled_rows
 
 PAGE_SIZE = 25
 

@@ -1,4 +1,4 @@
-"""The client profile's queries compiled once per process (studio/registries/profile_panels_sql.py):
+"""The client profile's queries compiled once per process (studio/compiled_sql.py):
 each returns exactly the rows its ORM queryset returns, for the active scope's studio only, and a
 shape whose values do not all reach the SQL as named parameters is refused."""
 
@@ -11,9 +11,10 @@ from django.utils import timezone
 from django_scopes import scope
 from django_scopes.exceptions import ScopeError
 
+from studio import compiled_sql
+from studio.compiled_sql import compiled_rows
 from studio.models import Client
-from studio.registries import profile_panels, profile_panels_sql
-from studio.registries.profile_panels_sql import compiled_rows
+from studio.registries import profile_panels
 from tests.factories import ClientFactory
 from tests.test_client_profile import fill
 
@@ -22,9 +23,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    profile_panels_sql.cache_clear()
+    compiled_sql.cache_clear()
     yield
-    profile_panels_sql.cache_clear()
+    compiled_sql.cache_clear()
 
 
 def _shapes():

@@ -1,22 +1,24 @@
-"""The client profile's fixed-shape queries, built and compiled by the ORM once per process.
+"""Fixed-shape queries built and compiled by the ORM once per process, run with each request's values.
 
-The profile reads ten queries whose shape never changes: the client with every panel's
-annotations, the family links, the bookings UNION, the saved methods, the money lists… Building
-their expressions and compiling them to SQL cost the ORM ~25 ms of Python on every request for
-~1 ms of PostgreSQL (bench/client_profile.py prints the split), so the profile could not get near
-its time budget (issue #11) with any number of queries. Here each one is built by the same ORM
-code as before, compiled once, and kept as its SQL text, its parameters and its column
-converters; a request only fills in its own values and runs it.
+Some pages read the same queries on every request: the client profile (the client with every
+panel's annotations, the family links, the bookings UNION, the saved methods, the money lists),
+the online cart and review (the order with its client, its lines with what they sell). Building
+their expressions and compiling them to SQL cost the ORM far more Python than PostgreSQL takes to
+run them (the profile: ~25 ms for ~1 ms; bench/client_profile.py prints the split), so those pages
+could not get near their time budgets (issues #11 and #15) with any number of queries. Here each
+one is built by the same ORM code as before, compiled once, and kept as its SQL text, its
+parameters and its column converters; a request only fills in its own values and runs it.
 
-What a request may change is named: `studio_id` (always), and whichever of `client_id` and
-`now` the query takes. The shape is compiled twice, with two sets of impossible values, and the
-parameters that differ must be exactly those values, at the same places, in the same SQL text;
-anything else (a value folded into the SQL text, an unnamed value that changes) refuses to
-compile. The tenant filter stays in the SQL: the ORM's own scope filter is compiled in with a
-placeholder studio, and every request fills it from the *active* django-scopes scope, so a
-query run outside a studio's scope raises as the ORM would. Only SQL text is kept, never a row:
-nothing read here can be stale. `tests/test_profile_panels_sql.py` holds every cached query to
-the rows its ORM queryset returns, and to its studio.
+What a request may change is named: `studio_id` (always), and whichever of `client_id`,
+`order_id`, `token` and `now` the query takes. The shape is compiled twice, with two sets of
+impossible values, and the parameters that differ must be exactly those values, at the same
+places, in the same SQL text; anything else (a value folded into the SQL text, an unnamed value
+that changes) refuses to compile. The tenant filter stays in the SQL: the ORM's own scope filter
+is compiled in with a placeholder studio, and every request fills it from the *active*
+django-scopes scope, so a query run outside a studio's scope raises as the ORM would. Only SQL
+text is kept, never a row: nothing read here can be stale. `tests/test_compiled_sql.py` holds
+every profile query to the rows its ORM queryset returns, and to its studio; checkout's are held
+to theirs in `checkout/tests/test_cart_services.py`.
 """
 
 from __future__ import annotations
@@ -80,7 +82,7 @@ def _compile_once(build: Callable[..., QuerySet], names: tuple[str, ...], values
 
 def _compile(build: Callable[..., QuerySet], names: tuple[str, ...], using: str) -> _Compiled:
     if "studio_id" not in names:
-        raise ValueError("a profile query always takes studio_id")
+        raise ValueError("a compiled query always takes studio_id")
     (sql, params, converters), (other_sql, other_params, _c) = (
         _compile_once(build, names, values, using) for values in _PLACEHOLDERS
     )
@@ -106,7 +108,7 @@ def _active_studio_id() -> int:
         raise ScopeError("A scope on dimension(s) studio needs to be active for this query.")
     studio = active["studio"]
     if isinstance(studio, list | tuple):  # the compiled SQL compares with one studio
-        raise ScopeError("The client profile's queries run in the scope of one studio.")
+        raise ScopeError("Compiled queries run in the scope of one studio.")
     return studio if isinstance(studio, int) else studio.pk
 
 
