@@ -48,6 +48,14 @@ def start() -> None:
     from django.test.utils import setup_test_environment
 
     setup_test_environment()
+    # ... but templates render as in production: the test environment's instrumented renderer
+    # sends a signal per template, and the test client keeps a copy of the context each time
+    # (response.context), work no real request does, and more of it on a page of many templates
+    # than on a bench's one-template bare page.
+    from django.template import Template
+    from django.test.utils import _TestState
+
+    Template._render = _TestState.saved_data.template_render
     _state.update(handles=handles, old_name=connection.settings_dict["NAME"])
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
 
