@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 
@@ -88,6 +88,50 @@ def public_card(card, base_url: str, now):
         card.place,
         public_card_state(card, now),
     )
+
+
+@register.simple_tag
+def public_cards(cards, base_url: str, now):
+    """A day of the public week: every class's card in one call (a week shows hundreds; one
+    template node per card was most of the page's time). The same markup as `public_card`; the
+    values a week repeats (names, teachers, places, colours) are escaped once."""
+    escaped: dict[str, str] = {}
+
+    def esc(value) -> str:
+        text = str(value)
+        out = escaped.get(text)
+        if out is None:
+            out = escaped[text] = escape(text)
+        return out
+
+    states: dict[tuple, str] = {}  # a state without personal badges, by (kind, spots left)
+
+    def state(card) -> str:
+        if card.my_bookings or card.is_cancelled:
+            return public_card_state(card, now)
+        key = (
+            ("ended",)
+            if card.ends_at <= now
+            else ("started",)
+            if card.starts_at <= now
+            else ("open", card.spots_left)
+        )
+        found = states.get(key)
+        if found is None:
+            found = states[key] = public_card_state(card, now)
+        return found
+
+    base = esc(base_url)
+    out = []
+    for card in cards:
+        out.append(
+            f'<li class="public-session{" cancelled" if card.is_cancelled else ""}" style="--c:{esc(card.colour)}">'
+            f'<span class="time">{esc(card.start_label)}{zone_note(card) if card.zone else ""}</span>'
+            f'<span class="what"><a href="{base}{int(card.pk)}/">{esc(card.name)}</a>'
+            f"<small>{esc(card.teacher)} · {esc(card.place)}</small></span>"
+            f'<span class="state">{state(card)}</span></li>'
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value escaped above
 
 
 @register.filter

@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
 from scheduling.models import (
@@ -596,3 +596,58 @@ def test_client_profile_and_account_panels_cost_the_same(owner_client, login, st
     count_few = _count(web_few, url(studio, "account-home"))
     web_many = client_login(login, many)
     assert _count(web_many, url(studio, "account-home")) == count_few
+
+
+def test_a_days_cards_in_one_call_are_the_cards_one_by_one():
+    """`public_cards` (a day of the public week in one call) writes exactly what `public_card`
+    writes for each class, whatever its state: open with spots, full, started, ended, cancelled,
+    in another zone, with the visitor's family's bookings, and with markup in its names."""
+    from types import SimpleNamespace
+
+    from scheduling.selectors import SessionCard
+    from scheduling.templatetags.scheduling_tags import public_card, public_cards
+
+    now = timezone.now()
+    hour = dt.timedelta(hours=1)
+    booking = SimpleNamespace(
+        status_badge="ok", client=SimpleNamespace(first_name="Zoé <b>"), get_status_display=lambda: "Booked"
+    )
+
+    def card(pk, starts, *, booked=0, capacity=10, cancelled=False, zone="", mine=(), name="Vinyasa"):
+        return SessionCard(
+            pk=pk,
+            starts_at=starts,
+            ends_at=starts + hour,
+            local_start=starts,
+            local_end=starts + hour,
+            name=name,
+            colour="#1f6f5c",
+            teacher="Léa & co",
+            place="Plateau · Studio A",
+            room="Studio A",
+            capacity=capacity,
+            booked_count=booked,
+            waitlist_count=0,
+            is_cancelled=cancelled,
+            my_bookings=list(mine),
+            start_label="7:00",
+            zone=zone,
+        )
+
+    cards = [
+        card(1, now + hour),
+        card(2, now + hour, booked=9),
+        card(3, now + hour, booked=10),
+        card(4, now - hour / 2),
+        card(5, now - 2 * hour),
+        card(6, now + hour, cancelled=True),
+        card(7, now + hour, zone="Vancouver"),
+        card(8, now + hour, mine=[booking]),
+        card(9, now + 2 * hour, name='<script>"x"</script>'),
+        card(10, now + 3 * hour, booked=9),
+    ]
+    for language in ("en", "fr"):
+        with translation.override(language):
+            one_by_one = "".join(str(public_card(c, "/yoga/schedule/", now)) for c in cards)
+            assert str(public_cards(cards, "/yoga/schedule/", now)) == one_by_one
+    assert "&lt;script&gt;" in one_by_one and "<script>" not in one_by_one
