@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import formats, timezone
+from django_scopes import scope
 
 from scheduling import slots as slotting
 from scheduling.models import (
@@ -32,7 +33,8 @@ from scheduling.models import (
 )
 from scheduling.models.classes import place_label
 from scheduling.timeutils import local_day_bounds
-from studio.models import Client, FamilyLink, Location, Room, StaffMember, Studio
+from studio.compiled_sql import compiled_instance, compiled_rows, model_columns
+from studio.models import Client, FamilyLink, Location, Room, StaffMember, Studio, User
 from studio.permissions import RoleKind
 
 
@@ -104,45 +106,35 @@ def sessions_between(
     # A day in any zone lies within ±14 h of the same UTC day; trim precisely below.
     start, _end = local_day_bounds(first, "UTC")
     _start, end = local_day_bounds(last, "UTC")
-    qs = _with_counts(
-        ClassSession.objects.filter(
-            studio=studio, starts_at__gte=start - timedelta(hours=14), starts_at__lt=end + timedelta(hours=14)
+    filters = {
+        name: value
+        for name, value in (
+            ("location_id", location_id),
+            ("room_id", room_id),
+            ("teacher_id", teacher_id),
+            ("template_id", template_id),
         )
-    )
-    if location_id:
-        qs = qs.filter(location_id=location_id)
-    if room_id:
-        qs = qs.filter(room_id=room_id)
-    if teacher_id:
-        qs = qs.filter(teacher_id=teacher_id)
-    if template_id:
-        qs = qs.filter(template_id=template_id)
-    if not include_cancelled:
-        qs = qs.exclude(status=SessionStatus.CANCELLED)
-    # Names come with the rows (joined columns, not model instances); teachers' display names
-    # follow StaffMember.__str__, so they come from one query of their own.
-    rows = list(
-        qs.order_by("starts_at", "id").values_list(
-            "id",
-            "starts_at",
-            "ends_at",
-            "template__name",
-            "template__colour",
-            "teacher_id",
-            "location__name",
-            "location__time_zone",
-            "room__name",
-            "online_url",
-            "capacity",
-            "status",
-            "booked_count",
-            "waitlist_count",
-        )
-    )
-    teachers = {
-        m.pk: str(m)
-        for m in StaffMember.objects.filter(pk__in={row[5] for row in rows}).select_related("user")
+        if value
     }
+
+    def week(*, studio_id, since, until, **chosen):
+        qs = _with_counts(ClassSession.objects.filter(starts_at__gte=since, starts_at__lt=until, **chosen))
+        if not include_cancelled:
+            qs = qs.exclude(status=SessionStatus.CANCELLED)
+        return qs.order_by("starts_at", "id").values_list(*_CARD_COLUMNS)
+
+    # Names come with the rows (joined columns, not model instances), from SQL compiled once per
+    # shape (a week is read on every schedule page); teachers' display names follow
+    # StaffMember.__str__, so they come from one query of their own.
+    with scope(studio=studio):
+        rows = compiled_rows(
+            ("sessions-between", tuple(sorted(filters)), include_cancelled),
+            week,
+            since=start - timedelta(hours=14),
+            until=end + timedelta(hours=14),
+            **filters,
+        )
+        teachers = staff_names(studio=studio) if rows else {}
     zones: dict[str, zoneinfo.ZoneInfo] = {}
     days = {first + timedelta(days=i): Day(first + timedelta(days=i)) for i in range((last - first).days + 1)}
     for (
@@ -187,6 +179,44 @@ def sessions_between(
             )
         )
     return list(days.values())
+
+
+_CARD_COLUMNS = (
+    "id",
+    "starts_at",
+    "ends_at",
+    "template__name",
+    "template__colour",
+    "teacher_id",
+    "location__name",
+    "location__time_zone",
+    "room__name",
+    "online_url",
+    "capacity",
+    "status",
+    "booked_count",
+    "waitlist_count",
+)
+
+
+def _staff_query(*, studio_id):
+    return StaffMember.objects.values_list(
+        *model_columns(StaffMember), *(f"user__{column}" for column in model_columns(User))
+    )
+
+
+def staff_names(*, studio: Studio) -> dict[int, str]:
+    """Every staff member's name as `str(member)` writes it, by id (one query compiled once: the
+    calendars name the teacher of every class they show)."""
+    names = {}
+    with scope(studio=studio):
+        rows = compiled_rows("staff-names", _staff_query)
+    for row in rows:
+        member, end = compiled_instance(StaffMember, row)
+        if member.user_id is not None:
+            member.user = compiled_instance(User, row, end)[0]
+        names[member.pk] = str(member)
+    return names
 
 
 def label_start_times(days: list[Day]) -> None:

@@ -9,11 +9,11 @@ could not get near their time budgets (issues #11 and #15) with any number of qu
 one is built by the same ORM code as before, compiled once, and kept as its SQL text, its
 parameters and its column converters; a request only fills in its own values and runs it.
 
-What a request may change is named: `studio_id` (always), and whichever of `client_id`,
-`order_id`, `token` and `now` the query takes. The shape is compiled twice, with two sets of
-impossible values, and the parameters that differ must be exactly those values, at the same
-places, in the same SQL text; anything else (a value folded into the SQL text, an unnamed value
-that changes) refuses to compile. The tenant filter stays in the SQL: the ORM's own scope filter
+What a request may change is named: `studio_id` (always), and whichever values the query takes
+(ids, tokens, dates and datetimes: `client_id`, `now`, `since`…). The shape is compiled twice,
+with two sets of impossible values chosen by each value's type, and the parameters that differ
+must be exactly those values, at the same places, in the same SQL text; anything else (a value
+folded into the SQL text, an unnamed value that changes) refuses to compile. The tenant filter stays in the SQL: the ORM's own scope filter
 is compiled in with a placeholder studio, and every request fills it from the *active*
 django-scopes scope, so a query run outside a studio's scope raises as the ORM would. Only SQL
 text is kept, never a row: nothing read here can be stale. `tests/test_compiled_sql.py` holds
@@ -34,24 +34,33 @@ from django.db.models import QuerySet
 from django_scopes import get_scope, scope
 from django_scopes.exceptions import ScopeError
 
-# Two sets of values no row holds (ids are positive, no class starts in 1900): each shape is
-# compiled with both, and the parameters that differ between the two compilations are the slots.
-_PLACEHOLDERS = (
-    {
-        "studio_id": -900_000_000_000_001,
-        "client_id": -900_000_000_000_002,
-        "order_id": -900_000_000_000_003,
-        "token": "~placeholder-token-a~",  # outside the URL-safe alphabet of real tokens
-        "now": dt.datetime(1900, 1, 1, 0, 0, 1, tzinfo=dt.UTC),
-    },
-    {
-        "studio_id": -900_000_000_000_011,
-        "client_id": -900_000_000_000_012,
-        "order_id": -900_000_000_000_013,
-        "token": "~placeholder-token-b~",
-        "now": dt.datetime(1900, 1, 2, 0, 0, 1, tzinfo=dt.UTC),
-    },
-)
+# Two sets of values no row holds (ids are positive, no class starts in 1900, tokens are URL-safe
+# base64): each shape is compiled with both, and the parameters that differ between the two
+# compilations are the slots. Each name gets its own, by the type of the value it stands for.
+
+
+def _placeholder(name: str, index: int, sample, variant: int):
+    if isinstance(sample, bool):
+        raise TypeError(f"{name}: a yes/no decides a query's shape; put it in the key, not the values")
+    if isinstance(sample, int):
+        return -900_000_000_000_000 - 10 * (index + 1) - variant
+    if isinstance(sample, dt.datetime):
+        return dt.datetime(1900, 1, 1 + variant, 0, index, 1, tzinfo=dt.UTC)
+    if isinstance(sample, dt.date):
+        return dt.date(1900, 1 + index, 1 + variant)
+    if isinstance(sample, str):
+        return f"~placeholder-{name}-{'ab'[variant]}~"
+    raise TypeError(f"{name}: a compiled query takes ints, strings, dates and datetimes")
+
+
+def _placeholders(samples: dict) -> tuple[dict, dict]:
+    names = sorted(samples)
+    return tuple(
+        {name: _placeholder(name, index, samples[name], variant) for index, name in enumerate(names)}
+        for variant in (0, 1)
+    )
+
+
 _CACHE_MAX = 256  # shapes per process (a panel set per role mix): a bound, not a working limit
 
 
@@ -80,20 +89,22 @@ def _compile_once(build: Callable[..., QuerySet], names: tuple[str, ...], values
     return sql, tuple(params), converters
 
 
-def _compile(build: Callable[..., QuerySet], names: tuple[str, ...], using: str) -> _Compiled:
-    if "studio_id" not in names:
+def _compile(build: Callable[..., QuerySet], samples: dict, using: str) -> _Compiled:
+    if "studio_id" not in samples:
         raise ValueError("a compiled query always takes studio_id")
+    names = tuple(sorted(samples))
+    placeholders = _placeholders(samples)
     (sql, params, converters), (other_sql, other_params, _c) = (
-        _compile_once(build, names, values, using) for values in _PLACEHOLDERS
+        _compile_once(build, names, values, using) for values in placeholders
     )
     if sql != other_sql or len(params) != len(other_params):
         raise ValueError(f"{build.__qualname__}: a value is part of the SQL text, not a parameter")
     slots = []
     for position, (first, second) in enumerate(zip(params, other_params, strict=True)):
-        named = [name for name in names if first == _PLACEHOLDERS[0][name]]
+        named = [name for name in names if first == placeholders[0][name]]
         if first == second and not named:
             continue
-        if len(named) != 1 or second != _PLACEHOLDERS[1][named[0]]:
+        if len(named) != 1 or second != placeholders[1][named[0]]:
             raise ValueError(f"{build.__qualname__}: parameter {position} changes and is not one of {names}")
         slots.append((position, named[0]))
     missing = set(names) - {name for _position, name in slots}
@@ -124,7 +135,7 @@ def compiled_rows(key: Hashable, build: Callable[..., QuerySet], *, using: str =
     compiled = _cache.get(key)
     if compiled is None:
         with _lock:
-            compiled = _cache.get(key) or _compile(build, ("studio_id", *sorted(values)), using)
+            compiled = _cache.get(key) or _compile(build, {"studio_id": 0, **values}, using)
             if len(_cache) >= _CACHE_MAX:
                 _cache.clear()
             _cache[key] = compiled

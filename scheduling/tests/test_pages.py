@@ -651,3 +651,50 @@ def test_a_days_cards_in_one_call_are_the_cards_one_by_one():
             one_by_one = "".join(str(public_card(c, "/yoga/schedule/", now)) for c in cards)
             assert str(public_cards(cards, "/yoga/schedule/", now)) == one_by_one
     assert "&lt;script&gt;" in one_by_one and "<script>" not in one_by_one
+
+
+def test_the_weeks_compiled_read_is_the_orms_for_each_filter_and_the_active_studio_only(
+    studio, other_studio, location
+):
+    """`sessions_between` reads the week through SQL compiled once per shape: for every filter it
+    finds exactly the classes the ORM's own filter finds (with their counts and their teacher's
+    name), and never another studio's."""
+    from django_scopes import scope
+
+    from scheduling.selectors import sessions_between, staff_names
+
+    other_place = LocationFactory(studio=studio, name="Mile End")
+    room = RoomFactory(studio=studio, location=location)
+    yoga, dance = ClassTemplateFactory(studio=studio, name="Vinyasa"), ClassTemplateFactory(studio=studio)
+    named = StaffFactory(studio=studio, display_name="Léa")
+    unnamed = StaffFactory(studio=studio, display_name="")
+    today = timezone.localdate()
+    noon = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1), dt.time(12)))
+    sessions = [
+        ClassSessionFactory(template=yoga, location=location, room=room, teacher=named, starts_at=noon),
+        ClassSessionFactory(
+            template=dance, location=other_place, teacher=unnamed, starts_at=noon + dt.timedelta(hours=2)
+        ),
+        ClassSessionFactory(
+            template=yoga, location=other_place, teacher=named, starts_at=noon + dt.timedelta(days=2)
+        ),
+    ]
+    BookingFactory(session=sessions[0], client=ClientFactory(studio=studio))
+    ClassSessionFactory(template=ClassTemplateFactory(studio=other_studio), starts_at=noon)
+    week = {"first": today, "last": today + dt.timedelta(days=6)}
+
+    def shown(**filters):
+        with scopes_disabled():  # as a beat task or a staff page outside the request's scope would
+            days = sessions_between(studio=studio, **week, **filters)
+        return [(c.pk, c.teacher, c.booked_count) for d in days for c in d.sessions]
+
+    everything = [(s.pk, str(s.teacher), 1 if s is sessions[0] else 0) for s in sessions]
+    assert shown() == everything
+    assert shown(location_id=other_place.pk) == everything[1:]
+    assert shown(room_id=room.pk) == everything[:1]
+    assert shown(teacher_id=named.pk) == [everything[0], everything[2]]
+    assert shown(template_id=dance.pk, location_id=other_place.pk) == everything[1:2]
+    with scope(studio=studio):
+        assert staff_names(studio=studio)[unnamed.pk] == str(unnamed) and str(unnamed) != ""
+    with scope(studio=other_studio):
+        assert named.pk not in staff_names(studio=other_studio)
