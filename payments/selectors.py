@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django_scopes import scope
 
 from payments.models import (
     ConnectedAccount,
@@ -25,6 +26,7 @@ from payments.models.settings import Channel, ItemKind
 from payments.services.credit import credit_balance
 from payments.services.escrow import escrow_balance
 from payments.services.routing import LOCATION_BOUND_KINDS, Purchase, Route, Rule, route_with
+from studio.compiled_sql import compiled_models
 from studio.models import Client, Location, Studio
 
 ESCROW_FILTER = "escrow"
@@ -173,8 +175,14 @@ def escrow_overview(*, studio: Studio) -> dict:
 # --- taxes -----------------------------------------------------------------------------------
 
 
+def _tax_rates(*, studio_id: int):
+    return TaxRate.objects.order_by("archived_at", "position", "id")
+
+
 def tax_rate_list(*, studio: Studio) -> list[TaxRate]:
-    return list(TaxRate.objects.filter(studio=studio).order_by("archived_at", "position", "id"))
+    """Every tax rate of `studio`, archived last (compiled once: every price shown reads them)."""
+    with scope(studio=studio):
+        return compiled_models("tax-rates", _tax_rates, model=TaxRate)
 
 
 # --- "where would this payment go?" (PAY-3) --------------------------------------------------

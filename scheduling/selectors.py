@@ -33,7 +33,7 @@ from scheduling.models import (
 )
 from scheduling.models.classes import place_label
 from scheduling.timeutils import local_day_bounds
-from studio.compiled_sql import compiled_instance, compiled_rows, model_columns
+from studio.compiled_sql import compiled_instance, compiled_models, compiled_rows, model_columns
 from studio.models import Client, FamilyLink, Location, Room, StaffMember, Studio, User
 from studio.permissions import RoleKind
 
@@ -442,6 +442,17 @@ def service_list(*, studio: Studio, include_archived: bool = False) -> QuerySet[
     return qs.order_by("name")
 
 
+def _bookable_services(*, studio_id: int):
+    return AppointmentService.objects.filter(archived_at__isnull=True).order_by("name")
+
+
+def bookable_services(*, studio: Studio) -> list[AppointmentService]:
+    """The services clients can book (not archived), by name: `service_list` as a list, its SQL
+    compiled once (the studio's public page lists them for every visitor)."""
+    with scope(studio=studio):
+        return compiled_models("bookable-services", _bookable_services, model=AppointmentService)
+
+
 def calendars_offering(*, service: AppointmentService) -> QuerySet[AppointmentCalendar]:
     ids = CalendarService.objects.filter(service=service).values("calendar_id")
     return (
@@ -579,10 +590,15 @@ def cancelled_without_penalty(
 
 def public_session_starts(*, studio: Studio, before: datetime, now: datetime):
     """`(id, starts_at, location time zone)` of every class not cancelled and not over that
-    starts before `before`, in time order: one query of three columns a class, so the public page
-    can choose which ones to show (per local day) before reading any detail."""
+    starts before `before`, in time order: one query of three columns a class (compiled once), so
+    the public page can choose which ones to show (per local day) before reading any detail."""
+    with scope(studio=studio):
+        return compiled_rows("public-session-starts", _public_starts, before=before, now=now)
+
+
+def _public_starts(*, studio_id: int, before: datetime, now: datetime):
     return (
-        ClassSession.objects.filter(studio=studio, starts_at__lt=before, ends_at__gt=now)
+        ClassSession.objects.filter(starts_at__lt=before, ends_at__gt=now)
         .exclude(status=SessionStatus.CANCELLED)
         .order_by("starts_at", "id")
         .values_list("id", "starts_at", "location__time_zone")

@@ -161,6 +161,16 @@ def compiled_rows(key: Hashable, build: Callable[..., QuerySet], *, using: str =
     return out
 
 
+def compiled_models(key: Hashable, build: Callable[..., QuerySet], *, model, **values) -> list:
+    """The instances of `model` the queryset `build(studio_id=, **values)` returns (its own
+    columns, no related rows), as the ORM would make them, from SQL compiled once for `key`."""
+
+    def rows(**chosen):
+        return build(**chosen).values_list(*model_columns(model))
+
+    return [compiled_instance(model, row)[0] for row in compiled_rows(key, rows, **values)]
+
+
 def compiled_instance(
     model, row: tuple | list, offset: int = 0, *, using: str = "default"
 ) -> tuple[Any, int]:

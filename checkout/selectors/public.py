@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.utils import formats
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from memberships.models import IntervalUnit, MembershipStatus, PassStart, Plan, PlanKind
 from memberships.selectors import memberships as membership_selectors
@@ -25,6 +26,7 @@ from pos.models import Product
 from pos.selectors import products as pos_selectors
 from scheduling import selectors as scheduling_selectors
 from scheduling.models import AppointmentService
+from studio.compiled_sql import compiled_models
 from studio.formats import date_format
 from studio.models import Client, Location, Studio
 from studio.money import format_money, format_rate
@@ -418,7 +420,7 @@ class ServiceCard:
 def public_services(*, studio: Studio) -> list[ServiceCard]:
     """The appointment services clients can book (not archived), by name; one query."""
     out = []
-    for service in scheduling_selectors.service_list(studio=studio):
+    for service in scheduling_selectors.bookable_services(studio=studio):
         minutes = service.duration_minutes
         out.append(
             ServiceCard(
@@ -439,10 +441,16 @@ class PlaceCard:
     zone: str  # the zone's city ("Vancouver") when it is not the studio's, else ""
 
 
+def _places(*, studio_id: int):
+    return Location.objects.filter(archived_at__isnull=True).order_by("name")
+
+
 def public_places(*, studio: Studio) -> list[PlaceCard]:
     """The studio's places (not archived), by name, with their address and zone; one query."""
     out = []
-    for location in Location.objects.filter(studio=studio, archived_at__isnull=True).order_by("name"):
+    with scope(studio=studio):
+        locations = compiled_models("public-places", _places, model=Location)
+    for location in locations:
         parts = [location.address_line, location.city, location.region, location.postal_code]
         zone = location.time_zone or studio.time_zone
         out.append(
