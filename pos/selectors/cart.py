@@ -17,7 +17,7 @@ from memberships.models import Plan
 from memberships.selectors.penalties import AmountOwed, amounts_owed_for
 from memberships.selectors.plans import plans_for_sale
 from memberships.services.sales import sale_subtotal
-from pos.models import Product, Sale, SaleLine
+from pos.models import LineKind, Product, Sale, SaleLine
 from pos.selectors.products import products_for_location
 from scheduling.models import ClassSession
 from scheduling.selectors import kiosk_sessions
@@ -59,6 +59,20 @@ def sale_for_screen(*, studio: Studio, pk: int) -> Sale:
         .prefetch_related(Prefetch("lines", queryset=lines.order_by("position", "id")))
         .get(pk=pk)
     )
+
+
+def drop_in_template_ids(*, lines: list[SaleLine]) -> list[int]:
+    """The class templates of the cart's drop-ins (what their waivers hang on): from the sessions
+    the lines came with (`sale_for_screen`), else one query for them all, whatever their number."""
+    drop_ins = [line for line in lines if line.kind == LineKind.DROP_IN and line.session_id]
+    if all("session" in line._state.fields_cache for line in drop_ins):
+        return [line.session.template_id for line in drop_ins]
+    by_session = dict(
+        ClassSession.objects.filter(pk__in={line.session_id for line in drop_ins}).values_list(
+            "pk", "template_id"
+        )
+    )
+    return [by_session[line.session_id] for line in drop_ins if line.session_id in by_session]
 
 
 def _todays_classes(location: Location, query: str, now: dt.datetime) -> list[ClassSession]:

@@ -17,6 +17,7 @@ from payments.services.routing import Channel, ItemKind, Purchase, route_payment
 from payments.services.saved_methods import methods_usable_for
 from pos.models import Sale, SaleTender, TenderKind, TenderStatus
 from pos.services.tenders import (
+    _PAID,
     _audit_tender,
     _begin,
     _card_payment,
@@ -101,6 +102,7 @@ def _commit_card_tender(
                 extra["target"] = target
             _card_payment(studio=studio, actor=actor, sale=locked, tender=tender, method=method, **extra)
             _audit_tender(studio, actor, tender)
+            locked.__dict__.pop(_PAID, None)  # what `_begin` read holds under this lock only
     except IntegrityError:
         existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
         if existing is None:

@@ -128,6 +128,11 @@ def _locked_line(studio: Studio, line: SaleLine) -> tuple[Sale, SaleLine, list[S
     return sale, found, lines
 
 
+def _caller_sale(line: SaleLine) -> Sale | None:
+    """The sale the caller's line came with (`sale.lines…` hands it over), kept in step too."""
+    return line._state.fields_cache.get("sale")
+
+
 def _quantity(value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_QUANTITY:
         _refuse(
@@ -193,14 +198,30 @@ def _has_line(lines: list[SaleLine], kind: str, **fields) -> bool:
     return any(line.kind == kind and all(getattr(line, k) == v for k, v in fields.items()) for line in lines)
 
 
-def _copy_totals(target: Sale, source: Sale) -> None:
-    """Keep the caller's instance in step with the row just repriced."""
-    if target is source:
+# Where a change leaves the cart it just repriced on the sale's instance (see `repriced_lines`).
+_REPRICED = "_pos_repriced_lines"
+
+
+def repriced_lines(sale: Sale) -> list[SaleLine] | None:
+    """The cart's lines as the change that just ran on `sale` left them (in cart order, their
+    totals as saved, read under the sale's lock in the same transaction), or None when no change
+    repriced this instance. The screen answers a change from them instead of reading the cart
+    again; the lines carry their own columns only (no related rows)."""
+    return sale.__dict__.get(_REPRICED)
+
+
+def _copy_totals(target: Sale | None, source: Sale) -> None:
+    """Keep the caller's instance in step with the row just repriced (and its lines, when it was)."""
+    if target is None or target is source:
         return
     for name in (*_TOTAL_FIELDS, "client_id", "discount_kind", "discount_percent", "updated_at"):
         setattr(target, name, getattr(source, name))
     if "client" in target._state.fields_cache:
         target._state.fields_cache["client"] = source.client
+    if _REPRICED in source.__dict__:
+        target.__dict__[_REPRICED] = source.__dict__[_REPRICED]
+    else:
+        target.__dict__.pop(_REPRICED, None)
 
 
 # --- pricing the cart -----------------------------------------------------------------------------
@@ -278,6 +299,7 @@ def _reprice(
     if sale.discount_kind == DiscountKind.AMOUNT:
         sale.discount_amount = price.cart_discount
     sale.save(update_fields=[*_TOTAL_FIELDS, "updated_at"])
+    sale.__dict__[_REPRICED] = list(lines)
     return price
 
 
@@ -608,6 +630,7 @@ def sale_line_set_quantity(*, studio: Studio, actor: Actor, line: SaleLine, quan
         moved = found.quantity != quantity
         found.quantity = quantity
         _reprice(studio, locked, lines, quantity_of=found if moved else None)
+        _copy_totals(_caller_sale(line), locked)
     return found
 
 
@@ -628,6 +651,7 @@ def sale_line_remove(*, studio: Studio, actor: Actor, line: SaleLine) -> None:
         )
         found.delete()
         _reprice(studio, locked, [row for row in lines if row is not found])
+        _copy_totals(_caller_sale(line), locked)
 
 
 def _discount_fields(kind: str, amount, percent) -> tuple[str, int, Decimal | None]:
@@ -685,6 +709,7 @@ def sale_line_discount(
                 **_discount_changes(kind, amount, percent, given),
             },
         )
+        _copy_totals(_caller_sale(line), locked)
     return found
 
 

@@ -48,6 +48,8 @@ from studio.tasking import enqueue_by_name
 logger = logging.getLogger(__name__)
 
 SOURCE_KIND = "pos_tender"
+# On a sale locked by `_begin`: what its succeeded tenders had paid when it read them.
+_PAID = "_pos_paid_before"
 REFUND_LATE_TASK = "pos.refund_voided_tender"
 
 _METHOD = {
@@ -109,23 +111,26 @@ def sale_balance(*, sale: Sale) -> int:
 
 
 def _lock_sale(studio: Studio, sale: Sale) -> Sale:
-    return (
+    locked = (
         Sale.objects.select_for_update(of=("self",))
         .select_related("location", "client")
         .get(pk=sale.pk, studio=studio)
     )
+    locked.studio = studio  # the row is this studio's (filtered above): what pricing and fees read
+    return locked
 
 
 def _freeze(*, studio: Studio, actor: Actor, sale: Sale) -> Sale:
     """OPEN → TENDERING on the locked `sale` (inside the caller's transaction)."""
-    from pos.services.cart import sale_reprice
+    from pos.services.cart import repriced_lines, sale_reprice
     from pos.services.stock import stock_take_for_sale
     from scheduling.services import BookingError, booking_create
     from waivers.selectors.status import waivers_missing
 
+    # The locked row is repriced in place (its totals set and saved, its lines read under the
+    # lock): neither is read again (a drop-in's session is read when it is booked).
     sale_reprice(sale=sale)
-    sale.refresh_from_db()
-    lines = list(sale.lines.select_related("plan", "session").order_by("position", "id"))
+    lines = repriced_lines(sale)
     if not lines or sale.total <= 0:
         raise ValidationError(_("The cart is empty: add something to sell first."), code="empty")
     needs_client = {LineKind.PLAN, LineKind.DROP_IN, LineKind.OWED, LineKind.CREDIT_TOPUP}
@@ -210,19 +215,23 @@ def _begin(*, studio: Studio, actor: Actor, sale: Sale, token: str, amount: int)
     """Inside the caller's transaction: the sale locked (and frozen if still OPEN), and either
     the tender this token already made, or the balance checked for a new one of `amount`."""
     locked = _lock_sale(studio, sale)
-    existing = SaleTender.objects.filter(studio=studio, sale=locked, token=token).first()
+    # The sale's few tenders, read once under its lock: this token's, the one in flight, what is paid.
+    tenders = list(SaleTender.objects.filter(studio=studio, sale=locked).order_by("id"))
+    existing = next((row for row in tenders if row.token == token), None)
     if existing is not None:
         return locked, existing
     if locked.status == SaleStatus.OPEN:
         locked = _freeze(studio=studio, actor=actor, sale=locked)
     if locked.status != SaleStatus.TENDERING:
         raise ValidationError(_("This sale is closed: it takes no more payments."), code="closed")
-    if SaleTender.objects.filter(studio=studio, sale=locked, status=TenderStatus.PENDING).exists():
+    if any(row.status == TenderStatus.PENDING for row in tenders):
         raise ValidationError(
             _("A card payment is in progress on this sale: wait for it, or cancel it first."),
             code="pending",
         )
-    balance = sale_balance(sale=locked)
+    paid = sum(row.amount for row in tenders if row.status == TenderStatus.SUCCEEDED)
+    locked.__dict__[_PAID] = paid  # for the quote and the settling of this tender, same lock
+    balance = max(locked.total - paid, 0)
     if amount > balance:
         raise ValidationError(
             _("At most %(balance)s is still due on this sale.")
@@ -230,6 +239,12 @@ def _begin(*, studio: Studio, actor: Actor, sale: Sale, token: str, amount: int)
             code="over_balance",
         )
     return locked, None
+
+
+def _paid_before(sale: Sale) -> int:
+    """What succeeded tenders paid, as `_begin` read it under the sale's lock (else read now)."""
+    paid = sale.__dict__.get(_PAID)
+    return paid if paid is not None else sale_paid(sale=sale)
 
 
 def _quote(sale: Sale, *, amount: int, by_card: bool):
@@ -240,7 +255,7 @@ def _quote(sale: Sale, *, amount: int, by_card: bool):
         sale_subtotal_net=sale.total - taxes,
         sale_tax_lines=sale.tax_lines or [],
         sale_total=sale.total,
-        paid_before=sale_paid(sale=sale),
+        paid_before=_paid_before(sale),
         amount=amount,
         card_fee=fee,
         settings=settings,
@@ -348,7 +363,10 @@ def _offline(
             tender.payment = payment
             tender.save(update_fields=["payment", "updated_at"])
             _audit_tender(studio, actor, tender)
-            return _settle_locked(studio=studio, actor=actor, sale=locked, tender=tender)
+            # Made in this transaction under the sale's lock: nobody else has seen either row yet.
+            settled = _settle_locked(studio=studio, actor=actor, sale=locked, tender=tender, payment=payment)
+            locked.__dict__.pop(_PAID, None)  # true under this lock only
+            return settled
     except IntegrityError:
         # The same token committed by a concurrent request between our read and our insert.
         existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
@@ -396,13 +414,21 @@ def tender_credit(*, studio: Studio, actor: Actor, sale: Sale, amount: int, toke
 # --- settling a tender: ONE function for every path ------------------------------------------------
 
 
-def _settle_locked(*, studio: Studio, actor: Actor, sale: Sale, tender: SaleTender) -> SaleTender:
-    """Inside a transaction holding the sale's lock: move the tender as its payment says."""
-    tender = SaleTender.objects.select_for_update().get(pk=tender.pk)
-    if tender.status != TenderStatus.PENDING:
-        return tender
-    payment = Payment.objects.get(pk=tender.payment_id) if tender.payment_id else None
+def _settle_locked(
+    *, studio: Studio, actor: Actor, sale: Sale, tender: SaleTender, payment: Payment | None = None
+) -> SaleTender:
+    """Inside a transaction holding the sale's lock: move the tender as its payment says.
+
+    `payment`: given only by the caller that created the tender and this payment in the same
+    transaction (cash, credit), so neither row is read again; otherwise both are read, locked."""
     if payment is None:
+        tender = SaleTender.objects.select_for_update().get(pk=tender.pk)
+        if tender.status != TenderStatus.PENDING:
+            return tender
+        payment = Payment.objects.get(pk=tender.payment_id) if tender.payment_id else None
+        if payment is None:
+            return tender
+    elif tender.status != TenderStatus.PENDING:
         return tender
     if payment.status == Payment.Status.SUCCEEDED:
         tender.status = TenderStatus.SUCCEEDED
@@ -425,7 +451,7 @@ def _settle_locked(*, studio: Studio, actor: Actor, sale: Sale, tender: SaleTend
         if sale.status == SaleStatus.VOIDED:
             # Approved after the sale was abandoned: the money goes back, from the worker.
             enqueue_by_name(REFUND_LATE_TASK, studio.pk, tender.pk)
-        elif sale.status == SaleStatus.TENDERING and sale_balance(sale=sale) == 0:
+        elif sale.status == SaleStatus.TENDERING and _balance_after(sale, tender) == 0:
             sale_complete(studio=studio, actor=actor, sale=sale)
     elif payment.status in (Payment.Status.FAILED, Payment.Status.CANCELED):
         tender.status = (
@@ -434,6 +460,15 @@ def _settle_locked(*, studio: Studio, actor: Actor, sale: Sale, tender: SaleTend
         tender.failure_message = payment.failure_message[:300]
         tender.save(update_fields=["status", "failure_message", "updated_at"])
     return tender
+
+
+def _balance_after(sale: Sale, tender: SaleTender) -> int:
+    """The balance once `tender` succeeded: from what `_begin` read in this transaction when the
+    tender was made under the same lock (then only this tender was added), else read now."""
+    paid = sale.__dict__.get(_PAID)
+    if paid is None:
+        return sale_balance(sale=sale)
+    return max(sale.total - paid - tender.amount, 0)
 
 
 def tender_settle(*, tender_id: int, actor: Actor | None = None) -> SaleTender:

@@ -273,3 +273,41 @@ def test_the_sweep_voids_abandoned_sales_and_deletes_stale_carts(
         assert (
             ProductStock.objects.get(product=bottle, location=laval).quantity == 4
         )  # one still held by `recent`
+
+
+def test_a_cash_tender_reads_the_sales_tenders_once_and_never_the_studio_or_the_frozen_sale_again(
+    studio, actor, laval_sale, accounts
+):
+    """Issue 14's speed goal, charge side: under the sale's lock its tenders are read once (this
+    token's, the one in flight, what is paid), the studio is the caller's, the row frozen and
+    repriced in place is not read back, and the cash tender just made is settled without reading
+    it again (nor the paid total). Split in two cash tenders: the second completes the sale."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def reads(sql: list[str], table: str) -> int:
+        return len([s for s in sql if s.startswith("SELECT") and f'FROM "{table}"' in s])
+
+    with scope(studio=studio):
+        with CaptureQueriesContext(connection) as locking:
+            checkout.sale_lock(studio=studio, actor=actor, sale=laval_sale)
+        with CaptureQueriesContext(connection) as first:
+            part = checkout.tender_cash(
+                studio=studio, actor=actor, sale=laval_sale, amount=2500, cash_received=2500, token=token()
+            )
+        with CaptureQueriesContext(connection) as last:
+            rest = checkout.tender_cash(
+                studio=studio, actor=actor, sale=laval_sale, amount=3500, cash_received=4000, token=token()
+            )
+        sale = Sale.objects.get(pk=laval_sale.pk)
+    assert (part.status, rest.status, rest.change_due) == (TenderStatus.SUCCEEDED,) * 2 + (500,)
+    assert (sale.status, sale.number) == (SaleStatus.COMPLETED, 1)
+    lock_sql = [q["sql"] for q in locking.captured_queries]
+    assert reads(lock_sql, "pos_sale") == 1 and reads(lock_sql, "studio_studio") == 0, lock_sql
+    assert reads(lock_sql, "studio_client") == 0 and reads(lock_sql, "studio_location") == 0, lock_sql
+    for ctx in (first, last):
+        sql = [q["sql"] for q in ctx.captured_queries]
+        # The tenders once under the lock (the completion reads the paying one once more).
+        assert reads(sql, "pos_saletender") == (1 if ctx is first else 2), sql
+        assert not [s for s in sql if s.startswith('SELECT SUM("pos_saletender"')], sql
+    assert reads([q["sql"] for q in first.captured_queries], "studio_studio") == 0

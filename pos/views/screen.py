@@ -181,9 +181,7 @@ def _waivers(*, studio, sale, lines) -> list:
     if sale.client is None:
         return []
     plan_ids = [line.plan_id for line in lines if line.kind == LineKind.PLAN and line.plan_id]
-    template_ids = [
-        line.session.template_id for line in lines if line.kind == LineKind.DROP_IN and line.session_id
-    ]
+    template_ids = cart_selectors.drop_in_template_ids(lines=lines)
     if not plan_ids and not template_ids:
         return []
     from waivers.selectors.status import waivers_missing
@@ -233,12 +231,15 @@ def _tender_panel(request, sale) -> dict:
 CATALOGUE_ZONES = {"catalogue", "owed", "client"}
 
 
-def _screen_context(request, sale, *, refusals=None, q=None, forms=None, tab=None, zones=None) -> dict:
+def _screen_context(
+    request, sale, *, refusals=None, q=None, forms=None, tab=None, zones=None, lines=None
+) -> dict:
     """What the screen's templates need. `zones`: only what these out-of-band zones (and the cart,
-    total and waits, always answered) show; None: the whole screen."""
+    total and waits, always answered) show; None: the whole screen. `lines`: the cart as a change
+    just left it (else the sale's prefetched lines)."""
     studio = request.studio
     staff = request.staff
-    lines = list(sale.lines.all())
+    lines = list(sale.lines.all()) if lines is None else lines
     client = sale.client
     if client is not None:
         client.studio = studio  # the selectors below read the client's studio: spare the query
@@ -347,14 +348,22 @@ def _sale_url(request, sale, **query) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def _answer(request, sale_pk, *, refusals: Refusals, changed=(), q=None, forms=None, trigger=None, tab=None):
+def _answer(
+    request, sale: Sale, *, refusals: Refusals, changed=(), q=None, forms=None, trigger=None, tab=None
+):
     """The one answer of every cart change: under htmx the cart fragment (and, out of band, what
-    else changed); otherwise back to the screen (PRG), or the screen with the refusal beside its cause."""
-    sale = _sale(request, sale_pk)
+    else changed); otherwise back to the screen (PRG), or the screen with the refusal beside its cause.
+
+    `sale` is the view's instance, passed to the change: a change that went through left it in step
+    with the row and the cart it repriced under the sale's lock (`repriced_lines`), and the answer
+    is drawn from those rows instead of reading the sale and its lines again."""
+    if not request.htmx and not refusals and not forms:
+        return redirect(_sale_url(request, sale, q=q, tab=tab))
+    lines = cart_services.repriced_lines(sale)
+    if lines is None:
+        sale = _sale(request, sale.pk)
     if not request.htmx:
-        if not refusals and not forms:
-            return redirect(_sale_url(request, sale, q=q, tab=tab))
-        context = _screen_context(request, sale, refusals=refusals, q=q, forms=forms, tab=tab)
+        context = _screen_context(request, sale, refusals=refusals, q=q, forms=forms, tab=tab, lines=lines)
         return render(request, "pos/screen/sale.html", context, status=400)
     changed = set(changed)
     # A refusal shows beside its cause: the zone that shows it answers too.
@@ -362,8 +371,20 @@ def _answer(request, sale_pk, *, refusals: Refusals, changed=(), q=None, forms=N
         changed.add("catalogue")
     if refusals.client or "client" in (forms or {}):
         changed.add("client")
-    oob = changed | {"messages", "tender"}
-    context = _screen_context(request, sale, refusals=refusals, q=q, forms=forms, tab=tab, zones=oob)
+    # The tender panel is drawn again only when more than its balance may have moved (a new client,
+    # a sale no longer open, something to pay where there was nothing or the reverse); else the
+    # answer carries the balance and the forms' amounts only (`pos.views.tender.panel_kinds_unchanged`).
+    from pos.views.tender import balance_context, panel_kinds_unchanged
+
+    kinds = (
+        None if "client" in changed else panel_kinds_unchanged(sale=sale, posted=request.POST.get("panel"))
+    )
+    oob = changed | {"messages", "tender" if kinds is None else "balance"}
+    context = _screen_context(
+        request, sale, refusals=refusals, q=q, forms=forms, tab=tab, zones=oob, lines=lines
+    )
+    if kinds is not None:
+        context.update(balance_context(sale=sale, kinds=kinds))
     context["oob"] = oob
     response = render(request, "pos/screen/_cart_response.html", context)
     if trigger:
@@ -391,19 +412,19 @@ def pos_cart_add(request, pk):
     if not form.is_valid():
         if request.POST.get("kind") == LineKind.CREDIT_TOPUP:
             return _answer(
-                request, sale.pk, refusals=Refusals(catalogue=[]), forms={"topup": form}, tab="credit"
+                request, sale, refusals=Refusals(catalogue=[]), forms={"topup": form}, tab="credit"
             )
         refusals.catalogue = [e for errors in form.errors.values() for e in errors]
-        return _answer(request, sale.pk, refusals=refusals)
+        return _answer(request, sale, refusals=refusals)
     data, studio, actor = form.cleaned_data, request.studio, _actor(request)
     kind = data["kind"]
     try:
         if kind == "code":
             line = cart_services.sale_add_by_code(studio=studio, actor=actor, sale=sale, code=data["q"])
             if line is None:  # not a code: the search filters the catalogue instead
-                return _answer(request, sale.pk, refusals=refusals, changed={"catalogue"}, q=data["q"])
+                return _answer(request, sale, refusals=refusals, changed={"catalogue"}, q=data["q"])
             return _answer(
-                request, sale.pk, refusals=refusals, changed={"catalogue"}, q="", trigger="posCodeAdded"
+                request, sale, refusals=refusals, changed={"catalogue"}, q="", trigger="posCodeAdded"
             )
         if kind == LineKind.PRODUCT:
             product = _get_or_refuse("pos.Product", data["item"])
@@ -423,10 +444,10 @@ def pos_cart_add(request, pk):
     except ValidationError as exc:
         if kind == LineKind.CREDIT_TOPUP:
             form.add_error("amount", exc)
-            return _answer(request, sale.pk, refusals=refusals, forms={"topup": form}, tab="credit")
+            return _answer(request, sale, refusals=refusals, forms={"topup": form}, tab="credit")
         refusals.catalogue = _errors_of(exc)
     changed = {"owed"} if kind == LineKind.OWED else set()
-    return _answer(request, sale.pk, refusals=refusals, changed=changed)
+    return _answer(request, sale, refusals=refusals, changed=changed)
 
 
 def _get_or_refuse(model_label: str, pk: int):
@@ -450,7 +471,7 @@ def pos_cart_line(request, pk, line_pk):
     refusals = Refusals()
     if not form.is_valid():
         refusals.lines[line.pk] = [e for errors in form.errors.values() for e in errors]
-        return _answer(request, sale.pk, refusals=refusals)
+        return _answer(request, sale, refusals=refusals)
     data, studio, actor = form.cleaned_data, request.studio, _actor(request)
     action = data["action"]
     try:
@@ -465,7 +486,7 @@ def pos_cart_line(request, pk, line_pk):
         refusals.lines[line.pk] = _errors_of(exc)
     except PermissionDenied:
         refusals.lines[line.pk] = [_("Only staff allowed to give discounts can change this.")]
-    return _answer(request, sale.pk, refusals=refusals)
+    return _answer(request, sale, refusals=refusals)
 
 
 @staff_required(Perm.SELL_POS)
@@ -476,17 +497,17 @@ def pos_cart_discount(request, pk):
     form = CartDiscountForm(request.POST, currency=sale.currency)
     refusals = Refusals()
     if not form.is_valid():
-        return _answer(request, sale.pk, refusals=refusals, forms={"discount": form})
+        return _answer(request, sale, refusals=refusals, forms={"discount": form})
     try:
         cart_services.sale_discount(
             studio=request.studio, actor=_actor(request), sale=sale, **form.discount()
         )
     except ValidationError as exc:
         form.add_error(None, exc)
-        return _answer(request, sale.pk, refusals=refusals, forms={"discount": form})
+        return _answer(request, sale, refusals=refusals, forms={"discount": form})
     except PermissionDenied:
         refusals.discount = [_("Only staff allowed to give discounts can change this.")]
-    return _answer(request, sale.pk, refusals=refusals)
+    return _answer(request, sale, refusals=refusals)
 
 
 @staff_required(Perm.SELL_POS)
@@ -498,7 +519,7 @@ def pos_cart_client(request, pk):
     refusals = Refusals()
     if not form.is_valid():
         refusals.client = [e for errors in form.errors.values() for e in errors]
-        return _answer(request, sale.pk, refusals=refusals, changed={"client"})
+        return _answer(request, sale, refusals=refusals, changed={"client"})
     try:
         change = cart_services.sale_set_client(
             studio=request.studio, actor=_actor(request), sale=sale, client=form.cleaned_data["client"]
@@ -510,7 +531,7 @@ def pos_cart_client(request, pk):
             refusals.notices.append(change.message)
             if not request.htmx:
                 messages.info(request, change.message)
-    return _answer(request, sale.pk, refusals=refusals, changed={"client", "owed"})
+    return _answer(request, sale, refusals=refusals, changed={"client", "owed"})
 
 
 def _sale_from_param(request, value) -> Sale:
@@ -559,13 +580,13 @@ def pos_client_create(request):
     if sale.status != SaleStatus.OPEN:
         # Refused before the client exists: nothing is half-saved when the sale cannot take them.
         form.add_error(None, _("This sale is being paid: its client can no longer change."))
-        return _answer(request, sale.pk, refusals=refusals, forms={"client": form}, changed={"client"})
+        return _answer(request, sale, refusals=refusals, forms={"client": form}, changed={"client"})
     if not form.is_valid():
-        return _answer(request, sale.pk, refusals=refusals, forms={"client": form}, changed={"client"})
+        return _answer(request, sale, refusals=refusals, forms={"client": form}, changed={"client"})
     try:
         client = client_save(studio=request.studio, actor=_actor(request), client=form.save(commit=False))
         cart_services.sale_set_client(studio=request.studio, actor=_actor(request), sale=sale, client=client)
     except ValidationError as exc:
         form.add_error(None, exc)
-        return _answer(request, sale.pk, refusals=refusals, forms={"client": form}, changed={"client"})
-    return _answer(request, sale.pk, refusals=refusals, changed={"client", "owed"})
+        return _answer(request, sale, refusals=refusals, forms={"client": form}, changed={"client"})
+    return _answer(request, sale, refusals=refusals, changed={"client", "owed"})

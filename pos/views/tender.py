@@ -93,7 +93,12 @@ def panel_context(request: HttpRequest, sale: Sale, *, bound=None, error: str = 
 
     sale.studio = request.studio
     balance = checkout.sale_balance(sale=sale) if sale.status != SaleStatus.OPEN else sale.total
-    tenders = list(sale.tenders.select_related("payment", "reader").order_by("created_at", "id"))
+    # An OPEN sale has no tender yet: its first tender freezes it (TENDERING) before the row exists.
+    tenders = (
+        list(sale.tenders.select_related("payment", "reader").order_by("created_at", "id"))
+        if sale.status != SaleStatus.OPEN
+        else []
+    )
     for row in tenders:
         # Worded now, in the clerk's language, from the payment's stored code (never Stripe's English).
         row.failure_text = (
@@ -107,14 +112,16 @@ def panel_context(request: HttpRequest, sale: Sale, *, bound=None, error: str = 
         pending_state = reader_payment_describe(payment=pending.payment)
     route = checkout.sale_route(sale=sale)
     paying = sale.status in (SaleStatus.OPEN, SaleStatus.TENDERING) and balance > 0
+    forms = _forms(request, sale, balance, bound=bound) if paying and pending is None else {}
     return {
         "sale": sale,
+        "tender_state": panel_state(sale=sale, kinds=list(forms)),
         "tender_balance": balance,
         "tender_paid": sale.total - balance if sale.status != SaleStatus.OPEN else 0,
         "tender_rows": tenders,
         "tender_pending": pending,
         "tender_pending_state": pending_state,
-        "tender_forms": _forms(request, sale, balance, bound=bound) if paying and pending is None else {},
+        "tender_forms": forms,
         "tender_paying": paying,
         "tender_route_reason": route_reason(rule=route.rule, params=route.params),
         "tender_credit": credit_balance(client=sale.client) if sale.client_id else 0,
@@ -124,6 +131,48 @@ def panel_context(request: HttpRequest, sale: Sale, *, bound=None, error: str = 
         if sale.status == SaleStatus.TENDERING
         else [],
     }
+
+
+# --- a cart change answers only the panel's balance when nothing else on it moved -------------------
+
+
+def panel_state(*, sale: Sale, kinds: list[str]) -> str:
+    """What the panel shows that only a new client or a new status can change, as the screen keeps
+    it (`#pos-panel-state`, sent back with every cart change): the sale OPEN, its client, and the
+    ways of paying offered. "" for a sale no longer OPEN: its panel is always drawn again."""
+    if sale.status != SaleStatus.OPEN:
+        return ""
+    return f"open:{sale.client_id or 0}:{','.join(kinds)}"
+
+
+def panel_kinds_unchanged(*, sale: Sale, posted: str | None) -> list[str] | None:
+    """The ways of paying the screen's panel offers, when a cart change leaves everything on it but
+    the balance as it was: the sale still OPEN with the same client, and still something to pay
+    (forms shown) or still nothing (none). None otherwise: the panel is drawn again in full.
+    `posted` is the screen's `panel` value; anything else than what `panel_state` writes is None."""
+    if sale.status != SaleStatus.OPEN or not isinstance(posted, str) or len(posted) > 100:
+        return None
+    parts = posted.split(":")
+    if len(parts) != 3 or parts[0] != "open" or parts[1] != str(sale.client_id or 0):
+        return None
+    kinds = [kind for kind in parts[2].split(",") if kind]
+    if any(kind not in FORMS for kind in kinds) or len(set(kinds)) != len(kinds):
+        return None
+    if bool(kinds) != (sale.total > 0):
+        return None
+    return kinds
+
+
+def balance_context(*, sale: Sale, kinds: list[str]) -> dict:
+    """The panel's parts a cart change moves (`pos/tender/_balance_oob.html`): the balance due and
+    each form's amounts, prefilled with it as the full panel does — without its other reads."""
+    amounts = []
+    for kind in kinds:
+        form = FORMS[kind](currency=sale.currency, balance=sale.total, prefix=kind)
+        for name in ("amount", "cash_received"):
+            if name in form.fields:
+                amounts.append(form[name].as_widget(attrs={"hx-swap-oob": "true"}))
+    return {"sale": sale, "tender_balance": sale.total, "tender_amounts": amounts}
 
 
 def _render_panel(request, sale, *, status: int = 200, **kwargs) -> HttpResponse:
