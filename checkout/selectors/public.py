@@ -314,9 +314,7 @@ def _plan_card(plan: Plan, *, currency: str, rates: list) -> PlanCard:
 def public_plans(*, studio: Studio, limit: int | None = None, rates: list | None = None) -> list[PlanCard]:
     """Every plan sold online (not archived), featured first then by name, in words.
     Two queries (the plans, the tax rates), however many plans; `rates` saves the second."""
-    plans = plan_selectors.plans_for_sale(studio=studio)
-    if limit is not None:
-        plans = plans[:limit]
+    plans = plan_selectors.plans_on_sale(studio=studio, limit=limit)
     if rates is None:
         rates = payment_selectors.tax_rate_list(studio=studio)
     return [_plan_card(plan, currency=studio.currency, rates=rates) for plan in plans]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django_scopes import scope
 
 from memberships.models import MembershipStatus, Plan, PlanLocation
+from studio.compiled_sql import compiled_instance, compiled_rows, model_columns
 from studio.models import Location, Studio
 
 # Members who hold the plan now: what "members" means on the plans list (a pending sale or an
@@ -41,6 +43,27 @@ def plans_for_sale(*, studio: Studio, location: Location | None = None) -> Query
         sold_here = PlanLocation.objects.filter(plan=OuterRef("pk"), location=location)
         qs = qs.filter(Q(sold_everywhere=True) | Exists(sold_here))
     return qs.order_by("-featured", "name", "id")
+
+
+def _plans_on_sale(*, studio_id: int, limit: int | None):
+    columns = [*model_columns(Plan), *(f"location__{column}" for column in model_columns(Location))]
+    plans = Plan.objects.filter(archived_at__isnull=True).order_by("-featured", "name", "id")
+    return plans.values_list(*columns)[:limit] if limit is not None else plans.values_list(*columns)
+
+
+def plans_on_sale(*, studio: Studio, limit: int | None = None) -> list[Plan]:
+    """`plans_for_sale(studio=studio)` (its first `limit`) as a list, each with its location (the
+    same rows and order), from SQL compiled once: the public pages list them for every visitor."""
+    limit = None if limit is None else int(limit)
+    with scope(studio=studio):
+        rows = compiled_rows(("plans-on-sale", limit), lambda **v: _plans_on_sale(limit=limit, **v))
+    plans = []
+    for row in rows:
+        plan, end = compiled_instance(Plan, row)
+        if plan.location_id is not None:
+            plan.location = compiled_instance(Location, row, end)[0]
+        plans.append(plan)
+    return plans
 
 
 def plan_has_members(*, plan: Plan) -> bool:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
 
 from memberships.forms.plans import PlanForm
@@ -583,3 +583,31 @@ def test_a_french_reader_types_and_reads_french_decimals(owner_client, owner, st
     assert "12,50\u00a0$" in listing
     form = owner_client.get(url(studio, "plan-edit", pk=plan.pk)).content.decode()
     assert 'value="12,50"' in form
+
+
+def test_plans_on_sale_are_plans_for_sale_read_through_compiled_sql(studio, other_studio):
+    """The public pages' compiled read gives the same plans, in the same order, with every field
+    and the plan's location, as `plans_for_sale`; never another studio's."""
+    from memberships.selectors.plans import plans_for_sale, plans_on_sale
+    from tests.factories import LocationFactory
+
+    held = LocationFactory(studio=studio, name="Laval")
+    PlanFactory(studio=studio, name="Zen", featured=True)
+    PlanFactory(studio=studio, name="Alpha", location=held)
+    PlanFactory(studio=studio, name="Old", archived_at=timezone.now())
+    PlanFactory(studio=other_studio, name="Theirs")
+
+    def fields(obj):
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    with scopes_disabled():
+        expected = list(plans_for_sale(studio=studio))
+    with scope(studio=other_studio):  # the studio asked for, whatever scope is active
+        for limit in (None, 1):
+            got = plans_on_sale(studio=studio, limit=limit)
+            want = expected if limit is None else expected[:limit]
+            assert [fields(p) for p in got] == [fields(p) for p in want]
+            assert [p.location.name if p.location_id else None for p in got] == [
+                p.location.name if p.location_id else None for p in want
+            ]
+    assert [p.name for p in expected] == ["Zen", "Alpha"]

@@ -364,3 +364,40 @@ def test_product_list_reads_the_stock_table_in_a_fixed_number_of_queries(studio,
         product(studio, name=f"Extra {i}", stock={location: i})
     everything, many = read()
     assert first == [[10, 1]] and len(everything) == 31 and one == many == 2
+
+
+def test_products_pickable_reads_through_compiled_sql_what_the_orm_reads(studio, other_studio):
+    """The public page's compiled read of pickable products gives the ORM's rows for one and for
+    two places and each limit: in stock at one of them, or not counted; never another studio's."""
+    from django.db.models import Exists, OuterRef, Q
+    from django_scopes import scopes_disabled
+
+    from pos.models import Product, ProductStock
+    from pos.selectors.products import products_pickable
+    from pos.tests.factories import product as make_product
+    from tests.factories import LocationFactory
+
+    here, there = LocationFactory(studio=studio, name="Plateau"), LocationFactory(studio=studio, name="Laval")
+    make_product(studio, name="Mat", stock={here: 2})
+    make_product(studio, name="Block", stock={there: 1})
+    make_product(studio, name="Strap", stock={here: 0})
+    make_product(studio, name="Gift card", track_stock=False)
+    make_product(other_studio, name="Theirs", track_stock=False)
+    for places in ([here], [here, there]):
+        for limit in (1, 10):
+            with scopes_disabled():
+                in_stock = ProductStock.objects.filter(
+                    product=OuterRef("pk"), location__in=places, quantity__gt=0
+                )
+                expected = list(
+                    Product.objects.filter(studio=studio, archived_at__isnull=True)
+                    .filter(Q(track_stock=False) | Exists(in_stock))
+                    .order_by("name", "id")
+                    .values_list("pk", "name", "price_amount", "tax_kind")[:limit]
+                )
+            assert products_pickable(studio=studio, locations=places, limit=limit) == expected
+    assert [row[1] for row in products_pickable(studio=studio, locations=[here, there], limit=10)] == [
+        "Block",
+        "Gift card",
+        "Mat",
+    ]

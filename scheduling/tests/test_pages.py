@@ -698,3 +698,29 @@ def test_the_weeks_compiled_read_is_the_orms_for_each_filter_and_the_active_stud
         assert staff_names(studio=studio)[unnamed.pk] == str(unnamed) and str(unnamed) != ""
     with scope(studio=other_studio):
         assert named.pk not in staff_names(studio=other_studio)
+
+
+def test_the_public_pages_rows_of_classes_are_the_orms_for_any_number_of_ids(studio, other_studio, location):
+    """`public_session_rows` (compiled once per size class, its id list padded) reads exactly what
+    the ORM's own query reads for 1, 8, 9 and 20 classes, and nothing of another studio's."""
+    from django.db.models import Count, Q
+
+    from scheduling.models import OCCUPYING_STATUSES
+    from scheduling.selectors import _PUBLIC_ROW_COLUMNS, public_session_rows
+
+    template = ClassTemplateFactory(studio=studio, drop_in_price=1800)
+    sessions = [ClassSessionFactory(template=template, location=location) for _ in range(20)]
+    BookingFactory(session=sessions[3], client=ClientFactory(studio=studio))
+    theirs = ClassSessionFactory(template=ClassTemplateFactory(studio=other_studio))
+    for count in (1, 8, 9, 20):
+        ids = [s.pk for s in sessions[:count]]
+        with scopes_disabled():
+            orm = (
+                ClassSession.objects.filter(pk__in=ids)
+                .annotate(booked=Count("bookings", filter=Q(bookings__status__in=OCCUPYING_STATUSES)))
+                .values_list(*_PUBLIC_ROW_COLUMNS)
+            )
+            expected = sorted(orm)
+        assert sorted(public_session_rows(studio=studio, ids=ids)) == expected
+    assert public_session_rows(studio=studio, ids=[theirs.pk]) == []
+    assert public_session_rows(studio=studio, ids=[]) == []
