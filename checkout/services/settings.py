@@ -6,14 +6,26 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from checkout.models import CardForm, CheckoutSettings
+from studio.compiled_sql import compiled_models
 from studio.models import Studio
 from studio.services import Actor, audit_record
 
 
+def _settings_row(*, studio_id: int):
+    return CheckoutSettings.objects.all()
+
+
 def checkout_settings_for(*, studio: Studio) -> CheckoutSettings:
-    """The studio's checkout settings (the row is created, with the defaults, on first read)."""
+    """The studio's checkout settings (the row is created, with the defaults, on first read; read
+    through SQL compiled once, as the review page asks for it every time)."""
+    with scope(studio=studio):
+        found = compiled_models("checkout-settings", _settings_row, model=CheckoutSettings)
+    if found:
+        found[0].studio = studio
+        return found[0]
     settings, _created = CheckoutSettings.objects.get_or_create(studio=studio)
     return settings
 

@@ -16,19 +16,27 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from payments.models import CreditEntry, Payment
+from studio.compiled_sql import compiled_rows
 from studio.models import Client, Studio
 from studio.money import format_money
 from studio.services import Actor, audit_record
 
 
+def _balance_row(*, studio_id: int, client_id: int):
+    return CreditEntry.objects.filter(client_id=client_id).values("client_id").annotate(total=Sum("amount"))
+
+
 def credit_balance(*, client: Client) -> int:
-    """The client's credit, in minor units of the studio's currency (never negative)."""
-    total = CreditEntry.objects.filter(studio_id=client.studio_id, client=client).aggregate(
-        total=Sum("amount")
-    )
-    return int(total["total"] or 0)
+    """The client's credit, in minor units of the studio's currency (never negative). The sum is
+    read through SQL compiled once: every page that pays or shows a client asks for it."""
+    with scope(studio=client.studio_id):
+        rows = compiled_rows(
+            "credit-balance", lambda **v: _balance_row(**v).values_list("total"), client_id=client.pk
+        )
+    return int(rows[0][0] or 0) if rows else 0
 
 
 def _check_amount(amount: int) -> None:

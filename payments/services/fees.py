@@ -13,7 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django_scopes import scope
+
 from payments.models import PaymentSettings, TaxRate
+from studio.compiled_sql import compiled_models
 from studio.models import Studio
 from studio.money import percent_of
 
@@ -44,7 +47,18 @@ class Quote:
         return self.subtotal + self.tax_total + self.card_fee
 
 
+def _settings_row(*, studio_id: int):
+    return PaymentSettings.objects.all()
+
+
 def payment_settings_for(*, studio: Studio) -> PaymentSettings:
+    """The studio's payment settings (created with the defaults on first read). Read through SQL
+    compiled once: every price with a card fee, every charge and the pay pages ask for them."""
+    with scope(studio=studio):
+        found = compiled_models("payment-settings", _settings_row, model=PaymentSettings)
+    if found:
+        found[0].studio = studio
+        return found[0]
     settings, _created = PaymentSettings.objects.get_or_create(studio=studio)
     return settings
 

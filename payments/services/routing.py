@@ -19,9 +19,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from payments.models import ConnectedAccount, ConnectedAccountLocation
 from payments.models.settings import Channel, ItemKind
+from studio.compiled_sql import compiled_instance, compiled_models, compiled_rows, model_columns
 from studio.models import Location, Studio
 
 
@@ -101,13 +103,28 @@ class Purchase:
     pos_location: Location | None = None
 
 
+def _links(*, studio_id: int):
+    return ConnectedAccountLocation.objects.values_list(
+        "location_id", *(f"account__{column}" for column in model_columns(ConnectedAccount))
+    )
+
+
+def _default_account(*, studio_id: int):
+    return ConnectedAccount.objects.filter(is_default=True)
+
+
 def _accounts_by_location(studio: Studio) -> tuple[dict[int, ConnectedAccount], ConnectedAccount | None]:
-    links = ConnectedAccountLocation.objects.filter(studio=studio).select_related("account")
-    by_location = {link.location_id: link.account for link in links}
-    # One default per studio (a unique constraint): when it serves a location it was just read.
-    default = next((account for account in by_location.values() if account.is_default), None)
-    if default is None:
-        default = ConnectedAccount.objects.filter(studio=studio, is_default=True).first()
+    # Through SQL compiled once: every payment, cart and pay page routes.
+    with scope(studio=studio):
+        by_location = {
+            row[0]: compiled_instance(ConnectedAccount, row, 1)[0]
+            for row in compiled_rows("routing-links", _links)
+        }
+        # One default per studio (a unique constraint): when it serves a location it was just read.
+        default = next((account for account in by_location.values() if account.is_default), None)
+        if default is None:
+            found = compiled_models("routing-default", _default_account, model=ConnectedAccount)
+            default = found[0] if found else None
     return by_location, default
 
 
