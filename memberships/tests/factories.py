@@ -7,6 +7,7 @@ client's, and the plan is built in that studio unless given). Currency follows t
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import factory
 from django.utils import timezone
@@ -41,8 +42,10 @@ class PlanFactory(UnscopedFactory):
     interval_count = 1
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
+def _studio_today(studio) -> dt.date:
+    """The studio's day, as the product dates a membership (just after midnight UTC it is still
+    yesterday in Montréal: a test run then must not see a pack that starts tomorrow)."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(studio.time_zone or "UTC"))
 
 
 class MembershipFactory(UnscopedFactory):
@@ -61,7 +64,7 @@ class MembershipFactory(UnscopedFactory):
     status = MembershipStatus.ACTIVE
     price_amount = factory.SelfAttribute("plan.price_amount")
     currency = factory.SelfAttribute("plan.currency")
-    started_on = factory.LazyFunction(_today)
+    started_on = factory.LazyAttribute(lambda o: _studio_today(o.client.studio))
     anchor_day = factory.LazyAttribute(lambda o: o.started_on.day)
     current_period_start = factory.SelfAttribute("started_on")
     current_period_end = factory.LazyAttribute(lambda o: first_period_bounds(plan=o.plan, on=o.started_on)[1])
