@@ -19,26 +19,10 @@
     });
   }
 
-  // A new card: Stripe's card field, confirmed by Stripe.js.
-  var cardRoot = document.getElementById("checkout-card");
-  if (cardRoot && typeof window.Stripe === "function") {
-    var c = cardRoot.dataset;
-    var stripe = window.Stripe(c.publishableKey, {stripeAccount: c.account, locale: c.locale || "auto"});
-    var card = stripe.elements({locale: c.locale}).create("card", {hidePostalCode: true});
-    card.mount("#card-element");
-    var form = document.getElementById("checkout-card-form");
-    var errorBox = document.getElementById("checkout-card-error");
-    var submit = form.querySelector("button[type=submit]");
-    card.on("change", function (event) { showError(errorBox, event.error ? event.error.message : ""); });
-    form.addEventListener("submit", function (event) {
-      event.preventDefault();
-      showError(errorBox, "");
-      submit.disabled = true;
-      stripe.confirmCardPayment(c.clientSecret, {payment_method: {card: card}}).then(function () {
-        // Whatever Stripe.js said, the return page reads the payment back and says what happened.
-        window.location.assign(c.returnUrl);
-      }).catch(function () { submit.disabled = false; });
-    });
+  // A new card: Stripe's card field (studio/card_field.js); whatever Stripe.js said, the return
+  // page reads the payment back and says what happened.
+  if (window.atelierCardField) {
+    window.atelierCardField("checkout-card", function (data) { window.location.assign(data.returnUrl); });
   }
 
   // 3-D Secure for a saved card: the bank's step, then the return page again.
