@@ -18,7 +18,7 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django_scopes import scope
 
-from memberships.models import IntervalUnit, MembershipStatus, PassStart, Plan, PlanKind
+from memberships.models import MembershipStatus, PassStart, Plan, PlanKind
 from memberships.selectors import memberships as membership_selectors
 from memberships.selectors import plans as plan_selectors
 from payments import selectors as payment_selectors
@@ -184,30 +184,6 @@ class PlanCard:
     taxes_note: str
 
 
-def _interval(unit: str, count: int) -> str:
-    if unit == IntervalUnit.DAY:
-        text = ngettext("every day", "every %(count)s days", count)
-    elif unit == IntervalUnit.WEEK:
-        text = ngettext("every week", "every %(count)s weeks", count)
-    elif unit == IntervalUnit.YEAR:
-        text = ngettext("every year", "every %(count)s years", count)
-    else:
-        text = ngettext("every month", "every %(count)s months", count)
-    return text % {"count": count}
-
-
-def _duration(unit: str, count: int) -> str:
-    if unit == IntervalUnit.DAY:
-        text = ngettext("%(count)s day", "%(count)s days", count)
-    elif unit == IntervalUnit.WEEK:
-        text = ngettext("%(count)s week", "%(count)s weeks", count)
-    elif unit == IntervalUnit.YEAR:
-        text = ngettext("%(count)s year", "%(count)s years", count)
-    else:
-        text = ngettext("%(count)s month", "%(count)s months", count)
-    return text % {"count": count}
-
-
 def _kind_label(kind: str) -> str:
     return {
         PlanKind.SUBSCRIPTION: _("Subscription"),
@@ -245,7 +221,7 @@ def _validity(plan: Plan) -> str:
                 "start": date_format(plan.pass_starts_on, "DATE_FORMAT"),
                 "end": date_format(plan.pass_ends_on, "DATE_FORMAT"),
             }
-        duration = _duration(plan.interval_unit, plan.interval_count)
+        duration = plan_selectors.duration_phrase(unit=plan.interval_unit, count=plan.interval_count)
         if plan.pass_start == PassStart.FIRST_USE:
             return _("Valid %(duration)s from the first class") % {"duration": duration}
         return _("Valid %(duration)s from the purchase") % {"duration": duration}
@@ -269,11 +245,11 @@ def _plan_card(plan: Plan, *, currency: str, rates: list) -> PlanCard:
     if plan.kind == PlanKind.SUBSCRIPTION:
         price_label = _("%(price)s, %(interval)s") % {
             "price": price,
-            "interval": _interval(plan.interval_unit, plan.interval_count),
+            "interval": plan_selectors.interval_phrase(unit=plan.interval_unit, count=plan.interval_count),
         }
         facts.append(
             _("Renews automatically %(interval)s")
-            % {"interval": _interval(plan.interval_unit, plan.interval_count)}
+            % {"interval": plan_selectors.interval_phrase(unit=plan.interval_unit, count=plan.interval_count)}
         )
         if plan.commitment_periods:
             facts.append(
@@ -291,7 +267,8 @@ def _plan_card(plan: Plan, *, currency: str, rates: list) -> PlanCard:
             "price": price,
         }
         facts.append(
-            _("Charged %(interval)s") % {"interval": _interval(plan.interval_unit, plan.interval_count)}
+            _("Charged %(interval)s")
+            % {"interval": plan_selectors.interval_phrase(unit=plan.interval_unit, count=plan.interval_count)}
         )
         if plan.location_id:
             facts.append(_("Held at %(place)s") % {"place": plan.location.name})

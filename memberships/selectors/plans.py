@@ -6,6 +6,10 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django_scopes import scope
 
 from memberships.models import MembershipStatus, Plan, PlanLocation
+
+# A plan's terms in words, for the apps that sell plans (checkout's public cards).
+from memberships.wording import duration_phrase as duration_phrase
+from memberships.wording import interval_phrase as interval_phrase
 from studio.compiled_sql import compiled_instance, compiled_rows, model_columns
 from studio.models import Location, Studio
 
