@@ -443,7 +443,7 @@ def service_list(*, studio: Studio, include_archived: bool = False) -> QuerySet[
 
 
 def _bookable_services(*, studio_id: int):
-    return AppointmentService.objects.filter(archived_at__isnull=True).order_by("name")
+    return service_list(studio=studio_id)
 
 
 def bookable_services(*, studio: Studio) -> list[AppointmentService]:

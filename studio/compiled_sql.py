@@ -45,9 +45,9 @@ def _placeholder(name: str, index: int, sample, variant: int):
     if isinstance(sample, int):
         return -900_000_000_000_000 - 10 * (index + 1) - variant
     if isinstance(sample, dt.datetime):
-        return dt.datetime(1900, 1, 1 + variant, 0, index, 1, tzinfo=dt.UTC)
+        return dt.datetime(1900, 1, 1 + variant, 0, 0, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=index)
     if isinstance(sample, dt.date):
-        return dt.date(1900, 1 + index, 1 + variant)
+        return dt.date(1900, 1, 1 + variant) + dt.timedelta(days=7 * index)
     if isinstance(sample, str):
         return f"~placeholder-{name}-{'ab'[variant]}~"
     raise TypeError(f"{name}: a compiled query takes ints, strings, dates and datetimes")

@@ -12,14 +12,9 @@ from studio.models import Client, Location, Studio
 def order_lines_queryset():
     """An order's lines with what the cart, the review page and the receipt show of them (a
     line's own `location` is where it happens: its session's or calendar's is not read again)."""
-    return OrderLine.objects.select_related(
-        "plan",
-        "session__template",
-        "product",
-        "appointment_service",
-        "appointment_calendar__teacher",
-        "location",
-    ).order_by("position", "id")
+    return OrderLine.objects.select_related(*(path for path, _model, _parent in _line_relations())).order_by(
+        "position", "id"
+    )
 
 
 def _line_relations() -> tuple[tuple[str, type, str | None], ...]:

@@ -186,7 +186,8 @@ def cart_add(request):
             # "Buy now" on what the cart already holds: on to paying for it, nothing to add.
             return _go_to_payment(request)
         return _refused(request, " ".join(error.messages), back=back)
-    remember_count(request, _count_of(order))
+    if not request.htmx:  # under htmx the cart is drawn, and its badge counted, from the order
+        remember_count(request, _count_of(order))
     if data["go"] == "checkout":
         return _go_to_payment(request, order)
     if request.htmx:

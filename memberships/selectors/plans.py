@@ -51,8 +51,8 @@ def plans_for_sale(*, studio: Studio, location: Location | None = None) -> Query
 
 def _plans_on_sale(*, studio_id: int, limit: int | None):
     columns = [*model_columns(Plan), *(f"location__{column}" for column in model_columns(Location))]
-    plans = Plan.objects.filter(archived_at__isnull=True).order_by("-featured", "name", "id")
-    return plans.values_list(*columns)[:limit] if limit is not None else plans.values_list(*columns)
+    plans = plans_for_sale(studio=studio_id).values_list(*columns)  # the same rule, compiled
+    return plans[:limit] if limit is not None else plans
 
 
 def plans_on_sale(*, studio: Studio, limit: int | None = None) -> list[Plan]:

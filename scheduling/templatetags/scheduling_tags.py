@@ -73,28 +73,15 @@ def public_card_state(card, now) -> str:
 
 @register.simple_tag
 def public_card(card, base_url: str, now):
-    """One class on the public week."""
-    return format_html(
-        '<li class="public-session{}" style="--c:{}"><span class="time">{}{}</span><span class="what">'
-        '<a href="{}{}/">{}</a><small>{} · {}</small></span><span class="state">{}</span></li>',
-        " cancelled" if card.is_cancelled else "",
-        card.colour,
-        card.start_label,
-        zone_note(card),
-        base_url,
-        card.pk,
-        card.name,
-        card.teacher,
-        card.place,
-        public_card_state(card, now),
-    )
+    """One class on the public week (`public_cards` of that one class)."""
+    return public_cards([card], base_url, now)
 
 
 @register.simple_tag
 def public_cards(cards, base_url: str, now):
     """A day of the public week: every class's card in one call (a week shows hundreds; one
-    template node per card was most of the page's time). The same markup as `public_card`; the
-    values a week repeats (names, teachers, places, colours) are escaped once."""
+    template node per card was most of the page's time); the values a week repeats (names,
+    teachers, places, colours) are escaped once, and a state without personal badges worded once."""
     escaped: dict[str, str] = {}
 
     def esc(value) -> str:
