@@ -618,11 +618,7 @@ def _abandon(studio: Studio, order: Order) -> Order:
     if order.status != OrderStatus.PAYING:
         return order
     payment = Payment.objects.filter(pk=order.payment_id).first() if order.payment_id else None
-    if payment is not None and payment.status not in (
-        Payment.Status.SUCCEEDED,
-        Payment.Status.FAILED,
-        Payment.Status.CANCELED,
-    ):
+    if payment is not None and payment.status not in Payment.FINAL_STATUSES:
         if _is_hosted(order, payment):
             _expire_hosted(studio, order, payment)
         else:

@@ -27,6 +27,9 @@ class Payment(TenantModel):
         FAILED = "failed", _("Failed")
         CANCELED = "canceled", _("Canceled")
 
+    #: Where a payment ends: nothing Stripe says afterwards changes it.
+    FINAL_STATUSES = frozenset({Status.SUCCEEDED, Status.FAILED, Status.CANCELED})
+
     class Method(models.TextChoices):
         CARD = "card", _("Card")
         CARD_PRESENT = "card_present", _("Card reader")

@@ -74,7 +74,7 @@ _TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,99}$")
 LABEL_MAX = CardReader._meta.get_field("label").max_length
 
-_FINAL = (Payment.Status.SUCCEEDED, Payment.Status.FAILED, Payment.Status.CANCELED)
+_FINAL = Payment.FINAL_STATUSES
 
 #: failure codes we set ourselves, beside Stripe's
 STAFF_CANCELED = "staff_canceled"
