@@ -457,6 +457,17 @@ def invoice_in_progress(*, invoice: Invoice) -> int:
     )
 
 
+def invoice_part_in_progress(*, invoice: Invoice) -> InvoicePayment | None:
+    """The newest part of the invoice still in progress (its card page not confirmed yet)."""
+    return (
+        InvoicePayment.objects.filter(
+            studio_id=invoice.studio_id, invoice=invoice, payment__status__in=IN_PROGRESS
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
 def invoice_route(*, invoice: Invoice) -> Route:
     """PAY-3 for an invoice: billed at a home location → that location's account (rule 2, as an
     appointment or a product sold there); else the client's home location (rule 3), else the

@@ -323,3 +323,31 @@ def test_the_link_shows_the_card_fee_when_the_studio_passes_it_on(client, studio
         page = client.get(_link(invoice)).content.decode()
     fee_line = page.split('data-testid="fee-line"', 1)[1].split("</p>", 1)[0]
     assert "$1.17" in fee_line and "$3.20" in fee_line  # 2.9 % + 0.30 of 30.00 and of 100.00
+
+
+def test_a_card_page_left_with_the_whole_balance_can_be_finished_then_is_released(
+    sandbox, accounts, client, studio, other_studio, payer
+):
+    """The client who left the card page with the whole balance finds, on the link, the way back to
+    that payment; left unconfirmed past `ABANDONED_AFTER`, it stops holding the balance when the link
+    is opened again (not only when someone starts paying: the page then offers nothing to start)."""
+    from payments.tests.invoice_helpers import pay_token
+
+    invoice = make_invoice(studio, payer)
+    with scope(studio=studio):
+        part = services.invoice_pay_start(
+            studio=studio, invoice=invoice, amount=invoice.total, pay_token=pay_token()
+        )
+    link = reverse("pay-link", kwargs={"studio_slug": studio.slug, "token": invoice.token})
+    with translation.override("en"):
+        page = client.get(link).content.decode()
+    assert "in progress" in page and f"?p={part.pay_token}" in page and 'data-testid="resume-payment"' in page
+    with scopes_disabled():
+        InvoicePayment.objects.filter(pk=part.pk).update(
+            created_at=timezone.now() - services.ABANDONED_AFTER - dt.timedelta(minutes=1)
+        )
+    with translation.override("en"):
+        page = client.get(link).content.decode()
+    assert 'data-testid="resume-payment"' not in page and 'name="choice"' in page
+    with scopes_disabled():
+        assert Payment.objects.get(pk=part.payment_id).status == Payment.Status.CANCELED

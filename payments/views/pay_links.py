@@ -57,8 +57,18 @@ def pay_link(request, token: str):
     studio = request.studio
     invoice = selectors.invoice_by_token(studio=studio, token=token)
     state = services.invoice_link_state(invoice=invoice)
+    resume_url = ""
+    if state == "open":
+        # A card page left unconfirmed stops holding the balance here too, not only when someone
+        # starts paying: when it held all of it, nobody could (the page offers no form then).
+        services.invoice_release_abandoned(studio=studio, invoice=invoice)
     in_progress = services.invoice_in_progress(invoice=invoice) if state == "open" else 0
     available = max(0, invoice.balance_due - in_progress)
+    if in_progress and not available:
+        # The whole balance is being paid: the card page of that payment, to finish it.
+        part = services.invoice_part_in_progress(invoice=invoice)
+        if part is not None:
+            resume_url = f"{_url(request, 'pay-link-card', invoice)}?p={part.pay_token}"
     # Read, never created here: a refused POST of this page must write nothing (the defaults apply).
     fee_settings = PaymentSettings.objects.filter(studio=studio).first() or PaymentSettings(studio=studio)
     passes_fee = fee_settings.card_fee_mode == PaymentSettings.FeeMode.PASS_ON
@@ -103,6 +113,7 @@ def pay_link(request, token: str):
         "lines": selectors.invoice_lines(invoice=invoice) if state != "void" else [],
         "form": form,
         "in_progress": in_progress,
+        "resume_url": resume_url,
         "available": available,
         "passes_fee": passes_fee,
         "fee_settings": fee_settings,
