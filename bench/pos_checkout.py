@@ -478,7 +478,7 @@ def _sell(till: int, world: dict, samples: list, errors: Counter, sales: int) ->
                     # cart fragment and its out-of-band parts (middleware, view, service, template).
                     # Like htmx, every tap sends what the screen's tender panel last showed
                     # (`#pos-panel-state`): the answer then redraws the panel only when it must.
-                    shown = {"panel": ""}
+                    shown = {"panel": "", "tab": "products"}  # the screen's `#pos-tab-current` too
 
                     def tap(name, data, sale_pk=sale.pk, shown=shown, **kwargs):
                         url = reverse(name, kwargs={"studio_slug": studio.slug, "pk": sale_pk, **kwargs})

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django_scopes import scope
 
 from memberships.models import Plan
 from memberships.selectors.penalties import AmountOwed, amounts_owed_for
@@ -21,6 +22,7 @@ from pos.models import LineKind, Product, Sale, SaleLine
 from pos.selectors.products import products_for_location
 from scheduling.models import ClassSession
 from scheduling.selectors import kiosk_sessions
+from studio.compiled_sql import compiled_instance, compiled_models, compiled_rows
 from studio.inputs import has_nul
 from studio.models import Client, Location, Studio
 
@@ -61,6 +63,65 @@ def sale_for_screen(*, studio: Studio, pk: int) -> Sale:
     )
 
 
+def _sale_query(*, studio_id: int, sale_id: int, lock: bool) -> QuerySet[Sale]:
+    found = Sale.objects.filter(pk=sale_id).select_related("location", "client")
+    return found.select_for_update(of=("self",)) if lock else found
+
+
+def sale_with_parties(*, studio: Studio, pk: int, lock: bool = False) -> Sale | None:
+    """The sale `pk` of `studio` with its location and client, as
+    `Sale.objects.select_related("location", "client")` reads it (None: no such sale here).
+    `lock`: its row locked until the end of the caller's transaction (`FOR UPDATE OF` the sale
+    alone: the location and the client are read, not locked).
+
+    Every cart change reads it twice (the view, then the service under the lock): the SQL is
+    compiled once per process (`studio.compiled_sql`), which spares the ORM's building of the join
+    on each tap; `pos/tests/test_cart_selectors.py` holds it to the ORM's own read."""
+    with scope(studio=studio):
+        rows = compiled_rows(
+            ("pos-sale-parties", lock), lambda **values: _sale_query(lock=lock, **values), sale_id=pk
+        )
+    if not rows:
+        return None
+    sale, end = compiled_instance(Sale, rows[0])
+    location, end = compiled_instance(Location, rows[0], end)
+    client, _end = compiled_instance(Client, rows[0], end)
+    if location.pk != sale.location_id or client.pk != sale.client_id:  # the join's column order
+        raise RuntimeError("sale_with_parties: the joined columns are not where they were read")
+    sale.location = location
+    if client.pk is not None:
+        sale.client = client
+    else:
+        sale._state.fields_cache["client"] = None
+    return sale
+
+
+def _line_query(*, studio_id: int, sale_id: int, line_id: int) -> QuerySet[SaleLine]:
+    return SaleLine.objects.filter(sale_id=sale_id, pk=line_id)
+
+
+def sale_line_of(*, sale: Sale, pk: int) -> SaleLine | None:
+    """The line `pk` of `sale` (its own columns, `line.sale` is `sale`), as `sale.lines.get(pk=)`
+    reads it, or None. Compiled once per process, as `sale_with_parties`."""
+    with scope(studio=sale.studio_id):
+        found = compiled_models("pos-sale-line", _line_query, model=SaleLine, sale_id=sale.pk, line_id=pk)
+    if not found:
+        return None
+    found[0].sale = sale
+    return found[0]
+
+
+def _lines_query(*, studio_id: int, sale_id: int) -> QuerySet[SaleLine]:
+    return SaleLine.objects.filter(sale_id=sale_id).order_by("position", "id")
+
+
+def cart_lines(*, studio: Studio, sale_id: int) -> list[SaleLine]:
+    """The lines of the sale `sale_id` in cart order (their own columns), as
+    `SaleLine.objects.filter(sale_id=).order_by("position", "id")` reads them; compiled once."""
+    with scope(studio=studio):
+        return compiled_models("pos-cart-lines", _lines_query, model=SaleLine, sale_id=sale_id)
+
+
 def drop_in_template_ids(*, lines: list[SaleLine]) -> list[int]:
     """The class templates of the cart's drop-ins (what their waivers hang on): from the sessions
     the lines came with (`sale_for_screen`), else one query for them all, whatever their number."""
@@ -91,24 +152,37 @@ def _todays_classes(location: Location, query: str, now: dt.datetime) -> list[Cl
     return out
 
 
+CATALOGUE_SECTIONS = frozenset({"products", "plans", "classes"})
+
+
 def pos_catalogue(
-    *, studio: Studio, location: Location, query: str = "", now: dt.datetime | None = None
+    *,
+    studio: Studio,
+    location: Location,
+    query: str = "",
+    now: dt.datetime | None = None,
+    sections: set[str] | frozenset[str] = CATALOGUE_SECTIONS,
 ) -> Catalogue:
     """The catalogue at `location`, filtered by `query` (names; SKU or barcode for products):
     products not archived with their stock here, plans for sale here, today's classes here that
-    are not over, have a drop-in price and a free place. Three queries, whatever the counts."""
+    are not over, have a drop-in price and a free place. One query per section read, whatever the
+    counts; `sections` names those read ("products", "plans", "classes": the screen shows one tab,
+    so it reads one), the others are left empty."""
     query = _clean(query)
     now = now or timezone.now()
-    products = list(products_for_location(studio=studio, location=location, query=query))
-    plans_qs = plans_for_sale(studio=studio, location=location)
-    for word in query.split():
-        plans_qs = plans_qs.filter(name__icontains=word)
-    plans = list(plans_qs)
-    for plan in plans:
-        plan.pos_amount = sale_subtotal(plan)
-    return Catalogue(
-        products=products, plans=plans, sessions=_todays_classes(location, query, now), query=query
-    )
+    catalogue = Catalogue(query=query)
+    if "products" in sections:
+        catalogue.products = list(products_for_location(studio=studio, location=location, query=query))
+    if "plans" in sections:
+        plans_qs = plans_for_sale(studio=studio, location=location)
+        for word in query.split():
+            plans_qs = plans_qs.filter(name__icontains=word)
+        catalogue.plans = list(plans_qs)
+        for plan in catalogue.plans:
+            plan.pos_amount = sale_subtotal(plan)
+    if "classes" in sections:
+        catalogue.sessions = _todays_classes(location, query, now)
+    return catalogue
 
 
 def _phone_pattern(digits: str) -> str:

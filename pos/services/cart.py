@@ -37,6 +37,7 @@ from memberships.services.sales import sale_purchase_kind, sale_subtotal
 from payments.selectors import tax_rate_list
 from pos import pricing
 from pos.models import CashSession, DiscountKind, LineKind, Product, Sale, SaleLine, SaleStatus
+from pos.selectors.cart import cart_lines, sale_with_parties
 from scheduling.models import ClassSession
 from scheduling.selectors import bookings_by_session, session_detail
 from studio.models import Client, Location, StaffMember, Studio
@@ -94,13 +95,9 @@ def _same_studio(studio: Studio, *objects) -> None:
 
 
 def _locked_sale(studio: Studio, sale_id: int) -> Sale:
-    """The sale's row, locked until the end of the caller's transaction; refused unless OPEN."""
-    locked = (
-        Sale.objects.select_for_update(of=("self",))
-        .select_related("location", "client")
-        .filter(studio=studio, pk=sale_id)
-        .first()
-    )
+    """The sale's row (with its location and client), locked until the end of the caller's
+    transaction; refused unless OPEN."""
+    locked = sale_with_parties(studio=studio, pk=sale_id, lock=True)
     if locked is None:
         _refuse(_("This sale belongs to another studio."), "studio")
     if locked.status != SaleStatus.OPEN:
@@ -114,7 +111,7 @@ def _locked_sale(studio: Studio, sale_id: int) -> Sale:
 def _cart_lines(studio: Studio, sale: Sale) -> list[SaleLine]:
     """The sale's lines in cart order, read once per change: the caller holds the sale's lock, so
     they stay what is in the cart while it looks for a line, numbers a new one and reprices."""
-    return list(SaleLine.objects.filter(studio=studio, sale=sale).order_by("position", "id"))
+    return cart_lines(studio=studio, sale_id=sale.pk)
 
 
 def _locked_line(studio: Studio, line: SaleLine) -> tuple[Sale, SaleLine, list[SaleLine]]:

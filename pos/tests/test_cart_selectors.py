@@ -87,6 +87,57 @@ def test_another_studios_sale_is_not_found(studio, other_studio):
         selectors.sale_for_screen(studio=studio, pk=theirs.pk)
 
 
+def _orm_row(obj) -> dict:
+    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
+
+
+@pytest.mark.parametrize("with_client", [True, False])
+def test_the_compiled_sale_reads_are_the_orms_rows(studio, other_studio, location, a_client, with_client):
+    from django.db import transaction
+
+    sale = open_sale(studio, location=location, client=a_client if with_client else None)
+    product = simple_product(studio, name="Mat")
+    first = sale_line(sale, product=product, reprice=False)
+    second = sale_line(sale, product=simple_product(studio, name="Bottle"), reprice=False)
+    theirs = open_sale(other_studio)
+    with scope(studio=studio):
+        orm = Sale.objects.select_related("location", "client").get(pk=sale.pk)
+        for lock in (False, True):
+            with transaction.atomic():
+                found = selectors.sale_with_parties(studio=studio, pk=sale.pk, lock=lock)
+            assert _orm_row(found) == _orm_row(orm)
+            assert _orm_row(found.location) == _orm_row(orm.location)
+            assert _count(lambda found=found: (found.location.name, found.client)) == 0
+            if with_client:
+                assert _orm_row(found.client) == _orm_row(orm.client)
+            else:
+                assert found.client is None
+            with transaction.atomic():
+                assert selectors.sale_with_parties(studio=studio, pk=theirs.pk, lock=lock) is None
+        orm_lines = list(sale.lines.order_by("position", "id"))
+        lines = selectors.cart_lines(studio=studio, sale_id=sale.pk)
+        assert [_orm_row(line) for line in lines] == [_orm_row(line) for line in orm_lines]
+        assert [line.pk for line in lines] == [first.pk, second.pk]
+        assert selectors.cart_lines(studio=studio, sale_id=theirs.pk) == []
+        line = selectors.sale_line_of(sale=found, pk=second.pk)
+        assert _orm_row(line) == _orm_row(sale.lines.get(pk=second.pk)) and line.sale is found
+        assert selectors.sale_line_of(sale=found, pk=theirs.pk) is None
+    theirs_line = sale_line(theirs, product=simple_product(other_studio, name="Mat"), reprice=False)
+    with scope(studio=studio):
+        assert selectors.sale_line_of(sale=found, pk=theirs_line.pk) is None
+
+
+def test_the_locked_read_locks_the_sale_row_only(studio, location, a_client):
+    """`FOR UPDATE OF` the sale: its client and location stay free for others to lock."""
+    from django.db import transaction
+
+    sale = open_sale(studio, location=location, client=a_client)
+    with scope(studio=studio), CaptureQueriesContext(connection) as ctx, transaction.atomic():
+        selectors.sale_with_parties(studio=studio, pk=sale.pk, lock=True)
+    sql = [q["sql"] for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(sql) == 1 and sql[0].rstrip().endswith('FOR UPDATE OF "pos_sale"')
+
+
 # --- the catalogue --------------------------------------------------------------------------------
 
 

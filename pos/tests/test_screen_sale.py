@@ -246,7 +246,7 @@ def test_choosing_a_client_shows_their_credit_and_saved_cards_and_walk_in_takes_
     response = _post(desk["http"], studio, "pos-cart-client", {"client": lea.pk}, pk=desk["sale"].pk)
     body = response.content.decode()
     assert _sale(desk["sale"]).client_id == lea.pk
-    client_zone = body[body.index('<div id="pos-client" hx-swap-oob="innerHTML">') :]
+    client_zone = body[body.index('<div id="pos-client-main" hx-swap-oob="innerHTML">') :]
     assert "Léa Gagnon" in client_zone
     assert 'data-credit="0"' in client_zone and 'data-saved-cards="0"' in client_zone
     assert "Amounts owed" in body  # the catalogue's tab appears with a client

@@ -317,3 +317,25 @@ def test_a_card_typed_by_hand_and_declined_returns_to_the_screen_with_the_reason
         assert SaleTender.objects.get(pk=tender.pk).status == TenderStatus.FAILED
     assert "insufficient funds" not in page.lower()  # Stripe's own sentence is not shown
     assert "fonds insuffisants. Demandez une autre carte." in page
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("currency", ["CAD", "JPY"])
+def test_a_cart_changes_amount_inputs_are_the_forms_own_widgets(language, currency):
+    """`amount_input` fills a marked copy of the widget: the same markup as the form draws."""
+    from django.utils import translation
+
+    from pos.forms.tender import FORMS
+    from pos.views.tender import amount_input
+
+    with translation.override(language):
+        for kind, form_class in FORMS.items():
+            for name in ("amount", "cash_received"):
+                if name not in form_class.base_fields:
+                    continue
+                for amount in (123456, 5, 0):
+                    form = form_class(currency=currency, balance=amount, prefix=kind)
+                    expected = form[name].as_widget(attrs={"hx-swap-oob": "true"})
+                    assert amount_input(kind=kind, name=name, currency=currency, amount=amount) == expected
+        shown = amount_input(kind="cash", name="amount", currency="CAD", amount=123456)
+    assert ('value="1234,56"' if language == "fr" else 'value="1234.56"') in shown

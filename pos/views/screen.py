@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -227,8 +227,9 @@ def _tender_panel(request, sale) -> dict:
 
 # The zones of the screen a cart answer may re-render out of band, and what each needs read. A cart
 # change answers only the zones it changed (`_answer`), so it reads only theirs: a line's quantity
-# does not re-read the catalogue, the client search or the client's credit.
-CATALOGUE_ZONES = {"catalogue", "owed", "client"}
+# does not re-read the catalogue, the client search or the client's credit. "client" is the client
+# zone but its "New client" form ("client_new"); "tabs" the catalogue's tabs alone ("catalogue":
+# its tabs and the items of the tab shown).
 
 
 def _screen_context(
@@ -246,16 +247,17 @@ def _screen_context(
     search = CatalogueSearchForm(request.GET or None)
     if q is None:
         q = search.cleaned_data["q"] if search.is_valid() else ""
-    with_catalogue = zones is None or bool(CATALOGUE_ZONES & set(zones))
+    tab = tab if tab in TABS else _tab(request, client)
+    with_catalogue = zones is None or "catalogue" in zones
+    with_tabs = with_catalogue or "tabs" in zones
     with_client = zones is None or "client" in zones
+    with_client_new = zones is None or "client_new" in zones
     catalogue = (
-        cart_selectors.pos_catalogue(studio=studio, location=sale.location, query=q)
+        cart_selectors.pos_catalogue(studio=studio, location=sale.location, query=q, sections={tab})
         if with_catalogue
         else None
     )
-    owed = (
-        list(cart_selectors.owed_for_client(client=client)) if client is not None and with_catalogue else []
-    )
+    owed = list(cart_selectors.owed_for_client(client=client)) if client is not None and with_tabs else []
     forms = forms or {}
     client_q = ""
     # On the sale's page the client search is `client_q` (`q` is the catalogue's search).
@@ -282,7 +284,7 @@ def _screen_context(
         "catalogue": catalogue,
         "owed": owed,
         "q": q,
-        "tab": tab if tab in TABS else _tab(request, client),
+        "tab": tab,
         "topup_form": forms.get("topup") or AddToCartForm(initial={"kind": LineKind.CREDIT_TOPUP}),
         "discount_form": forms.get("discount")
         or CartDiscountForm(
@@ -298,7 +300,7 @@ def _screen_context(
         "client_form": forms.get("client")
         or (
             QuickClientForm(studio=studio, initial={"home_location": sale.location_id})
-            if can_create and with_client
+            if can_create and with_client_new
             else None
         ),
         "client_facts": _client_facts(client=client) if with_client else {},
@@ -328,7 +330,7 @@ def pos_sale(request, pk):
         return render(request, "pos/screen/_client_results.html", context)
     if request.htmx and request.htmx.target == "pos-cart":
         # The tender panel changed the sale (its first tender froze the cart): the cart again.
-        context["oob"] = {"client", "catalogue"}
+        context["oob"] = {"client", "client_new", "catalogue"}
         return render(request, "pos/screen/_cart_response.html", context)
     return render(request, "pos/screen/sale.html", context)
 
@@ -371,6 +373,14 @@ def _answer(
         changed.add("catalogue")
     if refusals.client or "client" in (forms or {}):
         changed.add("client")
+    if "client" in (forms or {}):
+        changed.add("client_new")
+    if "catalogue" not in changed and changed & {"client", "owed"}:
+        # A new client changes the catalogue's tabs (theirs: what they owe) and the tabs whose items
+        # are for a client (plans, classes, owed, credit); the products shown stay as they are.
+        shown = request.POST.get("tab") or "products"
+        now = tab if tab in TABS else _tab(request, sale.client)
+        changed.add("tabs" if shown == now == "products" else "catalogue")
     # The tender panel is drawn again only when more than its balance may have moved (a new client,
     # a sale no longer open, something to pay where there was nothing or the reverse); else the
     # answer carries the balance and the forms' amounts only (`pos.views.tender.panel_kinds_unchanged`).
@@ -394,7 +404,10 @@ def _answer(
 
 def _open_sale_or_404(request, pk) -> Sale:
     # A light read for the POST views: the screen's full read happens once, when answering.
-    return get_object_or_404(Sale.objects.select_related("location", "client"), pk=pk)
+    sale = cart_selectors.sale_with_parties(studio=request.studio, pk=pk)
+    if sale is None:
+        raise Http404
+    return sale
 
 
 def _actor(request) -> Actor:
@@ -466,7 +479,9 @@ def _get_or_refuse(model_label: str, pk: int):
 def pos_cart_line(request, pk, line_pk):
     """One cart line: one more, one less, a quantity, remove, or its discount (with the permission)."""
     sale = _open_sale_or_404(request, pk)
-    line = get_object_or_404(sale.lines.all(), pk=line_pk)
+    line = cart_selectors.sale_line_of(sale=sale, pk=line_pk)
+    if line is None:
+        raise Http404
     form = CartLineForm(request.POST, currency=sale.currency)
     refusals = Refusals()
     if not form.is_valid():
@@ -589,4 +604,4 @@ def pos_client_create(request):
     except ValidationError as exc:
         form.add_error(None, exc)
         return _answer(request, sale, refusals=refusals, forms={"client": form}, changed={"client"})
-    return _answer(request, sale, refusals=refusals, changed={"client", "owed"})
+    return _answer(request, sale, refusals=refusals, changed={"client", "client_new", "owed"})

@@ -18,6 +18,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -168,11 +171,38 @@ def balance_context(*, sale: Sale, kinds: list[str]) -> dict:
     each form's amounts, prefilled with it as the full panel does — without its other reads."""
     amounts = []
     for kind in kinds:
-        form = FORMS[kind](currency=sale.currency, balance=sale.total, prefix=kind)
         for name in ("amount", "cash_received"):
-            if name in form.fields:
-                amounts.append(form[name].as_widget(attrs={"hx-swap-oob": "true"}))
+            if name in FORMS[kind].base_fields:
+                amounts.append(amount_input(kind=kind, name=name, currency=sale.currency, amount=sale.total))
     return {"sale": sale, "tender_balance": sale.total, "tender_amounts": amounts}
+
+
+# The amount inputs a cart change redraws are the same markup for every amount but its value:
+# Django's widget, rendered once per form, field, currency and language with a marker for the
+# value, then filled (a form and a widget drawn through the template engine, per field and tap,
+# were a tenth of a cart change's time). `pos/tests/test_tender_views.py` holds it to the widget.
+_AMOUNT_MARK = "0POSAMOUNTVALUE0"
+_amount_markup: dict[tuple, tuple] = {}
+
+
+def amount_input(*, kind: str, name: str, currency: str, amount: int) -> str:
+    """The `name` input of the `kind` tender form prefilled with `amount` (minor units), as
+    `form[name].as_widget(attrs={"hx-swap-oob": "true"})` draws it for an unbound form."""
+    if amount <= 0:  # no prefill: the form shows an empty field
+        form = FORMS[kind](currency=currency, balance=amount, prefix=kind)
+        return form[name].as_widget(attrs={"hx-swap-oob": "true"})
+    key = (kind, name, currency, get_language())
+    found = _amount_markup.get(key)
+    if found is None:
+        form = FORMS[kind](currency=currency, balance=amount, prefix=kind)
+        form.initial[name] = _AMOUNT_MARK
+        markup = str(form[name].as_widget(attrs={"hx-swap-oob": "true"}))
+        if markup.count(_AMOUNT_MARK) != 1:
+            raise RuntimeError(f"amount_input: {kind}-{name} does not show its value once")
+        found = _amount_markup[key] = (markup, form.fields[name])
+    markup, field = found
+    value = conditional_escape(field.prepare_value(amount))
+    return mark_safe(markup.replace(_AMOUNT_MARK, str(value)))  # noqa: S308 - Django's markup, the value escaped
 
 
 def _render_panel(request, sale, *, status: int = 200, **kwargs) -> HttpResponse:
