@@ -490,15 +490,21 @@ def _sell(till: int, world: dict, samples: list, errors: Counter, sales: int) ->
                             shown["panel"] = drawn.group(1).decode()
                         return response
 
-                    _measured("cart", samples, tap, "pos-cart-client", {"client": client.pk})
+                    _measured("cart:client", samples, tap, "pos-cart-client", {"client": client.pk})
                     _measured(
-                        "cart", samples, tap, "pos-cart-add", {"kind": "product", "item": products[n % 4].pk}
+                        "cart:product",
+                        samples,
+                        tap,
+                        "pos-cart-add",
+                        {"kind": "product", "item": products[n % 4].pk},
                     )
                     second = products[(n + 1) % 4]
-                    _measured("cart", samples, tap, "pos-cart-add", {"kind": "product", "item": second.pk})
+                    _measured(
+                        "cart:product", samples, tap, "pos-cart-add", {"kind": "product", "item": second.pk}
+                    )
                     line = SaleLine.objects.filter(sale=sale, product=second).first()  # not timed
                     _measured(
-                        "cart",
+                        "cart:quantity",
                         samples,
                         tap,
                         "pos-cart-line",
@@ -506,7 +512,7 @@ def _sell(till: int, world: dict, samples: list, errors: Counter, sales: int) ->
                         line_pk=line.pk,
                     )
                     if n % 4 == 0:
-                        _measured("cart", samples, tap, "pos-cart-add", {"kind": "plan", "item": plan.pk})
+                        _measured("cart:plan", samples, tap, "pos-cart-add", {"kind": "plan", "item": plan.pk})
                 sale = Sale.objects.get(pk=sale.pk)
                 _measured("lock", samples, tender.sale_lock, studio=studio, actor=actor, sale=sale)
                 total = tender.sale_balance(sale=Sale.objects.get(pk=sale.pk))
@@ -660,8 +666,9 @@ def main() -> None:
         out: dict[str, list[tuple]] = defaultdict(list)
         for kind, *rest in rows:
             out[kind].append(tuple(rest))
-            if kind.startswith("charge:"):
-                out["charge"].append(tuple(rest))
+            for whole in ("charge", "cart"):
+                if kind.startswith(f"{whole}:"):
+                    out[whole].append(tuple(rest))
         return out
 
     header = (
@@ -718,6 +725,8 @@ def main() -> None:
         cart_p95 = row(
             "cart update (htmx POST)" if CART == "request" else "cart update (service)", grouped["cart"]
         )
+        for kind in ("cart:client", "cart:product", "cart:quantity", "cart:plan"):
+            row(f"  {kind}", grouped[kind])
         for kind in kinds:
             row(kind, grouped[kind])
         charge_p95 = row("charge (every tender call)", grouped["charge"])

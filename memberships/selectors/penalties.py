@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import CharField, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_scopes import scope
 
 from memberships.models import (
     EventKind,
@@ -28,6 +29,7 @@ from memberships.models import (
     Renewal,
     RenewalStatus,
 )
+from studio.compiled_sql import compiled_rows
 from studio.formats import date_format
 from studio.models import Client, Studio
 
@@ -145,6 +147,26 @@ class AmountOwed:
     currency: str
 
 
+def _owed_fees(*, studio_id: int, client_id: int):
+    return (
+        Penalty.objects.filter(client_id=client_id, status=PenaltyStatus.FAILED)
+        .order_by("occurred_at", "id")
+        .values_list("pk", "trigger", "occurred_at", "amount", "currency")
+    )
+
+
+def _owed_renewals(*, studio_id: int, client_id: int):
+    return (
+        Renewal.objects.filter(
+            membership__client_id=client_id,
+            membership__status=MembershipStatus.PAST_DUE,
+            status__in=(RenewalStatus.RETRYING, RenewalStatus.FAILED),
+        )
+        .order_by("period_start", "id")
+        .values_list("pk", "membership__plan__name", "period_start", "amount", "currency")
+    )
+
+
 def amounts_owed_for(*, client: Client) -> list[AmountOwed]:
     """What `client` owes, oldest first: failed penalty fees, then past-due renewals.
 
@@ -155,11 +177,11 @@ def amounts_owed_for(*, client: Client) -> list[AmountOwed]:
     """
     studio_zone = ZoneInfo(client.studio.time_zone or "UTC") if client.studio_id else ZoneInfo("UTC")
     out: list[AmountOwed] = []
-    fees = (
-        Penalty.objects.filter(studio_id=client.studio_id, client=client, status=PenaltyStatus.FAILED)
-        .order_by("occurred_at", "id")
-        .values_list("pk", "trigger", "occurred_at", "amount", "currency")
-    )
+    # Both read through SQL compiled once (`studio.compiled_sql`): the POS screen asks on every change
+    # of client; memberships/tests/test_penalties.py holds them to the ORM's rows.
+    with scope(studio=client.studio_id):
+        fees = compiled_rows("owed-penalties", _owed_fees, client_id=client.pk)
+        renewals = compiled_rows("owed-renewals", _owed_renewals, client_id=client.pk)
     for pk, trigger, occurred_at, amount, currency in fees:
         out.append(
             AmountOwed(
@@ -174,16 +196,6 @@ def amounts_owed_for(*, client: Client) -> list[AmountOwed]:
                 currency=currency,
             )
         )
-    renewals = (
-        Renewal.objects.filter(
-            studio_id=client.studio_id,
-            membership__client=client,
-            membership__status=MembershipStatus.PAST_DUE,
-            status__in=(RenewalStatus.RETRYING, RenewalStatus.FAILED),
-        )
-        .order_by("period_start", "id")
-        .values_list("pk", "membership__plan__name", "period_start", "amount", "currency")
-    )
     for pk, plan, period_start, amount, currency in renewals:
         out.append(
             AmountOwed(

@@ -540,6 +540,14 @@ def test_amounts_owed_are_failed_fees_and_past_due_renewals_only(studio, other_s
     ]
     assert owed[0].label.startswith("No-show fee — ")
     assert past_due.plan.name in owed[1].label
+    # The compiled reads are the ORM's own rows (and the other studio's client owes nothing here).
+    from memberships.selectors.penalties import _owed_fees, _owed_renewals
+    from studio.compiled_sql import compiled_rows
+
+    with scope(studio=studio):
+        for key, build in (("owed-penalties", _owed_fees), ("owed-renewals", _owed_renewals)):
+            orm = list(build(studio_id=studio.pk, client_id=a_client.pk))
+            assert compiled_rows(key, build, client_id=a_client.pk) == orm and len(orm) == 1
 
 
 def test_money_arriving_for_a_fee_waived_meanwhile_is_given_back(

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from payments import gateway
 from payments.models import (
@@ -29,6 +30,7 @@ from payments.models import (
 from payments.models.settings import Channel, ItemKind
 from payments.services.fees import payment_settings_for
 from payments.services.routing import Purchase, route_payment
+from studio.compiled_sql import compiled_instance, compiled_rows, model_columns
 from studio.models import Client, Location, Studio
 from studio.services import Actor, audit_record
 
@@ -127,19 +129,35 @@ def stripe_customer_ensure(*, studio: Studio, client: Client, account: Connected
 # --- listing, defaults (SPM-5, SPM-7) ----------------------------------------------------------
 
 
-def saved_methods_for_client(*, client: Client, today=None) -> list[SavedPaymentMethod]:
-    """Default first, then newest to oldest; expired cards last (SPM-5)."""
-    today = today or timezone.localdate()
-    methods = list(
-        SavedPaymentMethod.objects.filter(client=client)
-        .select_related("account")
+def _methods_query(*, studio_id: int, client_id: int):
+    return (
+        SavedPaymentMethod.objects.filter(client_id=client_id)
         .annotate(
             default_rank=Case(
                 When(is_default=True, then=Value(0)), default=Value(1), output_field=IntegerField()
             )
         )
         .order_by("default_rank", "-created_at", "-id")
+        .values_list(
+            *model_columns(SavedPaymentMethod),
+            *(f"account__{column}" for column in model_columns(ConnectedAccount)),
+        )
     )
+
+
+def saved_methods_for_client(*, client: Client, today=None) -> list[SavedPaymentMethod]:
+    """Default first, then newest to oldest; expired cards last (SPM-5). Each with its account.
+
+    Read through SQL compiled once (`studio.compiled_sql`): the POS screen and the checkout ask
+    for them on every change of client; `payments/tests/test_saved_methods.py` holds it to the ORM."""
+    today = today or timezone.localdate()
+    methods = []
+    with scope(studio=client.studio_id):
+        rows = compiled_rows("saved-methods-of-client", _methods_query, client_id=client.pk)
+    for row in rows:
+        method, end = compiled_instance(SavedPaymentMethod, row)
+        method.account = compiled_instance(ConnectedAccount, row, end)[0]
+        methods.append(method)
     return sorted(methods, key=lambda m: m.is_expired(today))  # stable: keeps the order within each group
 
 

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 from django_scopes import scope, scopes_disabled
 
@@ -172,6 +173,29 @@ def test_ordering_default_first_newest_then_expired_last(sandbox, studio, a_clie
     with scope(studio=studio):
         ordered = svc.saved_methods_for_client(client=a_client, today=date(2026, 11, 22))
     assert [m.pk for m in ordered] == [first.pk, third.pk, second.pk]
+
+
+def test_the_compiled_list_is_the_orms_rows_with_their_account(
+    sandbox, studio, other_studio, a_client, plateau_account, enabled
+):
+    save_card(sandbox, studio, a_client)
+    save_card(sandbox, studio, a_client, pm="pm_card_mastercard")
+    theirs = ClientFactory(studio=other_studio)
+
+    def row(obj):
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    with scope(studio=studio):
+        found = svc.saved_methods_for_client(client=a_client)
+        orm = list(SavedPaymentMethod.objects.filter(client=a_client).select_related("account"))
+        orm.sort(key=lambda m: (not m.is_default, -m.created_at.timestamp(), -m.pk))
+        with CaptureQueriesContext(connection) as ctx:
+            accounts = [m.account.display_name for m in found]
+        assert len(ctx.captured_queries) == 0 and accounts == ["Plateau", "Plateau"]
+        assert [row(m) for m in found] == [row(m) for m in orm]
+        assert [row(m.account) for m in found] == [row(m.account) for m in orm]
+    with scope(studio=other_studio):
+        assert svc.saved_methods_for_client(client=theirs) == []
 
 
 def test_set_default_delete_detaches_and_no_edit_path(sandbox, studio, a_client, plateau_account, enabled):

@@ -79,6 +79,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's form renderer, with the plain inputs, selects and labels written in Python (the same
+# markup): a page of forms drew each through three templates (studio/form_renderer.py).
+FORM_RENDERER = "studio.form_renderer.FormRenderer"
 
 # The launcher exports DATABASE_URL / REDIS_URL after starting the embedded servers; a real
 # deployment sets them itself.
