@@ -26,7 +26,7 @@ from payments.models.settings import Channel, ItemKind
 from payments.services.credit import credit_balance
 from payments.services.escrow import escrow_balance
 from payments.services.routing import LOCATION_BOUND_KINDS, Purchase, Route, Rule, route_with
-from studio.compiled_sql import compiled_models
+from studio.compiled_sql import compiled_instance, compiled_models, compiled_rows, model_columns
 from studio.models import Client, Location, Studio
 
 ESCROW_FILTER = "escrow"
@@ -514,15 +514,32 @@ def account_change_impact(
 # --- readers (tpay) ----------------------------------------------------------------------------
 
 
-def readers_for_location(*, studio: Studio, location: Location) -> list:
-    """The paired (not deleted) card readers of one location, with their account, by name."""
-    from payments.models import CardReader
+def _readers_query(*, studio_id: int, location_id: int):
+    from payments.models import CardReader, ConnectedAccount
 
-    return list(
-        CardReader.objects.filter(studio=studio, location=location, deleted_at__isnull=True)
-        .select_related("account")
+    return (
+        CardReader.objects.filter(location_id=location_id, deleted_at__isnull=True)
         .order_by("label", "id")
+        .values_list(
+            *model_columns(CardReader), *(f"account__{column}" for column in model_columns(ConnectedAccount))
+        )
     )
+
+
+def readers_for_location(*, studio: Studio, location: Location) -> list:
+    """The paired (not deleted) card readers of one location, with their account, by name.
+
+    Read through SQL compiled once (the POS tender panel asks on each redraw); held to the ORM's
+    `select_related("account")` rows by payments/tests/test_readers_compiled.py."""
+    from payments.models import CardReader, ConnectedAccount
+
+    readers = []
+    with scope(studio=studio):
+        for row in compiled_rows("readers-of-location", _readers_query, location_id=location.pk):
+            reader, end = compiled_instance(CardReader, row)
+            reader.account = compiled_instance(ConnectedAccount, row, end)[0]
+            readers.append(reader)
+    return readers
 
 
 def readers_for_studio(*, studio: Studio) -> list:
