@@ -122,6 +122,19 @@ def cart_lines(*, studio: Studio, sale_id: int) -> list[SaleLine]:
         return compiled_models("pos-cart-lines", _lines_query, model=SaleLine, sale_id=sale_id)
 
 
+def studio_row(*, model, pk: int):
+    """The row `pk` of `model` in the active studio's scope (its own columns), as
+    `model.objects.filter(pk=pk).first()` reads it, or None: what a cart button names (a product,
+    a plan, a class). Compiled once per model (`studio.compiled_sql`)."""
+    found = compiled_models(
+        ("pos-studio-row", model._meta.label),
+        lambda *, studio_id, item_id: model.objects.filter(pk=item_id),
+        model=model,
+        item_id=pk,
+    )
+    return found[0] if found else None
+
+
 def drop_in_template_ids(*, lines: list[SaleLine]) -> list[int]:
     """The class templates of the cart's drop-ins (what their waivers hang on): from the sessions
     the lines came with (`sale_for_screen`), else one query for them all, whatever their number."""

@@ -501,3 +501,19 @@ def test_a_completed_sale_opens_its_receipt(studio, desk):
     response = desk["http"].get(_url(studio, "pos-sale", pk=desk["sale"].pk))
     assert response.status_code == 302
     assert response["Location"] == _url(studio, "pos-sale-receipt", pk=desk["sale"].pk)
+
+
+def test_ids_past_any_row_answer_404_not_an_error(studio, desk):
+    """The compiled reads take any whole number a URL carries (a bigint's range and past it)."""
+    _add(desk, studio, {"kind": "product", "item": desk["mat"].pk})
+    [line] = _lines(desk["sale"])
+    for huge in (2**63 - 1, 2**63, 10**30):
+        for name, kwargs in (
+            ("pos-cart-add", {"pk": huge}),
+            ("pos-cart-client", {"pk": huge}),
+            ("pos-cart-line", {"pk": huge, "line_pk": line.pk}),
+            ("pos-cart-line", {"pk": desk["sale"].pk, "line_pk": huge}),
+        ):
+            response = _post(desk["http"], studio, name, {"action": "inc", "kind": "product"}, **kwargs)
+            assert response.status_code == 404, (name, huge)
+    assert _lines(desk["sale"])[0].quantity == 1

@@ -467,8 +467,7 @@ def _get_or_refuse(model_label: str, pk: int):
     """The studio's row the button names (the scope keeps other studios' rows out), or a refusal."""
     from django.apps import apps
 
-    model = apps.get_model(model_label)
-    row = model.objects.filter(pk=pk).first()
+    row = cart_selectors.studio_row(model=apps.get_model(model_label), pk=pk)
     if row is None:
         raise ValidationError(_("This item is no longer available."))
     return row
