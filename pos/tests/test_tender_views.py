@@ -339,3 +339,51 @@ def test_a_cart_changes_amount_inputs_are_the_forms_own_widgets(language, curren
                     assert amount_input(kind=kind, name=name, currency=currency, amount=amount) == expected
         shown = amount_input(kind="cash", name="amount", currency="CAD", amount=123456)
     assert ('value="1234,56"' if language == "fr" else 'value="1234.56"') in shown
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_a_tender_forms_filled_markup_is_its_template_drawn_directly(language, monkeypatch):
+    """`tender_form_html` fills a drawing kept per way of paying: the same markup as the template."""
+    from types import SimpleNamespace
+
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+    from django.utils import translation
+
+    from pos.forms.tender import FORMS
+    from pos.views import tender as views
+    from studio.fragments import cache_clear
+
+    cache_clear()
+    monkeypatch.setattr(views, "get_token", lambda request: "csrf<&>")
+    request = RequestFactory().get("/")
+    card = SimpleNamespace(pk=7, brand="visa", last4="4242", exp_month=3, exp_year=2031)
+    readers = [SimpleNamespace(pk=3, label="Front <desk>"), SimpleNamespace(pk=4, label="Back")]
+    extras = {
+        "cash": [{}],
+        "credit": [{}],
+        "saved_card": [{"cards": [card]}, {"cards": []}],
+        "manual_card": [{"may_save": True}, {"may_save": False}],
+        "reader": [{"readers": readers, "may_save": True}, {"readers": readers[:1]}],
+    }
+    with translation.override(language):
+        for kind, cases in extras.items():
+            for extra in cases:
+                for balance, credit in ((123456, 2500), (5, 0)):
+                    form = FORMS[kind](currency="CAD", balance=balance, prefix=kind, **extra)
+                    url = f"/s/pos/sales/{balance}/tender/"
+                    filled = views.tender_form_html(
+                        request, kind=kind, form=form, url=url, credit=credit, currency="CAD"
+                    )
+                    direct = render_to_string(
+                        views.FORM_TEMPLATE,
+                        {
+                            "kind": kind,
+                            "form": form,
+                            "tender_url": url,
+                            "tender_credit_shown": views.money(credit, "CAD"),
+                            "csrf_token": "csrf<&>",
+                        },
+                    )
+                    assert filled == direct, (kind, extra, balance)
+                    assert form.initial["token"] in filled and 'value="csrf&lt;&amp;&gt;"' in filled

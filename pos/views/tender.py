@@ -16,10 +16,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,8 +31,10 @@ from pos.forms.tender import FORMS, TenderKindForm, VoidForm
 from pos.models import Sale, SaleStatus, SaleTender, TenderKind, TenderStatus
 from pos.services import checkout
 from studio.access import staff_required
+from studio.fragments import filled
 from studio.permissions import Perm
 from studio.services import Actor
+from studio.templatetags.money import money
 
 PANEL = "pos/tender/_panel.html"
 
@@ -116,6 +118,8 @@ def panel_context(request: HttpRequest, sale: Sale, *, bound=None, error: str = 
     route = checkout.sale_route(sale=sale)
     paying = sale.status in (SaleStatus.OPEN, SaleStatus.TENDERING) and balance > 0
     forms = _forms(request, sale, balance, bound=bound) if paying and pending is None else {}
+    credit = credit_balance(client=sale.client) if sale.client_id else 0
+    url = _url("pos-tender", request, pk=sale.pk) if forms else ""
     return {
         "sale": sale,
         "tender_state": panel_state(sale=sale, kinds=list(forms)),
@@ -125,9 +129,13 @@ def panel_context(request: HttpRequest, sale: Sale, *, bound=None, error: str = 
         "tender_pending": pending,
         "tender_pending_state": pending_state,
         "tender_forms": forms,
+        "tender_forms_html": [
+            tender_form_html(request, kind=kind, form=form, url=url, credit=credit, currency=sale.currency)
+            for kind, form in forms.items()
+        ],
         "tender_paying": paying,
         "tender_route_reason": route_reason(rule=route.rule, params=route.params),
-        "tender_credit": credit_balance(client=sale.client) if sale.client_id else 0,
+        "tender_credit": credit,
         "tender_error": error,
         "tender_can_void": sale.status in (SaleStatus.OPEN, SaleStatus.TENDERING),
         "tender_refunds_due": checkout.sale_refunds_due(sale=sale)
@@ -177,32 +185,78 @@ def balance_context(*, sale: Sale, kinds: list[str]) -> dict:
     return {"sale": sale, "tender_balance": sale.total, "tender_amounts": amounts}
 
 
-# The amount inputs a cart change redraws are the same markup for every amount but its value:
-# Django's widget, rendered once per form, field, currency and language with a marker for the
-# value, then filled (a form and a widget drawn through the template engine, per field and tap,
-# were a tenth of a cart change's time). `pos/tests/test_tender_views.py` holds it to the widget.
-_AMOUNT_MARK = "0POSAMOUNTVALUE0"
-_amount_markup: dict[tuple, tuple] = {}
+# A tender form's markup is the same for every sale but its values (its amounts, its one-time token,
+# the sale's URL, the CSRF token, the credit available): an unbound form is drawn once per way of
+# paying, currency, language and choices (`studio.fragments`), then filled — the panel's five forms
+# drawn through their template, fields and widgets were a third of a cart change that made
+# something to pay. `pos/tests/test_tender_views.py` holds both to a direct drawing.
+FORM_TEMPLATE = "pos/tender/_form.html"
+_AMOUNTS = ("amount", "cash_received")
+
+
+def _choices(form) -> tuple:
+    return tuple(
+        (name, tuple((str(value), str(label)) for value, label in field.choices))
+        for name, field in form.fields.items()
+        if hasattr(field, "choices")
+    )
+
+
+def tender_form_html(request: HttpRequest, *, kind: str, form, url: str, credit: int, currency: str) -> str:
+    """One way of paying on the tender panel (`pos/tender/_form.html`), as the template draws it."""
+    shown_credit = money(credit, currency)
+    if form.is_bound:  # a refused form: its values and errors as typed, drawn as it is
+        context = {"kind": kind, "form": form, "tender_url": url, "tender_credit_shown": shown_credit}
+        return render_to_string(FORM_TEMPLATE, context, request)
+    amounts = [name for name in _AMOUNTS if name in form.fields]
+    values = {
+        "url": url,
+        "csrf": get_token(request),
+        "token": form.initial["token"],
+        **({"credit": shown_credit} if kind == TenderKind.CREDIT else {}),
+        **{name: form.fields[name].prepare_value(form.initial.get(name)) for name in amounts},
+    }
+    if any(values[name] in (None, "") for name in amounts):  # no amount to prefill: no value attribute
+        return render_to_string(
+            FORM_TEMPLATE,
+            {"kind": kind, "form": form, "tender_url": url, "tender_credit_shown": shown_credit},
+            request,
+        )
+    key = ("pos-tender-form", kind, currency, get_language(), tuple(form.fields), _choices(form))
+
+    def draw(marks) -> str:
+        kept = {name: form.initial.get(name) for name in (*amounts, "token")}
+        form.initial.update({name: marks[name] for name in kept})
+        try:
+            context = {
+                "kind": kind,
+                "form": form,
+                "tender_url": marks["url"],
+                "tender_credit_shown": marks.get("credit", ""),
+                "csrf_token": marks["csrf"],
+            }
+            return render_to_string(FORM_TEMPLATE, context)
+        finally:
+            form.initial.update(kept)
+            form._bound_fields_cache.clear()
+
+    return filled(key, draw, values)
 
 
 def amount_input(*, kind: str, name: str, currency: str, amount: int) -> str:
     """The `name` input of the `kind` tender form prefilled with `amount` (minor units), as
-    `form[name].as_widget(attrs={"hx-swap-oob": "true"})` draws it for an unbound form."""
+    `form[name].as_widget(attrs={"hx-swap-oob": "true"})` draws it for an unbound form: a cart
+    change that moved only the balance redraws them (the same fill as `tender_form_html`)."""
+    form = FORMS[kind](currency=currency, balance=amount, prefix=kind)
     if amount <= 0:  # no prefill: the form shows an empty field
-        form = FORMS[kind](currency=currency, balance=amount, prefix=kind)
         return form[name].as_widget(attrs={"hx-swap-oob": "true"})
-    key = (kind, name, currency, get_language())
-    found = _amount_markup.get(key)
-    if found is None:
-        form = FORMS[kind](currency=currency, balance=amount, prefix=kind)
-        form.initial[name] = _AMOUNT_MARK
-        markup = str(form[name].as_widget(attrs={"hx-swap-oob": "true"}))
-        if markup.count(_AMOUNT_MARK) != 1:
-            raise RuntimeError(f"amount_input: {kind}-{name} does not show its value once")
-        found = _amount_markup[key] = (markup, form.fields[name])
-    markup, field = found
-    value = conditional_escape(field.prepare_value(amount))
-    return mark_safe(markup.replace(_AMOUNT_MARK, str(value)))  # noqa: S308 - Django's markup, the value escaped
+
+    def draw(marks) -> str:
+        form.initial[name] = marks["value"]
+        return form[name].as_widget(attrs={"hx-swap-oob": "true"})
+
+    value = form.fields[name].prepare_value(amount)
+    return filled(("pos-amount-input", kind, name, currency, get_language()), draw, {"value": value})
 
 
 def _render_panel(request, sale, *, status: int = 200, **kwargs) -> HttpResponse:
