@@ -25,8 +25,10 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from payments import gateway
 from payments.models import CardReader, Payment, PaymentStatusChange
@@ -35,6 +37,7 @@ from payments.services.fees import Quote, quote_build
 from payments.services.outcomes import outcome_record_status
 from payments.services.routing import Purchase, Route, route_payment
 from payments.services.sources import source_validate
+from studio.compiled_sql import compiled_models
 from studio.models import Client, Location, Studio
 from studio.services import Actor, audit_record
 from studio.tasking import enqueue_by_name
@@ -110,6 +113,51 @@ def payment_create(
     `card_present` payment will be pushed to; it must sit on the account the payment is routed
     to (PAY-3 rule 1), else ValidationError.
     """
+    return payment_create_or_found(
+        studio=studio,
+        actor=actor,
+        client=client,
+        subtotal=subtotal,
+        item_kind=item_kind,
+        channel=channel,
+        description=description,
+        method=method,
+        item_location=item_location,
+        pos_location=pos_location,
+        target=target,
+        idempotency_key=idempotency_key,
+        source_type=source_type,
+        source_id=source_id,
+        quote=quote,
+        route=route,
+        save_method=save_method,
+        reader=reader,
+    )[0]
+
+
+def payment_create_or_found(
+    *,
+    studio: Studio,
+    actor: Actor,
+    client: Client | None,
+    subtotal: int,
+    item_kind: str,
+    channel: str,
+    description: str,
+    method: str = Payment.Method.CARD,
+    item_location: Location | None = None,
+    pos_location: Location | None = None,
+    target: ChargeTarget | None = None,
+    idempotency_key: str | None = None,
+    source_type: str = "",
+    source_id: str = "",
+    quote: Quote | None = None,
+    route: Route | None = None,
+    save_method: bool = False,
+    reader: CardReader | None = None,
+) -> tuple[Payment, bool]:
+    """`payment_create`, and whether it made the row now (`True`: inside the caller's transaction,
+    which nobody else sees yet) or found the one its key already names (`False`)."""
     source_validate(source_type=source_type, source_id=str(source_id))
     if reader is not None and method != Payment.Method.CARD_PRESENT:
         raise ValueError("only a card_present payment is taken on a card reader")
@@ -194,8 +242,8 @@ def payment_create(
         existing = Payment.objects.filter(studio=studio, idempotency_key=idempotency_key).first()
         if existing is None:
             raise
-        return existing
-    return payment
+        return existing, False
+    return payment, True
 
 
 def payment_submit(*, payment: Payment, method_types: list[str] | None = None) -> Payment:
@@ -283,6 +331,24 @@ def saved_method_types(kind: str | None) -> list[str]:
     return ["card"]
 
 
+def _locked_query(*, studio_id: int, payment_id: int) -> QuerySet[Payment]:
+    return Payment.objects.filter(pk=payment_id).select_for_update()
+
+
+def _locked(payment: Payment) -> Payment:
+    """The payment's row, locked until the caller's transaction ends, as
+    `Payment.objects.select_for_update().get(pk=)` reads it: every recorded answer from Stripe
+    reads it so, and its SQL is compiled once per process (`studio.compiled_sql`, in the
+    payment's studio), held to the ORM by `payments/tests/test_charge_compiled.py`."""
+    with scope(studio=payment.studio_id):
+        found = compiled_models(
+            "payments-payment-locked", _locked_query, model=Payment, payment_id=payment.pk
+        )
+    if not found:
+        raise Payment.DoesNotExist("No payment matches the given query.")
+    return found[0]
+
+
 def _record_unknown(payment: Payment, *, detail: str) -> Payment:
     with transaction.atomic():
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -298,7 +364,7 @@ def payment_record_failure(
 ) -> Payment:
     """A definite failure (declined, reader refused): FAILED unless the payment already succeeded."""
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        locked = _locked(payment)
         if _RANK[locked.status] < _RANK[Payment.Status.SUCCEEDED]:
             locked.status = Payment.Status.FAILED
             locked.outcome_unknown = False
@@ -327,40 +393,43 @@ def payment_record(*, payment: Payment, intent: gateway.types.PaymentIntent, sou
     else:
         new_status = _FROM_INTENT.get(intent.status, Payment.Status.PENDING)
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        changed = False
+        locked = _locked(payment)
+        # The columns this answer moves: the UPDATE writes those only (a payment row is wide).
+        changed: set[str] = set()
         if not locked.stripe_payment_intent_id:
             locked.stripe_payment_intent_id = intent.id
-            changed = True
+            changed.add("stripe_payment_intent_id")
         if intent.latest_charge and locked.stripe_charge_id != intent.latest_charge:
             locked.stripe_charge_id = intent.latest_charge
-            changed = True
+            changed.add("stripe_charge_id")
         if locked.outcome_unknown:
             locked.outcome_unknown = False
-            changed = True
-        changed = _record_card_details(locked, intent) or changed
+            changed.add("outcome_unknown")
+        changed |= _record_card_details(locked, intent)
         moves_forward = _RANK[new_status] > _RANK[locked.status] or (
             locked.status == Payment.Status.FAILED and new_status == Payment.Status.SUCCEEDED
         )
         if new_status != locked.status and moves_forward:
             locked.status = new_status
+            changed.add("status")
             if new_status == Payment.Status.SUCCEEDED:
                 locked.failure_code = locked.failure_message = ""
-            changed = True
+                changed |= {"failure_code", "failure_message"}
             _history(locked, new_status, source, intent.status)
             outcome_record_status(payment=locked)
             if new_status == Payment.Status.SUCCEEDED and locked.save_method:
                 # Once per payment (the status moves to SUCCEEDED once); the worker reads the card back.
                 enqueue_by_name("payments.saved_method_from_payment", locked.studio_id, locked.pk)
         if changed:
-            locked.save()
+            locked.save(update_fields=[*sorted(changed), "updated_at"])
     return locked
 
 
-def _record_card_details(locked: Payment, intent: gateway.types.PaymentIntent) -> bool:
+def _record_card_details(locked: Payment, intent: gateway.types.PaymentIntent) -> set[str]:
     """The tip added on the reader (inside the intent's amount: ours grows by it) and the card's
-    brand and last 4, as Stripe reports them. Idempotent: recording twice changes nothing."""
-    changed = False
+    brand and last 4, as Stripe reports them. Idempotent: recording twice changes nothing.
+    Returns the names of the columns it changed."""
+    changed: set[str] = set()
     tip = intent.tip_amount or 0
     if (
         tip != locked.tip_amount
@@ -369,13 +438,13 @@ def _record_card_details(locked: Payment, intent: gateway.types.PaymentIntent) -
     ):
         locked.amount = locked.amount - locked.tip_amount + tip
         locked.tip_amount = tip
-        changed = True
+        changed |= {"amount", "tip_amount"}
     if intent.card_brand and intent.card_brand != locked.card_brand:
         locked.card_brand = intent.card_brand[:40]
-        changed = True
+        changed.add("card_brand")
     if intent.card_last4 and intent.card_last4 != locked.card_last4:
         locked.card_last4 = intent.card_last4[:4]
-        changed = True
+        changed.add("card_last4")
     return changed
 
 

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from payments.models import Payment, PaymentStatusChange
-from payments.services.charges import payment_create
+from payments.services.charges import payment_create_or_found
 from payments.services.credit import credit_spend
 from payments.services.fees import Quote
 from payments.services.outcomes import outcome_record_status
@@ -58,7 +58,7 @@ def payment_record_tender(
     if client is not None and client.studio_id != studio.pk:
         raise ValidationError(_("This client belongs to another studio."), code="studio")
     with transaction.atomic():
-        payment = payment_create(
+        payment, created = payment_create_or_found(
             studio=studio,
             actor=actor,
             client=client,
@@ -74,7 +74,8 @@ def payment_record_tender(
             source_id=source_id,
             quote=quote,
         )
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
+        # A row made now, in this transaction, is seen by nobody else yet: no need to lock it.
+        locked = payment if created else Payment.objects.select_for_update().get(pk=payment.pk)
         if locked.status != Payment.Status.PENDING:
             return locked  # the key named a tender recorded before
         if locked.method != tender:

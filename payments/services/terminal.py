@@ -29,8 +29,10 @@ from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from payments import gateway
 from payments.models import CardReader, ConnectedAccount, Payment, PaymentSettings, TerminalLocation
@@ -43,6 +45,7 @@ from payments.services.charges import (
 )
 from payments.services.common import account_ref
 from payments.services.fees import payment_settings_for
+from studio.compiled_sql import compiled_instance, compiled_rows
 from studio.models import Location, Studio
 from studio.services import Actor, audit_record
 from studio.tasking import enqueue_by_name
@@ -597,8 +600,40 @@ def reader_payment_describe(*, payment: Payment) -> ReaderPaymentState:
     )
 
 
+def _fresh_query(*, studio_id: int, payment_id: int) -> QuerySet[Payment]:
+    return Payment.objects.filter(pk=payment_id).select_related("reader", "reader__account")
+
+
 def _fresh(payment: Payment) -> Payment:
-    return Payment.objects.select_related("reader", "reader__account").get(pk=payment.pk)
+    """The payment as it is now, with its reader and the reader's account, as
+    `Payment.objects.select_related("reader", "reader__account").get(pk=)` reads it. Every start,
+    poll and cancel of a reader payment reads it two or three times: its SQL is compiled once per
+    process (`studio.compiled_sql`, in the payment's studio), held to the ORM by
+    `payments/tests/test_charge_compiled.py`."""
+    with scope(studio=payment.studio_id):
+        rows = compiled_rows("payments-reader-payment", _fresh_query, payment_id=payment.pk)
+    if not rows:
+        raise Payment.DoesNotExist("No payment matches the given query.")
+    fresh, end = compiled_instance(Payment, rows[0])
+    reader, end = compiled_instance(CardReader, rows[0], end)
+    account, _end = compiled_instance(ConnectedAccount, rows[0], end)
+    if reader.pk != fresh.reader_id or (reader.pk is not None and account.pk != reader.account_id):
+        raise RuntimeError("_fresh: the joined columns are not where they were read")
+    if reader.pk is None:
+        fresh._state.fields_cache["reader"] = None
+    else:
+        reader.account = account
+        fresh.reader = reader
+    return fresh
+
+
+def _recorded(payment: Payment, *, reader: CardReader | None) -> Payment:
+    """The row a recording service just committed (`payment_record`, `payment_submit`), with the
+    reader (and its account) the caller already holds: the row is not read a third time."""
+    if reader is None or payment.reader_id != reader.pk:
+        return _fresh(payment)
+    payment.reader = reader
+    return payment
 
 
 def _unknown(payment: Payment, message: str | None = None) -> ReaderPaymentState:
@@ -629,8 +664,10 @@ def reader_payment_start(*, payment: Payment, reader: CardReader, tipping: bool)
         )
     if payment.reader_id not in (None, reader.pk):
         raise ValueError("a payment is pushed to one reader only; start a new payment for another")
-    if not payment.stripe_payment_intent_id and not payment.outcome_unknown:
-        # Fixed before the first push: a push repeated later must send the same request.
+    unchanged = payment.reader_id == reader.pk and payment.tip_requested == bool(tipping)
+    if not payment.stripe_payment_intent_id and not payment.outcome_unknown and not unchanged:
+        # Fixed before the first push: a push repeated later must send the same request (a
+        # payment made for this reader without tips already says so: nothing to write).
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
             reader=reader, tip_requested=bool(tipping)
         )
@@ -640,8 +677,7 @@ def reader_payment_start(*, payment: Payment, reader: CardReader, tipping: bool)
     if payment.tip_requested:
         _ensure_tipping(payment.reader)
     if payment.status == Payment.Status.PENDING and not payment.stripe_payment_intent_id:
-        payment = payment_submit(payment=payment)
-        payment = _fresh(payment)
+        payment = _recorded(payment_submit(payment=payment), reader=payment.reader)
     if payment.status in _FINAL:
         return reader_payment_describe(payment=payment)
     if payment.outcome_unknown or not payment.stripe_payment_intent_id:
@@ -742,7 +778,7 @@ def reader_payment_state(*, payment: Payment) -> ReaderPaymentState:
         )
         payment = payment_record(payment=payment, intent=intent, source="api")
         if payment.status in _FINAL:
-            return reader_payment_describe(payment=_fresh(payment))
+            return reader_payment_describe(payment=_recorded(payment, reader=reader))
         remote = gateway.terminal_reader_retrieve(
             account=reader.account.stripe_account_id, reader_id=reader.stripe_reader_id
         )

@@ -10,12 +10,13 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from payments.models import CardReader, Payment, SavedPaymentMethod
 from payments.services.charges import ChargeTarget, payment_reconcile, payment_submit
-from payments.services.routing import Channel, ItemKind, Purchase, route_payment
 from payments.services.saved_methods import methods_usable_for
 from pos.models import Sale, SaleTender, TenderKind, TenderStatus
+from pos.services.fulfilment import LINES, SUCCEEDED
 from pos.services.tenders import (
     _PAID,
     _audit_tender,
@@ -23,29 +24,18 @@ from pos.services.tenders import (
     _card_payment,
     _check_amount,
     _check_token,
+    _creator,
     _has_perm,
     _new_tender,
+    _settle,
+    sale_route,
     tender_settle,
+    tender_with_payment,
 )
+from studio.compiled_sql import compiled_rows
 from studio.models import Studio
 from studio.permissions import Perm
 from studio.services import Actor, audit_record
-
-
-def sale_route(*, sale: Sale):
-    """Where every card tender of the sale goes (PAY-3 rule 1: the selling location's account).
-
-    Kept on the instance for its location: the screen's tender panel asks twice per answer (its
-    route reason and the saved cards on that account), and the account is read once."""
-    cached = sale.__dict__.get("_pos_route")
-    if cached is not None and cached[0] == sale.location_id:
-        return cached[1]
-    route = route_payment(
-        studio=sale.studio,
-        purchase=Purchase(channel=Channel.POS, item_kind=ItemKind.POS_SALE, pos_location=sale.location),
-    )
-    sale.__dict__["_pos_route"] = (sale.location_id, route)
-    return route
 
 
 def saved_cards_for_sale(*, sale: Sale) -> list[SavedPaymentMethod]:
@@ -102,7 +92,9 @@ def _commit_card_tender(
                 extra["target"] = target
             _card_payment(studio=studio, actor=actor, sale=locked, tender=tender, method=method, **extra)
             _audit_tender(studio, actor, tender)
-            locked.__dict__.pop(_PAID, None)  # what `_begin` read holds under this lock only
+            # What `_begin` and the payment read hold under this lock only.
+            for name in (_PAID, LINES, SUCCEEDED):
+                locked.__dict__.pop(name, None)
     except IntegrityError:
         existing = SaleTender.objects.filter(studio=studio, sale=sale, token=token).first()
         if existing is None:
@@ -120,6 +112,8 @@ def tender_saved_card(
 
     _check_amount(amount)
     token = _check_token(token)
+    if sale.studio_id == studio.pk:
+        sale.studio = studio  # what routing reads: the same row, not read again
     if not _has_perm(studio=studio, actor=actor, perm=Perm.USE_SAVED_PAYMENT_METHOD):
         raise PermissionDenied(Perm.USE_SAVED_PAYMENT_METHOD)
     if (
@@ -150,7 +144,7 @@ def tender_saved_card(
     if not created:
         return tender
     payment_submit(payment=tender.payment, method_types=saved_method_types(saved_method.kind))
-    return tender_settle(tender_id=tender.pk)
+    return _settle(studio=studio, tender=tender, actor=_creator(actor, tender))
 
 
 def _check_save(*, studio: Studio, actor: Actor, sale: Sale, save_card: bool, consent: bool) -> bool:
@@ -195,8 +189,8 @@ def tender_manual_card_start(
     )
     if not created:
         return tender
-    payment_submit(payment=tender.payment)
-    return tender_settle(tender_id=tender.pk)
+    submitted = payment_submit(payment=tender.payment)
+    return _settle_if_final(studio, tender, submitted, actor=actor)
 
 
 def tender_manual_card_finish(*, studio: Studio, actor: Actor, tender: SaleTender) -> SaleTender:
@@ -245,14 +239,32 @@ def tender_reader_start(
     )
     if not created:
         return tender
-    reader_payment_start(payment=tender.payment, reader=reader, tipping=_tips_enabled(studio))
-    return tender_settle(tender_id=tender.pk)
+    state = reader_payment_start(payment=tender.payment, reader=reader, tipping=_tips_enabled(studio))
+    return _settle_if_final(studio, tender, state.payment, actor=actor)
+
+
+def _settle_if_final(studio: Studio, tender: SaleTender, payment: Payment, *, actor: Actor) -> SaleTender:
+    """Settle `tender` when the payment this call just recorded has ended. A payment still
+    waiting (the card not presented yet, an answer lost) cannot move the tender: settling would
+    only read the rows again and change nothing. Whoever records the end settles it then (the
+    poll, the card page's return, the outcome hook, which runs for every final status)."""
+    if payment is None or payment.pk != tender.payment_id or payment.status not in Payment.FINAL_STATUSES:
+        return tender
+    return _settle(studio=studio, tender=tender, actor=_creator(actor, tender))
+
+
+def _tips_query(*, studio_id: int):
+    from pos.models import PosSettings
+
+    return PosSettings.objects.order_by("pk").values_list("tips_enabled")[:1]
 
 
 def _tips_enabled(studio: Studio) -> bool:
-    from pos.models import PosSettings
-
-    return bool(PosSettings.objects.filter(studio=studio).values_list("tips_enabled", flat=True).first())
+    # As `PosSettings.objects.filter(studio=).values_list("tips_enabled", flat=True).first()`
+    # reads it (the scope's studio filter), from SQL compiled once.
+    with scope(studio=studio):
+        rows = compiled_rows("pos-tender-tips", _tips_query)
+    return bool(rows and rows[0][0])
 
 
 def tender_reader_poll(*, studio: Studio, actor: Actor, tender: SaleTender):
@@ -263,11 +275,12 @@ def tender_reader_poll(*, studio: Studio, actor: Actor, tender: SaleTender):
 
     if tender.studio_id != studio.pk:
         raise ValidationError(_("This tender belongs to another studio."))
-    tender = SaleTender.objects.get(pk=tender.pk)  # as it is now: the hook may have settled it
+    # As it is now (the hook may have settled it), with its payment in the same read.
+    tender = tender_with_payment(studio=studio, tender_id=tender.pk)
     if tender.status != TenderStatus.PENDING or tender.payment_id is None:
         return tender, None
-    state = reader_payment_state(payment=Payment.objects.get(pk=tender.payment_id))
-    return tender_settle(tender_id=tender.pk), state
+    state = reader_payment_state(payment=tender.payment)
+    return _settle_if_final(studio, tender, state.payment, actor=actor), state
 
 
 def tender_reader_cancel(*, studio: Studio, actor: Actor, tender: SaleTender) -> SaleTender:

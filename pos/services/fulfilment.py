@@ -13,11 +13,13 @@ from __future__ import annotations
 import logging
 
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import QuerySet
 from django.utils import timezone
+from django_scopes import scope
 
 from payments.models import Payment
-from pos.models import LineKind, Sale, SaleStatus, SaleTender, TenderStatus
+from pos.models import LineKind, Sale, SaleLine, SaleStatus, SaleTender, TenderStatus
+from studio.compiled_sql import compiled_instance, compiled_platform_rows, compiled_rows
 from studio.models import Studio
 from studio.services import Actor, audit_record
 from studio.tasking import enqueue_by_name
@@ -25,21 +27,77 @@ from studio.tasking import enqueue_by_name
 logger = logging.getLogger(__name__)
 
 RECEIPT_TASK = "pos.sale_receipt_email"
+# On a sale locked by its caller: its lines as read under that lock (`sale_lines`).
+LINES = "_pos_lines"
+# On a sale locked by its caller: its succeeded tenders as read (or made) under that lock.
+SUCCEEDED = "_pos_succeeded"
+
+
+def _lines_query(*, studio_id: int, sale_id: int) -> QuerySet[SaleLine]:
+    return SaleLine.objects.filter(sale_id=sale_id).select_related("plan").order_by("position", "id")
+
+
+def sale_lines(sale: Sale) -> list[SaleLine]:
+    """The sale's lines (with their plans), in order, as `sale.lines.select_related("plan")
+    .order_by("position", "id")` reads them, from SQL compiled once per process
+    (`pos/tests/test_tender_compiled.py` holds it to the ORM), and read once per locked
+    instance: a cash tender that completes the sale names them in its payment and then fulfils
+    them, under one lock. The caller that locked the sale drops them (`LINES`) when its
+    transaction ends."""
+    lines = sale.__dict__.get(LINES)
+    if lines is not None:
+        return lines
+    plan_model = SaleLine._meta.get_field("plan").related_model
+    lines = []
+    with scope(studio=sale.studio_id):
+        rows = compiled_rows("pos-sale-lines-plans", _lines_query, sale_id=sale.pk)
+    for row in rows:
+        line, end = compiled_instance(SaleLine, row)
+        plan, _end = compiled_instance(plan_model, row, end)
+        if plan.pk != line.plan_id:
+            raise RuntimeError("sale_lines: the joined columns are not where they were read")
+        if plan.pk is None:
+            line._state.fields_cache["plan"] = None
+        else:
+            line.plan = plan
+        line.sale = sale
+        lines.append(line)
+    sale.__dict__[LINES] = lines
+    return lines
 
 
 def _next_number(studio: Studio) -> int:
     """The next receipt number of the studio: no gaps, no duplicates under concurrency.
 
     The studio row is locked FOR NO KEY UPDATE: completions in one studio take their numbers one
-    after another, while inserts elsewhere in the studio (which only share-lock its key) go on."""
-    Studio.objects.select_for_update(no_key=True).filter(pk=studio.pk).first()
-    last = Sale.objects.filter(studio=studio, number__isnull=False).aggregate(n=Max("number"))["n"]
-    return (last or 0) + 1
+    after another, while inserts elsewhere in the studio (which only share-lock its key) go on.
+    Two statements, on purpose: the highest number is read by a statement that starts once the
+    lock is held, so it sees the number the previous holder committed. Both are compiled once
+    (`studio.compiled_sql`), held to the ORM by `pos/tests/test_tender_compiled.py`."""
+    compiled_platform_rows("pos-number-studio-lock", _studio_lock_query, studio_pk=studio.pk)
+    with scope(studio=studio):
+        last = compiled_rows("pos-number-last", _last_number_query)
+    return (last[0][0] if last else 0) + 1
+
+
+def _studio_lock_query(*, studio_pk: int) -> QuerySet:
+    return Studio.objects.select_for_update(no_key=True).filter(pk=studio_pk).values_list("pk")
+
+
+def _last_number_query(*, studio_id: int) -> QuerySet:
+    # The highest number as `aggregate(Max("number"))` finds it (numbers are never NULL here).
+    return Sale.objects.filter(number__isnull=False).order_by("-number").values_list("number")[:1]
 
 
 def _paying_payment(sale: Sale) -> Payment | None:
     """The payment that stands for the sale where one row must (a membership's period, a fee):
-    the largest succeeded tender's (the first of equals)."""
+    the largest succeeded tender's (the first of equals). From the succeeded tenders the caller
+    read (or made) under the sale's lock when it kept them (`SUCCEEDED`), else read now."""
+    succeeded = sale.__dict__.get(SUCCEEDED)
+    if succeeded is not None:
+        paid = [row for row in succeeded if row.payment_id is not None]
+        tender = min(paid, key=lambda row: (-row.amount, row.id), default=None)
+        return tender.payment if tender is not None else None
     tender = (
         SaleTender.objects.filter(studio_id=sale.studio_id, sale=sale, status=TenderStatus.SUCCEEDED)
         .exclude(payment=None)
@@ -100,7 +158,7 @@ def sale_complete(*, studio: Studio, actor: Actor, sale: Sale, now=None) -> Sale
     sale.completed_at = now
     sale.save(update_fields=["number", "status", "completed_at", "updated_at"])
     payment = _paying_payment(sale)
-    for line in sale.lines.select_related("plan").order_by("position", "id"):
+    for line in sale_lines(sale):
         if line.fulfilment_ref or line.kind in (LineKind.PRODUCT, LineKind.DROP_IN):
             continue
         try:

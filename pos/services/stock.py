@@ -16,10 +16,13 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django_scopes import scope
 
-from pos.models import LineKind, Product, ProductStock, Sale, StockMovement
+from pos.models import LineKind, Product, ProductStock, Sale, SaleLine, StockMovement
+from studio.compiled_sql import compiled_rows
 from studio.models import Location, Studio
 from studio.services import Actor, audit_record
 
@@ -96,16 +99,37 @@ def _move(
     )
 
 
-def _sale_product_quantities(sale: Sale) -> tuple[dict[int, int], dict[int, Product]]:
-    """{product id: units} of the sale's lines of tracked products (a product on two lines adds up)."""
+def _tracked_lines_query(*, studio_id: int, sale_id: int) -> QuerySet:
+    return (
+        SaleLine.objects.filter(sale_id=sale_id, kind=LineKind.PRODUCT, product__track_stock=True)
+        .order_by("id")
+        .values_list("product_id", "quantity")
+    )
+
+
+def _sale_product_quantities(sale: Sale) -> dict[int, int]:
+    """{product id: units} of the sale's lines of tracked products (a product on two lines adds up).
+
+    Every freeze asks: read through SQL compiled once per process (`studio.compiled_sql`), held to
+    the ORM's rows by `pos/tests/test_tender_compiled.py`."""
     wanted: dict[int, int] = defaultdict(int)
-    products: dict[int, Product] = {}
-    lines = sale.lines.filter(kind=LineKind.PRODUCT, product__isnull=False).select_related("product")
-    for line in lines:
-        if line.product.track_stock:
-            wanted[line.product_id] += line.quantity
-            products[line.product_id] = line.product
-    return dict(wanted), products
+    with scope(studio=sale.studio_id):
+        rows = compiled_rows("pos-stock-tracked-lines", _tracked_lines_query, sale_id=sale.pk)
+    for product_id, quantity in rows:
+        wanted[product_id] += quantity
+    return dict(wanted)
+
+
+def _taken_query(*, studio_id: int, sale_id: int) -> QuerySet:
+    return StockMovement.objects.filter(sale_id=sale_id, reason=StockMovement.Reason.SALE).values_list("pk")[
+        :1
+    ]
+
+
+def _already_taken(sale: Sale) -> bool:
+    """Whether the stock of `sale` was taken (its SALE movements exist), compiled once."""
+    with scope(studio=sale.studio_id):
+        return bool(compiled_rows("pos-stock-taken", _taken_query, sale_id=sale.pk))
 
 
 def stock_take_for_sale(*, studio: Studio, actor: Actor, sale: Sale) -> None:
@@ -117,18 +141,18 @@ def stock_take_for_sale(*, studio: Studio, actor: Actor, sale: Sale) -> None:
     """
     if sale.studio_id != studio.pk:
         raise ValidationError(_("This sale belongs to another studio."))
-    wanted, products = _sale_product_quantities(sale)
+    wanted = _sale_product_quantities(sale)
     if not wanted:
         return
     with transaction.atomic():
         rows = _lock_rows(studio=studio, location=sale.location, product_ids=wanted)
         # Checked under the locks: a second call (a retried lock of the sale) finds the movements.
-        if StockMovement.objects.filter(studio=studio, sale=sale, reason=StockMovement.Reason.SALE).exists():
+        if _already_taken(sale):
             return
         for product_id in sorted(wanted):
             if rows[product_id].quantity < wanted[product_id]:
                 raise OutOfStock(
-                    product=products[product_id],
+                    product=Product.objects.get(studio=studio, pk=product_id),
                     available=rows[product_id].quantity,
                     location=sale.location,
                 )

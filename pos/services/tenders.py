@@ -25,22 +25,24 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django_scopes import scope
 
 from payments.models import Payment
 from payments.services.charges import payment_create
 from payments.services.credit import credit_balance
 from payments.services.fees import payment_settings_for
-from payments.services.routing import Channel, ItemKind
+from payments.services.routing import Channel, ItemKind, Purchase, route_payment
 from payments.services.tenders import payment_record_tender
 from pos.models import LineKind, Sale, SaleStatus, SaleTender, TenderKind, TenderStatus
 from pos.pricing import card_fee_for, change_due, tender_quote
-from pos.services.fulfilment import sale_complete
+from pos.services.fulfilment import LINES, SUCCEEDED, sale_complete, sale_lines
 from scheduling.models import BookedBy, PaymentKind
-from studio.models import StaffMember, Studio
+from studio.compiled_sql import compiled_instance, compiled_models, compiled_rows
+from studio.models import Client, Location, Role, StaffMember, Studio
 from studio.money import format_money
 from studio.services import Actor, audit_record
 from studio.tasking import enqueue_by_name
@@ -50,6 +52,8 @@ logger = logging.getLogger(__name__)
 SOURCE_KIND = "pos_tender"
 # On a sale locked by `_begin`: what its succeeded tenders had paid when it read them.
 _PAID = "_pos_paid_before"
+# On a sale: (its location id, the route of its card tenders), see `sale_route`.
+_ROUTE = "_pos_route"
 REFUND_LATE_TASK = "pos.refund_voided_tender"
 
 _METHOD = {
@@ -84,11 +88,26 @@ def _money(amount: int, currency: str) -> str:
     return format_money(amount, currency, language=get_language() or "en")
 
 
+def _member_query(*, studio_id: int, user_id: int) -> QuerySet[StaffMember]:
+    return StaffMember.objects.filter(user_id=user_id).select_related("role").order_by("pk")[:1]
+
+
 def _has_perm(*, studio: Studio, actor: Actor, perm: str) -> bool:
     if actor.user is None:
         return True  # the system (sweeps, the demo) acts for the studio
-    member = StaffMember.objects.select_related("role").filter(studio=studio, user=actor.user).first()
-    return member is not None and member.has_perm(perm)
+    # The actor's membership with its role, as `StaffMember.objects.select_related("role")
+    # .filter(studio=, user=).first()` reads it, from SQL compiled once (held to it by
+    # pos/tests/test_tender_compiled.py).
+    with scope(studio=studio):
+        rows = compiled_rows("pos-tender-member", _member_query, user_id=actor.user.pk)
+    if not rows:
+        return False
+    member, end = compiled_instance(StaffMember, rows[0])
+    role, _end = compiled_instance(Role, rows[0], end)
+    if role.pk != member.role_id:
+        raise RuntimeError("_has_perm: the joined columns are not where they were read")
+    member.role = role
+    return member.has_perm(perm)
 
 
 # --- the balance --------------------------------------------------------------------------------
@@ -110,14 +129,120 @@ def sale_balance(*, sale: Sale) -> int:
 # --- freezing the cart ---------------------------------------------------------------------------
 
 
-def _lock_sale(studio: Studio, sale: Sale) -> Sale:
-    locked = (
-        Sale.objects.select_for_update(of=("self",))
-        .select_related("location", "client")
-        .get(pk=sale.pk, studio=studio)
+def _locked_sale_query(*, studio_id: int, sale_id: int) -> QuerySet[Sale]:
+    # The client's home location comes in the same read: a tender's payment records it.
+    return (
+        Sale.objects.filter(pk=sale_id)
+        .select_related("location", "client", "client__home_location")
+        .select_for_update(of=("self",))
     )
+
+
+def sale_locked(*, studio: Studio, sale_id: int) -> Sale:
+    """The sale `sale_id` of `studio`, its row locked until the caller's transaction ends (`FOR
+    UPDATE OF` the sale alone), with its location, client and the client's home location, as
+    `_locked_sale_query` reads them; `Sale.DoesNotExist` if the studio has no such sale.
+
+    Every tender, every settle and the freeze lock the sale first: its SQL is compiled once per
+    process (`studio.compiled_sql`); `pos/tests/test_tender_compiled.py` holds it to the ORM."""
+    with scope(studio=studio):
+        rows = compiled_rows("pos-tender-sale-locked", _locked_sale_query, sale_id=sale_id)
+    if not rows:
+        raise Sale.DoesNotExist("No sale matches the given query.")
+    locked, end = compiled_instance(Sale, rows[0])
+    location, end = compiled_instance(Location, rows[0], end)
+    client, end = compiled_instance(Client, rows[0], end)
+    home, _end = compiled_instance(Location, rows[0], end)
+    if (
+        location.pk != locked.location_id
+        or client.pk != locked.client_id
+        or (client.pk is not None and home.pk != client.home_location_id)
+    ):
+        raise RuntimeError("sale_locked: the joined columns are not where they were read")
     locked.studio = studio  # the row is this studio's (filtered above): what pricing and fees read
+    locked.location = location
+    if client.pk is None:
+        locked._state.fields_cache["client"] = None
+    else:
+        if home.pk is None:
+            client._state.fields_cache["home_location"] = None
+        else:
+            client.home_location = home
+        locked.client = client
     return locked
+
+
+def _lock_sale(studio: Studio, sale: Sale) -> Sale:
+    locked = sale_locked(studio=studio, sale_id=sale.pk)
+    # The route the caller already chose for this sale's location (the saved card was checked
+    # against it) is the one its payment takes: routing a POS sale reads nothing the lock guards.
+    route = sale.__dict__.get(_ROUTE)
+    if route is not None and route[0] == locked.location_id:
+        locked.__dict__[_ROUTE] = route
+    return locked
+
+
+def _sale_tenders_query(*, studio_id: int, sale_id: int) -> QuerySet[SaleTender]:
+    return SaleTender.objects.filter(sale_id=sale_id).order_by("id")
+
+
+def sale_tenders(*, studio: Studio, sale_id: int) -> list[SaleTender]:
+    """The tenders of the sale `sale_id` in the order they were taken (their own columns), as
+    `SaleTender.objects.filter(sale_id=).order_by("id")` reads them; compiled once."""
+    with scope(studio=studio):
+        return compiled_models(
+            "pos-tender-sale-tenders", _sale_tenders_query, model=SaleTender, sale_id=sale_id
+        )
+
+
+def _locked_tender_query(*, studio_id: int, tender_id: int) -> QuerySet[SaleTender]:
+    return SaleTender.objects.filter(pk=tender_id).select_related("payment").select_for_update(of=("self",))
+
+
+def _tender_query(*, studio_id: int, tender_id: int) -> QuerySet[SaleTender]:
+    return SaleTender.objects.filter(pk=tender_id).select_related("payment")
+
+
+def tender_with_payment(*, studio: Studio, tender_id: int, lock: bool = False) -> SaleTender:
+    """The tender `tender_id` of `studio` with its payment (None: not made yet), as
+    `SaleTender.objects.select_related("payment").get(pk=)` reads it; `lock`: the tender's row
+    locked (`FOR UPDATE OF` it alone, not its payment's). Compiled once per process."""
+    key, build = ("pos-tender-locked", _locked_tender_query) if lock else ("pos-tender", _tender_query)
+    with scope(studio=studio):
+        rows = compiled_rows(key, build, tender_id=tender_id)
+    if not rows:
+        raise SaleTender.DoesNotExist("No tender matches the given query.")
+    tender, end = compiled_instance(SaleTender, rows[0])
+    payment, _end = compiled_instance(Payment, rows[0], end)
+    if payment.pk != tender.payment_id:
+        raise RuntimeError("tender_with_payment: the joined columns are not where they were read")
+    if payment.pk is None:
+        tender._state.fields_cache["payment"] = None
+    else:
+        tender.payment = payment
+    return tender
+
+
+def tender_locked(*, studio: Studio, tender_id: int) -> SaleTender:
+    """`tender_with_payment`, the tender's row locked until the caller's transaction ends."""
+    return tender_with_payment(studio=studio, tender_id=tender_id, lock=True)
+
+
+def sale_route(*, sale: Sale):
+    """Where every card tender of the sale goes (PAY-3 rule 1: the selling location's account).
+
+    Kept on the instance for its location: the screen's tender panel asks twice per answer (its
+    route reason and the saved cards on that account), and a tender's payment once more; the
+    account is read once."""
+    cached = sale.__dict__.get(_ROUTE)
+    if cached is not None and cached[0] == sale.location_id:
+        return cached[1]
+    route = route_payment(
+        studio=sale.studio,
+        purchase=Purchase(channel=Channel.POS, item_kind=ItemKind.POS_SALE, pos_location=sale.location),
+    )
+    sale.__dict__[_ROUTE] = (sale.location_id, route)
+    return route
 
 
 def _freeze(*, studio: Studio, actor: Actor, sale: Sale) -> Sale:
@@ -216,7 +341,7 @@ def _begin(*, studio: Studio, actor: Actor, sale: Sale, token: str, amount: int)
     the tender this token already made, or the balance checked for a new one of `amount`."""
     locked = _lock_sale(studio, sale)
     # The sale's few tenders, read once under its lock: this token's, the one in flight, what is paid.
-    tenders = list(SaleTender.objects.filter(studio=studio, sale=locked).order_by("id"))
+    tenders = sale_tenders(studio=studio, sale_id=locked.pk)
     existing = next((row for row in tenders if row.token == token), None)
     if existing is not None:
         return locked, existing
@@ -229,8 +354,11 @@ def _begin(*, studio: Studio, actor: Actor, sale: Sale, token: str, amount: int)
             _("A card payment is in progress on this sale: wait for it, or cancel it first."),
             code="pending",
         )
-    paid = sum(row.amount for row in tenders if row.status == TenderStatus.SUCCEEDED)
-    locked.__dict__[_PAID] = paid  # for the quote and the settling of this tender, same lock
+    succeeded = [row for row in tenders if row.status == TenderStatus.SUCCEEDED]
+    paid = sum(row.amount for row in succeeded)
+    # For the quote, the settling of this tender and the sale's completion, under the same lock.
+    locked.__dict__[_PAID] = paid
+    locked.__dict__[SUCCEEDED] = succeeded
     balance = max(locked.total - paid, 0)
     if amount > balance:
         raise ValidationError(
@@ -281,7 +409,7 @@ def _description(sale: Sale) -> str:
     words — stored text must not be a sentence in whichever language the clerk happened to use."""
     names = [
         f"{line.quantity} × {line.description}" if line.quantity > 1 else line.description
-        for line in sale.lines.all()
+        for line in sale_lines(sale)
     ]
     text = ", ".join(names) or sale.location.name
     return text if len(text) <= 200 else text[:199] + "…"
@@ -306,6 +434,7 @@ def _card_payment(
         source_type=SOURCE_KIND,
         source_id=str(tender.pk),
         quote=quote,
+        route=sale_route(sale=sale),
         **extra,
     )
     tender.payment = payment
@@ -360,12 +489,15 @@ def _offline(
                 source_id=str(tender.pk),
                 quote=quote,
             )
-            tender.payment = payment
-            tender.save(update_fields=["payment", "updated_at"])
+            tender.payment = payment  # saved with the tender's settled status, one UPDATE
             _audit_tender(studio, actor, tender)
             # Made in this transaction under the sale's lock: nobody else has seen either row yet.
-            settled = _settle_locked(studio=studio, actor=actor, sale=locked, tender=tender, payment=payment)
-            locked.__dict__.pop(_PAID, None)  # true under this lock only
+            settled = _settle_locked(
+                studio=studio, actor=actor, sale=locked, tender=tender, payment=payment, unsaved=("payment",)
+            )
+            # True under this lock only.
+            for name in (_PAID, LINES, SUCCEEDED):
+                locked.__dict__.pop(name, None)
             return settled
     except IntegrityError:
         # The same token committed by a concurrent request between our read and our insert.
@@ -415,26 +547,41 @@ def tender_credit(*, studio: Studio, actor: Actor, sale: Sale, amount: int, toke
 
 
 def _settle_locked(
-    *, studio: Studio, actor: Actor, sale: Sale, tender: SaleTender, payment: Payment | None = None
+    *,
+    studio: Studio,
+    actor: Actor,
+    sale: Sale,
+    tender: SaleTender,
+    payment: Payment | None = None,
+    unsaved: tuple[str, ...] = (),
 ) -> SaleTender:
     """Inside a transaction holding the sale's lock: move the tender as its payment says.
 
     `payment`: given only by the caller that created the tender and this payment in the same
-    transaction (cash, credit), so neither row is read again; otherwise both are read, locked."""
+    transaction (cash, credit), so neither row is read again; otherwise the tender is read locked,
+    with its payment in the same query. `unsaved`: fields that caller set on the tender and left
+    for this function's UPDATE (written whether or not the tender moves)."""
     if payment is None:
-        tender = SaleTender.objects.select_for_update().get(pk=tender.pk)
+        # The payment row is not locked (as before): it only moves forward, under its own lock.
+        tender = tender_locked(studio=studio, tender_id=tender.pk)
         if tender.status != TenderStatus.PENDING:
             return tender
-        payment = Payment.objects.get(pk=tender.payment_id) if tender.payment_id else None
+        payment = tender.payment
         if payment is None:
             return tender
     elif tender.status != TenderStatus.PENDING:
+        if unsaved:
+            tender.save(update_fields=[*unsaved, "updated_at"])
         return tender
+    fields = list(unsaved)
     if payment.status == Payment.Status.SUCCEEDED:
         tender.status = TenderStatus.SUCCEEDED
         tender.tip_amount = payment.tip_amount or 0
         tender.failure_message = ""
-        tender.save(update_fields=["status", "tip_amount", "failure_message", "updated_at"])
+        tender.save(update_fields=[*fields, "status", "tip_amount", "failure_message", "updated_at"])
+        succeeded = sale.__dict__.get(SUCCEEDED)
+        if succeeded is not None and all(row.pk != tender.pk for row in succeeded):
+            succeeded.append(tender)
         if tender.tip_amount:
             sale.tip_amount = (
                 SaleTender.objects.filter(sale=sale, status=TenderStatus.SUCCEEDED).aggregate(
@@ -458,32 +605,74 @@ def _settle_locked(
             TenderStatus.FAILED if payment.status == Payment.Status.FAILED else TenderStatus.CANCELED
         )
         tender.failure_message = payment.failure_message[:300]
-        tender.save(update_fields=["status", "failure_message", "updated_at"])
+        tender.save(update_fields=[*fields, "status", "failure_message", "updated_at"])
+    elif fields:
+        tender.save(update_fields=[*fields, "updated_at"])
     return tender
 
 
 def _balance_after(sale: Sale, tender: SaleTender) -> int:
     """The balance once `tender` succeeded: from what `_begin` read in this transaction when the
-    tender was made under the same lock (then only this tender was added), else read now."""
+    tender was made under the same lock (then only this tender was added), else from the sale's
+    succeeded tenders read now (with their payments, kept for the completion)."""
     paid = sale.__dict__.get(_PAID)
-    if paid is None:
-        return sale_balance(sale=sale)
-    return max(sale.total - paid - tender.amount, 0)
+    if paid is not None:
+        return max(sale.total - paid - tender.amount, 0)
+    succeeded = succeeded_tenders(studio=sale.studio, sale_id=sale.pk)
+    sale.__dict__[SUCCEEDED] = succeeded
+    return max(sale.total - sum(row.amount for row in succeeded), 0)
+
+
+def _succeeded_query(*, studio_id: int, sale_id: int) -> QuerySet[SaleTender]:
+    return (
+        SaleTender.objects.filter(sale_id=sale_id, status=TenderStatus.SUCCEEDED)
+        .select_related("payment")
+        .order_by("id")
+    )
+
+
+def succeeded_tenders(*, studio: Studio, sale_id: int) -> list[SaleTender]:
+    """The succeeded tenders of the sale `sale_id` with their payments, in the order they were
+    taken, as `_succeeded_query` reads them; compiled once."""
+    with scope(studio=studio):
+        rows = compiled_rows("pos-tender-succeeded", _succeeded_query, sale_id=sale_id)
+    out = []
+    for row in rows:
+        tender, end = compiled_instance(SaleTender, row)
+        payment, _end = compiled_instance(Payment, row, end)
+        if payment.pk != tender.payment_id:
+            raise RuntimeError("succeeded_tenders: the joined columns are not where they were read")
+        if payment.pk is None:
+            tender._state.fields_cache["payment"] = None
+        else:
+            tender.payment = payment
+        out.append(tender)
+    return out
 
 
 def tender_settle(*, tender_id: int, actor: Actor | None = None) -> SaleTender:
     """Settle one tender from its payment's state, idempotently: the sale and the tender locked
     (in that order, as when tenders are taken), a tender already settled left as it is. The last
     tender to succeed completes the sale in the same transaction."""
-    tender = SaleTender.objects.select_related("sale").get(pk=tender_id)
-    actor = actor or Actor(user=tender.created_by)
+    tender = SaleTender.objects.select_related("created_by", "studio").get(pk=tender_id)
+    return _settle(studio=tender.studio, tender=tender, actor=actor or Actor(user=tender.created_by))
+
+
+def _settle(*, studio: Studio, tender: SaleTender, actor: Actor) -> SaleTender:
+    """`tender_settle` for a caller that holds the tender (its id, its sale's), its studio and its
+    actor: the rows that matter are read again, locked, whatever the instance says."""
     with transaction.atomic():
-        sale = (
-            Sale.objects.select_for_update(of=("self",))
-            .select_related("location", "client", "studio")
-            .get(pk=tender.sale_id)
-        )
-        return _settle_locked(studio=sale.studio, actor=actor, sale=sale, tender=tender)
+        sale = sale_locked(studio=studio, sale_id=tender.sale_id)
+        return _settle_locked(studio=studio, actor=actor, sale=sale, tender=tender)
+
+
+def _creator(actor: Actor, tender: SaleTender) -> Actor:
+    """Who settles on a tender's behalf: its creator, as `tender_settle` names them (the user, no
+    address), read from `actor` when that is the same person."""
+    user = actor.user
+    if user is not None and user.pk == tender.created_by_id:
+        return Actor(user=user)
+    return Actor(user=tender.created_by)
 
 
 def tender_on_payment_outcome(outcome) -> None:
