@@ -19,6 +19,14 @@ django-scopes scope, so a query run outside a studio's scope raises as the ORM w
 text is kept, never a row: nothing read here can be stale. `tests/test_compiled_sql.py` holds
 every profile query to the rows its ORM queryset returns, and to its studio; checkout's are held
 to theirs in `checkout/tests/test_cart_services.py`.
+
+Two variants for the reads that run before any studio's scope exists (the fixed cost of every
+signed-in request, issue #14): `compiled_rows_by_slug` names its studio by slug — the scope it
+compiles under is the studio that slug names (a subquery), so its tenant filter stays the ORM's
+own and the rows can belong to that one studio only (the tenant middleware's lookup); and
+`compiled_platform_rows` reads global tables (users, sessions, the studios directory) and
+compiles under a scope that names no studio, so a shape that touches a tenant table refuses to
+compile. `tests/test_compiled_sql.py` holds each to its ORM queryset's rows.
 """
 
 from __future__ import annotations
@@ -26,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable, Hashable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +42,7 @@ from django.db import connections
 from django.db.models import QuerySet
 from django_scopes import get_scope, scope
 from django_scopes.exceptions import ScopeError
+from django_scopes.state import state as scope_state
 
 # Two sets of values no row holds (ids are positive, no class starts in 1900, tokens are URL-safe
 # base64): each shape is compiled with both, and the parameters that differ between the two
@@ -76,8 +86,30 @@ _cache: dict[Hashable, _Compiled] = {}
 _lock = threading.Lock()
 
 
-def _compile_once(build: Callable[..., QuerySet], names: tuple[str, ...], values: dict, using: str):
-    with scope(studio=values["studio_id"]):  # the scoped managers filter on the placeholder studio
+def _scope_of_studio_id(values: dict):
+    return scope(studio=values["studio_id"])  # the scoped managers filter on the placeholder studio
+
+
+def _scope_of_slug(values: dict):
+    from studio.models import Studio  # studio.models may import this module's users
+
+    # As the tenant middleware's ORM lookup does: the studio is the one the slug names.
+    return scope(studio=Studio.objects.filter(slug=values["studio_slug"]).values("pk")[:1])
+
+
+@contextmanager
+def _scope_of_no_studio(values: dict):
+    # Enabled and naming no studio, whatever scope the caller is in (`scope()` would inherit the
+    # caller's studio and fold it into the SQL): a scoped manager here raises ScopeError.
+    token = scope_state.set({"_enabled": True})
+    try:
+        yield
+    finally:
+        scope_state.reset(token)
+
+
+def _compile_once(build: Callable[..., QuerySet], names: tuple[str, ...], values: dict, using: str, scope_of):
+    with scope_of(values):
         queryset = build(**{name: values[name] for name in names})
     compiler = queryset.query.get_compiler(using)
     sql, params = compiler.as_sql()
@@ -89,13 +121,15 @@ def _compile_once(build: Callable[..., QuerySet], names: tuple[str, ...], values
     return sql, tuple(params), converters
 
 
-def _compile(build: Callable[..., QuerySet], samples: dict, using: str) -> _Compiled:
-    if "studio_id" not in samples:
+def _compile(
+    build: Callable[..., QuerySet], samples: dict, using: str, scope_of=_scope_of_studio_id
+) -> _Compiled:
+    if scope_of is _scope_of_studio_id and "studio_id" not in samples:
         raise ValueError("a compiled query always takes studio_id")
     names = tuple(sorted(samples))
     placeholders = _placeholders(samples)
     (sql, params, converters), (other_sql, other_params, _c) = (
-        _compile_once(build, names, values, using) for values in placeholders
+        _compile_once(build, names, values, using, scope_of) for values in placeholders
     )
     if sql != other_sql or len(params) != len(other_params):
         raise ValueError(f"{build.__qualname__}: a value is part of the SQL text, not a parameter")
@@ -132,14 +166,55 @@ def compiled_rows(key: Hashable, build: Callable[..., QuerySet], *, using: str =
     The studio is the active scope's."""
     if "studio_id" in values:
         raise TypeError("the studio is the active scope's: do not pass studio_id")
+    compiled = _compiled(key, build, {"studio_id": 0, **values}, using, _scope_of_studio_id)
+    values["studio_id"] = _active_studio_id()
+    return _execute(compiled, values, using)
+
+
+def compiled_rows_by_slug(
+    key: Hashable, build: Callable[..., QuerySet], *, studio_slug: str, using: str = "default", **values
+) -> list:
+    """The rows of the `values_list` queryset `build(studio_slug=, **values)` returns, as the ORM
+    would read them inside `scope(studio=<the studio this slug names>)`, compiled once for `key`.
+
+    For the reads that find the studio itself (the tenant middleware): no scope is active yet,
+    and the slug takes the studio id's place — the ORM's tenant filter is compiled in as the
+    subquery `studio_id = (SELECT id FROM studio WHERE slug = %s LIMIT 1)` and filled with
+    `studio_slug` on each call, so the rows can belong to that studio only."""
+    if "studio_id" in values:
+        raise TypeError("the studio is the one studio_slug names: do not pass studio_id")
+    values["studio_slug"] = studio_slug
+    compiled = _compiled(("by-slug", key), build, values, using, _scope_of_slug)
+    return _execute(compiled, values, using)
+
+
+def compiled_platform_rows(
+    key: Hashable, build: Callable[..., QuerySet], *, using: str = "default", **values
+) -> list:
+    """The rows of the `values_list` queryset `build(**values)` over global tables (users,
+    sessions, the studios directory: no studio column), as the ORM would read them, compiled
+    once for `key`. It compiles under a scope naming no studio, so a shape that reads a tenant
+    table raises ScopeError rather than compile without its tenant filter."""
+    if "studio_id" in values or "studio_slug" in values:
+        raise TypeError("a platform query names no studio")
+    compiled = _compiled(("platform", key), build, values, using, _scope_of_no_studio)
+    return _execute(compiled, values, using)
+
+
+def _compiled(
+    key: Hashable, build: Callable[..., QuerySet], samples: dict, using: str, scope_of
+) -> _Compiled:
     compiled = _cache.get(key)
     if compiled is None:
         with _lock:
-            compiled = _cache.get(key) or _compile(build, {"studio_id": 0, **values}, using)
+            compiled = _cache.get(key) or _compile(build, samples, using, scope_of)
             if len(_cache) >= _CACHE_MAX:
                 _cache.clear()
             _cache[key] = compiled
-    values["studio_id"] = _active_studio_id()
+    return compiled
+
+
+def _execute(compiled: _Compiled, values: dict, using: str) -> list:
     params = list(compiled.params)
     for position, name in compiled.slots:
         params[position] = values[name]

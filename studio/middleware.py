@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import zoneinfo
+from contextlib import ExitStack
 from typing import NamedTuple
 
 from django.conf import settings
@@ -20,13 +21,18 @@ from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOpera
 from django.db.models import Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import Resolver404, resolve
 from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django_scopes import scope
 
+from studio.compiled_sql import (
+    compiled_instance,
+    compiled_platform_rows,
+    compiled_rows_by_slug,
+    model_columns,
+)
 from studio.inputs import has_nul
-from studio.models import Client, StaffMember, Studio
+from studio.models import Client, Role, StaffMember, Studio
 
 logger = logging.getLogger("django.request")
 _REFUSALS = (Http404, PermissionDenied, SuspiciousOperation, BadRequest)
@@ -102,6 +108,51 @@ class Tenant(NamedTuple):
     client_profile: Client | None  # their client record in this studio, unless archived
 
 
+def _client_id_subquery(*, user_id: int):
+    return Client.objects.filter(user_id=user_id, archived_at__isnull=True).order_by("pk").values("pk")[:1]
+
+
+def _staff_queryset(*, user_id: int):
+    """The ORM lookup of the signed-in person's membership (with its studio, role and the id of
+    their client record); the compiled read below is held to its rows (tests/test_tenant_resolution.py)."""
+    return (
+        StaffMember.objects.select_related("studio", "role")
+        .filter(user_id=user_id, is_active=True)
+        .annotate(client_profile_id=Subquery(_client_id_subquery(user_id=user_id)))
+        .order_by("pk")[:1]
+    )
+
+
+def _client_queryset(*, user_id: int):
+    return (
+        Client.objects.select_related("studio")
+        .filter(user_id=user_id, archived_at__isnull=True)
+        .order_by("pk")[:1]
+    )
+
+
+def _studio_queryset(*, slug: str):
+    return Studio.objects.filter(slug=slug).order_by("pk")[:1]  # what `.first()` sends
+
+
+def _columns(model, prefix: str = "") -> list[str]:
+    return [prefix + name for name in model_columns(model)]
+
+
+def _staff_rows(*, studio_slug: str, user_id: int):
+    return _staff_queryset(user_id=user_id).values_list(
+        *_columns(StaffMember), *_columns(Studio, "studio__"), *_columns(Role, "role__"), "client_profile_id"
+    )
+
+
+def _client_rows(*, studio_slug: str, user_id: int):
+    return _client_queryset(user_id=user_id).values_list(*_columns(Client), *_columns(Studio, "studio__"))
+
+
+def _studio_rows(*, slug: str):
+    return _studio_queryset(slug=slug).values_list(*_columns(Studio))
+
+
 def tenant_resolve(*, slug: str, user_id: int | None) -> Tenant | None:
     """The studio named by `slug` and the signed-in person's place in it (None: no such studio).
 
@@ -112,45 +163,41 @@ def tenant_resolve(*, slug: str, user_id: int | None) -> Tenant | None:
     asked on every request, fresh: a removed member or a changed role counts on the next request.
 
     Before the studio is known, the scope is the studio this slug names (a subquery): the
-    tenancy guard stays on, and the rows read can belong to that studio only."""
-    by_slug = Studio.objects.filter(slug=slug).values("pk")[:1]
+    tenancy guard stays on, and the rows read can belong to that studio only. The querysets
+    above are the ORM's; they run from SQL compiled once per process (`compiled_rows_by_slug`,
+    `compiled_platform_rows`), since building them cost several times what PostgreSQL spends
+    (docs/decisions.md, "The signed-in request's fixed cost")."""
     if user_id is not None:
-        with scope(studio=by_slug):
-            client_id = (
-                Client.objects.filter(user_id=user_id, archived_at__isnull=True)
-                .order_by("pk")
-                .values("pk")[:1]
-            )
-            staff = next(
-                iter(
-                    StaffMember.objects.select_related("studio", "role")
-                    .filter(user_id=user_id, is_active=True)
-                    .annotate(client_profile_id=Subquery(client_id))
-                    .order_by("pk")[:1]
-                ),
-                None,
-            )
-            if staff is not None:
-                client = None
-                if staff.client_profile_id is not None:  # a staff member who is also a client here: rare
+        rows = compiled_rows_by_slug("tenant-staff", _staff_rows, studio_slug=slug, user_id=user_id)
+        if rows:
+            staff, end = compiled_instance(StaffMember, rows[0])
+            studio, end = compiled_instance(Studio, rows[0], end)
+            role, end = compiled_instance(Role, rows[0], end)
+            staff.studio, staff.role, staff.client_profile_id = studio, role, rows[0][end]
+            client = None
+            if staff.client_profile_id is not None:  # a staff member who is also a client here: rare
+                with scope(studio=studio):
                     client = Client.objects.get(pk=staff.client_profile_id)
-                    client.studio = staff.studio
-                return Tenant(staff.studio, staff, client)
-            client = next(
-                iter(
-                    Client.objects.select_related("studio")
-                    .filter(user_id=user_id, archived_at__isnull=True)
-                    .order_by("pk")[:1]
-                ),
-                None,
-            )
-            if client is not None:
-                return Tenant(client.studio, None, client)
-    studio = Studio.objects.filter(slug=slug).first()
-    return Tenant(studio, None, None) if studio is not None else None
+                client.studio = studio
+            return Tenant(studio, staff, client)
+        rows = compiled_rows_by_slug("tenant-client", _client_rows, studio_slug=slug, user_id=user_id)
+        if rows:
+            client, end = compiled_instance(Client, rows[0])
+            client.studio = compiled_instance(Studio, rows[0], end)[0]
+            return Tenant(client.studio, None, client)
+    rows = compiled_platform_rows("tenant-studio", _studio_rows, slug=slug)
+    return Tenant(compiled_instance(Studio, rows[0])[0], None, None) if rows else None
 
 
 class StudioTenantMiddleware:
+    """Runs `/<studio_slug>/…` pages inside their studio's scope, time zone and reader's language.
+
+    The path is resolved once, by Django's handler: the tenant is looked up in `process_view`,
+    from the match the handler made (resolving it here too cost a tap 0.5–3 ms, issue #14), and
+    the scope it opens there is closed here, once the response — its template rendering
+    included — is done. Listed before CsrfViewMiddleware, so that its `process_view` runs first
+    and a refused CSRF token is answered inside the studio and language, as before."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -158,27 +205,18 @@ class StudioTenantMiddleware:
         request.studio = None
         request.staff = None
         request.client_profile = None
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            return self.get_response(request)
-        slug = match.kwargs.get("studio_slug")
-        if slug is None:
-            self._activate_user_language(request)
-            return self.get_response(request)
-
-        # The studio, the staff membership and the client record in one query (`tenant_resolve`).
-        tenant = tenant_resolve(slug=slug, user_id=request.user.pk if request.user.is_authenticated else None)
-        if tenant is None:
-            raise Http404("No such studio")
-        studio = request.studio = tenant.studio
-        request.staff, request.client_profile = tenant.staff, tenant.client_profile
-        with scope(studio=studio), timezone.override(_zone(studio.time_zone)):
-            self._activate_user_language(request)
+        with ExitStack() as tenant_scope:
+            request._tenant_scope = tenant_scope  # what `process_view` enters, closed on leaving
+            request._tenant_route = None
             response = self.get_response(request)
-            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+            if (
+                request.studio is not None
+                and hasattr(response, "render")
+                and not getattr(response, "is_rendered", True)
+            ):
                 response.render()
-        if self._is_private(request, match.route):
+        del request._tenant_scope
+        if request._tenant_route is not None and self._is_private(request, request._tenant_route):
             # Staff pages, fragments and client pages carry personal data: a shared computer's
             # back button or a proxy must not show them to the next person.
             add_never_cache_headers(response)
@@ -186,7 +224,20 @@ class StudioTenantMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         # The studio is on the request; views never see the slug.
-        view_kwargs.pop("studio_slug", None)
+        slug = view_kwargs.pop("studio_slug", None)
+        if slug is None:
+            self._activate_user_language(request)
+            return None
+        # The studio, the staff membership and the client record in one query (`tenant_resolve`).
+        tenant = tenant_resolve(slug=slug, user_id=request.user.pk if request.user.is_authenticated else None)
+        if tenant is None:
+            raise Http404("No such studio")
+        studio = request.studio = tenant.studio
+        request.staff, request.client_profile = tenant.staff, tenant.client_profile
+        request._tenant_scope.enter_context(scope(studio=studio))
+        request._tenant_scope.enter_context(timezone.override(_zone(studio.time_zone)))
+        request._tenant_route = request.resolver_match.route
+        self._activate_user_language(request)
         return None
 
     @staticmethod

@@ -66,11 +66,11 @@ RAW_SQL = {
     "the studio is in the WHERE clause",
     (
         "studio.compiled_sql",
-        "compiled_rows",
+        "_execute",
         "cursor",
-    ): "runs the client profile's ORM-built queries from SQL the ORM compiled once per process "
-    "(issue #11's time budget); the scope's studio fills the ORM's own tenant filter, and a query "
-    "outside a scope raises (tests/test_compiled_sql.py)",
+    ): "runs ORM-built queries from SQL the ORM compiled once per process (issues #11, #14); the "
+    "scope's studio (or the studio a slug names) fills the ORM's own tenant filter, a query outside "
+    "a scope raises, and a platform read cannot touch a tenant table (tests/test_compiled_sql.py)",
 }
 
 

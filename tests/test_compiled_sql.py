@@ -137,3 +137,107 @@ def test_a_shape_whose_values_do_not_all_reach_the_sql_is_refused(studio, a_clie
 
     with scope(studio=studio), pytest.raises(ValueError, match="not one of"):
         compiled_rows("unnamed", unnamed, client_id=1)
+
+
+# --- Reads named by slug, and platform reads (the tenant middleware, the session and the user) ---
+
+
+def _tenant_orm(slug, user):
+    """What tenant_resolve's ORM querysets read, in the scope of the studio the slug names."""
+    from django_scopes import scope as orm_scope
+
+    from studio import middleware
+    from studio.models import Studio
+
+    by_slug = Studio.objects.filter(slug=slug).values("pk")[:1]
+    with orm_scope(studio=by_slug):
+        staff = list(middleware._staff_queryset(user_id=user.pk))
+        client = list(middleware._client_queryset(user_id=user.pk))
+    return staff, client, list(middleware._studio_queryset(slug=slug))
+
+
+def _fields(instance) -> dict:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_tenant_resolve_reads_what_its_orm_querysets_read(studio, other_studio, owner, staff_factory):
+    from studio.middleware import tenant_resolve
+    from studio.permissions import RoleKind
+    from tests.factories import UserFactory
+
+    both = staff_factory(RoleKind.MANAGER)  # staff here, and a client here and there
+    ClientFactory(studio=studio, user=both.user)
+    ClientFactory(studio=other_studio, user=both.user)
+    elsewhere = staff_factory(RoleKind.OWNER, on=other_studio)  # staff of the other studio only
+    a_client_user = UserFactory()
+    ClientFactory(studio=studio, user=a_client_user)
+    stranger = UserFactory()
+    gone = staff_factory(RoleKind.MANAGER, is_active=False)  # a deactivated member, an archived record
+    ClientFactory(studio=studio, user=gone.user, archived_at=timezone.now())
+    people = (owner.user, both.user, elsewhere.user, a_client_user, stranger, gone.user, owner.user)
+    for slug in (studio.slug, other_studio.slug, "no-such-studio"):
+        for user in people:
+            staff, client, studios = _tenant_orm(slug, user)
+            tenant = tenant_resolve(slug=slug, user_id=user.pk)
+            if not studios:
+                assert tenant is None
+                continue
+            assert _fields(tenant.studio) == _fields(studios[0]), (slug, user)
+            if staff:
+                assert _fields(tenant.staff) == _fields(staff[0])
+                assert _fields(tenant.staff.role) == _fields(staff[0].role)
+                assert _fields(tenant.staff.studio) == _fields(staff[0].studio)
+                assert tenant.staff.client_profile_id == staff[0].client_profile_id
+                assert tenant.staff.role.permissions == staff[0].role.permissions  # the array, converted
+                expected_client = staff[0].client_profile_id
+                assert (tenant.client_profile.pk if tenant.client_profile else None) == expected_client
+            else:
+                assert tenant.staff is None
+                assert (_fields(tenant.client_profile) if tenant.client_profile else None) == (
+                    _fields(client[0]) if client else None
+                )
+            for row in (tenant.staff, tenant.client_profile):
+                if row is not None:
+                    assert row.studio_id == studios[0].pk  # never another studio's row
+                    assert row._state.adding is False
+
+
+def test_a_slug_read_reads_the_studio_its_slug_names_only(studio, other_studio):
+    from studio.compiled_sql import compiled_rows_by_slug
+
+    mine = ClientFactory(studio=studio, email="same@example.test")
+    theirs = ClientFactory(studio=other_studio, email="same@example.test")
+
+    def by_email(*, studio_slug, email):
+        return Client.objects.filter(email=email).order_by("pk").values_list("pk", "studio_id")
+
+    assert compiled_rows_by_slug("email", by_email, studio_slug=studio.slug, email="same@example.test") == [
+        (mine.pk, studio.pk)
+    ]
+    assert compiled_rows_by_slug(
+        "email", by_email, studio_slug=other_studio.slug, email="same@example.test"
+    ) == [(theirs.pk, other_studio.pk)]
+    assert (
+        compiled_rows_by_slug("email", by_email, studio_slug="no-such-studio", email="same@example.test")
+        == []
+    )
+    # The active scope does not matter: the slug names the studio, as it did for the ORM lookup.
+    with scope(studio=other_studio):
+        assert compiled_rows_by_slug(
+            "email", by_email, studio_slug=studio.slug, email="same@example.test"
+        ) == [(mine.pk, studio.pk)]
+    with pytest.raises(TypeError):
+        compiled_rows_by_slug(
+            "email", by_email, studio_slug=studio.slug, email="x", studio_id=other_studio.pk
+        )
+
+
+def test_a_slug_read_whose_studio_is_folded_into_the_sql_is_refused(studio, other_studio):
+    from studio.compiled_sql import compiled_rows_by_slug
+
+    def pinned(*, studio_slug):  # a studio chosen by the code, not by the slug: no tenant guard
+        with scope(studio=other_studio):
+            return Client.objects.filter(archived_at__isnull=True).values_list("pk")
+
+    with pytest.raises(ValueError, match="never reach the SQL"):
+        compiled_rows_by_slug("pinned", pinned, studio_slug=studio.slug)

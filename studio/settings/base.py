@@ -48,13 +48,14 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Its process_view opens the studio's scope before CSRF's may refuse (studio/middleware.py).
+    "studio.middleware.StudioTenantMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "studio.signed_in.AuthenticationMiddleware",  # Django's, the user row read compiled (issue #14)
     "django.contrib.messages.middleware.MessageMiddleware",
     "studio.middleware.HostileInputMiddleware",  # after locale and auth: the refusal speaks the visitor's language
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "studio.middleware.StudioTenantMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -170,6 +171,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Atelier <no-reply@atelie
 NOTIFICATIONS_KEEP_SECRET_BODIES = env.bool("NOTIFICATIONS_KEEP_SECRET_BODIES", default=False)
 
 SESSION_COOKIE_HTTPONLY = True
+# Django's database sessions, the session row read through compiled SQL (studio/signed_in.py).
+SESSION_ENGINE = "studio.signed_in"
 CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie; the token travels in hx-headers
 X_FRAME_OPTIONS = "DENY"
 
