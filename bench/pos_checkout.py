@@ -512,7 +512,9 @@ def _sell(till: int, world: dict, samples: list, errors: Counter, sales: int) ->
                         line_pk=line.pk,
                     )
                     if n % 4 == 0:
-                        _measured("cart:plan", samples, tap, "pos-cart-add", {"kind": "plan", "item": plan.pk})
+                        _measured(
+                            "cart:plan", samples, tap, "pos-cart-add", {"kind": "plan", "item": plan.pk}
+                        )
                 sale = Sale.objects.get(pk=sale.pk)
                 _measured("lock", samples, tender.sale_lock, studio=studio, actor=actor, sale=sale)
                 total = tender.sale_balance(sale=Sale.objects.get(pk=sale.pk))
