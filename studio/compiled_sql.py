@@ -256,6 +256,24 @@ def compiled_instance(
     return model.from_db(using, columns, row[offset:end]), end
 
 
+def compiled_joined(owner, name: str, row: tuple | list, offset: int) -> tuple[Any, int]:
+    """The row joined to `owner` through its foreign key `name`, read from `row[offset:]` (in
+    `model_columns` order), put on `owner` as `select_related(name)` leaves it (None, cached, when
+    the join found nothing), and the offset after its columns.
+
+    Raises RuntimeError when its id is not the one `owner` names: the joined columns were not read
+    where the query put them (a guard on the caller's column order, never a data condition)."""
+    field = owner._meta.get_field(name)
+    related, end = compiled_instance(field.related_model, row, offset)
+    if related.pk != getattr(owner, field.attname):
+        raise RuntimeError(f"{type(owner).__name__}.{name}: the joined columns are not where they were read")
+    if related.pk is None:
+        owner._state.fields_cache[name] = None
+        return None, end
+    setattr(owner, name, related)
+    return related, end
+
+
 def model_columns(model) -> tuple[str, ...]:
     """Every concrete column of `model`, in field order: what `compiled_instance` reads."""
     return tuple(field.attname for field in model._meta.concrete_fields)

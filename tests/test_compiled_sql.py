@@ -241,3 +241,42 @@ def test_a_slug_read_whose_studio_is_folded_into_the_sql_is_refused(studio, othe
 
     with pytest.raises(ValueError, match="never reach the SQL"):
         compiled_rows_by_slug("pinned", pinned, studio_slug=studio.slug)
+
+
+def test_a_joined_row_is_put_on_its_owner_as_select_related_leaves_it(studio, location, a_client):
+    """`compiled_joined`: the related row, None (cached) when the join found nothing, and a refusal
+    when the columns read are not the ones the owner names."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from studio.compiled_sql import compiled_joined, model_columns
+    from studio.models import Client, Location
+
+    def row_of(client, place):
+        return [getattr(client, c) for c in model_columns(Client)] + [
+            getattr(place, c) if place is not None else None for c in model_columns(Location)
+        ]
+
+    client = Client.from_db(
+        "default", model_columns(Client), row_of(a_client, None)[: len(model_columns(Client))]
+    )
+    client.home_location_id = location.pk
+    found, end = compiled_joined(
+        client, "home_location", row_of(a_client, location), len(model_columns(Client))
+    )
+    assert found.pk == location.pk and end == len(model_columns(Client)) + len(model_columns(Location))
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.home_location.name == location.name
+    assert len(ctx.captured_queries) == 0
+    client.home_location_id = None
+    client._state.fields_cache.clear()
+    assert (
+        compiled_joined(client, "home_location", row_of(a_client, None), len(model_columns(Client)))[0]
+        is None
+    )
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.home_location is None
+    assert len(ctx.captured_queries) == 0
+    client.home_location_id = location.pk + 1000
+    with pytest.raises(RuntimeError, match="not where they were read"):
+        compiled_joined(client, "home_location", row_of(a_client, location), len(model_columns(Client)))

@@ -45,7 +45,7 @@ from payments.services.charges import (
 )
 from payments.services.common import account_ref
 from payments.services.fees import payment_settings_for
-from studio.compiled_sql import compiled_instance, compiled_rows
+from studio.compiled_sql import compiled_instance, compiled_joined, compiled_rows
 from studio.models import Location, Studio
 from studio.services import Actor, audit_record
 from studio.tasking import enqueue_by_name
@@ -615,15 +615,9 @@ def _fresh(payment: Payment) -> Payment:
     if not rows:
         raise Payment.DoesNotExist("No payment matches the given query.")
     fresh, end = compiled_instance(Payment, rows[0])
-    reader, end = compiled_instance(CardReader, rows[0], end)
-    account, _end = compiled_instance(ConnectedAccount, rows[0], end)
-    if reader.pk != fresh.reader_id or (reader.pk is not None and account.pk != reader.account_id):
-        raise RuntimeError("_fresh: the joined columns are not where they were read")
-    if reader.pk is None:
-        fresh._state.fields_cache["reader"] = None
-    else:
-        reader.account = account
-        fresh.reader = reader
+    reader, end = compiled_joined(fresh, "reader", rows[0], end)
+    if reader is not None:
+        compiled_joined(reader, "account", rows[0], end)
     return fresh
 
 

@@ -22,7 +22,7 @@ from pos.models import LineKind, Product, Sale, SaleLine
 from pos.selectors.products import products_for_location
 from scheduling.models import ClassSession
 from scheduling.selectors import kiosk_sessions
-from studio.compiled_sql import compiled_instance, compiled_models, compiled_rows
+from studio.compiled_sql import compiled_instance, compiled_joined, compiled_models, compiled_rows
 from studio.inputs import has_nul
 from studio.models import Client, Location, Studio
 
@@ -84,15 +84,8 @@ def sale_with_parties(*, studio: Studio, pk: int, lock: bool = False) -> Sale | 
     if not rows:
         return None
     sale, end = compiled_instance(Sale, rows[0])
-    location, end = compiled_instance(Location, rows[0], end)
-    client, _end = compiled_instance(Client, rows[0], end)
-    if location.pk != sale.location_id or client.pk != sale.client_id:  # the join's column order
-        raise RuntimeError("sale_with_parties: the joined columns are not where they were read")
-    sale.location = location
-    if client.pk is not None:
-        sale.client = client
-    else:
-        sale._state.fields_cache["client"] = None
+    _location, end = compiled_joined(sale, "location", rows[0], end)
+    compiled_joined(sale, "client", rows[0], end)
     return sale
 
 

@@ -19,7 +19,7 @@ from django_scopes import scope
 
 from payments.models import Payment
 from pos.models import LineKind, Sale, SaleLine, SaleStatus, SaleTender, TenderStatus
-from studio.compiled_sql import compiled_instance, compiled_platform_rows, compiled_rows
+from studio.compiled_sql import compiled_instance, compiled_joined, compiled_platform_rows, compiled_rows
 from studio.models import Studio
 from studio.services import Actor, audit_record
 from studio.tasking import enqueue_by_name
@@ -47,19 +47,12 @@ def sale_lines(sale: Sale) -> list[SaleLine]:
     lines = sale.__dict__.get(LINES)
     if lines is not None:
         return lines
-    plan_model = SaleLine._meta.get_field("plan").related_model
     lines = []
     with scope(studio=sale.studio_id):
         rows = compiled_rows("pos-sale-lines-plans", _lines_query, sale_id=sale.pk)
     for row in rows:
         line, end = compiled_instance(SaleLine, row)
-        plan, _end = compiled_instance(plan_model, row, end)
-        if plan.pk != line.plan_id:
-            raise RuntimeError("sale_lines: the joined columns are not where they were read")
-        if plan.pk is None:
-            line._state.fields_cache["plan"] = None
-        else:
-            line.plan = plan
+        compiled_joined(line, "plan", row, end)
         line.sale = sale
         lines.append(line)
     sale.__dict__[LINES] = lines

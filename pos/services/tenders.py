@@ -41,8 +41,8 @@ from pos.models import LineKind, Sale, SaleStatus, SaleTender, TenderKind, Tende
 from pos.pricing import card_fee_for, change_due, tender_quote
 from pos.services.fulfilment import LINES, SUCCEEDED, sale_complete, sale_lines
 from scheduling.models import BookedBy, PaymentKind
-from studio.compiled_sql import compiled_instance, compiled_models, compiled_rows
-from studio.models import Client, Location, Role, StaffMember, Studio
+from studio.compiled_sql import compiled_instance, compiled_joined, compiled_models, compiled_rows
+from studio.models import StaffMember, Studio
 from studio.money import format_money
 from studio.services import Actor, audit_record
 from studio.tasking import enqueue_by_name
@@ -103,10 +103,7 @@ def _has_perm(*, studio: Studio, actor: Actor, perm: str) -> bool:
     if not rows:
         return False
     member, end = compiled_instance(StaffMember, rows[0])
-    role, _end = compiled_instance(Role, rows[0], end)
-    if role.pk != member.role_id:
-        raise RuntimeError("_has_perm: the joined columns are not where they were read")
-    member.role = role
+    compiled_joined(member, "role", rows[0], end)
     return member.has_perm(perm)
 
 
@@ -150,25 +147,11 @@ def sale_locked(*, studio: Studio, sale_id: int) -> Sale:
     if not rows:
         raise Sale.DoesNotExist("No sale matches the given query.")
     locked, end = compiled_instance(Sale, rows[0])
-    location, end = compiled_instance(Location, rows[0], end)
-    client, end = compiled_instance(Client, rows[0], end)
-    home, _end = compiled_instance(Location, rows[0], end)
-    if (
-        location.pk != locked.location_id
-        or client.pk != locked.client_id
-        or (client.pk is not None and home.pk != client.home_location_id)
-    ):
-        raise RuntimeError("sale_locked: the joined columns are not where they were read")
+    _location, end = compiled_joined(locked, "location", rows[0], end)
+    client, end = compiled_joined(locked, "client", rows[0], end)
+    if client is not None:
+        compiled_joined(client, "home_location", rows[0], end)
     locked.studio = studio  # the row is this studio's (filtered above): what pricing and fees read
-    locked.location = location
-    if client.pk is None:
-        locked._state.fields_cache["client"] = None
-    else:
-        if home.pk is None:
-            client._state.fields_cache["home_location"] = None
-        else:
-            client.home_location = home
-        locked.client = client
     return locked
 
 
@@ -213,13 +196,7 @@ def tender_with_payment(*, studio: Studio, tender_id: int, lock: bool = False) -
     if not rows:
         raise SaleTender.DoesNotExist("No tender matches the given query.")
     tender, end = compiled_instance(SaleTender, rows[0])
-    payment, _end = compiled_instance(Payment, rows[0], end)
-    if payment.pk != tender.payment_id:
-        raise RuntimeError("tender_with_payment: the joined columns are not where they were read")
-    if payment.pk is None:
-        tender._state.fields_cache["payment"] = None
-    else:
-        tender.payment = payment
+    compiled_joined(tender, "payment", rows[0], end)
     return tender
 
 
@@ -639,13 +616,7 @@ def succeeded_tenders(*, studio: Studio, sale_id: int) -> list[SaleTender]:
     out = []
     for row in rows:
         tender, end = compiled_instance(SaleTender, row)
-        payment, _end = compiled_instance(Payment, row, end)
-        if payment.pk != tender.payment_id:
-            raise RuntimeError("succeeded_tenders: the joined columns are not where they were read")
-        if payment.pk is None:
-            tender._state.fields_cache["payment"] = None
-        else:
-            tender.payment = payment
+        compiled_joined(tender, "payment", row, end)
         out.append(tender)
     return out
 
