@@ -183,10 +183,12 @@ def _require_client(sale: Sale, message: str) -> Client:
 
 
 def _new_line(sale: Sale, lines: list[SaleLine], **fields) -> SaleLine:
-    """A new line at the end of the cart; `lines` (the cart, read under the sale's lock) gains it."""
+    """A new line at the end of the cart; `lines` (the cart, read under the sale's lock) gains it.
+    It is written by the repricing that ends every change (`_reprice`), with its totals: one
+    INSERT, not an INSERT and then an UPDATE of the same row."""
     fields.setdefault("quantity", 1)
     position = max((line.position for line in lines), default=-1) + 1
-    line = SaleLine.objects.create(studio_id=sale.studio_id, sale=sale, position=position, **fields)
+    line = SaleLine(studio_id=sale.studio_id, sale=sale, position=position, **fields)
     lines.append(line)
     return line
 
@@ -279,7 +281,7 @@ def _reprice(
         # actually takes off: the row says so, and the receipt and the audit agree with it.
         if line.discount_kind == DiscountKind.AMOUNT:
             line.discount_amount = priced.own_discount
-        if _line_totals(line) != before or line is quantity_of:
+        if line.pk is not None and (_line_totals(line) != before or line is quantity_of):
             changed.append(line)
     # Only the lines whose figures moved are written (most changes move one or two): an UPDATE
     # per cart change, not one CASE over every line of the cart.
@@ -288,6 +290,9 @@ def _reprice(
         changed[0].save(update_fields=fields)
     elif changed:
         SaleLine.objects.bulk_update(changed, fields)
+    for line in lines:
+        if line.pk is None:  # the line this change adds (`_new_line`): written with its totals
+            line.save(force_insert=True)
     sale.subtotal = price.subtotal
     sale.discount_total = price.discount_total
     sale.tax_total = price.tax_total

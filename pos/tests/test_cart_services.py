@@ -156,6 +156,24 @@ def test_the_same_product_twice_adds_to_its_line(studio, sale, actor, bottle):
     assert _fresh(sale).subtotal == 4000
 
 
+def test_a_new_line_is_written_once_with_its_totals(studio, sale, actor, bottle):
+    """One INSERT carrying the line's priced totals, no UPDATE of the row just inserted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with scope(studio=studio), CaptureQueriesContext(connection) as ctx:
+        line = cart.sale_add_product(studio=studio, actor=actor, sale=sale, product=bottle)
+    writes = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if '"pos_saleline"' in q["sql"] and not q["sql"].startswith("SELECT")
+    ]
+    assert len(writes) == 1 and writes[0].startswith('INSERT INTO "pos_saleline"'), writes
+    stored = _lines(sale)[0]
+    assert stored.pk == line.pk and (stored.line_subtotal, stored.tax_total) == (1000, 150)
+    assert stored.line_total == 1150 and _fresh(sale).total == 1150
+
+
 @pytest.mark.parametrize("quantity", [0, -1, 100, True, "2"])
 def test_a_quantity_outside_1_to_99_is_refused(studio, sale, actor, bottle, quantity):
     with scope(studio=studio):
