@@ -81,58 +81,10 @@ def _history(payment: Payment, status: str, source: str, detail: str = "") -> No
     )
 
 
-def payment_create(
-    *,
-    studio: Studio,
-    actor: Actor,
-    client: Client | None,
-    subtotal: int,
-    item_kind: str,
-    channel: str,
-    description: str,
-    method: str = Payment.Method.CARD,
-    item_location: Location | None = None,
-    pos_location: Location | None = None,
-    target: ChargeTarget | None = None,
-    idempotency_key: str | None = None,
-    source_type: str = "",
-    source_id: str = "",
-    quote: Quote | None = None,
-    route: Route | None = None,
-    save_method: bool = False,
-    reader: CardReader | None = None,
-) -> Payment:
-    """Commit a PENDING payment: routed (PAY-3), priced (PAY-8/9), keyed. Stripe is not called here.
-
-    `source_type`/`source_id` name what is paid for: a kind registered with
-    `payments.services.sources.source_kind_register` (anything else raises ValidationError), and
-    its hook hears how the payment ends. A key that names an existing payment returns that one.
-
-    `save_method` (SPM-3, the client's consent given): the card is kept at Stripe for later and
-    saved on the payment's account once the payment succeeded. `reader`: the card reader a
-    `card_present` payment will be pushed to; it must sit on the account the payment is routed
-    to (PAY-3 rule 1), else ValidationError.
-    """
-    return payment_create_or_found(
-        studio=studio,
-        actor=actor,
-        client=client,
-        subtotal=subtotal,
-        item_kind=item_kind,
-        channel=channel,
-        description=description,
-        method=method,
-        item_location=item_location,
-        pos_location=pos_location,
-        target=target,
-        idempotency_key=idempotency_key,
-        source_type=source_type,
-        source_id=source_id,
-        quote=quote,
-        route=route,
-        save_method=save_method,
-        reader=reader,
-    )[0]
+def payment_create(**fields) -> Payment:
+    """Commit a PENDING payment: `payment_create_or_found`'s payment (the same keyword-only
+    arguments), for callers that do not need to know whether it was made now."""
+    return payment_create_or_found(**fields)[0]
 
 
 def payment_create_or_found(
@@ -156,8 +108,20 @@ def payment_create_or_found(
     save_method: bool = False,
     reader: CardReader | None = None,
 ) -> tuple[Payment, bool]:
-    """`payment_create`, and whether it made the row now (`True`: inside the caller's transaction,
-    which nobody else sees yet) or found the one its key already names (`False`)."""
+    """Commit a PENDING payment: routed (PAY-3), priced (PAY-8/9), keyed. Stripe is not called here.
+
+    `source_type`/`source_id` name what is paid for: a kind registered with
+    `payments.services.sources.source_kind_register` (anything else raises ValidationError), and
+    its hook hears how the payment ends. A key that names an existing payment returns that one.
+
+    `save_method` (SPM-3, the client's consent given): the card is kept at Stripe for later and
+    saved on the payment's account once the payment succeeded. `reader`: the card reader a
+    `card_present` payment will be pushed to; it must sit on the account the payment is routed
+    to (PAY-3 rule 1), else ValidationError.
+
+    Returns `(payment, created)`: `created` is True when the row was made now (inside the caller's
+    transaction, which nobody else sees yet), False when its key already named one.
+    """
     source_validate(source_type=source_type, source_id=str(source_id))
     if reader is not None and method != Payment.Method.CARD_PRESENT:
         raise ValueError("only a card_present payment is taken on a card reader")
