@@ -34,7 +34,7 @@ from studio.access import staff_required
 from studio.fragments import filled
 from studio.permissions import Perm
 from studio.services import Actor
-from studio.templatetags.money import money
+from studio.templatetags.money import major, money
 
 PANEL = "pos/tender/_panel.html"
 
@@ -246,16 +246,19 @@ def tender_form_html(request: HttpRequest, *, kind: str, form, url: str, credit:
 def amount_input(*, kind: str, name: str, currency: str, amount: int) -> str:
     """The `name` input of the `kind` tender form prefilled with `amount` (minor units), as
     `form[name].as_widget(attrs={"hx-swap-oob": "true"})` draws it for an unbound form: a cart
-    change that moved only the balance redraws them (the same fill as `tender_form_html`)."""
-    form = FORMS[kind](currency=currency, balance=amount, prefix=kind)
+    change that moved only the balance redraws them (the same fill as `tender_form_html`; the
+    form is built only to draw it, not on every tap)."""
+
+    def draw(marks=None) -> str:
+        form = FORMS[kind](currency=currency, balance=amount, prefix=kind)
+        if marks is not None:
+            form.initial[name] = marks["value"]
+        return form[name].as_widget(attrs={"hx-swap-oob": "true"})
+
     if amount <= 0:  # no prefill: the form shows an empty field
-        return form[name].as_widget(attrs={"hx-swap-oob": "true"})
-
-    def draw(marks) -> str:
-        form.initial[name] = marks["value"]
-        return form[name].as_widget(attrs={"hx-swap-oob": "true"})
-
-    value = form.fields[name].prepare_value(amount)
+        return draw()
+    # What MoneyField shows for minor units (`prepare_value`): the amount in major units.
+    value = major(amount, currency)
     return filled(("pos-amount-input", kind, name, currency, get_language()), draw, {"value": value})
 
 
