@@ -14,12 +14,9 @@ from payments import gateway
 from payments.models import Payment
 from payments.services import charges, terminal
 from pos.tests.factories import make_card_reader
+from tests.rows import own_columns
 
 pytestmark = pytest.mark.django_db
-
-
-def _row(obj) -> dict:
-    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
 
 
 def _payment(studio, *, reader=None, key="k1", **fields) -> Payment:
@@ -57,11 +54,11 @@ def test_a_reader_payment_read_fresh_is_the_orms_row_with_its_reader_and_account
     with scope(studio=studio):
         orm = Payment.objects.select_related("reader", "reader__account").get(pk=payment.pk)
         found = terminal._fresh(payment)
-        assert _row(found) == _row(orm)
+        assert own_columns(found) == own_columns(orm)
         assert _count(lambda: found.reader and found.reader.account) == 0
         if with_reader:
-            assert _row(found.reader) == _row(orm.reader)
-            assert _row(found.reader.account) == _row(orm.reader.account)
+            assert own_columns(found.reader) == own_columns(orm.reader)
+            assert own_columns(found.reader.account) == own_columns(orm.reader.account)
         else:
             assert found.reader is None
     # Another studio's payment is read in its own studio only: its id in this studio's row finds nothing.
@@ -75,7 +72,7 @@ def test_the_locked_payment_is_the_orms_row_and_locks_it_alone(studio, other_stu
     theirs = _payment(other_studio, key="k3")
     with scope(studio=studio), CaptureQueriesContext(connection) as ctx, transaction.atomic():
         found = charges._locked(payment)
-        assert _row(found) == _row(Payment.objects.get(pk=payment.pk))
+        assert own_columns(found) == own_columns(Payment.objects.get(pk=payment.pk))
     locks = [q["sql"].rstrip() for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
     assert len(locks) == 1 and locks[0].endswith("FOR UPDATE")
     with scope(studio=studio), transaction.atomic(), pytest.raises(Payment.DoesNotExist):

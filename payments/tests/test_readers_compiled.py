@@ -12,12 +12,9 @@ from payments.models import CardReader
 from payments.selectors import readers_for_location
 from pos.tests.factories import make_card_reader
 from tests.factories import LocationFactory
+from tests.rows import own_columns
 
 pytestmark = pytest.mark.django_db
-
-
-def _row(obj) -> dict:
-    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
 def test_the_readers_of_a_location_are_the_orms_rows_with_their_account(studio, other_studio):
@@ -39,7 +36,7 @@ def test_the_readers_of_a_location_are_the_orms_rows_with_their_account(studio, 
         with CaptureQueriesContext(connection) as ctx:
             accounts = [reader.account.display_name for reader in found]
     assert [r.label for r in found] == ["Alpha", "Zed"] and len(ctx.captured_queries) == 0
-    assert [_row(r) for r in found] == [_row(r) for r in orm]
-    assert [_row(r.account) for r in found] == [_row(r.account) for r in orm] and accounts
+    assert [own_columns(r) for r in found] == [own_columns(r) for r in orm]
+    assert [own_columns(r.account) for r in found] == [own_columns(r.account) for r in orm] and accounts
     with scope(studio=other_studio):
         assert readers_for_location(studio=other_studio, location=here) == []

@@ -16,6 +16,7 @@ from payments.models import SavedPaymentMethod, SetupRequest, StripeCustomer
 from payments.services import saved_methods as svc
 from studio.services import SYSTEM, Actor
 from tests.factories import ClientFactory, LocationFactory
+from tests.rows import own_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -182,9 +183,6 @@ def test_the_compiled_list_is_the_orms_rows_with_their_account(
     save_card(sandbox, studio, a_client, pm="pm_card_mastercard")
     theirs = ClientFactory(studio=other_studio)
 
-    def row(obj):
-        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
-
     with scope(studio=studio):
         found = svc.saved_methods_for_client(client=a_client)
         orm = list(SavedPaymentMethod.objects.filter(client=a_client).select_related("account"))
@@ -192,8 +190,8 @@ def test_the_compiled_list_is_the_orms_rows_with_their_account(
         with CaptureQueriesContext(connection) as ctx:
             accounts = [m.account.display_name for m in found]
         assert len(ctx.captured_queries) == 0 and accounts == ["Plateau", "Plateau"]
-        assert [row(m) for m in found] == [row(m) for m in orm]
-        assert [row(m.account) for m in found] == [row(m.account) for m in orm]
+        assert [own_columns(m) for m in found] == [own_columns(m) for m in orm]
+        assert [own_columns(m.account) for m in found] == [own_columns(m.account) for m in orm]
     with scope(studio=other_studio):
         assert svc.saved_methods_for_client(client=theirs) == []
 

@@ -20,6 +20,7 @@ from pos.tests.factories import open_sale, sale_line, simple_product
 from scheduling.models import SessionStatus
 from scheduling.tests.factories import BookingFactory, ClassSessionFactory, ClassTemplateFactory
 from tests.factories import ClientFactory, LocationFactory
+from tests.rows import own_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -87,10 +88,6 @@ def test_another_studios_sale_is_not_found(studio, other_studio):
         selectors.sale_for_screen(studio=studio, pk=theirs.pk)
 
 
-def _orm_row(obj) -> dict:
-    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
-
-
 @pytest.mark.parametrize("with_client", [True, False])
 def test_the_compiled_sale_reads_are_the_orms_rows(studio, other_studio, location, a_client, with_client):
     from django.db import transaction
@@ -105,22 +102,22 @@ def test_the_compiled_sale_reads_are_the_orms_rows(studio, other_studio, locatio
         for lock in (False, True):
             with transaction.atomic():
                 found = selectors.sale_with_parties(studio=studio, pk=sale.pk, lock=lock)
-            assert _orm_row(found) == _orm_row(orm)
-            assert _orm_row(found.location) == _orm_row(orm.location)
+            assert own_columns(found) == own_columns(orm)
+            assert own_columns(found.location) == own_columns(orm.location)
             assert _count(lambda found=found: (found.location.name, found.client)) == 0
             if with_client:
-                assert _orm_row(found.client) == _orm_row(orm.client)
+                assert own_columns(found.client) == own_columns(orm.client)
             else:
                 assert found.client is None
             with transaction.atomic():
                 assert selectors.sale_with_parties(studio=studio, pk=theirs.pk, lock=lock) is None
         orm_lines = list(sale.lines.order_by("position", "id"))
         lines = selectors.cart_lines(studio=studio, sale_id=sale.pk)
-        assert [_orm_row(line) for line in lines] == [_orm_row(line) for line in orm_lines]
+        assert [own_columns(line) for line in lines] == [own_columns(line) for line in orm_lines]
         assert [line.pk for line in lines] == [first.pk, second.pk]
         assert selectors.cart_lines(studio=studio, sale_id=theirs.pk) == []
         line = selectors.sale_line_of(sale=found, pk=second.pk)
-        assert _orm_row(line) == _orm_row(sale.lines.get(pk=second.pk)) and line.sale is found
+        assert own_columns(line) == own_columns(sale.lines.get(pk=second.pk)) and line.sale is found
         assert selectors.sale_line_of(sale=found, pk=theirs.pk) is None
     theirs_line = sale_line(theirs, product=simple_product(other_studio, name="Mat"), reprice=False)
     with scope(studio=studio):

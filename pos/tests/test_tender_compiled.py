@@ -20,12 +20,9 @@ from pos.tests.factories import open_sale, sale_line, tender_payment
 from pos.tests.tender_fixtures import *  # noqa: F403 - fixtures
 from pos.tests.tender_fixtures import add_product, make_product, new_sale, token
 from tests.factories import ClientFactory
+from tests.rows import own_columns
 
 pytestmark = pytest.mark.django_db
-
-
-def _row(obj) -> dict:
-    return {field.attname: getattr(obj, field.attname) for field in obj._meta.concrete_fields}
 
 
 def _count(call) -> int:
@@ -44,17 +41,17 @@ def test_the_locked_sale_is_the_orms_row_with_its_parties(studio, other_studio, 
     with scope(studio=studio), transaction.atomic():
         orm = Sale.objects.select_related("location", "client", "client__home_location").get(pk=sale.pk)
         found = sale_locked(studio=studio, sale_id=sale.pk)
-        assert _row(found) == _row(orm)
+        assert own_columns(found) == own_columns(orm)
         assert found.studio is studio
-        assert _row(found.location) == _row(orm.location)
+        assert own_columns(found.location) == own_columns(orm.location)
         if client is None:
             assert _count(lambda: found.client) == 0 and found.client is None
         else:
-            assert _row(found.client) == _row(orm.client)
+            assert own_columns(found.client) == own_columns(orm.client)
             home = _count(lambda: found.client.home_location)
             assert home == 0
             if client_kind == "with_home":
-                assert _row(found.client.home_location) == _row(orm.client.home_location)
+                assert own_columns(found.client.home_location) == own_columns(orm.client.home_location)
             else:
                 assert found.client.home_location is None
         with pytest.raises(Sale.DoesNotExist):
@@ -101,14 +98,14 @@ def test_the_sales_tenders_and_the_locked_tender_are_the_orms_rows(studio, other
     with scope(studio=studio), transaction.atomic():
         orm = list(SaleTender.objects.filter(sale_id=sale.pk).order_by("id"))
         found = sale_tenders(studio=studio, sale_id=sale.pk)
-        assert [_row(t) for t in found] == [_row(t) for t in orm]
+        assert [own_columns(t) for t in found] == [own_columns(t) for t in orm]
         assert [t.pk for t in found] == [first.pk, second.pk]
         assert sale_tenders(studio=studio, sale_id=theirs.pk) == []
         locked = tender_locked(studio=studio, tender_id=first.pk)
         orm_first = SaleTender.objects.select_related("payment").get(pk=first.pk)
-        assert _row(locked) == _row(orm_first)
+        assert own_columns(locked) == own_columns(orm_first)
         assert _count(lambda: locked.payment) == 0
-        assert _row(locked.payment) == _row(orm_first.payment)
+        assert own_columns(locked.payment) == own_columns(orm_first.payment)
         bare = tender_locked(studio=studio, tender_id=second.pk)
         assert _count(lambda: bare.payment) == 0 and bare.payment is None
         with pytest.raises(SaleTender.DoesNotExist):
@@ -128,10 +125,10 @@ def test_the_sales_lines_are_the_orms_rows_with_their_plans(studio, other_studio
         orm = list(sale.lines.select_related("plan").order_by("position", "id"))
         fresh = Sale.objects.get(pk=sale.pk)
         found = sale_lines(fresh)
-        assert [_row(line) for line in found] == [_row(line) for line in orm]
+        assert [own_columns(line) for line in found] == [own_columns(line) for line in orm]
         assert [line.pk for line in found] == [second.pk, first.pk]
         assert _count(lambda: [(line.plan, line.sale) for line in found]) == 0
-        assert _row(found[1].plan) == _row(orm[1].plan) and found[0].plan is None
+        assert own_columns(found[1].plan) == own_columns(orm[1].plan) and found[0].plan is None
         assert all(line.sale is fresh for line in found)
         assert sale_lines(fresh) is found  # once per instance
         assert sale_lines(Sale(pk=theirs.pk, studio_id=studio.pk)) == []
@@ -186,7 +183,9 @@ def test_the_unlocked_tender_read_is_the_orms_row_and_locks_nothing(studio, loca
     with scope(studio=studio), CaptureQueriesContext(connection) as ctx:
         found = tender_with_payment(studio=studio, tender_id=tender.pk)
         orm = SaleTender.objects.select_related("payment").get(pk=tender.pk)
-        assert _row(found) == _row(orm) and _row(found.payment) == _row(orm.payment)
+        assert own_columns(found) == own_columns(orm) and own_columns(found.payment) == own_columns(
+            orm.payment
+        )
     assert not [q for q in ctx.captured_queries if "FOR UPDATE" in q["sql"]]
 
 
