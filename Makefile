@@ -7,7 +7,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup lint format lock messages bench clean chromium gettext vendor npm
+.PHONY: run test setup lint format lock messages bench clean test-packages gettext vendor npm
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
@@ -33,13 +33,18 @@ lock: $(STAMP)
 	$(UV_COMPILE) -c requirements.lock -o requirements-prod.lock
 	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 
-# Debian's chromium for the browser tests (Playwright cannot download browsers here).
-chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
+# Debian's chromium for the browser tests (Playwright cannot download browsers here), and
+# poppler-utils' pdftotext, which the receipt and report tests read the PDFs with.
+TEST_PACKAGES := chromium:/usr/bin/chromium poppler-utils:/usr/bin/pdftotext
+test-packages:
+	@missing=""; for entry in $(TEST_PACKAGES); do \
+		[ -x "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = "0" ]; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 		else \
-			echo "note: /usr/bin/chromium is missing; browser tests will be skipped (install the 'chromium' package)"; \
+			echo "note: missing Debian packages for the tests:$$missing (browser and PDF tests need them)"; \
 		fi; \
 	fi
 
@@ -87,7 +92,7 @@ run: setup
 TEST_WORKERS ?= 2
 
 # The formatter's check first: a second, cheaper than the suite, and CI runs this same target.
-test: setup chromium
+test: setup test-packages
 	$(VENV)/bin/ruff format --check --quiet .
 	$(PY) -m studio.launcher test -n $(TEST_WORKERS) $(ARGS)
 

@@ -35,6 +35,7 @@ def test_the_kiosk_stays_french_once_staff_leave_and_switches_language(
         template=ClassTemplateFactory(studio=studio, name="Vinyasa"),
         location=location,
         starts_in=dt.timedelta(minutes=30),
+        today=True,
     )
     clerk = staff_factory(RoleKind.FRONT_DESK)
     clerk.user.language = "fr"  # saved on the account; the browser itself asks for English (en-CA)

@@ -431,7 +431,7 @@ def test_todays_class_is_a_drop_in_and_its_waiver_is_asked(studio, desk):
 
     template = ClassTemplateFactory(studio=studio, name="Vinyasa", drop_in_price=2500, capacity=12)
     session = ClassSessionFactory(
-        template=template, location=desk["laval"], starts_in=dt.timedelta(minutes=30)
+        template=template, location=desk["laval"], starts_in=dt.timedelta(minutes=30), today=True
     )
     with scopes_disabled():
         waiver = req_waiver(studio, kind="client", name="Décharge cours")

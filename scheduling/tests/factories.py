@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 import factory
 from django.utils import timezone
@@ -52,23 +53,36 @@ class ClassSeriesFactory(UnscopedFactory):
     weeks_ahead = 4
 
 
+def _session_start(o) -> dt.datetime:
+    now = timezone.now()
+    start = now + o.starts_in
+    if o.today:
+        zone = zoneinfo.ZoneInfo(o.location.time_zone)
+        if start.astimezone(zone).date() != now.astimezone(zone).date():
+            start = now - dt.timedelta(minutes=10)  # late at night there: one running since just before
+    return start.replace(second=0, microsecond=0)
+
+
 class ClassSessionFactory(UnscopedFactory):
-    """A single session starting `starts_in` from now (default: tomorrow), one hour long."""
+    """A single session starting `starts_in` from now (default: tomorrow), one hour long.
+
+    `today=True` asks for one of today's classes at its location, not over, whatever the hour:
+    `starts_in` from now when that is still today in the location's zone, else (late in the
+    evening there) one that began ten minutes ago and is still running."""
 
     class Meta:
         model = ClassSession
 
     class Params:
         starts_in = dt.timedelta(days=1)
+        today = False
 
     template = factory.SubFactory(ClassTemplateFactory)
     studio = factory.SelfAttribute("template.studio")
     location = factory.SubFactory(LocationFactory, studio=factory.SelfAttribute("..template.studio"))
     room = None
     teacher = factory.LazyAttribute(lambda o: StaffFactory(studio=o.template.studio, kind=RoleKind.TEACHER))
-    starts_at = factory.LazyAttribute(
-        lambda o: (timezone.now() + o.starts_in).replace(second=0, microsecond=0)
-    )
+    starts_at = factory.LazyAttribute(_session_start)
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + dt.timedelta(hours=1))
     occurrence_date = factory.LazyAttribute(lambda o: o.starts_at.date())
     capacity = factory.SelfAttribute("template.capacity")

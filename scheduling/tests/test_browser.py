@@ -121,6 +121,7 @@ def test_kiosk_check_in(page, log_in_as, studio, staff_factory, location):
         template=ClassTemplateFactory(studio=studio, name="Hatha doux"),
         location=location,
         starts_in=dt.timedelta(minutes=15),
+        today=True,
     )
     camille = ClientFactory(
         studio=studio, first_name="Camille", last_name="Tremblay", email="camille@example.test"

@@ -420,9 +420,12 @@ def test_kiosk_opens_for_one_location_signs_staff_out_and_checks_clients_in(
         template=ClassTemplateFactory(studio=studio, name="Vinyasa"),
         location=location,
         starts_in=dt.timedelta(minutes=20),
+        today=True,
     )
     elsewhere = ClassSessionFactory(
-        template=ClassTemplateFactory(studio=studio, name="Elsewhere"), starts_in=dt.timedelta(minutes=20)
+        template=ClassTemplateFactory(studio=studio, name="Elsewhere"),
+        starts_in=dt.timedelta(minutes=20),
+        today=True,
     )
     booking = BookingFactory(session=session, client=a_client)
     web = login(clerk.user)
@@ -453,7 +456,10 @@ def test_kiosk_opens_for_one_location_signs_staff_out_and_checks_clients_in(
 
 def test_kiosk_pages_need_the_kiosk_cookie(client, studio, location):
     session = ClassSessionFactory(
-        template=ClassTemplateFactory(studio=studio), location=location, starts_in=dt.timedelta(minutes=20)
+        template=ClassTemplateFactory(studio=studio),
+        location=location,
+        starts_in=dt.timedelta(minutes=20),
+        today=True,
     )
     booking = BookingFactory(session=session)
     assert client.get(url(studio, "kiosk")).status_code == 302
@@ -550,8 +556,12 @@ def test_public_schedule_for_a_signed_in_client_costs_the_same(login, studio):
 
 def test_roster_and_kiosk_cost_the_same_at_5_and_300_bookings(owner_client, studio, location):
     template = ClassTemplateFactory(studio=studio, capacity=400)
-    small = ClassSessionFactory(template=template, location=location, starts_in=dt.timedelta(minutes=30))
-    large = ClassSessionFactory(template=template, location=location, starts_in=dt.timedelta(minutes=40))
+    small = ClassSessionFactory(
+        template=template, location=location, starts_in=dt.timedelta(minutes=30), today=True
+    )
+    large = ClassSessionFactory(
+        template=template, location=location, starts_in=dt.timedelta(minutes=40), today=True
+    )
     with scopes_disabled():
         clients = Client.objects.bulk_create(
             [Client(studio=studio, first_name=f"C{i}", last_name="X") for i in range(300)]
