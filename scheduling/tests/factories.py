@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 import factory
 from django.utils import timezone
@@ -22,6 +21,7 @@ from scheduling.models import (
     ClassSession,
     ClassTemplate,
 )
+from scheduling.timeutils import local_today
 from studio.permissions import RoleKind
 from tests.factories import ClientFactory, LocationFactory, RoomFactory, StaffFactory, UnscopedFactory
 
@@ -56,10 +56,9 @@ class ClassSeriesFactory(UnscopedFactory):
 def _session_start(o) -> dt.datetime:
     now = timezone.now()
     start = now + o.starts_in
-    if o.today:
-        zone = zoneinfo.ZoneInfo(o.location.time_zone)
-        if start.astimezone(zone).date() != now.astimezone(zone).date():
-            start = now - dt.timedelta(minutes=10)  # late at night there: one running since just before
+    zone = o.location.time_zone
+    if o.today and local_today(zone, start) != local_today(zone, now):
+        start = now - dt.timedelta(minutes=10)  # late at night there: one running since just before
     return start.replace(second=0, microsecond=0)
 
 

@@ -10,7 +10,7 @@ import re
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django_scopes import scope, scopes_disabled
 
 from scheduling import services, signals, tasks
@@ -35,7 +35,7 @@ from scheduling.tests.factories import (
     ClassTemplateFactory,
     offer,
 )
-from scheduling.timeutils import local_datetime, local_today
+from scheduling.timeutils import local_date_label, local_datetime, local_today
 from scheduling.views.common import text_param
 from studio.permissions import RoleKind
 from studio.services import SYSTEM
@@ -391,7 +391,7 @@ def test_ending_a_series_defaults_to_a_date_it_runs_and_errors_speak_the_locale(
             studio=studio, actor=SYSTEM, series=series, last_date=later - dt.timedelta(days=3)
         )
     with translation.override("fr"):
-        label = formats.date_format(later, "DATE_FORMAT")
+        label = local_date_label(later)
     message = " ".join(refused.value.messages)
     assert label in message and later.isoformat() not in message
     response = owner_client.post(
@@ -400,7 +400,7 @@ def test_ending_a_series_defaults_to_a_date_it_runs_and_errors_speak_the_locale(
         follow=True,
     )
     sentence = re.search(r"The series starts on ([^;]+);", response.content.decode())
-    assert sentence and sentence.group(1) == formats.date_format(later, "DATE_FORMAT")
+    assert sentence and sentence.group(1) == local_date_label(later)
 
 
 def test_a_single_class_takes_the_template_duration_when_none_is_given(
