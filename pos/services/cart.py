@@ -38,6 +38,7 @@ from payments.selectors import tax_rate_list
 from pos import pricing
 from pos.models import CashSession, DiscountKind, LineKind, Product, Sale, SaleLine, SaleStatus
 from pos.selectors.cart import cart_lines, sale_with_parties
+from pos.services.stock import stock_check_available
 from scheduling.models import ClassSession
 from scheduling.selectors import bookings_by_session, session_detail
 from studio.models import Client, Location, StaffMember, Studio
@@ -421,13 +422,15 @@ def sale_add_product(
             (row for row in lines if row.kind == LineKind.PRODUCT and row.product_id == product.pk), None
         )
         more = None
+        wanted = quantity + (line.quantity if line is not None else 0)
+        if wanted > MAX_QUANTITY:
+            _refuse(_("Enter a quantity from 1 to %(max)s.") % {"max": MAX_QUANTITY}, "quantity")
+        if product.track_stock:
+            stock_check_available(
+                studio=studio, product_id=product.pk, location=locked.location, quantity=wanted
+            )
         if line is not None:
-            if line.quantity + quantity > MAX_QUANTITY:
-                _refuse(
-                    _("Enter a quantity from 1 to %(max)s.") % {"max": MAX_QUANTITY},
-                    "quantity",
-                )
-            line.quantity += quantity
+            line.quantity = wanted
             more = line  # saved with its new totals
         else:
             line = _new_line(
@@ -629,6 +632,13 @@ def sale_line_set_quantity(*, studio: Studio, actor: Actor, line: SaleLine, quan
         locked, found, lines = _locked_line(studio, line)
         if found.kind != LineKind.PRODUCT and quantity != 1:
             _refuse(_("Only a product can be sold more than once in a sale."), "quantity")
+        if found.product_id is not None and quantity > found.quantity:
+            stock_check_available(
+                studio=studio,
+                product_id=found.product_id,
+                location=locked.location,
+                quantity=quantity,
+            )
         moved = found.quantity != quantity
         found.quantity = quantity
         _reprice(studio, locked, lines, quantity_of=found if moved else None)

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_scopes import scope
@@ -130,6 +131,34 @@ def _already_taken(sale: Sale) -> bool:
     """Whether the stock of `sale` was taken (its SALE movements exist), compiled once."""
     with scope(studio=sale.studio_id):
         return bool(compiled_rows("pos-stock-taken", _taken_query, sale_id=sale.pk))
+
+
+def _on_hand_query(*, studio_id: int, product_id: int, location_id: int) -> QuerySet:
+    on_hand = ProductStock.objects.filter(product_id=OuterRef("pk"), location_id=location_id).values(
+        "quantity"
+    )
+    return (
+        Product.objects.filter(pk=product_id)
+        .annotate(on_hand=Coalesce(Subquery(on_hand[:1]), 0))
+        .values_list("track_stock", "on_hand")
+    )
+
+
+def stock_check_available(*, studio: Studio, product_id: int, location: Location, quantity: int) -> None:
+    """Refuse (`OutOfStock`) a cart that would hold more units of the product `product_id` than
+    `location` has now (one query): the clerk hears it when adding the unit, not at the payment.
+    A read, not a reservation: the stock is taken, under its lock, when the first tender freezes
+    the cart (`stock_take_for_sale`), which stays the wall between two sales of the last unit.
+    A product that does not count its stock is never short."""
+    with scope(studio=studio):
+        rows = compiled_rows(
+            "pos-stock-on-hand", _on_hand_query, product_id=product_id, location_id=location.pk
+        )
+    if not rows or not rows[0][0] or quantity <= rows[0][1]:
+        return
+    raise OutOfStock(
+        product=Product.objects.get(studio=studio, pk=product_id), available=rows[0][1], location=location
+    )
 
 
 def stock_take_for_sale(*, studio: Studio, actor: Actor, sale: Sale) -> None:

@@ -100,13 +100,15 @@ def sale_line(sale, *, kind="product", unit_amount=1000, quantity=1, tax_kind=""
 
 
 def simple_product(studio, *, price_amount=1000, tax_kind="product", **kw):
-    """A product made directly with the model (prod's factory may offer more)."""
+    """A product made directly with the model, not counting stock unless `track_stock=True` is
+    given (the cart refuses more units than the shelf holds; `product(stock=…)` gives it some)."""
     from django_scopes import scopes_disabled
 
     from pos.models import Product
 
     with scopes_disabled():
         kw.setdefault("name", f"Product {Product.objects.count() + 1}")
+        kw.setdefault("track_stock", False)
         return Product.objects.create(
             studio=studio, price_amount=price_amount, currency=studio.currency, tax_kind=tax_kind, **kw
         )

@@ -196,6 +196,35 @@ def test_adding_past_99_of_a_product_is_refused(studio, sale, actor, bottle):
     assert _lines(sale)[0].quantity == 99
 
 
+def test_more_units_than_the_location_holds_are_refused_at_the_cart(studio, sale, actor, location):
+    """What the shelf holds is checked when a unit goes in (by an add, a scan or a quantity); the
+    stock itself is taken when the cart freezes (`stock_take_for_sale`, under its lock)."""
+    from pos.tests.factories import product
+
+    socks = product(studio, name="Grip socks", barcode="0628110000031", stock={location: 2})
+    elsewhere = product(studio, name="Mat", stock={LocationFactory(studio=studio): 5})
+    with scope(studio=studio):
+        line = cart.sale_add_product(studio=studio, actor=actor, sale=sale, product=socks, quantity=2)
+        sentence = _refused(
+            lambda: cart.sale_add_by_code(studio=studio, actor=actor, sale=sale, code="0628110000031"),
+            "out_of_stock",
+        )
+        assert sentence == "Only 2 “Grip socks” left here."
+        _refused(
+            lambda: cart.sale_line_set_quantity(studio=studio, actor=actor, line=line, quantity=3),
+            "out_of_stock",
+        )
+        cart.sale_line_set_quantity(studio=studio, actor=actor, line=line, quantity=1)
+        # None on this location's shelf (its stock is at another location): none to sell here.
+        sentence = _refused(
+            lambda: cart.sale_add_product(studio=studio, actor=actor, sale=sale, product=elsewhere),
+            "out_of_stock",
+        )
+        assert sentence == "“Mat” is out of stock here."
+    assert [row.quantity for row in _lines(sale)] == [1]
+    assert _fresh(sale).subtotal == socks.price_amount
+
+
 def test_an_archived_product_is_refused(studio, sale, actor, bottle):
     with scopes_disabled():
         bottle.archived_at = timezone.now()

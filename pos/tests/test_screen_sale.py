@@ -195,6 +195,38 @@ def test_a_refused_quantity_shows_beside_its_line_and_changes_nothing(studio, de
     assert "errorlist" in line_block[: line_block.index("</li>")]
 
 
+def test_more_units_than_the_shelf_holds_are_refused_when_added_not_at_the_payment(studio, desk):
+    """The mat has 2 on Laval's shelf: a third, by the catalogue or by "+", is refused there and
+    then, with what is left, beside what the clerk tapped; the cart keeps its 2."""
+    mat = desk["mat"]
+    _add(desk, studio, {"kind": "product", "item": mat.pk})
+    _add(desk, studio, {"kind": "product", "item": mat.pk})
+    refused = _add(desk, studio, {"kind": "product", "item": mat.pk}).content.decode()
+    assert "Only 2 “Yoga mat” left here." in refused
+    [line] = _lines(desk["sale"])
+    assert line.quantity == 2
+    by_plus = _post(
+        desk["http"], studio, "pos-cart-line", {"action": "inc"}, pk=desk["sale"].pk, line_pk=line.pk
+    )
+    line_block = by_plus.content.decode().split(f'data-line="{line.pk}"', 1)[1].split("</li>", 1)[0]
+    assert "Only 2 “Yoga mat” left here." in line_block
+    desk["http"].cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    in_french = desk["http"].post(
+        _url(studio, "pos-cart-line", pk=desk["sale"].pk, line_pk=line.pk), {"action": "inc"}, **HX
+    )
+    del desk["http"].cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert "Il ne reste que 2 «\u00a0Yoga mat\u00a0» ici." in in_french.content.decode()
+    assert _lines(desk["sale"])[0].quantity == 2
+    assert _sale(desk["sale"]).subtotal == 2 * mat.price_amount
+    # Fewer is always possible; a product that does not count its stock is never short.
+    _post(desk["http"], studio, "pos-cart-line", {"action": "dec"}, pk=desk["sale"].pk, line_pk=line.pk)
+    assert _lines(desk["sale"])[0].quantity == 1
+    towel = product(studio, name="Towel rental", track_stock=False)
+    for _ in range(3):
+        _add(desk, studio, {"kind": "product", "item": towel.pk})
+    assert [row.quantity for row in _lines(desk["sale"])] == [1, 3]
+
+
 def test_the_manager_discounts_a_line_and_the_cart_in_french_decimals(studio, desk, login):
     manager = StaffFactory(studio=studio, kind=RoleKind.MANAGER)
     http = login(manager.user)

@@ -60,9 +60,18 @@ def test_the_panel_shows_the_balance_the_route_and_the_tenders_the_clerk_may_use
     sandbox, owner_client, studio, sale, buyer, login
 ):
     save_card(sandbox, studio, buyer)
+    # Without studio credit there is no credit to pay with: not offered.
+    body = owner_client.get(_url(studio, "pos-tender", sale.pk), HTTP_HX_REQUEST="true").content.decode()
+    assert 'data-testid="tender-cash"' in body and 'data-testid="tender-credit"' not in body
+    from payments.services.credit import credit_grant
+    from studio.services import SYSTEM
+
+    with scope(studio=studio):
+        credit_grant(studio=studio, actor=SYSTEM, client=buyer, amount=2500, note="gift")
     page = owner_client.get(_url(studio, "pos-tender", sale.pk), HTTP_HX_REQUEST="true")
     body = page.content.decode()
     assert page.status_code == 200 and 'data-testid="tender-panel"' in body
+    assert "Studio credit ($25.00 available)" in body
     assert "$60.00" in body and "Balance due" in body
     assert "Laval — location chosen at the start of the sale" in body  # PAY-3 rule 1, in words
     for kind in ("cash", "credit", "saved_card", "manual_card"):

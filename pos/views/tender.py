@@ -65,8 +65,9 @@ def _may_save(request: HttpRequest, sale: Sale) -> bool:
     return sale.client_id is not None and request.staff.has_perm(Perm.ADD_SAVED_PAYMENT_METHOD)
 
 
-def _forms(request: HttpRequest, sale: Sale, balance: int, *, bound=None) -> dict:
-    """The panel's forms, one per way of paying the clerk may use here (only those)."""
+def _forms(request: HttpRequest, sale: Sale, balance: int, *, credit: int, bound=None) -> dict:
+    """The panel's forms, one per way of paying the clerk may use here (only those): studio credit
+    when the client has some, saved cards when the clerk may use them and the client has one here."""
     from payments.selectors import readers_for_location
 
     currency = sale.currency
@@ -76,7 +77,7 @@ def _forms(request: HttpRequest, sale: Sale, balance: int, *, bound=None) -> dic
     may_save = _may_save(request, sale)
     kinds = {
         TenderKind.CASH: {},
-        TenderKind.CREDIT: {} if sale.client_id else None,
+        TenderKind.CREDIT: {} if sale.client_id and credit > 0 else None,
         TenderKind.SAVED_CARD: {"cards": cards} if cards else None,
         TenderKind.MANUAL_CARD: {"may_save": may_save},
         TenderKind.READER: {"readers": readers, "may_save": may_save} if readers else None,
@@ -117,8 +118,8 @@ def panel_context(request: HttpRequest, sale: Sale, *, bound=None, error: str = 
         pending_state = reader_payment_describe(payment=pending.payment)
     route = checkout.sale_route(sale=sale)
     paying = sale.status in (SaleStatus.OPEN, SaleStatus.TENDERING) and balance > 0
-    forms = _forms(request, sale, balance, bound=bound) if paying and pending is None else {}
     credit = credit_balance(client=sale.client) if sale.client_id else 0
+    forms = _forms(request, sale, balance, credit=credit, bound=bound) if paying and pending is None else {}
     url = _url("pos-tender", request, pk=sale.pk) if forms else ""
     return {
         "sale": sale,
