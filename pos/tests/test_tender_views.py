@@ -213,8 +213,10 @@ def test_void_asks_first_then_gives_everything_back(owner_client, studio, sale, 
     body = confirm.content.decode()
     assert confirm.status_code == 200 and "$25.00" in body and "hand the cash back" in body
     assert _sale(sale).status == SaleStatus.TENDERING  # asking changed nothing
-    done = owner_client.post(_url(studio, "pos-sale-void", sale.pk), {"reason": "Changed her mind"})
-    assert done.status_code == 302
+    done = owner_client.post(
+        _url(studio, "pos-sale-void", sale.pk), {"reason": "Changed her mind"}, follow=True
+    )
+    assert "The sale was abandoned; what was paid was given back." in done.content.decode()
     voided = _sale(sale)
     assert voided.status == SaleStatus.VOIDED and voided.void_reason == "Changed her mind"
     with scopes_disabled():
@@ -222,6 +224,13 @@ def test_void_asks_first_then_gives_everything_back(owner_client, studio, sale, 
         assert payment.amount_refunded == payment.amount == 2500
     again = owner_client.post(_url(studio, "pos-sale-void", sale.pk), {"reason": "x" * 201})
     assert again.status_code == 400
+
+
+def test_voiding_a_sale_nothing_was_paid_on_says_only_that_it_was_abandoned(owner_client, studio, sale):
+    done = owner_client.post(_url(studio, "pos-sale-void", sale.pk), {"reason": ""}, follow=True)
+    body = done.content.decode()
+    assert "The sale was abandoned." in body and "given back" not in body
+    assert _sale(sale).status == SaleStatus.VOIDED
 
 
 def test_the_panel_reads_the_same_number_of_queries_with_one_tender_or_many(

@@ -279,3 +279,11 @@ def test_report_query_count_does_not_grow_with_sales(owner_client, studio, locat
     for _ in range(8):
         completed_sale(studio, many.location, a_client, cash_session=many)
     assert count(few) == count(many)
+
+
+def test_a_day_without_refunds_reports_them_as_zero_not_minus_zero(owner_client, studio, location):
+    session = till(studio, location, opening_float=10000)
+    html = owner_client.get(
+        reverse("pos-till-report", kwargs={"studio_slug": studio.slug, "pk": session.pk})
+    ).content.decode()
+    assert "Cash refunded" in html and "−$0.00" not in html

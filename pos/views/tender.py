@@ -455,6 +455,7 @@ def pos_sale_void(request: HttpRequest, pk: int) -> HttpResponse:
         and form.is_valid()
         and sale.status in (SaleStatus.OPEN, SaleStatus.TENDERING)
     ):
+        paid = bool(checkout.sale_refunds_due(sale=sale))
         try:
             checkout.sale_void(
                 studio=request.studio,
@@ -465,7 +466,12 @@ def pos_sale_void(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect(_url("pos-sale", request, pk=sale.pk))
-        messages.success(request, _("The sale was abandoned; what was paid was given back."))
+        messages.success(
+            request,
+            _("The sale was abandoned; what was paid was given back.")
+            if paid
+            else _("The sale was abandoned."),
+        )
         return _go(request, _url("pos-home", request))
     context = {
         "sale": sale,
