@@ -381,6 +381,29 @@ def test_a_credit_top_up_reads_french_decimals_and_refusals_show_beside_the_amou
     assert (line.kind, line.unit_amount) == (LineKind.CREDIT_TOPUP, 2550)
     body = refused.content.decode()
     assert 'id="pos-topup-error"' in body
+    # The next amount goes in: the form is drawn again, empty and without the refusal.
+    added = (
+        desk["http"]
+        .post(
+            _url(studio, "pos-cart-add", pk=desk["sale"].pk), {"kind": "credit_topup", "amount": "0,5"}, **HX
+        )
+        .content.decode()
+    )
+    topup = added[added.index('id="pos-topup-amount"') :].split(">", 1)[0]
+    assert 'id="pos-topup-error"' not in added and 'value=""' in topup
+    assert [row.unit_amount for row in _lines(desk["sale"])] == [2550, 50]
+
+
+def test_what_the_last_tap_was_refused_for_goes_once_the_next_one_is_answered(studio, desk):
+    """A refusal shows above the catalogue; the next tap that goes through takes it away (its
+    answer carries the catalogue's messages out of band, without drawing the catalogue again)."""
+    mat = desk["mat"]
+    for _ in range(3):
+        refused = _add(desk, studio, {"kind": "product", "item": mat.pk}).content.decode()
+    assert "Only 2 “Yoga mat” left here." in refused
+    answer = _add(desk, studio, {"kind": "product", "item": desk["bottle"].pk}).content.decode()
+    assert '<div id="pos-catalogue-errors" hx-swap-oob="innerHTML"></div>' in answer
+    assert 'id="pos-catalogue-items"' not in answer  # the catalogue itself is not drawn again
 
 
 def test_a_plan_for_a_walk_in_is_refused_beside_the_catalogue_and_saves_nothing(studio, desk):

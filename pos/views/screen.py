@@ -459,6 +459,9 @@ def pos_cart_add(request, pk):
             form.add_error("amount", exc)
             return _answer(request, sale, refusals=refusals, forms={"topup": form}, tab="credit")
         refusals.catalogue = _errors_of(exc)
+    if kind == LineKind.CREDIT_TOPUP:
+        # The top-up form is drawn again, empty: its amount is in the cart now (a second tap would add it again).
+        return _answer(request, sale, refusals=refusals, changed={"catalogue"}, tab="credit")
     changed = {"owed"} if kind == LineKind.OWED else set()
     return _answer(request, sale, refusals=refusals, changed=changed)
 
