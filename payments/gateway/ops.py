@@ -248,6 +248,8 @@ def payment_intent_create(
     }
     if confirm:
         params["confirm"] = True
+        # The answer carries the charge itself: the card's brand and last 4 for the receipt.
+        params["expand"] = ["latest_charge"]
         if off_session:
             params["off_session"] = True
     return PaymentIntent.from_stripe(

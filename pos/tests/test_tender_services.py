@@ -76,6 +76,9 @@ def test_split_cash_credit_and_saved_card_pay_to_the_cent_then_the_sale_complete
         assert {p.account_id for p in payments} == {accounts["laval"].pk}
         assert {p.routing_rule for p in payments} == {"pos_location"}
         assert rest.payment.idempotency_key == f"pos_tender:{rest.pk}"
+        # The card's brand and last 4 come back with the charge: the receipt names the card.
+        rest.payment.refresh_from_db()
+        assert (rest.payment.card_brand, rest.payment.card_last4) == ("visa", "4242")
         assert (rest.payment.source_type, rest.payment.source_id) == ("pos_tender", str(rest.pk))
         # A second settle (the outcome hook arriving after) changes nothing: completed once.
         checkout.tender_settle(tender_id=rest.pk)
