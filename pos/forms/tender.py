@@ -74,6 +74,11 @@ class CashTenderForm(_TenderForm):
 class CreditTenderForm(_TenderForm):
     kind_code = "credit"
 
+    def __init__(self, *args, currency: str, balance: int, credit: int | None = None, **kwargs):
+        # Prefilled with what the credit can pay: the balance, or all the credit when it is less.
+        shown = balance if credit is None else min(balance, max(credit, 0))
+        super().__init__(*args, currency=currency, balance=shown, **kwargs)
+
 
 class SavedCardTenderForm(_TenderForm):
     kind_code = "saved_card"

@@ -219,3 +219,31 @@ def test_choosing_the_client_draws_the_whole_panel_whatever_the_screen_says(stud
     assert response.status_code == 200
     assert b'<div id="pos-tender" hx-swap-oob="innerHTML">' in response.content
     assert _panel_state(response.content) == state.replace(f":{shop['client'].pk}:", f":{other.pk}:")
+
+
+def test_studio_credit_is_prefilled_with_what_it_can_pay_in_the_panel_and_in_a_balance_only_answer(
+    studio, shop, owner_client
+):
+    """A client with $0.50 of credit and a larger balance: the credit form offers $0.50, not the
+    balance it cannot pay — when the panel is drawn and when a cart change sends only amounts."""
+    from payments.services.credit import credit_grant
+    from studio.services import SYSTEM
+
+    with scopes_disabled():
+        credit_grant(studio=studio, actor=SYSTEM, client=shop["client"], amount=50, note="gift")
+    url, _line_pk, state = _quantity_change(studio, shop, owner_client)
+    assert "credit" in state.rsplit(":", 1)[1].split(",")
+    response = owner_client.post(url, {"action": "inc", "panel": state}, **HX)
+    body = response.content.decode()
+    assert '<div id="pos-tender" hx-swap-oob="innerHTML">' not in body  # amounts only
+    assert 'value="0.50"' in _input_tag(body, "id_credit-amount")
+    assert 'value="0.50"' not in _input_tag(body, "id_cash-amount")
+    panel = owner_client.get(
+        reverse("pos-tender", kwargs={"studio_slug": studio.slug, "pk": shop["sale"].pk}), **HX
+    ).content.decode()
+    assert 'value="0.50"' in _input_tag(panel, "id_credit-amount")
+
+
+def _input_tag(html: str, input_id: str) -> str:
+    at = html.index(f'id="{input_id}"')
+    return html[html.rindex("<input", 0, at) : html.index(">", at)]

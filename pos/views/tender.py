@@ -77,7 +77,7 @@ def _forms(request: HttpRequest, sale: Sale, balance: int, *, credit: int, bound
     may_save = _may_save(request, sale)
     kinds = {
         TenderKind.CASH: {},
-        TenderKind.CREDIT: {} if sale.client_id and credit > 0 else None,
+        TenderKind.CREDIT: {"credit": credit} if sale.client_id and credit > 0 else None,
         TenderKind.SAVED_CARD: {"cards": cards} if cards else None,
         TenderKind.MANUAL_CARD: {"may_save": may_save},
         TenderKind.READER: {"readers": readers, "may_save": may_save} if readers else None,
@@ -179,10 +179,13 @@ def balance_context(*, sale: Sale, kinds: list[str]) -> dict:
     """The panel's parts a cart change moves (`pos/tender/_balance_oob.html`): the balance due and
     each form's amounts, prefilled with it as the full panel does — without its other reads."""
     amounts = []
+    # Studio credit pays at most what the client has (one read, only when the panel offers it).
+    credit = credit_balance(client=sale.client) if TenderKind.CREDIT in kinds and sale.client_id else 0
     for kind in kinds:
+        amount = min(sale.total, credit) if kind == TenderKind.CREDIT else sale.total
         for name in ("amount", "cash_received"):
             if name in FORMS[kind].base_fields:
-                amounts.append(amount_input(kind=kind, name=name, currency=sale.currency, amount=sale.total))
+                amounts.append(amount_input(kind=kind, name=name, currency=sale.currency, amount=amount))
     return {"sale": sale, "tender_balance": sale.total, "tender_amounts": amounts}
 
 
