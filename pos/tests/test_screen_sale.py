@@ -215,7 +215,7 @@ def test_more_units_than_the_shelf_holds_are_refused_when_added_not_at_the_payme
         _url(studio, "pos-cart-line", pk=desk["sale"].pk, line_pk=line.pk), {"action": "inc"}, **HX
     )
     del desk["http"].cookies[settings.LANGUAGE_COOKIE_NAME]
-    assert "Il ne reste que 2 «\u00a0Yoga mat\u00a0» ici." in in_french.content.decode()
+    assert "Il n’en reste que 2 ici\u00a0: «\u00a0Yoga mat\u00a0»." in in_french.content.decode()
     assert _lines(desk["sale"])[0].quantity == 2
     assert _sale(desk["sale"]).subtotal == 2 * mat.price_amount
     # Fewer is always possible; a product that does not count its stock is never short.
