@@ -224,6 +224,7 @@ def sale_route(*, sale: Sale):
 
 def _freeze(*, studio: Studio, actor: Actor, sale: Sale) -> Sale:
     """OPEN → TENDERING on the locked `sale` (inside the caller's transaction)."""
+    from pos.selectors.cart import drop_in_template_ids
     from pos.services.cart import repriced_lines, sale_reprice
     from pos.services.stock import stock_take_for_sale
     from scheduling.services import BookingError, booking_create
@@ -242,8 +243,17 @@ def _freeze(*, studio: Studio, actor: Actor, sale: Sale) -> Sale:
             code="no_client",
         )
     plan_ids = [line.plan_id for line in lines if line.kind == LineKind.PLAN and line.plan_id]
-    if sale.client is not None and plan_ids:
-        missing = waivers_missing(studio=studio, client=sale.client, plan_ids=plan_ids, purchase=True)
+    # A drop-in's class asks its waivers too (the screen offers them; the booking below would refuse).
+    template_ids = drop_in_template_ids(lines=lines) if sale.client is not None else []
+    if sale.client is not None and (plan_ids or template_ids):
+        missing = waivers_missing(
+            studio=studio,
+            client=sale.client,
+            plan_ids=plan_ids,
+            class_template_ids=template_ids,
+            purchase=bool(plan_ids),
+            booking=bool(template_ids),
+        )
         if missing:
             raise WaiverRequired(
                 _("The client must sign %(waivers)s before paying.")

@@ -119,6 +119,32 @@ def test_a_full_class_refuses_the_sale_before_any_money(studio, actor, laval, bu
         assert not sale.tenders.exists()
 
 
+def test_a_drop_ins_waiver_to_sign_stops_the_sale_with_the_points_sentence(
+    studio, actor, laval, buyer, session, accounts
+):
+    """The class's waiver is asked before anything is taken, in the sale's words ("before paying",
+    with the waivers named, which the screen offers to sign here) rather than the booking's."""
+    from waivers.tests.factories import req_require, req_sign, req_waiver
+
+    with scopes_disabled():
+        waiver = req_waiver(studio, kind="client", name="Studio release")
+        req_require(waiver, scope="class_template", target_id=session.template_id)
+    sale = new_sale(studio, actor, laval, client=buyer)
+    add_line(studio, sale, kind="drop_in", session=session, description="Drop-in", unit_amount=2000)
+    with scope(studio=studio), translation.override("en"):
+        with pytest.raises(checkout.WaiverRequired) as refused:
+            _pay_cash(studio, actor, sale)
+        assert [w.pk for w in refused.value.waivers] == [waiver.pk]
+        assert "must sign “Studio release” before paying" in str(refused.value)
+    with scopes_disabled():
+        assert Sale.objects.get(pk=sale.pk).status == SaleStatus.OPEN and not sale.tenders.exists()
+        assert not Booking.objects.filter(session=session, client=buyer).exists()
+        req_sign(waiver, buyer)
+    _pay_cash(studio, actor, sale)
+    with scopes_disabled():
+        assert Sale.objects.get(pk=sale.pk).status == SaleStatus.COMPLETED
+
+
 def test_a_past_due_renewal_paid_at_the_counter_opens_its_period(studio, actor, laval, buyer, accounts):
     started = timezone.localdate() - dt.timedelta(days=40)
     membership = MembershipFactory(
