@@ -292,6 +292,9 @@ def test_another_studios_client_is_refused(studio, other_studio, desk):
     response = _post(desk["http"], studio, "pos-cart-client", {"client": secret.pk}, pk=desk["sale"].pk)
     assert "This client is not one of this studio" in response.content.decode()
     assert _sale(desk["sale"]).client_id is None
+    # The next tap that goes through takes the client zone's refusal away (out of band).
+    answer = _add(desk, studio, {"kind": "product", "item": desk["bottle"].pk}).content.decode()
+    assert '<div id="pos-client-errors" hx-swap-oob="innerHTML"></div>' in answer
 
 
 def test_the_client_search_answers_results_that_set_the_client(studio, other_studio, desk):
