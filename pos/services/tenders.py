@@ -228,6 +228,7 @@ def _freeze(*, studio: Studio, actor: Actor, sale: Sale) -> Sale:
     from pos.services.cart import repriced_lines, sale_reprice
     from pos.services.stock import stock_take_for_sale
     from scheduling.services import BookingError, booking_create
+    from waivers.selectors.blocking import quoted_names
     from waivers.selectors.status import waivers_missing
 
     # The locked row is repriced in place (its totals set and saved, its lines read under the
@@ -256,8 +257,7 @@ def _freeze(*, studio: Studio, actor: Actor, sale: Sale) -> Sale:
         )
         if missing:
             raise WaiverRequired(
-                _("The client must sign %(waivers)s before paying.")
-                % {"waivers": ", ".join(f"“{w.name}”" for w in missing)},
+                _("The client must sign %(waivers)s before paying.") % {"waivers": quoted_names(missing)},
                 waivers=missing,
             )
     stock_take_for_sale(studio=studio, actor=actor, sale=sale)  # OutOfStock: the transaction rolls back

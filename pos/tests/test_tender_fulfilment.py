@@ -136,6 +136,9 @@ def test_a_drop_ins_waiver_to_sign_stops_the_sale_with_the_points_sentence(
             _pay_cash(studio, actor, sale)
         assert [w.pk for w in refused.value.waivers] == [waiver.pk]
         assert "must sign “Studio release” before paying" in str(refused.value)
+    with scope(studio=studio), translation.override("fr"), pytest.raises(checkout.WaiverRequired) as refused:
+        _pay_cash(studio, actor, sale)
+    assert "signer «\u00a0Studio release\u00a0» avant de payer" in refused.value.messages[0]
     with scopes_disabled():
         assert Sale.objects.get(pk=sale.pk).status == SaleStatus.OPEN and not sale.tenders.exists()
         assert not Booking.objects.filter(session=session, client=buyer).exists()
