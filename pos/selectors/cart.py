@@ -142,6 +142,28 @@ def drop_in_template_ids(*, lines: list[SaleLine]) -> list[int]:
     return [by_session[line.session_id] for line in drop_ins if line.session_id in by_session]
 
 
+def cart_waivers_missing(*, studio: Studio, sale: Sale, lines: list[SaleLine]) -> list:
+    """The waivers this cart needs that its client has not signed (WAI-5): a membership, a pack or
+    a pass bought asks the purchase's waivers; a drop-in asks the class's (a child's: a guardian's).
+    The screen offers them to sign; the freeze refuses the sale until they are (`WaiverRequired`)."""
+    if sale.client is None:
+        return []
+    plan_ids = [line.plan_id for line in lines if line.kind == LineKind.PLAN and line.plan_id]
+    template_ids = drop_in_template_ids(lines=lines)
+    if not plan_ids and not template_ids:
+        return []
+    from waivers.selectors.status import waivers_missing
+
+    return waivers_missing(
+        studio=studio,
+        client=sale.client,
+        plan_ids=plan_ids,
+        class_template_ids=template_ids,
+        purchase=bool(plan_ids),
+        booking=bool(template_ids),
+    )
+
+
 def _todays_classes(location: Location, query: str, now: dt.datetime) -> list[ClassSession]:
     today = now.astimezone(zoneinfo.ZoneInfo(location.time_zone)).date()
     words = query.casefold().split()

@@ -224,12 +224,11 @@ def sale_route(*, sale: Sale):
 
 def _freeze(*, studio: Studio, actor: Actor, sale: Sale) -> Sale:
     """OPEN → TENDERING on the locked `sale` (inside the caller's transaction)."""
-    from pos.selectors.cart import drop_in_template_ids
+    from pos.selectors.cart import cart_waivers_missing
     from pos.services.cart import repriced_lines, sale_reprice
     from pos.services.stock import stock_take_for_sale
     from scheduling.services import BookingError, booking_create
     from waivers.selectors.blocking import quoted_names
-    from waivers.selectors.status import waivers_missing
 
     # The locked row is repriced in place (its totals set and saved, its lines read under the
     # lock): neither is read again (a drop-in's session is read when it is booked).
@@ -243,23 +242,14 @@ def _freeze(*, studio: Studio, actor: Actor, sale: Sale) -> Sale:
             _("Choose the client first: memberships, classes, amounts owed and credit belong to someone."),
             code="no_client",
         )
-    plan_ids = [line.plan_id for line in lines if line.kind == LineKind.PLAN and line.plan_id]
-    # A drop-in's class asks its waivers too (the screen offers them; the booking below would refuse).
-    template_ids = drop_in_template_ids(lines=lines) if sale.client is not None else []
-    if sale.client is not None and (plan_ids or template_ids):
-        missing = waivers_missing(
-            studio=studio,
-            client=sale.client,
-            plan_ids=plan_ids,
-            class_template_ids=template_ids,
-            purchase=bool(plan_ids),
-            booking=bool(template_ids),
+    # A plan's waivers and a drop-in's class's, before anything is taken (the booking below would
+    # refuse a drop-in's too, in the booking's words).
+    missing = cart_waivers_missing(studio=studio, sale=sale, lines=lines)
+    if missing:
+        raise WaiverRequired(
+            _("The client must sign %(waivers)s before paying.") % {"waivers": quoted_names(missing)},
+            waivers=missing,
         )
-        if missing:
-            raise WaiverRequired(
-                _("The client must sign %(waivers)s before paying.") % {"waivers": quoted_names(missing)},
-                waivers=missing,
-            )
     stock_take_for_sale(studio=studio, actor=actor, sale=sale)  # OutOfStock: the transaction rolls back
     for line in lines:
         if line.kind != LineKind.DROP_IN or line.fulfilment_ref:

@@ -175,27 +175,6 @@ def _tab(request, client) -> str:
     return tab
 
 
-def _waivers(*, studio, sale, lines) -> list:
-    """The waivers this cart needs that its client has not signed (WAI-5): a membership, a pack or
-    a pass bought asks the purchase's waivers; a drop-in asks the class's (a child's: a guardian's)."""
-    if sale.client is None:
-        return []
-    plan_ids = [line.plan_id for line in lines if line.kind == LineKind.PLAN and line.plan_id]
-    template_ids = cart_selectors.drop_in_template_ids(lines=lines)
-    if not plan_ids and not template_ids:
-        return []
-    from waivers.selectors.status import waivers_missing
-
-    return waivers_missing(
-        studio=studio,
-        client=sale.client,
-        plan_ids=plan_ids,
-        class_template_ids=template_ids,
-        purchase=bool(plan_ids),
-        booking=bool(template_ids),
-    )
-
-
 def _client_facts(*, client) -> dict:
     """The client zone's facts: studio credit and saved cards (a fixed number of queries)."""
     if client is None:
@@ -270,7 +249,7 @@ def _screen_context(
         else []
     )
     can_create = staff.has_perm(Perm.MANAGE_CLIENTS)
-    waivers = _waivers(studio=studio, sale=sale, lines=lines)
+    waivers = cart_selectors.cart_waivers_missing(studio=studio, sale=sale, lines=lines)
     refusals = refusals if refusals is not None else Refusals()
     for line in lines:
         line.errors = refusals.lines.get(line.pk, [])
