@@ -75,9 +75,13 @@ class CreditTenderForm(_TenderForm):
     kind_code = "credit"
 
     def __init__(self, *args, currency: str, balance: int, credit: int | None = None, **kwargs):
-        # Prefilled with what the credit can pay: the balance, or all the credit when it is less.
-        shown = balance if credit is None else min(balance, max(credit, 0))
+        shown = balance if credit is None else self.payable(balance=balance, credit=credit)
         super().__init__(*args, currency=currency, balance=shown, **kwargs)
+
+    @staticmethod
+    def payable(*, balance: int, credit: int) -> int:
+        """What the credit can pay, its form's prefill: the balance, or all the credit when it is less."""
+        return min(balance, max(credit, 0))
 
 
 class SavedCardTenderForm(_TenderForm):

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from payments.models import Payment
 from payments.services.credit import credit_balance
 from payments.services.routing import route_reason
-from pos.forms.tender import FORMS, TenderKindForm, VoidForm
+from pos.forms.tender import FORMS, CreditTenderForm, TenderKindForm, VoidForm
 from pos.models import Sale, SaleStatus, SaleTender, TenderKind, TenderStatus
 from pos.services import checkout
 from studio.access import staff_required
@@ -182,7 +182,11 @@ def balance_context(*, sale: Sale, kinds: list[str]) -> dict:
     # Studio credit pays at most what the client has (one read, only when the panel offers it).
     credit = credit_balance(client=sale.client) if TenderKind.CREDIT in kinds and sale.client_id else 0
     for kind in kinds:
-        amount = min(sale.total, credit) if kind == TenderKind.CREDIT else sale.total
+        amount = (
+            CreditTenderForm.payable(balance=sale.total, credit=credit)
+            if kind == TenderKind.CREDIT
+            else sale.total
+        )
         for name in ("amount", "cash_received"):
             if name in FORMS[kind].base_fields:
                 amounts.append(amount_input(kind=kind, name=name, currency=sale.currency, amount=amount))
